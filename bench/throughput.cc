@@ -1,0 +1,49 @@
+// Single-process throughput of the AMP-CF forward/backward pass alone (no communication):
+// the ceiling the distributed trainer works towards. The end-to-end figure over all ranks
+// comes from `launch/benchmark.sh`, which runs `ampcf train` and reads pairs/s.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <vector>
+#include <xmmintrin.h>
+#include <pmmintrin.h>
+
+#include "src/amp_model.h"
+#include "src/rng.h"
+
+int main(int argc, char** argv) {
+  _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+  _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+  using namespace ampcf;
+  ModelShape shape;
+  shape.personas = argc > 1 ? std::atoi(argv[1]) : 2;
+  const int batch_size = 256, negatives = 4, n_items = 3700, steps = 400;
+  LossWeights weights{0.9, 1.0, 1.0, 0.0};
+  Rng rng(1);
+  std::vector<float> users(static_cast<std::size_t>(batch_size) * shape.personas * shape.dim);
+  std::vector<float> items(static_cast<std::size_t>(batch_size) * (1 + negatives) * shape.item_width());
+  std::vector<float> att(2 * shape.dim * shape.att_dim);
+  FillNormal(users.data(), static_cast<int>(users.size()), 0.1, 1, 1, 1);
+  FillNormal(items.data(), static_cast<int>(items.size()), 0.1, 1, 2, 1);
+  FillNormal(att.data(), static_cast<int>(att.size()), 0.125, 1, 3, 1);
+  // A batch with ML-1M-like item reuse: about 60% of the candidate slots are distinct items.
+  Batch batch;
+  batch.candidates = 1 + negatives;
+  const int distinct = static_cast<int>(0.6 * batch_size * batch.candidates);
+  for (int b = 0; b < batch_size; ++b) {
+    batch.user.push_back(b);
+    for (int c = 0; c < batch.candidates; ++c) batch.item.push_back(static_cast<int>(UniformIndex(rng, distinct)));
+  }
+  (void)n_items;
+  BatchParams params{users.data(), batch_size, items.data(), distinct, att.data(),
+                     att.data() + shape.dim * shape.att_dim};
+  BatchGradients gradients;
+  ForwardBackward(shape, weights, batch, params, gradients);
+  const auto start = std::chrono::steady_clock::now();
+  for (int s = 0; s < steps; ++s) ForwardBackward(shape, weights, batch, params, gradients);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("forward+backward only, one core: r=%d d=%d |N|=%d batch %d: %.0f pairs/s\n", shape.personas,
+              shape.dim, negatives, batch_size, steps * batch_size / seconds);
+  return 0;
+}

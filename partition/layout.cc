@@ -1,0 +1,67 @@
+#include "partition/layout.h"
+
+#include <algorithm>
+#include <numeric>
+#include <queue>
+
+#include "src/error.h"
+
+namespace ampcf {
+
+Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::int64_t n_items, int dim) {
+  Layout layout;
+  layout.world_size = world_size;
+  layout.world_rank = world_rank;
+  if (world_size == 1) {
+    if (requested_servers > 1)
+      throw UserError(Cat("--servers ", requested_servers, " needs at least ", requested_servers + 1,
+                          " MPI ranks (one rank runs as server and worker)"));
+    layout.colocated = true;
+    layout.n_servers = 1;
+    layout.n_workers = 1;
+    return layout;
+  }
+  if (requested_servers < 1)
+    throw UserError(Cat("--servers must be at least 1 when running on ", world_size, " ranks"));
+  if (requested_servers >= world_size)
+    throw UserError(Cat("--servers ", requested_servers, " leaves no worker among ", world_size, " MPI ranks"));
+  if (requested_servers > n_items)
+    throw UserError(Cat("--servers ", requested_servers, " is more than the dataset's ", n_items, " items"));
+  if (requested_servers > 2 * dim)
+    throw UserError(Cat("--servers ", requested_servers, " is more than the ", 2 * dim,
+                        " attention rows to share among them (2 x --dim)"));
+  layout.colocated = false;
+  layout.n_servers = requested_servers;
+  layout.n_workers = world_size - requested_servers;
+  return layout;
+}
+
+std::vector<int> AssignUsers(const std::vector<std::int64_t>& counts, int n_workers) {
+  std::vector<std::int32_t> order(counts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return counts[a] > counts[b]; });
+  using Load = std::pair<std::int64_t, int>;  // (pairs so far, worker): ties go to the lower worker
+  std::priority_queue<Load, std::vector<Load>, std::greater<Load>> least_loaded;
+  for (int w = 0; w < n_workers; ++w) least_loaded.push({0, w});
+  std::vector<int> owner(counts.size(), 0);
+  for (std::int32_t user : order) {
+    auto [load, worker] = least_loaded.top();
+    least_loaded.pop();
+    owner[user] = worker;
+    least_loaded.push({load + counts[user], worker});
+  }
+  return owner;
+}
+
+LoadBalance MeasureBalance(const std::vector<std::int64_t>& counts, const std::vector<int>& owner, int n_workers) {
+  std::vector<std::int64_t> load(n_workers, 0);
+  for (std::size_t u = 0; u < counts.size(); ++u) load[owner[u]] += counts[u];
+  LoadBalance balance;
+  balance.min_pairs = *std::min_element(load.begin(), load.end());
+  balance.max_pairs = *std::max_element(load.begin(), load.end());
+  double mean = std::accumulate(load.begin(), load.end(), 0.0) / n_workers;
+  balance.imbalance = mean > 0 ? balance.max_pairs / mean - 1.0 : 0.0;
+  return balance;
+}
+
+}  // namespace ampcf

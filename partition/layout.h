@@ -1,0 +1,46 @@
+// Who owns what. Ranks 0 .. W-1 are workers (rank 0 reports progress and writes outputs),
+// ranks W .. W+S-1 are parameter servers. A single rank is both (the server is called in-process).
+//  - item j (v_j, b_j and their Adam state) lives on server j % S;
+//  - attention row k (rows 0..d-1 are A_u, d..2d-1 are A_v) lives on server k % S;
+//  - users go to workers balanced by interaction count (largest first, to the least loaded).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ampcf {
+
+struct Layout {
+  int world_size = 1;
+  int world_rank = 0;
+  int n_workers = 1;
+  int n_servers = 1;
+  bool colocated = true;  // one rank plays both roles
+
+  bool is_worker() const { return colocated || world_rank < n_workers; }
+  bool is_server() const { return colocated || world_rank >= n_workers; }
+  int worker_index() const { return world_rank; }  // valid on workers
+  int server_index() const { return colocated ? 0 : world_rank - n_workers; }
+  int server_rank(int server) const { return colocated ? 0 : n_workers + server; }
+};
+
+// Validates the requested number of servers against the world and the model; throws UserError.
+Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::int64_t n_items, int dim);
+
+inline int ItemOwner(std::int64_t item, int n_servers) { return static_cast<int>(item % n_servers); }
+inline std::int64_t ItemLocalIndex(std::int64_t item, int n_servers) { return item / n_servers; }
+// Number of items server `server` owns out of n_items.
+inline std::int64_t ItemsOwned(std::int64_t n_items, int server, int n_servers) {
+  return n_items / n_servers + (server < n_items % n_servers ? 1 : 0);
+}
+
+// worker of each user, balancing the sum of `counts` (training pairs per user) across workers.
+std::vector<int> AssignUsers(const std::vector<std::int64_t>& counts, int n_workers);
+
+struct LoadBalance {
+  std::int64_t min_pairs = 0, max_pairs = 0;
+  double imbalance = 0;  // max / mean - 1
+};
+LoadBalance MeasureBalance(const std::vector<std::int64_t>& counts, const std::vector<int>& owner, int n_workers);
+
+}  // namespace ampcf

@@ -1,0 +1,53 @@
+// The worker's view of the parameter servers (after ps-lite's KVWorker): Pull, Push, Wait.
+// Contract: keys are unique and sorted ascending within each table (ps/protocol.h). With one
+// rank (colocated layout) the client calls the in-process shard directly.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "partition/layout.h"
+#include "ps/server_shard.h"
+#include "src/amp_model.h"
+
+namespace ampcf::ps {
+
+class Client {
+ public:
+  // `local` is the in-process shard of a colocated layout, else nullptr.
+  Client(const Layout& layout, const ModelShape& shape, ServerShard* local);
+
+  // Fetches the rows of the keys into item_out (d+1 floats per key) and att_out (da per key),
+  // once every worker has pushed `clock` steps. Blocks until all servers have answered.
+  void Pull(const std::vector<std::int32_t>& item_keys, const std::vector<std::int32_t>& att_keys, std::int64_t clock,
+            float* item_out, float* att_out);
+  // Sends gradients laid out as Pull's output, stamped with `clock` (steps completed including
+  // this one). Every server gets a message, empty or not, so that it sees every clock. Returns at
+  // once; the buffers are the client's own.
+  void Push(const std::vector<std::int32_t>& item_keys, const float* item_gradients,
+            const std::vector<std::int32_t>& att_keys, const float* att_gradients, std::int64_t clock);
+  // Waits until every push has left this process.
+  void Wait();
+  // Worker 0 only: servers keep (Snapshot) or bring back (Restore) their best rows; blocking.
+  void Snapshot();
+  void Restore();
+  // Tells every server this worker is finished.
+  void Done();
+
+ private:
+  // Splits keys by owning server: per server, the keys and their positions in the input.
+  void Route(const std::vector<std::int32_t>& keys, std::vector<std::vector<std::int32_t>>& keys_of,
+             std::vector<std::vector<std::int32_t>>& positions_of) const;
+  void SendControlAndWaitAck(int kind);
+
+  Layout layout_;
+  ModelShape shape_;
+  ServerShard* local_;
+  std::vector<std::vector<std::int32_t>> item_keys_of_, item_positions_of_, att_keys_of_, att_positions_of_;
+  std::vector<std::vector<char>> request_buffers_, reply_buffers_, push_buffers_;
+  std::vector<MPI_Request> push_requests_;
+};
+
+}  // namespace ampcf::ps

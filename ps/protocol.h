@@ -1,0 +1,95 @@
+// The parameter-server message protocol: every message between workers and servers is defined
+// here. Messages are MPI point-to-point byte buffers on MPI_COMM_WORLD; the MPI tag is the kind.
+//
+//   buffer = Header | item keys (int32 x n_item_keys) | attention keys (int32 x n_att_keys) | values (float)
+//
+// Two tables live on the servers (see partition/layout.h for who owns which row):
+//   items:     row j = [v_j (d floats), b_j]          width d+1, key = dense item id
+//   attention: row k = A_u row k (k < d), A_v row k-d  width da,  key = 0 .. 2d-1
+// Contract: keys are unique and sorted ascending within each table, and a message to server s
+// holds only keys that s owns.
+//
+// kind        sender -> receiver   values                       reply
+// kPull       worker -> server     none                         kPullReply: the rows, in key order
+// kPush       worker -> server     gradients, in key order      none
+// kSnapshot   worker 0 -> server   none                         kAck (server copied its rows as "best")
+// kRestore    worker 0 -> server   none                         kAck (server restored the "best" rows)
+// kDone       worker -> server     none                         none (server exits after all workers)
+//
+// Clocks (bounded staleness, ps/consistency): every worker pushes to every server once per step,
+// possibly with no keys, with `clock` = steps it has completed. A pull carries in `clock` the
+// number of steps every worker must have pushed before it is answered: step t of a worker with
+// staleness s pulls with clock t - s, so no worker runs more than s steps ahead of the slowest.
+// In deterministic mode a server applies the pushes of each clock in worker order, and answers
+// a pull only once the pushes it waits for are applied.
+// MPI keeps messages from one sender to one receiver in order, so a worker reads its own writes.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace ampcf::ps {
+
+enum Kind : int {
+  kPull = 1,
+  kPullReply = 2,
+  kPush = 3,
+  kSnapshot = 4,
+  kRestore = 5,
+  kAck = 6,
+  kDone = 7,
+};
+
+struct Header {
+  std::int32_t worker = 0;       // sender's worker index
+  std::int32_t n_item_keys = 0;
+  std::int32_t n_att_keys = 0;
+  std::int32_t reserved = 0;
+  std::int64_t clock = 0;
+};
+static_assert(sizeof(Header) == 24, "the header is part of the wire format");
+
+// A view of a received or assembled message.
+struct MessageView {
+  Header header;
+  const std::int32_t* item_keys = nullptr;
+  const std::int32_t* att_keys = nullptr;
+  const float* values = nullptr;
+  std::size_t n_values = 0;
+};
+
+inline std::size_t MessageBytes(const Header& header, std::size_t n_values) {
+  return sizeof(Header) + sizeof(std::int32_t) * (header.n_item_keys + header.n_att_keys) + sizeof(float) * n_values;
+}
+
+// Writes header and keys into `buffer` (resized) and returns where the values go.
+inline float* BuildMessage(const Header& header, const std::int32_t* item_keys, const std::int32_t* att_keys,
+                           std::size_t n_values, std::vector<char>& buffer) {
+  buffer.resize(MessageBytes(header, n_values));
+  char* at = buffer.data();
+  std::memcpy(at, &header, sizeof(Header));
+  at += sizeof(Header);
+  if (header.n_item_keys > 0) std::memcpy(at, item_keys, sizeof(std::int32_t) * header.n_item_keys);
+  at += sizeof(std::int32_t) * header.n_item_keys;
+  if (header.n_att_keys > 0) std::memcpy(at, att_keys, sizeof(std::int32_t) * header.n_att_keys);
+  at += sizeof(std::int32_t) * header.n_att_keys;
+  return reinterpret_cast<float*>(at);
+}
+
+// Parses a buffer; false when it is too short for what its header announces.
+inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view) {
+  if (bytes < sizeof(Header)) return false;
+  std::memcpy(&view.header, data, sizeof(Header));
+  const Header& h = view.header;
+  if (h.n_item_keys < 0 || h.n_att_keys < 0) return false;
+  const std::size_t key_bytes = sizeof(std::int32_t) * (static_cast<std::size_t>(h.n_item_keys) + h.n_att_keys);
+  if (bytes < sizeof(Header) + key_bytes) return false;
+  view.item_keys = reinterpret_cast<const std::int32_t*>(data + sizeof(Header));
+  view.att_keys = view.item_keys + h.n_item_keys;
+  view.values = reinterpret_cast<const float*>(data + sizeof(Header) + key_bytes);
+  view.n_values = (bytes - sizeof(Header) - key_bytes) / sizeof(float);
+  return true;
+}
+
+}  // namespace ampcf::ps

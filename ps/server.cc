@@ -1,0 +1,142 @@
+#include "ps/server.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include "ps/protocol.h"
+#include "src/mpi_env.h"
+
+namespace ampcf::ps {
+
+namespace {
+
+struct Received {
+  int source = 0;
+  int kind = 0;
+  std::vector<char> bytes;
+  MessageView view;
+};
+
+// Waits for the next message. Polls, then sleeps in growing steps when idle: a server that
+// spins in MPI_Recv takes a whole core from the workers on an oversubscribed node.
+void ReceiveNext(Received& message) {
+  int idle_polls = 0;
+  MPI_Status status;
+  while (true) {
+    int flag = 0;
+    AMPCF_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status));
+    if (flag) break;
+    ++idle_polls;
+    if (idle_polls > 200) std::this_thread::sleep_for(std::chrono::microseconds(idle_polls > 2000 ? 200 : 20));
+  }
+  int bytes = 0;
+  AMPCF_CHECK_MPI(MPI_Get_count(&status, MPI_CHAR, &bytes));
+  message.source = status.MPI_SOURCE;
+  message.kind = status.MPI_TAG;
+  message.bytes.resize(bytes);
+  AMPCF_CHECK_MPI(MPI_Recv(message.bytes.data(), bytes, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
+                           MPI_STATUS_IGNORE));
+  if (!ParseMessage(message.bytes.data(), message.bytes.size(), message.view))
+    AbortJob(Cat("server received a malformed message (kind ", message.kind, ", ", bytes, " bytes) from rank ",
+                 message.source));
+}
+
+}  // namespace
+
+void RunServer(ServerShard& shard, const Layout& layout, bool deterministic) {
+  const int W = layout.n_workers;
+  const ModelShape& shape = shard.options().shape;
+  std::vector<std::int64_t> pushed_clock(W, 0);
+  std::int64_t applied_clock = 0;                               // deterministic mode
+  std::map<std::int64_t, std::vector<Received>> pending_pushes;  // deterministic mode: clock -> by worker
+  std::deque<Received> waiting_pulls;
+  std::vector<char> reply;
+  int done = 0;
+
+  auto ready_clock = [&]() {
+    return deterministic ? applied_clock : *std::min_element(pushed_clock.begin(), pushed_clock.end());
+  };
+  auto answer_pull = [&](const Received& pull) {
+    const Header& h = pull.view.header;
+    const std::size_t n_values =
+        static_cast<std::size_t>(h.n_item_keys) * shape.item_width() + static_cast<std::size_t>(h.n_att_keys) * shape.att_dim;
+    Header reply_header = h;
+    reply_header.n_item_keys = 0;
+    reply_header.n_att_keys = 0;
+    float* values = BuildMessage(reply_header, nullptr, nullptr, n_values, reply);
+    shard.ReadRows(pull.view.item_keys, h.n_item_keys, pull.view.att_keys, h.n_att_keys, values);
+    AMPCF_CHECK_MPI(MPI_Send(reply.data(), static_cast<int>(reply.size()), MPI_CHAR, pull.source, kPullReply, MPI_COMM_WORLD));
+  };
+  auto apply_push = [&](const Received& push) {
+    const Header& h = push.view.header;
+    shard.ApplyGradients(push.view.item_keys, h.n_item_keys, push.view.att_keys, h.n_att_keys, push.view.values);
+  };
+  auto send_ack = [&](int destination) {
+    AMPCF_CHECK_MPI(MPI_Send(nullptr, 0, MPI_CHAR, destination, kAck, MPI_COMM_WORLD));
+  };
+
+  while (done < W) {
+    Received message;
+    ReceiveNext(message);
+    const Header& h = message.view.header;
+    switch (message.kind) {
+      case kPull:
+        if (h.clock <= ready_clock())
+          answer_pull(message);
+        else
+          waiting_pulls.push_back(std::move(message));
+        break;
+      case kPush: {
+        const int worker = h.worker;
+        AMPCF_ASSERT(worker >= 0 && worker < W, "push from unknown worker ", worker);
+        AMPCF_ASSERT(h.clock == pushed_clock[worker] + 1, "worker ", worker, " skipped a clock");
+        pushed_clock[worker] = h.clock;
+        if (!deterministic) {
+          apply_push(message);
+          break;
+        }
+        auto& slot = pending_pushes[h.clock];
+        if (slot.empty()) slot.resize(W);
+        slot[worker] = std::move(message);
+        // Apply whole clocks, in worker order, as soon as every worker's push has arrived.
+        while (!pending_pushes.empty() && pending_pushes.begin()->first == applied_clock + 1 &&
+               std::all_of(pending_pushes.begin()->second.begin(), pending_pushes.begin()->second.end(),
+                           [](const Received& r) { return !r.bytes.empty(); })) {
+          for (const Received& push : pending_pushes.begin()->second) apply_push(push);
+          pending_pushes.erase(pending_pushes.begin());
+          ++applied_clock;
+        }
+        break;
+      }
+      case kSnapshot:
+        shard.SaveBest();
+        send_ack(message.source);
+        break;
+      case kRestore:
+        shard.RestoreBest();
+        send_ack(message.source);
+        break;
+      case kDone:
+        ++done;
+        break;
+      default:
+        AbortJob(Cat("server received unknown message kind ", message.kind, " from rank ", message.source));
+    }
+    // Answer the pulls whose clock has now been reached, in arrival order.
+    for (auto it = waiting_pulls.begin(); it != waiting_pulls.end();) {
+      if (it->view.header.clock <= ready_clock()) {
+        answer_pull(*it);
+        it = waiting_pulls.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+}  // namespace ampcf::ps

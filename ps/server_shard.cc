@@ -1,0 +1,84 @@
+#include "ps/server_shard.h"
+
+#include <cmath>
+
+#include "partition/layout.h"
+#include "src/error.h"
+#include "src/rng.h"
+
+namespace ampcf::ps {
+
+ServerShard::ServerShard(const ShardOptions& options) : options_(options) {
+  const int d = options.shape.dim, da = options.shape.att_dim, width = options.shape.item_width();
+  const int S = options.n_servers, s = options.server_index;
+  n_local_items_ = ItemsOwned(options.n_items, s, S);
+  n_local_att_ = static_cast<int>(ItemsOwned(2 * d, s, S));
+  items_.assign(static_cast<std::size_t>(n_local_items_) * width, 0.0f);
+  for (std::int64_t local = 0; local < n_local_items_; ++local) {
+    const std::int64_t item = local * S + s;
+    FillNormal(&items_[local * width], d, options.init_std, options.seed, kItemTable, item);  // bias stays 0
+  }
+  att_.assign(static_cast<std::size_t>(n_local_att_) * da, 0.0f);
+  for (int local = 0; local < n_local_att_; ++local)
+    FillNormal(&att_[static_cast<std::size_t>(local) * da], da, 1.0 / std::sqrt(double(d)), options.seed,
+               kAttentionTable, static_cast<std::uint64_t>(local * S + s));
+  item_m_.assign(items_.size(), 0.0f);
+  item_v_.assign(items_.size(), 0.0f);
+  item_steps_.assign(n_local_items_, 0);
+  att_m_.assign(att_.size(), 0.0f);
+  att_v_.assign(att_.size(), 0.0f);
+  att_steps_.assign(n_local_att_, 0);
+  best_items_ = items_;
+  best_att_ = att_;
+}
+
+float* ServerShard::ItemRow(std::int32_t key) {
+  const std::int64_t local = ItemLocalIndex(key, options_.n_servers);
+  AMPCF_ASSERT(key >= 0 && key < options_.n_items && ItemOwner(key, options_.n_servers) == options_.server_index,
+               "item key ", key, " not owned by server ", options_.server_index);
+  return &items_[static_cast<std::size_t>(local) * options_.shape.item_width()];
+}
+
+float* ServerShard::AttentionRow(std::int32_t key) {
+  const std::int64_t local = ItemLocalIndex(key, options_.n_servers);
+  AMPCF_ASSERT(key >= 0 && key < 2 * options_.shape.dim && ItemOwner(key, options_.n_servers) == options_.server_index,
+               "attention key ", key, " not owned by server ", options_.server_index);
+  return &att_[static_cast<std::size_t>(local) * options_.shape.att_dim];
+}
+
+void ServerShard::ReadRows(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys,
+                           int n_att_keys, float* out) const {
+  auto* self = const_cast<ServerShard*>(this);
+  const int width = options_.shape.item_width(), da = options_.shape.att_dim;
+  for (int i = 0; i < n_item_keys; ++i, out += width) std::copy_n(self->ItemRow(item_keys[i]), width, out);
+  for (int i = 0; i < n_att_keys; ++i, out += da) std::copy_n(self->AttentionRow(att_keys[i]), da, out);
+}
+
+void ServerShard::ApplyGradients(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys,
+                                 int n_att_keys, const float* gradients) {
+  const int width = options_.shape.item_width(), da = options_.shape.att_dim, S = options_.n_servers;
+  for (int i = 0; i < n_item_keys; ++i, gradients += width) {
+    float* row = ItemRow(item_keys[i]);
+    const std::size_t offset = row - items_.data();
+    AdamUpdateRow(options_.adam, row, &item_m_[offset], &item_v_[offset], gradients, width,
+                  item_steps_[ItemLocalIndex(item_keys[i], S)]);
+  }
+  for (int i = 0; i < n_att_keys; ++i, gradients += da) {
+    float* row = AttentionRow(att_keys[i]);
+    const std::size_t offset = row - att_.data();
+    AdamUpdateRow(options_.adam, row, &att_m_[offset], &att_v_[offset], gradients, da,
+                  att_steps_[ItemLocalIndex(att_keys[i], S)]);
+  }
+}
+
+void ServerShard::SaveBest() {
+  best_items_ = items_;
+  best_att_ = att_;
+}
+
+void ServerShard::RestoreBest() {
+  items_ = best_items_;
+  att_ = best_att_;
+}
+
+}  // namespace ampcf::ps

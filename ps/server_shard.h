@@ -1,0 +1,56 @@
+// The rows one parameter server owns, with their Adam state, and what it does with them:
+// read rows (pull), apply gradients (push), keep and restore the best model's rows.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "src/adam.h"
+#include "src/amp_model.h"
+
+namespace ampcf::ps {
+
+struct ShardOptions {
+  ModelShape shape;
+  AdamConfig adam;
+  double init_std = 0.1;
+  std::uint64_t seed = 1;
+  std::int64_t n_items = 0;
+  int server_index = 0;
+  int n_servers = 1;
+};
+
+// Table tags of the row initialisation streams (src/rng.h: FillNormal).
+constexpr std::uint64_t kItemTable = 1, kAttentionTable = 2, kUserTable = 3;
+
+class ServerShard {
+ public:
+  explicit ServerShard(const ShardOptions& options);
+
+  // Copies the rows of the keys (owned by this shard, see ps/protocol.h) to `out`, item rows
+  // first (d+1 floats each), then attention rows (da floats each).
+  void ReadRows(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys, int n_att_keys,
+                float* out) const;
+  // Applies one Adam step to every row named, with gradients laid out as ReadRows' output.
+  void ApplyGradients(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys, int n_att_keys,
+                      const float* gradients);
+  void SaveBest();
+  void RestoreBest();
+
+  const ShardOptions& options() const { return options_; }
+  std::int64_t n_local_items() const { return n_local_items_; }
+
+ private:
+  float* ItemRow(std::int32_t key);
+  float* AttentionRow(std::int32_t key);
+
+  ShardOptions options_;
+  std::int64_t n_local_items_ = 0;
+  int n_local_att_ = 0;
+  std::vector<float> items_, item_m_, item_v_, best_items_;
+  std::vector<std::int32_t> item_steps_;
+  std::vector<float> att_, att_m_, att_v_, best_att_;
+  std::vector<std::int32_t> att_steps_;
+};
+
+}  // namespace ampcf::ps

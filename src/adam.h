@@ -1,0 +1,32 @@
+// Adam with a step count per row: a sparse row (an item seen in few batches) gets the bias
+// correction of its own number of updates, not the global step.
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdint>
+
+namespace ampcf {
+
+struct AdamConfig {
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float epsilon = 1e-8f;
+};
+
+// Applies one update to a row of n floats. `step` is the row's update count (incremented here).
+inline void AdamUpdateRow(const AdamConfig& adam, float* param, float* first_moment, float* second_moment,
+                          const float* gradient, int n, std::int32_t& step) {
+  ++step;
+  const float correction1 = 1.0f - std::pow(adam.beta1, static_cast<float>(step));
+  const float correction2 = 1.0f - std::pow(adam.beta2, static_cast<float>(step));
+  const float rate = adam.lr * std::sqrt(correction2) / correction1;
+  Eigen::Map<Eigen::ArrayXf> p(param, n), m(first_moment, n), v(second_moment, n);
+  Eigen::Map<const Eigen::ArrayXf> g(gradient, n);
+  m = adam.beta1 * m + (1.0f - adam.beta1) * g;
+  v = adam.beta2 * v + (1.0f - adam.beta2) * g.square();
+  p -= rate * m / (v.sqrt() + adam.epsilon * std::sqrt(correction2));
+}
+
+}  // namespace ampcf

@@ -1,0 +1,96 @@
+// AMP-CF: the forward and backward pass, and scoring. Everything the model computes is here.
+//
+// Item j: v_j (d) and bias b_j. User i: personas u_ik (r x d). Attention maps A_u, A_v (d x da).
+//   psi_ik = u_ik A_u,  phi_j = v_j A_v,  a_ijk = softmax_k(psi_ik . phi_j)
+//   x_ij = sum_k a_ijk u_ik,  y_ij = x_ij . v_j + b_j = sum_k a_ijk (u_ik . v_j) + b_j
+// Training loss per positive (i, j) with negatives N (mean over the batch's positives):
+//   alpha * L_D + (1 - alpha) * (lambda_p * H_p - lambda_n * H_n)
+//   L_D = -log softmax over {j} U N of y at j   (sampled softmax)
+//   H_p = entropy of a_ij.,  H_n = mean over n in N of the entropy of a_in.
+// so that one persona explains a positive (low entropy) while negatives are not pinned on any.
+// With --l2 > 0, l2 * row is added to the gradient of every user, item and bias row in the
+// batch (once per batch, however often the row occurs).
+//
+// Layout: item rows are (d+1) floats, [v_j, b_j], exactly as the parameter servers store and
+// send them; persona rows are r consecutive rows of d floats per user.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+namespace ampcf {
+
+using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct ModelShape {
+  int personas = 2;  // r
+  int dim = 64;      // d
+  int att_dim = 64;  // da
+  int item_width() const { return dim + 1; }
+};
+
+struct LossWeights {
+  double alpha = 1.0;
+  double lambda_p = 0.0;
+  double lambda_n = 0.0;
+  double l2 = 0.0;
+};
+
+// One minibatch, as slots into the gathered rows.
+struct Batch {
+  int candidates = 5;                 // 1 + |N| items per positive
+  std::vector<std::int32_t> user;     // per positive: user slot (rows user*r .. user*r+r-1 of U)
+  std::vector<std::int32_t> item;     // per positive, `candidates` item slots; the first is the positive
+  int size() const { return static_cast<int>(user.size()); }
+};
+
+// The rows a batch reads. `users`: n_user_slots * r rows of d; `items`: n_item_slots rows of d+1.
+struct BatchParams {
+  const float* users = nullptr;
+  int n_user_slots = 0;
+  const float* items = nullptr;
+  int n_item_slots = 0;
+  const float* att_u = nullptr;  // d x da, row-major
+  const float* att_v = nullptr;  // d x da, row-major
+};
+
+// Gradients, in the same layouts as BatchParams (resized by ForwardBackward).
+struct BatchGradients {
+  RowMatrixXf users;   // n_user_slots * r x d
+  RowMatrixXf items;   // n_item_slots x (d+1)
+  RowMatrixXf att_u;   // d x da
+  RowMatrixXf att_v;   // d x da
+};
+
+struct BatchStats {
+  double loss = 0;      // the objective, mean per positive
+  double sampled_nll = 0;
+  double entropy_pos = 0;
+  double entropy_neg = 0;
+};
+
+// Computes the loss of the batch and its gradient with respect to every row it read.
+BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
+                           const BatchParams& params, BatchGradients& gradients);
+
+// Scores items for users against a fixed set of item rows (evaluation and explanation).
+class Scorer {
+ public:
+  // items: n_items rows of d+1 floats; att_u, att_v: d x da. Keeps pointers; computes phi once.
+  Scorer(const ModelShape& shape, const float* items, std::int32_t n_items, const float* att_u, const float* att_v);
+  // Scores of `candidates` (or of every item when empty) for the user with personas `user_rows`
+  // (r x d). When `attention` is given, it receives r attention weights per scored item.
+  void Score(const float* user_rows, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
+             std::vector<float>* attention = nullptr) const;
+  std::int32_t n_items() const { return n_items_; }
+
+ private:
+  ModelShape shape_;
+  const float* items_;
+  std::int32_t n_items_;
+  Eigen::Map<const RowMatrixXf> att_u_;
+  RowMatrixXf phi_;  // n_items x da
+};
+
+}  // namespace ampcf

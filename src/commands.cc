@@ -1,0 +1,170 @@
+#include "src/commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "eval/ranking.h"
+#include "partition/layout.h"
+#include "ps/client.h"
+#include "ps/server.h"
+#include "ps/server_shard.h"
+#include "src/dataset.h"
+#include "src/model_file.h"
+#include "src/mpi_env.h"
+#include "src/run_info.h"
+#include "src/stats.h"
+#include "worker/trainer.h"
+
+namespace ampcf {
+
+namespace {
+
+// Runs `setup` on every rank; if any rank fails with a UserError, rank 0 prints the first
+// failing rank's message and every rank returns false (so all exit with the same code).
+template <typename Setup>
+bool CollectiveSetup(Setup&& setup) {
+  std::string message;
+  try {
+    setup();
+  } catch (const UserError& error) {
+    message = error.what();
+  }
+  message = AgreeOnError(message.empty(), message);
+  if (message.empty()) return true;
+  if (WorldRank() == 0) std::fprintf(stderr, "ampcf: error: %s\n", message.c_str());
+  return false;
+}
+
+void CheckWritableFolder(const std::string& folder) {
+  if (folder.empty()) return;
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error || !std::filesystem::is_directory(folder))
+    throw UserError(Cat("--out ", folder, ": cannot create the folder"));
+}
+
+}  // namespace
+
+int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
+  Dataset data;
+  Layout layout;
+  if (!CollectiveSetup([&] {
+        Validate(config);
+        data = LoadDataset(data_config);
+        layout = MakeLayout(WorldSize(), WorldRank(), config.servers, data.n_items, config.dim);
+        if (WorldRank() == 0) CheckWritableFolder(config.out);
+      }))
+    return 2;
+  const std::string description = Describe(data_config, config);
+  const std::string disagreement = CheckRanksAgree(MakeRunInfo(data, description));
+  if (!disagreement.empty()) {
+    if (WorldRank() == 0) std::fprintf(stderr, "ampcf: error: %s\n", disagreement.c_str());
+    return 2;
+  }
+  if (WorldRank() == 0 && !config.quiet) {
+    spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
+                 data.num_train(), data.holdout);
+    spdlog::info("layout: {} worker(s), {} server(s){}; r={} d={} da={} |N|={} batch {} lr {} alpha {} lambda_p {} "
+                 "lambda_n {} l2 {}; staleness {}{}",
+                 layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
+                 config.personas, config.dim, config.att_dim, config.negatives, config.batch, config.lr, config.alpha,
+                 config.lambda_p, config.lambda_n, config.l2, config.staleness,
+                 config.deterministic ? ", deterministic" : "");
+  }
+
+  MPI_Comm workers = MPI_COMM_NULL;
+  AMPCF_CHECK_MPI(MPI_Comm_split(MPI_COMM_WORLD, layout.is_worker() ? 0 : MPI_UNDEFINED, WorldRank(), &workers));
+
+  ps::ShardOptions shard_options;
+  shard_options.shape = ShapeOf(config);
+  shard_options.adam.lr = static_cast<float>(config.lr);
+  shard_options.init_std = config.init_std;
+  shard_options.seed = config.seed;
+  shard_options.n_items = data.n_items;
+  shard_options.server_index = layout.server_index();
+  shard_options.n_servers = layout.n_servers;
+
+  if (!layout.is_worker()) {
+    ps::ServerShard shard(shard_options);
+    ps::RunServer(shard, layout, config.deterministic);
+    return 0;
+  }
+  std::optional<ps::ServerShard> local_shard;
+  if (layout.colocated) local_shard.emplace(shard_options);
+  ps::Client client(layout, shard_options.shape, local_shard ? &*local_shard : nullptr);
+  Trainer trainer(data, data_config, config, layout, workers, client);
+  const TrainSummary summary = trainer.Run();
+  ModelData model = trainer.GatherModel();
+  client.Done();
+  if (WorldRank() == 0) {
+    if (!config.out.empty()) {
+      const std::string path = (std::filesystem::path(config.out) / "model.h5").string();
+      WriteModel(path, model);
+      if (!config.quiet) spdlog::info("wrote {}", path);
+    }
+    std::printf(
+        "best epoch %d: val HR@10 %.4f NDCG@10 %.4f | test HR@10 %.4f NDCG@10 %.4f | full-ranking HR@10 %.4f "
+        "NDCG@10 %.4f | %.0f pairs/s\n",
+        summary.best_epoch, summary.best_val_hr, summary.best_val_ndcg, summary.test.sampled.hr(),
+        summary.test.sampled.ndcg_mean(), summary.test.full.hr(), summary.test.full.ndcg_mean(), summary.pairs_per_s);
+    std::fflush(stdout);
+  }
+  AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
+  return 0;
+}
+
+int RunEval(const DataConfig& data_config, const EvalConfig& config) {
+  Dataset data;
+  ModelData model;
+  if (!CollectiveSetup([&] {
+        if (config.model.empty()) throw UserError("--model is required");
+        model = ReadModel(config.model);
+        data = LoadDataset(data_config);
+        if (model.dataset_fingerprint != data.Fingerprint())
+          throw UserError(Cat("--model ", config.model, " was trained on another dataset or split (", model.dataset,
+                              ") than --data ", data_config.data, " gives"));
+      }))
+    return 2;
+  // Every rank evaluates an interleaved share of the users.
+  std::vector<std::int32_t> mine;
+  for (std::int32_t u = WorldRank(); u < data.n_users; u += WorldSize()) mine.push_back(u);
+  const std::size_t half = static_cast<std::size_t>(model.shape.dim) * model.shape.att_dim;
+  (void)half;
+  Scorer scorer(model.shape, model.items.data(), data.n_items, model.att_u.data(), model.att_v.data());
+  const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
+  const auto start = std::chrono::steady_clock::now();
+  auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * block]; };
+  EvalTotals test = EvaluateUsers(scorer, data, mine, rows, HeldOut::kTest, config.full);
+  EvalTotals validation = EvaluateUsers(scorer, data, mine, rows, HeldOut::kValidation, false);
+  double sums[9] = {test.sampled.hits,       test.sampled.ndcg,       double(test.sampled.users),
+                    test.full.hits,          test.full.ndcg,          double(test.full.users),
+                    validation.sampled.hits, validation.sampled.ndcg, double(validation.sampled.users)};
+  AMPCF_CHECK_MPI(MPI_Reduce(WorldRank() == 0 ? MPI_IN_PLACE : sums, sums, 9, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (WorldRank() == 0) {
+    RankingSums ts{sums[0], sums[1], std::int64_t(sums[2])}, tf{sums[3], sums[4], std::int64_t(sums[5])},
+        vs{sums[6], sums[7], std::int64_t(sums[8])};
+    std::printf("{\"val_hr@10\": %.6f, \"val_ndcg@10\": %.6f, \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f",
+                vs.hr(), vs.ndcg_mean(), ts.hr(), ts.ndcg_mean());
+    if (config.full) std::printf(", \"test_full_hr@10\": %.6f, \"test_full_ndcg@10\": %.6f", tf.hr(), tf.ndcg_mean());
+    std::printf(", \"users\": %lld, \"seconds\": %.3f}\n", static_cast<long long>(ts.users), seconds);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+int RunStats(const DataConfig& data_config) {
+  Dataset data;
+  if (!CollectiveSetup([&] { data = LoadDataset(data_config); })) return 2;
+  if (WorldRank() == 0) {
+    std::fputs(FormatStats(data, ComputeStats(data)).c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace ampcf

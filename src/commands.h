@@ -1,0 +1,13 @@
+// The subcommands of `ampcf`. Each is collective over MPI_COMM_WORLD and returns the process
+// exit code: 0 on success, 2 on a user error (printed once, by rank 0, as one line).
+#pragma once
+
+#include "src/config.h"
+
+namespace ampcf {
+
+int RunTrain(const DataConfig& data_config, const TrainConfig& config);
+int RunEval(const DataConfig& data_config, const EvalConfig& config);
+int RunStats(const DataConfig& data_config);
+
+}  // namespace ampcf

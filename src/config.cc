@@ -1,0 +1,54 @@
+#include "src/config.h"
+
+#include <sstream>
+
+#include "src/error.h"
+
+namespace ampcf {
+
+namespace {
+template <typename T>
+void AddOne(CLI::App& app, const char* flags, T& member, const CLI::Validator& check, const char* help) {
+  if constexpr (std::is_same_v<T, bool>) {
+    app.add_flag(flags, member, help);
+  } else {
+    app.add_option(flags, member, help)->check(check)->capture_default_str();
+  }
+}
+}  // namespace
+
+#define AMPCF_ADD_OPTION(type, name, flags, dflt, check, help) AddOne(app, flags, config.name, check, help);
+
+void AddOptions(CLI::App& app, DataConfig& config) { AMPCF_DATA_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, TrainConfig& config) { AMPCF_TRAIN_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, EvalConfig& config) { AMPCF_EVAL_OPTIONS(AMPCF_ADD_OPTION) }
+
+void Validate(const TrainConfig& c) {
+  if (c.personas < 1) throw UserError(Cat("--personas must be at least 1, got ", c.personas));
+  if (c.dim < 1) throw UserError(Cat("--dim must be positive, got ", c.dim));
+  if (c.att_dim < 1) throw UserError(Cat("--att-dim must be positive, got ", c.att_dim));
+  if (c.negatives < 1) throw UserError(Cat("--negatives must be at least 1, got ", c.negatives));
+  if (c.batch < 1) throw UserError(Cat("--batch must be positive, got ", c.batch));
+  if (c.epochs < 1) throw UserError(Cat("--epochs must be positive, got ", c.epochs));
+  if (c.lr <= 0) throw UserError(Cat("--lr must be positive, got ", c.lr));
+  if (c.alpha < 0 || c.alpha > 1) throw UserError(Cat("--alpha must be in [0,1], got ", c.alpha));
+  if (c.servers < 0) throw UserError(Cat("--servers must be >= 0, got ", c.servers));
+  if (c.staleness < -1) throw UserError(Cat("--staleness must be >= -1, got ", c.staleness));
+}
+
+#define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";
+
+std::string Describe(const DataConfig& data, const TrainConfig& train) {
+  std::ostringstream out;
+  {
+    const DataConfig& config = data;
+    AMPCF_DATA_OPTIONS(AMPCF_DESCRIBE)
+  }
+  {
+    const TrainConfig& config = train;
+    AMPCF_TRAIN_OPTIONS(AMPCF_DESCRIBE)
+  }
+  return out.str();
+}
+
+}  // namespace ampcf

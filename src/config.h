@@ -1,0 +1,98 @@
+// The single source of truth for ampcf's options: the CLI, `--help`, the config file and
+// validation all come from the tables below (as in LightGBM's config.h). To add an option, add
+// one line to a table; it then has a flag, a default, a check and a help text everywhere.
+//
+// Columns: C++ type, member name, flags (CLI11 syntax), default, check (a CLI11 validator),
+// help text. Every long flag is also a key of the TOML-style `--config FILE`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ampcf {
+
+// A check that accepts everything.
+inline CLI::Validator AnyValue() { return CLI::Validator([](std::string&) { return std::string(); }, ""); }
+
+// Options of every subcommand that reads a dataset.
+#define AMPCF_DATA_OPTIONS(X)                                                                    \
+  X(std::string, data, "--data", "synthetic", AnyValue(),                                        \
+    "dataset: a ratings file, a folder holding one, or 'synthetic' (planted personas, no download)") \
+  X(std::string, format, "--format", "auto",                                                     \
+    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "delimited", "synthetic"}), \
+    "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating)") \
+  X(std::string, delimiter, "--delimiter", ",", AnyValue(), "field separator of --format delimited (\\t for a tab)") \
+  X(bool, header, "--header", false, AnyValue(), "--format delimited: the first line is a header")   \
+  X(std::string, columns, "--columns", "0,1,-1", AnyValue(),                                     \
+    "--format delimited: zero-based user,item,timestamp columns (-1: no timestamp)")           \
+  X(std::string, ncf_timestamps, "--ncf-timestamps", "", AnyValue(),                             \
+    "--format ncf: MovieLens ratings.dat(.gz) giving timestamps (user index = UserID-1) for the validation hold-out") \
+  X(std::string, ncf_item_map, "--ncf-item-map", "", AnyValue(),                                 \
+    "--format ncf: 'index<TAB>original id' file; outputs and --ncf-timestamps then use original item ids") \
+  X(int, synthetic_users, "--synthetic-users", 2000, CLI::PositiveNumber, "users of --data synthetic") \
+  X(int, synthetic_items, "--synthetic-items", 1000, CLI::PositiveNumber, "items of --data synthetic") \
+  X(int, min_items, "--min-items", 2, CLI::Range(2, 1 << 30), "drop users with fewer training+held-out items") \
+  X(int, eval_negatives, "--eval-negatives", 99, CLI::PositiveNumber,                           \
+    "sampled protocol: unseen items drawn uniformly per user to rank the held-out item against") \
+  X(std::uint64_t, eval_seed, "--eval-seed", 20170403, AnyValue(),                                \
+    "seed of the evaluation negatives and random hold-outs (fixed, so every run ranks the same candidates)")
+
+// Options of `train` (and the model shape, which `eval` reads from the model file).
+#define AMPCF_TRAIN_OPTIONS(X)                                                                   \
+  X(int, personas, "--personas,-r", 2, CLI::PositiveNumber, "personas r per user (r=1 is matrix factorisation)") \
+  X(int, dim, "--dim,-d", 64, CLI::PositiveNumber, "embedding dimension d")                      \
+  X(int, att_dim, "--att-dim", 64, CLI::PositiveNumber, "attention dimension da (A_u, A_v are d x da)") \
+  X(int, negatives, "--negatives", 4, CLI::PositiveNumber, "|N|: negatives per positive, from unigram^0.5") \
+  X(double, alpha, "--alpha", 0.9, CLI::Range(0.0, 1.0), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
+  X(double, lambda_p, "--lambda-p", 1.0, CLI::NonNegativeNumber, "weight of the attention entropy on positives (minimised)") \
+  X(double, lambda_n, "--lambda-n", 1.0, CLI::NonNegativeNumber, "weight of the attention entropy on negatives (maximised)") \
+  X(double, l2, "--l2", 0.0, CLI::NonNegativeNumber, "L2 penalty on the user, item and bias rows of each batch") \
+  X(double, lr, "--lr", 1e-3, CLI::PositiveNumber, "Adam learning rate")                        \
+  X(int, batch, "--batch", 256, CLI::PositiveNumber, "positive pairs per minibatch over all workers") \
+  X(double, init_std, "--init-std", 0.1, CLI::PositiveNumber, "standard deviation of the initial user and item vectors") \
+  X(int, epochs, "--epochs", 50, CLI::PositiveNumber, "maximum epochs")                          \
+  X(int, patience, "--patience", 5, CLI::NonNegativeNumber, "stop after this many epochs without a better validation score (0: never)") \
+  X(std::string, early_stop, "--early-stop", "ndcg", CLI::IsMember({"hr", "ndcg"}), "validation metric (@10) that picks the best epoch") \
+  X(int, servers, "--servers", 1, CLI::NonNegativeNumber,                                      \
+    "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
+  X(int, staleness, "--staleness", 0, CLI::Range(-1, 1 << 30),                                   \
+    "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous, -1: fully asynchronous)") \
+  X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
+    "apply pushes in a fixed order so a seed and rank layout give bitwise-identical runs (implies --staleness 0)") \
+  X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of initialisation, shuffling and negative sampling") \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: metrics.jsonl, model.h5")       \
+  X(bool, quiet, "--quiet", false, AnyValue(), "print only the final summary")
+
+// Options of `eval`.
+#define AMPCF_EVAL_OPTIONS(X)                                                                    \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 written by train --out")           \
+  X(bool, full, "--full-ranking", true, AnyValue(), "also rank the test item against every unseen item")
+
+#define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;
+
+struct DataConfig {
+  AMPCF_DATA_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct TrainConfig {
+  AMPCF_TRAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct EvalConfig {
+  AMPCF_EVAL_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+// Registers every option of the table on a CLI11 (sub)command.
+void AddOptions(CLI::App& app, DataConfig& config);
+void AddOptions(CLI::App& app, TrainConfig& config);
+void AddOptions(CLI::App& app, EvalConfig& config);
+
+// Cross-option checks that no single validator can make; throws UserError naming the options.
+void Validate(const TrainConfig& config);
+
+// One line per option, `name = value`: logged at start and stored in model files.
+std::string Describe(const DataConfig& data, const TrainConfig& train);
+
+}  // namespace ampcf

@@ -1,0 +1,79 @@
+// ampcf: distributed AMP-CF training and evaluation. Every MPI rank runs this binary.
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+#include <xmmintrin.h>
+#include <pmmintrin.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "src/commands.h"
+#include "src/config.h"
+#include "src/error.h"
+#include "src/mpi_env.h"
+
+namespace {
+
+// Denormal floats appear once the attention softmax saturates and slow the math several-fold.
+void FlushDenormalsToZero() {
+  _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+  _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+}
+
+int Main(int argc, char** argv) {
+  using namespace ampcf;
+  const int rank = WorldRank();
+  spdlog::set_pattern("[%H:%M:%S] %v");
+  if (rank != 0) spdlog::set_level(spdlog::level::warn);
+
+  CLI::App app{"ampcf: distributed AMP-CF (Attentive Multi-Persona Collaborative Filtering). Run under mpirun."};
+  app.require_subcommand(1);
+  DataConfig train_data, eval_data, stats_data;
+  TrainConfig train;
+  EvalConfig eval;
+  CLI::App* train_command = app.add_subcommand("train", "train AMP-CF on a dataset, early-stopped on validation");
+  train_command->set_config("--config", "", "TOML file setting any long option (for example: personas = 3)");
+  AddOptions(*train_command, train_data);
+  AddOptions(*train_command, train);
+  CLI::App* eval_command = app.add_subcommand("eval", "evaluate a model.h5 on its dataset (HR@10, NDCG@10)");
+  eval_command->set_config("--config", "", "TOML file setting any long option");
+  AddOptions(*eval_command, eval_data);
+  AddOptions(*eval_command, eval);
+  CLI::App* stats_command = app.add_subcommand("stats", "print the dataset's Table 1 statistics");
+  AddOptions(*stats_command, stats_data);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    if (rank == 0) app.exit(help);
+    return 0;
+  } catch (const CLI::CallForAllHelp& help) {
+    if (rank == 0) app.exit(help);
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    if (rank == 0) std::fprintf(stderr, "ampcf: error: %s (see ampcf --help)\n", error.what());
+    return 2;
+  }
+  FlushDenormalsToZero();
+  if (train_command->parsed()) return RunTrain(train_data, train);
+  if (eval_command->parsed()) return RunEval(eval_data, eval);
+  return RunStats(stats_data);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int code = 0;
+  try {
+    code = Main(argc, argv);
+  } catch (const ampcf::UserError& error) {
+    // A user error on one rank only, after setup (a file that cannot be written, say).
+    ampcf::AbortJob(ampcf::Cat("error: ", error.what()), 2);
+  } catch (const std::exception& error) {
+    ampcf::AbortJob(ampcf::Cat("unexpected error: ", error.what()), 3);
+  }
+  MPI_Finalize();
+  return code;
+}

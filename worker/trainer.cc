@@ -1,0 +1,335 @@
+#include "worker/trainer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "src/mpi_env.h"
+#include "src/sampler.h"
+
+namespace ampcf {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+std::string Duration(double seconds) {
+  const long total = std::lround(seconds);
+  if (total >= 3600) return Cat(total / 3600, "h", (total % 3600) / 60, "m");
+  if (total >= 60) return Cat(total / 60, "m", total % 60, "s");
+  return Cat(total, "s");
+}
+
+std::vector<std::int32_t> OwnedUsers(const Dataset& data, const Layout& layout) {
+  std::vector<std::int64_t> counts(data.n_users);
+  for (std::int32_t u = 0; u < data.n_users; ++u) counts[u] = data.train_count(u);
+  const std::vector<int> owner = AssignUsers(counts, layout.n_workers);
+  std::vector<std::int32_t> mine;
+  for (std::int32_t u = 0; u < data.n_users; ++u)
+    if (owner[u] == layout.worker_index()) mine.push_back(u);
+  return mine;
+}
+
+// Metrics files: one JSON object per line.
+void AppendJson(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  out.flush();
+  if (!out) throw UserError(Cat(path, ": cannot write"));
+}
+
+}  // namespace
+
+ModelShape ShapeOf(const TrainConfig& config) {
+  ModelShape shape;
+  shape.personas = config.personas;
+  shape.dim = config.dim;
+  shape.att_dim = config.att_dim;
+  return shape;
+}
+
+Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const TrainConfig& config, const Layout& layout,
+                 MPI_Comm workers, ps::Client& client)
+    : data_(data),
+      data_config_(data_config),
+      config_(config),
+      layout_(layout),
+      workers_(workers),
+      client_(client),
+      shape_(ShapeOf(config)),
+      shard_(shape_, OwnedUsers(data, layout), config.init_std, config.seed),
+      sampler_(data.item_train_counts, 0.5),
+      rng_(MixSeed(config.seed, 0x5eed, static_cast<std::uint64_t>(layout.worker_index()))) {
+  AMPCF_CHECK_MPI(MPI_Comm_rank(workers, &worker_rank_));
+  AMPCF_CHECK_MPI(MPI_Comm_size(workers, &n_workers_));
+  weights_.alpha = config.alpha;
+  weights_.lambda_p = config.lambda_p;
+  weights_.lambda_n = config.lambda_n;
+  weights_.l2 = config.l2;
+  adam_.lr = static_cast<float>(config.lr);
+  for (std::size_t local = 0; local < shard_.users().size(); ++local) {
+    const std::int32_t u = shard_.users()[local];
+    for (auto i = data.train_offsets[u]; i < data.train_offsets[u + 1]; ++i) {
+      pair_user_.push_back(static_cast<std::int32_t>(local));
+      pair_item_.push_back(data.train_items[i]);
+    }
+  }
+  user_slot_of_.assign(shard_.users().size(), -1);
+  item_slot_of_.assign(data.n_items, -1);
+  att_keys_.resize(2 * shape_.dim);
+  std::iota(att_keys_.begin(), att_keys_.end(), 0);
+  att_rows_.resize(static_cast<std::size_t>(2) * shape_.dim * shape_.att_dim);
+  att_gradients_.resize(att_rows_.size());
+  batch_.candidates = 1 + config.negatives;
+}
+
+void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) {
+  const int C = batch_.candidates, r = shape_.personas, d = shape_.dim, width = shape_.item_width();
+  const std::size_t block = static_cast<std::size_t>(r) * d;
+  const int n = static_cast<int>(end - begin);
+
+  // Slots: each distinct user and item of the batch gets one row in the gathered buffers.
+  batch_.user.resize(n);
+  batch_.item.resize(static_cast<std::size_t>(n) * C);
+  slot_users_.clear();
+  item_keys_.clear();
+  for (int b = 0; b < n; ++b) {
+    const std::int32_t local = pair_user_[begin + b];
+    if (user_slot_of_[local] < 0) {
+      user_slot_of_[local] = static_cast<std::int32_t>(slot_users_.size());
+      slot_users_.push_back(local);
+    }
+    batch_.user[b] = user_slot_of_[local];
+    const std::int32_t positive = pair_item_[begin + b];
+    batch_.item[static_cast<std::size_t>(b) * C] = positive;
+    for (int c = 1; c < C; ++c) {
+      std::int32_t negative = sampler_.Draw(rng_);
+      for (int retry = 0; negative == positive && retry < 16; ++retry) negative = sampler_.Draw(rng_);
+      batch_.item[static_cast<std::size_t>(b) * C + c] = negative;
+    }
+  }
+  for (std::int32_t item : batch_.item) {
+    if (item_slot_of_[item] < 0) {
+      item_slot_of_[item] = 0;
+      item_keys_.push_back(item);
+    }
+  }
+  std::sort(item_keys_.begin(), item_keys_.end());  // the protocol wants sorted keys
+  for (std::size_t s = 0; s < item_keys_.size(); ++s) item_slot_of_[item_keys_[s]] = static_cast<std::int32_t>(s);
+  for (std::int32_t& item : batch_.item) item = item_slot_of_[item];
+
+  // Pull what the batch reads; gather the personas.
+  const std::int64_t required = config_.deterministic || config_.staleness >= 0
+                                    ? std::max<std::int64_t>(0, clock_ - (config_.deterministic ? 0 : config_.staleness))
+                                    : 0;
+  item_rows_.resize(item_keys_.size() * width);
+  if (n > 0) client_.Pull(item_keys_, att_keys_, required, item_rows_.data(), att_rows_.data());
+  user_rows_.resize(slot_users_.size() * block);
+  for (std::size_t s = 0; s < slot_users_.size(); ++s)
+    std::copy_n(shard_.rows(slot_users_[s]), block, &user_rows_[s * block]);
+
+  if (n > 0) {
+    BatchParams params;
+    params.users = user_rows_.data();
+    params.n_user_slots = static_cast<int>(slot_users_.size());
+    params.items = item_rows_.data();
+    params.n_item_slots = static_cast<int>(item_keys_.size());
+    params.att_u = att_rows_.data();
+    params.att_v = att_rows_.data() + static_cast<std::size_t>(d) * shape_.att_dim;
+    const BatchStats stats = ForwardBackward(shape_, weights_, batch_, params, gradients_);
+    loss_sum += stats.loss * n;
+    for (std::size_t s = 0; s < slot_users_.size(); ++s)
+      shard_.Update(slot_users_[s], gradients_.users.data() + s * block, adam_);
+    std::copy_n(gradients_.att_u.data(), gradients_.att_u.size(), att_gradients_.data());
+    std::copy_n(gradients_.att_v.data(), gradients_.att_v.size(), att_gradients_.data() + gradients_.att_u.size());
+  }
+  ++clock_;
+  static const std::vector<std::int32_t> kNoKeys;
+  client_.Push(item_keys_, gradients_.items.data(), n > 0 ? att_keys_ : kNoKeys, att_gradients_.data(), clock_);
+
+  for (std::int32_t local : slot_users_) user_slot_of_[local] = -1;
+  for (std::int32_t item : item_keys_) item_slot_of_[item] = -1;
+}
+
+void Trainer::PullEverything() {
+  std::vector<std::int32_t> keys(data_.n_items);
+  std::iota(keys.begin(), keys.end(), 0);
+  all_items_.resize(static_cast<std::size_t>(data_.n_items) * shape_.item_width());
+  all_att_.resize(att_rows_.size());
+  client_.Pull(keys, att_keys_, clock_, all_items_.data(), all_att_.data());
+}
+
+EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
+  PullEverything();
+  const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
+  Scorer scorer(shape_, all_items_.data(), data_.n_items, all_att_.data(), all_att_.data() + half);
+  EvalTotals totals = EvaluateUsers(
+      scorer, data_, shard_.users(), [&](std::int32_t u) { return shard_.rows(shard_.local_index(u)); }, which, full);
+  double sums[6] = {totals.sampled.hits, totals.sampled.ndcg, double(totals.sampled.users),
+                    totals.full.hits,    totals.full.ndcg,    double(totals.full.users)};
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 6, MPI_DOUBLE, MPI_SUM, workers_));
+  totals.sampled = RankingSums{sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
+  totals.full = RankingSums{sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
+  return totals;
+}
+
+TrainSummary Trainer::Run() {
+  const bool lead = worker_rank_ == 0;
+  const bool verbose = lead && !config_.quiet;
+  const std::int64_t n_pairs = static_cast<std::int64_t>(pair_user_.size());
+  const std::int64_t worker_batch = (config_.batch + n_workers_ - 1) / n_workers_;
+  std::int64_t steps = (n_pairs + worker_batch - 1) / worker_batch;
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, workers_));
+  std::int64_t total_pairs = n_pairs;
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total_pairs, 1, MPI_INT64_T, MPI_SUM, workers_));
+
+  std::string metrics_path;
+  if (lead && !config_.out.empty()) {
+    std::filesystem::create_directories(config_.out);
+    metrics_path = (std::filesystem::path(config_.out) / "metrics.jsonl").string();
+    if (std::filesystem::exists(metrics_path)) {
+      // Keep an earlier run's metrics rather than mixing or losing them.
+      const std::string kept = Cat(metrics_path, ".", std::time(nullptr));
+      std::filesystem::rename(metrics_path, kept);
+      spdlog::warn("kept the earlier {} as {}", metrics_path, kept);
+    }
+  }
+
+  TrainSummary summary;
+  double best_score = -1;
+  int since_best = 0;
+  const auto start = Clock::now();
+  for (int epoch = 1; epoch <= config_.epochs; ++epoch) {
+    // Shuffle this worker's positives.
+    for (std::int64_t i = n_pairs - 1; i > 0; --i) {
+      const auto j = static_cast<std::int64_t>(UniformIndex(rng_, static_cast<std::uint64_t>(i + 1)));
+      std::swap(pair_user_[i], pair_user_[j]);
+      std::swap(pair_item_[i], pair_item_[j]);
+    }
+    const auto epoch_start = Clock::now();
+    auto last_report = epoch_start;
+    double loss_sum = 0;
+    for (std::int64_t t = 0; t < steps; ++t) {
+      TrainStep(t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
+      if (verbose && Seconds(last_report) > 10.0) {
+        last_report = Clock::now();
+        const double done = double(t + 1) / steps;
+        spdlog::info("epoch {} {:.0f}%  {:.0f} pairs/s  epoch ETA {}", epoch, 100 * done,
+                     done * total_pairs / Seconds(epoch_start), Duration(Seconds(epoch_start) * (1 - done) / done));
+      }
+    }
+    client_.Wait();
+    double epoch_seconds = Seconds(epoch_start);
+    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &epoch_seconds, 1, MPI_DOUBLE, MPI_MAX, workers_));
+    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &loss_sum, 1, MPI_DOUBLE, MPI_SUM, workers_));
+    summary.train_seconds += epoch_seconds;
+
+    const EvalTotals validation = Evaluate(HeldOut::kValidation, false);
+    EpochRecord record;
+    record.epoch = epoch;
+    record.loss = loss_sum / std::max<std::int64_t>(total_pairs, 1);
+    record.val_hr = validation.sampled.hr();
+    record.val_ndcg = validation.sampled.ndcg_mean();
+    record.pairs_per_s = total_pairs / epoch_seconds;
+    record.seconds = epoch_seconds;
+    summary.epochs.push_back(record);
+
+    const double score = config_.early_stop == "hr" ? record.val_hr : record.val_ndcg;
+    int decision[2] = {0, 0};  // improved, stop
+    if (lead) {
+      decision[0] = score > best_score ? 1 : 0;
+      if (decision[0]) {
+        best_score = score;
+        since_best = 0;
+        summary.best_epoch = epoch;
+        summary.best_val_hr = record.val_hr;
+        summary.best_val_ndcg = record.val_ndcg;
+        client_.Snapshot();  // servers keep their rows of this epoch; peers wait at the Bcast below
+      } else {
+        ++since_best;
+      }
+      decision[1] = config_.patience > 0 && since_best >= config_.patience ? 1 : 0;
+    }
+    AMPCF_CHECK_MPI(MPI_Bcast(decision, 2, MPI_INT, 0, workers_));
+    if (decision[0]) shard_.SaveBest();
+    if (verbose) {
+      const double elapsed = Seconds(start);
+      spdlog::info("epoch {:3d}/{}  loss {:.4f}  val HR@10 {:.4f} NDCG@10 {:.4f}{}  {:.0f} pairs/s  {:.1f}s  ETA {}",
+                   epoch, config_.epochs, record.loss, record.val_hr, record.val_ndcg, decision[0] ? " *" : "  ",
+                   record.pairs_per_s, epoch_seconds, Duration(elapsed / epoch * (config_.epochs - epoch)));
+    }
+    if (!metrics_path.empty())
+      AppendJson(metrics_path, fmt::format("{{\"epoch\": {}, \"loss\": {:.6f}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": "
+                                           "{:.6f}, \"pairs_per_s\": {:.1f}, \"seconds\": {:.3f}}}",
+                                           epoch, record.loss, record.val_hr, record.val_ndcg, record.pairs_per_s,
+                                           epoch_seconds));
+    if (decision[1]) {
+      if (verbose) spdlog::info("early stop: no better validation {} for {} epochs", config_.early_stop, config_.patience);
+      break;
+    }
+  }
+  summary.pairs_per_s = total_pairs * static_cast<double>(summary.epochs.size()) / summary.train_seconds;
+
+  // Test the best epoch's model.
+  if (lead) client_.Restore();
+  AMPCF_CHECK_MPI(MPI_Barrier(workers_));
+  shard_.RestoreBest();
+  summary.test = Evaluate(HeldOut::kTest, true);
+  if (!metrics_path.empty())
+    AppendJson(metrics_path,
+               fmt::format("{{\"best_epoch\": {}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, \"test_hr@10\": {:.6f}, "
+                           "\"test_ndcg@10\": {:.6f}, \"test_full_hr@10\": {:.6f}, \"test_full_ndcg@10\": {:.6f}, "
+                           "\"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
+                           summary.best_epoch, summary.best_val_hr, summary.best_val_ndcg, summary.test.sampled.hr(),
+                           summary.test.sampled.ndcg_mean(), summary.test.full.hr(), summary.test.full.ndcg_mean(),
+                           summary.pairs_per_s, summary.train_seconds));
+  return summary;
+}
+
+ModelData Trainer::GatherModel() {
+  const std::size_t block = static_cast<std::size_t>(shape_.personas) * shape_.dim;
+  int count = static_cast<int>(shard_.users().size());
+  std::vector<int> counts(n_workers_), displacements(n_workers_, 0);
+  AMPCF_CHECK_MPI(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, workers_));
+  std::vector<std::int32_t> users;
+  std::vector<float> rows;
+  std::vector<int> row_counts(n_workers_), row_displacements(n_workers_, 0);
+  if (worker_rank_ == 0) {
+    for (int w = 1; w < n_workers_; ++w) displacements[w] = displacements[w - 1] + counts[w - 1];
+    users.resize(displacements.back() + counts.back());
+    rows.resize(users.size() * block);
+    for (int w = 0; w < n_workers_; ++w) {
+      row_counts[w] = counts[w] * static_cast<int>(block);
+      row_displacements[w] = displacements[w] * static_cast<int>(block);
+    }
+  }
+  AMPCF_CHECK_MPI(MPI_Gatherv(shard_.users().data(), count, MPI_INT32_T, users.data(), counts.data(),
+                              displacements.data(), MPI_INT32_T, 0, workers_));
+  AMPCF_CHECK_MPI(MPI_Gatherv(shard_.params().data(), count * static_cast<int>(block), MPI_FLOAT, rows.data(),
+                              row_counts.data(), row_displacements.data(), MPI_FLOAT, 0, workers_));
+  ModelData model;
+  if (worker_rank_ != 0) return model;
+  model.shape = shape_;
+  model.dataset = data_.name;
+  model.dataset_fingerprint = data_.Fingerprint();
+  model.config = Describe(data_config_, config_);
+  model.item_ids = data_.item_ids;
+  model.items = all_items_;
+  const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
+  model.att_u.assign(all_att_.begin(), all_att_.begin() + half);
+  model.att_v.assign(all_att_.begin() + half, all_att_.end());
+  model.user_ids = data_.user_ids;
+  model.personas.resize(static_cast<std::size_t>(data_.n_users) * block);
+  for (std::size_t i = 0; i < users.size(); ++i)
+    std::copy_n(&rows[i * block], block, &model.personas[static_cast<std::size_t>(users[i]) * block]);
+  return model;
+}
+
+}  // namespace ampcf

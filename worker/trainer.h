@@ -1,0 +1,83 @@
+// The worker's training loop: minibatches from its own users, pulls of the rows they need,
+// AMP-CF forward/backward, local Adam on personas, pushes of item and attention gradients;
+// per-epoch validation, early stopping, the best model's test metrics and model file.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eval/ranking.h"
+#include "partition/layout.h"
+#include "ps/client.h"
+#include "src/config.h"
+#include "src/dataset.h"
+#include "src/model_file.h"
+#include "src/sampler.h"
+#include "worker/user_shard.h"
+
+namespace ampcf {
+
+struct EpochRecord {
+  int epoch = 0;
+  double loss = 0;
+  double val_hr = 0, val_ndcg = 0;
+  double pairs_per_s = 0;
+  double seconds = 0;
+};
+
+struct TrainSummary {
+  std::vector<EpochRecord> epochs;
+  int best_epoch = 0;
+  double best_val_hr = 0, best_val_ndcg = 0;
+  EvalTotals test;       // of the best model, summed over all workers
+  double pairs_per_s = 0;  // over all epochs and all ranks
+  double train_seconds = 0;
+};
+
+ModelShape ShapeOf(const TrainConfig& config);
+
+class Trainer {
+ public:
+  // `workers`: the communicator of the worker ranks (rank 0 in it is world rank 0).
+  Trainer(const Dataset& data, const DataConfig& data_config, const TrainConfig& config, const Layout& layout,
+          MPI_Comm workers, ps::Client& client);
+  // Trains, restores the best epoch's model, tests it; on worker 0, writes --out files.
+  // Returns the summary on every worker.
+  TrainSummary Run();
+  // The whole model, in dense id order (worker 0 only; others get an empty model). Collective.
+  ModelData GatherModel();
+
+ private:
+  void TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum);
+  EvalTotals Evaluate(HeldOut which, bool full);
+  void PullEverything();
+
+  const Dataset& data_;
+  const DataConfig& data_config_;
+  const TrainConfig& config_;
+  Layout layout_;
+  MPI_Comm workers_;
+  int worker_rank_ = 0, n_workers_ = 1;
+  ps::Client& client_;
+  ModelShape shape_;
+  LossWeights weights_;
+  AdamConfig adam_;
+  UserShard shard_;
+  AliasSampler sampler_;  // negatives from unigram^0.5 of the training counts
+  std::vector<std::int32_t> pair_user_, pair_item_;  // this worker's positives (local user, item)
+  std::int64_t clock_ = 0;                           // steps completed by this worker
+  Rng rng_;
+
+  // Per-step scratch, kept to avoid allocation.
+  std::vector<std::int32_t> user_slot_of_, item_slot_of_, slot_users_, item_keys_, att_keys_;
+  std::vector<float> user_rows_, item_rows_, att_rows_, att_gradients_;
+  Batch batch_;
+  BatchGradients gradients_;
+  // Rows of every item and the attention maps, as pulled for evaluation.
+  std::vector<float> all_items_, all_att_;
+};
+
+}  // namespace ampcf

@@ -1,0 +1,32 @@
+#include "worker/user_shard.h"
+
+#include <algorithm>
+
+#include "ps/server_shard.h"
+#include "src/rng.h"
+
+namespace ampcf {
+
+UserShard::UserShard(const ModelShape& shape, std::vector<std::int32_t> users, double init_std, std::uint64_t seed)
+    : block_(static_cast<std::size_t>(shape.personas) * shape.dim), users_(std::move(users)) {
+  const std::int32_t max_user = users_.empty() ? 0 : *std::max_element(users_.begin(), users_.end());
+  local_of_.assign(max_user + 1, -1);
+  params_.assign(users_.size() * block_, 0.0f);
+  for (std::size_t local = 0; local < users_.size(); ++local) {
+    local_of_[users_[local]] = static_cast<std::int32_t>(local);
+    FillNormal(&params_[local * block_], static_cast<int>(block_), init_std, seed, ps::kUserTable,
+               static_cast<std::uint64_t>(users_[local]));
+  }
+  first_moment_.assign(params_.size(), 0.0f);
+  second_moment_.assign(params_.size(), 0.0f);
+  steps_.assign(users_.size(), 0);
+  best_ = params_;
+}
+
+void UserShard::Update(std::int32_t local, const float* gradient, const AdamConfig& adam) {
+  const std::size_t offset = static_cast<std::size_t>(local) * block_;
+  AdamUpdateRow(adam, &params_[offset], &first_moment_[offset], &second_moment_[offset], gradient,
+                static_cast<int>(block_), steps_[local]);
+}
+
+}  // namespace ampcf

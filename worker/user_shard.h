@@ -1,0 +1,34 @@
+// The users one worker owns: their persona matrices and Adam state, updated locally.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "src/adam.h"
+#include "src/amp_model.h"
+
+namespace ampcf {
+
+class UserShard {
+ public:
+  // users: the dense ids this worker owns, ascending. Rows are initialised from (seed, user).
+  UserShard(const ModelShape& shape, std::vector<std::int32_t> users, double init_std, std::uint64_t seed);
+
+  const std::vector<std::int32_t>& users() const { return users_; }
+  std::int32_t local_index(std::int32_t user) const { return local_of_[user]; }  // -1 if not owned
+  const float* rows(std::int32_t local) const { return &params_[static_cast<std::size_t>(local) * block_]; }
+  // Adam step on the r x d block of a local user.
+  void Update(std::int32_t local, const float* gradient, const AdamConfig& adam);
+  void SaveBest() { best_ = params_; }
+  void RestoreBest() { params_ = best_; }
+  const std::vector<float>& params() const { return params_; }
+
+ private:
+  std::size_t block_;
+  std::vector<std::int32_t> users_;
+  std::vector<std::int32_t> local_of_;
+  std::vector<float> params_, first_moment_, second_moment_, best_;
+  std::vector<std::int32_t> steps_;
+};
+
+}  // namespace ampcf
