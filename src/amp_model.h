@@ -16,12 +16,19 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/StdVector>
 #include <cstdint>
 #include <vector>
 
 namespace ampcf {
 
 using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Buffers the model reads through Eigen maps. Eigen's vectorised reductions start at the first
+// aligned element, so an unaligned buffer changes the summation order from run to run (malloc
+// addresses differ): aligned buffers keep deterministic mode bitwise reproducible.
+template <typename T>
+using AlignedVector = std::vector<T, Eigen::aligned_allocator<T>>;
 
 struct ModelShape {
   int personas = 2;  // r

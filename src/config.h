@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,27 @@ namespace ampcf {
 
 // A check that accepts everything.
 inline CLI::Validator AnyValue() { return CLI::Validator([](std::string&) { return std::string(); }, ""); }
+
+// A number in [low, high], reported as "--name: must be at least 1, got 0".
+inline CLI::Validator Within(double low, double high) {
+  auto show = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  std::string description = high == 1e300 ? ">= " + show(low) : "in [" + show(low) + ", " + show(high) + "]";
+  return CLI::Validator(
+      [=](std::string& text) {
+        double value = 0;
+        std::istringstream in(text);
+        if (!(in >> value) || !in.eof()) return "'" + text + "' is not a number";
+        if (value < low) return "must be at least " + show(low) + ", got " + text;
+        if (value > high) return "must be at most " + show(high) + ", got " + text;
+        return std::string();
+      },
+      description);
+}
+inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
 
 // Options of every subcommand that reads a dataset.
 #define AMPCF_DATA_OPTIONS(X)                                                                    \
@@ -31,33 +53,33 @@ inline CLI::Validator AnyValue() { return CLI::Validator([](std::string&) { retu
     "--format ncf: MovieLens ratings.dat(.gz) giving timestamps (user index = UserID-1) for the validation hold-out") \
   X(std::string, ncf_item_map, "--ncf-item-map", "", AnyValue(),                                 \
     "--format ncf: 'index<TAB>original id' file; outputs and --ncf-timestamps then use original item ids") \
-  X(int, synthetic_users, "--synthetic-users", 2000, CLI::PositiveNumber, "users of --data synthetic") \
-  X(int, synthetic_items, "--synthetic-items", 1000, CLI::PositiveNumber, "items of --data synthetic") \
-  X(int, min_items, "--min-items", 2, CLI::Range(2, 1 << 30), "drop users with fewer training+held-out items") \
-  X(int, eval_negatives, "--eval-negatives", 99, CLI::PositiveNumber,                           \
+  X(int, synthetic_users, "--synthetic-users", 2000, AtLeast(1), "users of --data synthetic") \
+  X(int, synthetic_items, "--synthetic-items", 1000, AtLeast(1), "items of --data synthetic") \
+  X(int, min_items, "--min-items", 2, AtLeast(2), "drop users with fewer training+held-out items") \
+  X(int, eval_negatives, "--eval-negatives", 99, AtLeast(1),                           \
     "sampled protocol: unseen items drawn uniformly per user to rank the held-out item against") \
   X(std::uint64_t, eval_seed, "--eval-seed", 20170403, AnyValue(),                                \
     "seed of the evaluation negatives and random hold-outs (fixed, so every run ranks the same candidates)")
 
 // Options of `train` (and the model shape, which `eval` reads from the model file).
 #define AMPCF_TRAIN_OPTIONS(X)                                                                   \
-  X(int, personas, "--personas,-r", 2, CLI::PositiveNumber, "personas r per user (r=1 is matrix factorisation)") \
-  X(int, dim, "--dim,-d", 64, CLI::PositiveNumber, "embedding dimension d")                      \
-  X(int, att_dim, "--att-dim", 64, CLI::PositiveNumber, "attention dimension da (A_u, A_v are d x da)") \
-  X(int, negatives, "--negatives", 4, CLI::PositiveNumber, "|N|: negatives per positive, from unigram^0.5") \
-  X(double, alpha, "--alpha", 0.9, CLI::Range(0.0, 1.0), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
-  X(double, lambda_p, "--lambda-p", 1.0, CLI::NonNegativeNumber, "weight of the attention entropy on positives (minimised)") \
-  X(double, lambda_n, "--lambda-n", 1.0, CLI::NonNegativeNumber, "weight of the attention entropy on negatives (maximised)") \
-  X(double, l2, "--l2", 0.0, CLI::NonNegativeNumber, "L2 penalty on the user, item and bias rows of each batch") \
-  X(double, lr, "--lr", 1e-3, CLI::PositiveNumber, "Adam learning rate")                        \
-  X(int, batch, "--batch", 256, CLI::PositiveNumber, "positive pairs per minibatch over all workers") \
-  X(double, init_std, "--init-std", 0.1, CLI::PositiveNumber, "standard deviation of the initial user and item vectors") \
-  X(int, epochs, "--epochs", 50, CLI::PositiveNumber, "maximum epochs")                          \
-  X(int, patience, "--patience", 5, CLI::NonNegativeNumber, "stop after this many epochs without a better validation score (0: never)") \
+  X(int, personas, "--personas,-r", 2, AtLeast(1), "personas r per user (r=1 is matrix factorisation)") \
+  X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
+  X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
+  X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, from unigram^0.5") \
+  X(double, alpha, "--alpha", 0.9, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
+  X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \
+  X(double, lambda_n, "--lambda-n", 1.0, AtLeast(0), "weight of the attention entropy on negatives (maximised)") \
+  X(double, l2, "--l2", 0.0, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
+  X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
+  X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
+  X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \
+  X(int, epochs, "--epochs", 50, AtLeast(1), "maximum epochs")                          \
+  X(int, patience, "--patience", 5, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
   X(std::string, early_stop, "--early-stop", "ndcg", CLI::IsMember({"hr", "ndcg"}), "validation metric (@10) that picks the best epoch") \
-  X(int, servers, "--servers", 1, CLI::NonNegativeNumber,                                      \
+  X(int, servers, "--servers", 1, AtLeast(0),                                      \
     "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
-  X(int, staleness, "--staleness", 0, CLI::Range(-1, 1 << 30),                                   \
+  X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
     "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous, -1: fully asynchronous)") \
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
     "apply pushes in a fixed order so a seed and rank layout give bitwise-identical runs (implies --staleness 0)") \

@@ -22,7 +22,9 @@ Handle OpenFileReadOnly(const std::string& path) {
 }
 
 Handle CreateGroup(hid_t parent, const char* name) {
-  hid_t id = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  Handle properties(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(properties.get(), false);
+  hid_t id = H5Gcreate2(parent, name, H5P_DEFAULT, properties.get(), H5P_DEFAULT);
   if (id < 0) throw UserError(Cat("cannot create HDF5 group ", name));
   return Handle(id, H5Gclose);
 }
@@ -30,7 +32,10 @@ Handle CreateGroup(hid_t parent, const char* name) {
 namespace {
 void WriteArray(hid_t parent, const char* name, hid_t type, const void* data, const std::vector<hsize_t>& dims) {
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  Handle set(H5Dcreate2(parent, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  // No modification times: the same model gives the same bytes (deterministic-mode checks).
+  Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(properties.get(), false);
+  Handle set(H5Dcreate2(parent, name, type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT), H5Dclose);
   if (!set.valid() || H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     throw UserError(Cat("cannot write HDF5 dataset ", name));
 }
@@ -122,6 +127,7 @@ std::string ReadStringAttribute(hid_t object, const char* name, const std::strin
   std::string value(size, '\0');
   Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(memory_type.get(), size);
+  H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD);
   if (H5Aread(attribute.get(), memory_type.get(), value.data()) < 0)
     throw UserError(Cat(file_name, ": cannot read attribute ", name));
   while (!value.empty() && value.back() == '\0') value.pop_back();

@@ -321,7 +321,7 @@ ModelData Trainer::GatherModel() {
   model.dataset_fingerprint = data_.Fingerprint();
   model.config = Describe(data_config_, config_);
   model.item_ids = data_.item_ids;
-  model.items = all_items_;
+  model.items.assign(all_items_.begin(), all_items_.end());
   const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
   model.att_u.assign(all_att_.begin(), all_att_.begin() + half);
   model.att_v.assign(all_att_.begin() + half, all_att_.end());

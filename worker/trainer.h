@@ -73,11 +73,11 @@ class Trainer {
 
   // Per-step scratch, kept to avoid allocation.
   std::vector<std::int32_t> user_slot_of_, item_slot_of_, slot_users_, item_keys_, att_keys_;
-  std::vector<float> user_rows_, item_rows_, att_rows_, att_gradients_;
+  AlignedVector<float> user_rows_, item_rows_, att_rows_, att_gradients_;
   Batch batch_;
   BatchGradients gradients_;
   // Rows of every item and the attention maps, as pulled for evaluation.
-  std::vector<float> all_items_, all_att_;
+  AlignedVector<float> all_items_, all_att_;
 };
 
 }  // namespace ampcf

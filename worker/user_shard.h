@@ -21,13 +21,13 @@ class UserShard {
   void Update(std::int32_t local, const float* gradient, const AdamConfig& adam);
   void SaveBest() { best_ = params_; }
   void RestoreBest() { params_ = best_; }
-  const std::vector<float>& params() const { return params_; }
+  const AlignedVector<float>& params() const { return params_; }
 
  private:
   std::size_t block_;
   std::vector<std::int32_t> users_;
   std::vector<std::int32_t> local_of_;
-  std::vector<float> params_, first_moment_, second_moment_, best_;
+  AlignedVector<float> params_, first_moment_, second_moment_, best_;
   std::vector<std::int32_t> steps_;
 };
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Bad input on 2 MPI ranks: each case must end promptly (no hang) with a non-zero exit and a
+# one-line error that names the problem.
+set -uo pipefail
+ampcf=${1:?usage: cli_errors.sh path/to/ampcf}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf 'userId,movieId,rating,timestamp\n1,10,4,100\n1,oops,4,101\n' > "$work/bad.csv"
+printf '1,10,4,100\n1,11,4,101\n2,10,4,100\n2,11,4,101\n' > "$work/two_items.csv"
+passed=0 failed=0
+expect_error() {  # expect_error NAME EXPECTED-TEXT ARGS...
+  local name=$1 expected=$2; shift 2
+  local out rc
+  out=$(timeout 60 mpirun --oversubscribe -np "${NP:-2}" "$ampcf" "$@" 2>&1); rc=$?
+  local lines; lines=$(printf '%s\n' "$out" | grep -c "ampcf: error" || true)
+  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q -- "$expected" && [ "$lines" -eq 1 ]; then
+    echo "ok: $name"; passed=$((passed+1))
+  else
+    echo "FAILED: $name (exit $rc, $lines error lines)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))
+  fi
+}
+expect_error "missing file" "no such file" train --data "$work/absent.csv"
+expect_error "unparsable line" "bad.csv:3: item id 'oops'" train --data "$work/bad.csv"
+expect_error "unknown option" "--frobnicate" train --frobnicate 3
+expect_error "r = 0" "personas" train --personas 0
+expect_error "dimension 0" "dim" train --dim 0
+NP=4 expect_error "more servers than items" "more than the dataset's 2 items" train --data "$work/two_items.csv" --servers 3
+expect_error "more servers than ranks" "leaves no worker" train --servers 2
+expect_error "missing model" "no such file" eval --model "$work/none.h5"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "src/dataset.h"
+#include "src/error.h"
+#include "src/synthetic.h"
+
+namespace ampcf {
+namespace {
+
+RawData Rows(std::initializer_list<Interaction> rows) {
+  RawData raw;
+  raw.name = "toy";
+  raw.rows = rows;
+  raw.has_timestamps = true;
+  return raw;
+}
+
+std::vector<std::int64_t> TrainIds(const Dataset& data, std::int32_t u) {
+  std::vector<std::int64_t> ids;
+  for (auto i = data.train_offsets[u]; i < data.train_offsets[u + 1]; ++i) ids.push_back(data.item_ids[data.train_items[i]]);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST(Prepare, LeaveLastOutByTimestamp) {
+  DataConfig config;
+  config.eval_negatives = 2;
+  // User 7: items by time 30 (t=1), 10 (t=2), 20 (t=3), 40 (t=4) -> test 40, validation 20.
+  Dataset data = Prepare(Rows({{7, 40, 4}, {7, 30, 1}, {7, 10, 2}, {7, 20, 3}, {8, 10, 1}, {8, 50, 2}, {8, 60, 3}}),
+                         config);
+  ASSERT_EQ(data.n_users, 2);
+  EXPECT_EQ(data.user_ids, (std::vector<std::int64_t>{7, 8}));
+  EXPECT_EQ(data.item_ids[data.test_item[0]], 40);
+  EXPECT_EQ(data.item_ids[data.val_item[0]], 20);
+  EXPECT_EQ(TrainIds(data, 0), (std::vector<std::int64_t>{10, 30}));
+  EXPECT_EQ(data.num_train(), 3);  // 2 + 1
+  EXPECT_EQ(data.item_train_counts[std::find(data.item_ids.begin(), data.item_ids.end(), 10) - data.item_ids.begin()], 2);
+}
+
+TEST(Prepare, TiesKeepFileOrderAndUsersWithTwoItemsHaveNoValidation) {
+  DataConfig config;
+  Dataset data = Prepare(Rows({{1, 5, 9}, {1, 6, 9}, {2, 5, 1}, {2, 6, 1}, {2, 7, 1}}), config);
+  EXPECT_EQ(data.item_ids[data.test_item[0]], 6);  // same time: the later line is "last"
+  EXPECT_EQ(data.val_item[0], -1);                  // 2 items: train on one, test on one
+  EXPECT_EQ(data.item_ids[data.test_item[1]], 7);
+  EXPECT_EQ(data.item_ids[data.val_item[1]], 6);
+}
+
+TEST(Prepare, DropsUsersWithOneItemAndKeepsLatestDuplicate) {
+  DataConfig config;
+  // User 1 rated item 5 twice; the later rating (t=9) is the one kept, so 5 is the test item.
+  Dataset data = Prepare(Rows({{1, 5, 1}, {1, 6, 2}, {1, 5, 9}, {2, 5, 1}}), config);
+  ASSERT_EQ(data.n_users, 1);
+  EXPECT_EQ(data.user_ids[0], 1);
+  EXPECT_EQ(data.item_ids[data.test_item[0]], 5);
+  EXPECT_EQ(TrainIds(data, 0), (std::vector<std::int64_t>{6}));
+  DataConfig strict;
+  strict.min_items = 5;
+  EXPECT_THROW(Prepare(Rows({{1, 5, 1}, {1, 6, 2}}), strict), UserError);
+}
+
+TEST(Prepare, NegativesAreUnseenDistinctAndReproducible) {
+  SyntheticSpec spec;
+  spec.users = 200;
+  spec.items = 300;
+  DataConfig config;
+  Dataset a = Prepare(GenerateSynthetic(spec).raw, config);
+  Dataset b = Prepare(GenerateSynthetic(spec).raw, config);
+  EXPECT_EQ(a.test_negatives, b.test_negatives);
+  EXPECT_EQ(a.Fingerprint(), b.Fingerprint());
+  for (std::int32_t u = 0; u < a.n_users; ++u) {
+    std::set<std::int32_t> seen(a.train_items.begin() + a.train_offsets[u], a.train_items.begin() + a.train_offsets[u + 1]);
+    seen.insert(a.test_item[u]);
+    if (a.val_item[u] >= 0) seen.insert(a.val_item[u]);
+    std::set<std::int32_t> drawn;
+    ASSERT_EQ(a.test_negative_offsets[u + 1] - a.test_negative_offsets[u], 99);
+    for (auto i = a.test_negative_offsets[u]; i < a.test_negative_offsets[u + 1]; ++i) {
+      EXPECT_EQ(seen.count(a.test_negatives[i]), 0u);
+      EXPECT_TRUE(drawn.insert(a.test_negatives[i]).second) << "negatives repeat";
+    }
+  }
+  DataConfig other = config;
+  other.eval_seed = 99;
+  EXPECT_NE(Prepare(GenerateSynthetic(spec).raw, other).test_negatives, a.test_negatives);
+}
+
+TEST(Prepare, NcfGivenNegativesWithoutTheTestItem) {
+  RawData raw;
+  raw.name = "ncf";
+  raw.presplit = true;
+  raw.rows = {{0, 0, 0}, {0, 1, 0}, {0, 2, 0}};
+  raw.test_rows = {{0, 3, 0}};
+  raw.given_negatives[0] = {4, 3, 5};  // NCF's file sometimes lists the test item among them
+  DataConfig config;
+  Dataset data = Prepare(raw, config);
+  EXPECT_EQ(data.item_ids[data.test_item[0]], 3);
+  std::vector<std::int64_t> negatives;
+  for (std::int32_t item : data.test_negatives) negatives.push_back(data.item_ids[item]);
+  EXPECT_EQ(negatives, (std::vector<std::int64_t>{4, 5}));
+  EXPECT_GE(data.val_item[0], 0);  // no timestamps: a seeded random training item
+  EXPECT_EQ(data.num_train(), 2);
+}
+
+}  // namespace
+}  // namespace ampcf

@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "src/error.h"
+#include "src/hdf5_util.h"
+#include "src/model_file.h"
+#include "tests/test_util.h"
+
+namespace ampcf {
+namespace {
+
+ModelData SmallModel() {
+  ModelData model;
+  model.shape = ModelShape{2, 3, 4};
+  model.dataset = "toy";
+  model.dataset_fingerprint = 0xfeedbeefcafe1234ULL;
+  model.config = "personas = 2\n";
+  model.item_ids = {10, 20};
+  model.items = {1, 2, 3, 0.5f, 4, 5, 6, -0.5f};
+  model.att_u.assign(12, 0.25f);
+  model.att_v.assign(12, -0.25f);
+  model.user_ids = {7};
+  model.personas = {1, 2, 3, 4, 5, 6};
+  return model;
+}
+
+TEST(ModelFile, RoundTrip) {
+  testing::TempDir dir;
+  const std::string path = dir.Path("model.h5");
+  WriteModel(path, SmallModel());
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  const ModelData read = ReadModel(path);
+  EXPECT_EQ(read.shape.personas, 2);
+  EXPECT_EQ(read.shape.att_dim, 4);
+  EXPECT_EQ(read.dataset_fingerprint, 0xfeedbeefcafe1234ULL);
+  EXPECT_EQ(read.item_ids, SmallModel().item_ids);
+  EXPECT_EQ(read.items, SmallModel().items);
+  EXPECT_EQ(read.personas, SmallModel().personas);
+  EXPECT_EQ(read.config, "personas = 2\n");
+}
+
+TEST(ModelFile, TruncatedCorruptAndForeignFilesAreClearErrors) {
+  testing::TempDir dir;
+  const std::string path = dir.Path("model.h5");
+  WriteModel(path, SmallModel());
+  const std::string truncated = dir.Path("truncated.h5");
+  std::filesystem::copy_file(path, truncated);
+  std::filesystem::resize_file(truncated, std::filesystem::file_size(path) / 2);
+  EXPECT_THROW(ReadModel(truncated), UserError);
+  const std::string garbage = dir.File("garbage.h5", "this is not hdf5 at all");
+  try {
+    ReadModel(garbage);
+    FAIL();
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("garbage.h5"), std::string::npos);
+  }
+  EXPECT_THROW(ReadModel(dir.Path("missing.h5")), UserError);
+  // An HDF5 file that is not an ampcf model.
+  const std::string foreign = dir.Path("foreign.h5");
+  { h5::Handle file = h5::CreateFile(foreign); h5::WriteAttribute(file.get(), "format", std::string("other")); }
+  EXPECT_THROW(ReadModel(foreign), UserError);
+  // A future version is refused rather than misread.
+  const std::string future = dir.Path("future.h5");
+  {
+    h5::Handle file = h5::CreateFile(future);
+    h5::WriteAttribute(file.get(), "format", std::string("ampcf-model"));
+    h5::WriteAttribute(file.get(), "version", std::int64_t{99});
+  }
+  try {
+    ReadModel(future);
+    FAIL();
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("version 99"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace ampcf

@@ -1,0 +1,50 @@
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "partition/layout.h"
+#include "src/error.h"
+#include "src/rng.h"
+
+namespace ampcf {
+namespace {
+
+TEST(Partition, UsersBalancedByInteractions) {
+  Rng rng(5);
+  std::vector<std::int64_t> counts(5000);
+  for (auto& c : counts) c = 2 + static_cast<std::int64_t>(std::pow(Uniform01(rng), 4) * 2000);  // heavy tail
+  for (int workers : {1, 3, 7}) {
+    const std::vector<int> owner = AssignUsers(counts, workers);
+    const LoadBalance balance = MeasureBalance(counts, owner, workers);
+    EXPECT_LT(balance.imbalance, 0.01) << workers << " workers";
+    for (int w : owner) EXPECT_TRUE(w >= 0 && w < workers);
+  }
+}
+
+TEST(Partition, ItemsAndAttentionRowsCoverEveryKeyOnce) {
+  for (int servers : {1, 2, 3, 5}) {
+    std::int64_t total = 0;
+    for (int s = 0; s < servers; ++s) total += ItemsOwned(101, s, servers);
+    EXPECT_EQ(total, 101);
+    for (std::int64_t item = 0; item < 101; ++item)
+      EXPECT_LT(ItemLocalIndex(item, servers), ItemsOwned(101, ItemOwner(item, servers), servers));
+  }
+}
+
+TEST(Partition, LayoutRolesAndErrors) {
+  Layout one = MakeLayout(1, 0, 1, 100, 64);
+  EXPECT_TRUE(one.colocated && one.is_worker() && one.is_server());
+  Layout four = MakeLayout(4, 3, 1, 100, 64);
+  EXPECT_EQ(four.n_workers, 3);
+  EXPECT_TRUE(four.is_server());
+  EXPECT_FALSE(four.is_worker());
+  EXPECT_EQ(four.server_rank(0), 3);
+  EXPECT_TRUE(MakeLayout(4, 0, 1, 100, 64).is_worker());
+  EXPECT_THROW(MakeLayout(4, 0, 4, 100, 64), UserError);   // no worker left
+  EXPECT_THROW(MakeLayout(4, 0, 3, 2, 64), UserError);     // more servers than items
+  EXPECT_THROW(MakeLayout(4, 0, 0, 100, 64), UserError);   // no server
+  EXPECT_THROW(MakeLayout(1, 0, 2, 100, 64), UserError);   // one rank cannot host two servers
+}
+
+}  // namespace
+}  // namespace ampcf

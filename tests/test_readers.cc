@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "src/error.h"
+#include "src/readers.h"
+#include "tests/test_util.h"
+
+namespace ampcf {
+namespace {
+
+using testing::TempDir;
+
+// Expects a UserError whose message contains every fragment.
+template <typename F>
+void ExpectUserError(F&& f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    FAIL() << "expected a UserError";
+  } catch (const UserError& error) {
+    const std::string message = error.what();
+    for (const std::string& fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "error messages are one line: " << message;
+  }
+}
+
+TEST(Readers, MovieLensCsvWithHeaderCrlfAndBom) {
+  TempDir dir;
+  const std::string path =
+      dir.File("ratings.csv", "\xEF\xBB\xBFuserId,movieId,rating,timestamp\r\n1,10,4.0,100\r\n1,20,3.5,50\r\n\r\n2,10,5,7");
+  const RawData data = ReadMovieLensCsv(path);
+  ASSERT_EQ(data.rows.size(), 3u);
+  EXPECT_TRUE(data.has_timestamps);
+  EXPECT_EQ(data.rows[0].user, 1);
+  EXPECT_EQ(data.rows[0].item, 10);
+  EXPECT_EQ(data.rows[0].timestamp, 100);
+  EXPECT_EQ(data.rows[2].user, 2);  // the last line has no newline
+  EXPECT_EQ(data.rows[2].timestamp, 7);
+}
+
+TEST(Readers, MovieLensCsvWithoutHeader) {
+  TempDir dir;
+  const RawData data = ReadMovieLensCsv(dir.File("r.csv", "1,10,4.0,100\n"));
+  ASSERT_EQ(data.rows.size(), 1u);
+}
+
+TEST(Readers, MovieLensDatAndGzip) {
+  TempDir dir;
+  const std::string text = "1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978300000\n";
+  const RawData plain = ReadMovieLensDat(dir.File("ratings.dat", text));
+  const RawData packed = ReadMovieLensDat(dir.GzipFile("ratings.dat.gz", text));
+  ASSERT_EQ(plain.rows.size(), 3u);
+  ASSERT_EQ(packed.rows.size(), 3u);
+  EXPECT_EQ(packed.rows[1].item, 661);
+  EXPECT_EQ(packed.rows[2].timestamp, 978300000);
+}
+
+TEST(Readers, TruncatedGzipIsAnError) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "1::" + std::to_string(i) + "::5::978300760\n";
+  const std::string path = dir.GzipFile("ratings.dat.gz", text);
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+  ExpectUserError([&] { ReadMovieLensDat(path); }, {"ratings.dat.gz"});
+}
+
+TEST(Readers, MovieLens100k) {
+  TempDir dir;
+  const RawData data = ReadMovieLens100k(dir.File("u.data", "196\t242\t3\t881250949\n186\t302\t3\t891717742\n"));
+  ASSERT_EQ(data.rows.size(), 2u);
+  EXPECT_EQ(data.rows[1].user, 186);
+  EXPECT_EQ(data.rows[1].timestamp, 891717742);
+}
+
+TEST(Readers, DelimitedColumnsAndLargeIds) {
+  TempDir dir;
+  const std::string path = dir.File("log.tsv", "ts\titem\tuser\n5\t9000000000\t-3\n6\t7\t-3\n");
+  const RawData data = ReadDelimited(path, "\t", true, 2, 1, 0);
+  ASSERT_EQ(data.rows.size(), 2u);
+  EXPECT_EQ(data.rows[0].user, -3);
+  EXPECT_EQ(data.rows[0].item, 9000000000LL);
+  EXPECT_EQ(data.rows[1].timestamp, 6);
+}
+
+TEST(Readers, MalformedLinesNameFileAndLine) {
+  TempDir dir;
+  const std::string bad_item = dir.File("ratings.csv", "userId,movieId,rating,timestamp\n1,10,4,100\n1,abc,4,100\n");
+  ExpectUserError([&] { ReadMovieLensCsv(bad_item); }, {"ratings.csv:3:", "abc"});
+  const std::string short_line = dir.File("ratings.dat", "1::2::3::4\n1::2\n");
+  ExpectUserError([&] { ReadMovieLensDat(short_line); }, {"ratings.dat:2:", "expected at least 4 fields"});
+  const std::string bad_time = dir.File("u.data", "1\t2\t3\tnoon\n");
+  ExpectUserError([&] { ReadMovieLens100k(bad_time); }, {"u.data:1:", "timestamp"});
+}
+
+TEST(Readers, MissingAndEmptyFiles) {
+  TempDir dir;
+  ExpectUserError([&] { ReadMovieLensCsv(dir.Path("nope.csv")); }, {"nope.csv", "cannot open"});
+  const std::string empty = dir.File("empty.dat", "");
+  ExpectUserError([&] { ReadMovieLensDat(empty); }, {"empty.dat", "no interactions"});
+}
+
+TEST(Readers, NcfPresplitWithItemMapAndTimestamps) {
+  TempDir dir;
+  dir.File("toy.train.rating", "0\t0\n0\t1\n0\t2\n1\t1\n1\t2\n");
+  dir.File("toy.test.rating", "0\t3\t5\t100\n1\t0\t4\t100\n");
+  dir.File("toy.test.negative", "(0,3)\t4\t3\n(1,0)\t3\t4\n");
+  const std::string map = dir.File("map.tsv", "0\t10\n1\t11\n2\t12\n3\t13\n4\t14\n");
+  const std::string times = dir.GzipFile("ratings.dat.gz", "1::10::5::30\n1::11::5::10\n1::12::5::20\n");
+  const RawData data = ReadNcf(dir.Path("toy"), map, times);
+  ASSERT_EQ(data.rows.size(), 5u);
+  EXPECT_TRUE(data.presplit);
+  EXPECT_EQ(data.rows[0].item, 10);  // mapped to original ids
+  EXPECT_EQ(data.rows[0].timestamp, 30);
+  ASSERT_EQ(data.timestamp_known.size(), 5u);
+  EXPECT_TRUE(data.timestamp_known[2]);
+  EXPECT_FALSE(data.timestamp_known[3]);  // user 1 (UserID 2) has no timestamps
+  ASSERT_EQ(data.test_rows.size(), 2u);
+  EXPECT_EQ(data.test_rows[0].item, 13);
+  EXPECT_EQ(data.given_negatives.at(0), (std::vector<std::int64_t>{14, 13}));
+}
+
+TEST(Readers, NcfBadNegativeLine) {
+  TempDir dir;
+  dir.File("toy.train.rating", "0\t0\n0\t1\n");
+  dir.File("toy.test.rating", "0\t2\n");
+  dir.File("toy.test.negative", "0,2\t4\n");
+  ExpectUserError([&] { ReadNcf(dir.Path("toy"), "", ""); }, {"toy.test.negative:1:", "(user,item)"});
+}
+
+TEST(Readers, AutoFormatFromFolder) {
+  TempDir dir;
+  dir.File("ratings.dat", "1::2::3::4\n1::3::3::5\n");
+  DataConfig config;
+  config.data = dir.Path("");
+  EXPECT_EQ(LoadRawData(config).rows.size(), 2u);
+  config.data = dir.Path("missing");
+  ExpectUserError([&] { LoadRawData(config); }, {"--data", "no such file"});
+}
+
+}  // namespace
+}  // namespace ampcf
