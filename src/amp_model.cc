@@ -61,7 +61,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         y += static_cast<double>(a[k]) * z[k];
         h -= static_cast<double>(a[k]) * log_a[k];
       }
-      score[c] = y;
+      score[c] = params.item_log_q != nullptr ? y - params.item_log_q[slot] : y;
       entropy[c] = h;
     }
     const double max_score = *std::max_element(score.begin(), score.end());

@@ -5,7 +5,9 @@
 //   x_ij = sum_k a_ijk u_ik,  y_ij = x_ij . v_j + b_j = sum_k a_ijk (u_ik . v_j) + b_j
 // Training loss per positive (i, j) with negatives N (mean over the batch's positives):
 //   alpha * L_D + (1 - alpha) * (lambda_p * H_p - lambda_n * H_n)
-//   L_D = -log softmax over {j} U N of y at j   (sampled softmax)
+//   L_D = -log softmax over {j} U N of y at j   (sampled softmax; with the log-Q correction
+//         the softmax runs over y - log q(item), q the negative sampler's distribution, so that
+//         y estimates log p(item | user) rather than that divided by the sampling bias)
 //   H_p = entropy of a_ij.,  H_n = mean over n in N of the entropy of a_in.
 // so that one persona explains a positive (low entropy) while negatives are not pinned on any.
 // With --l2 > 0, l2 * row is added to the gradient of every user, item and bias row in the
@@ -60,6 +62,7 @@ struct BatchParams {
   int n_item_slots = 0;
   const float* att_u = nullptr;  // d x da, row-major
   const float* att_v = nullptr;  // d x da, row-major
+  const float* item_log_q = nullptr;  // optional, per item slot: log-Q correction of the softmax
 };
 
 // Gradients, in the same layouts as BatchParams (resized by ForwardBackward).

@@ -69,10 +69,10 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
     spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
                  data.num_train(), data.holdout);
     spdlog::info("layout: {} worker(s), {} server(s){}; r={} d={} da={} |N|={} batch {} lr {} alpha {} lambda_p {} "
-                 "lambda_n {} l2 {}; staleness {}{}",
+                 "lambda_n {} l2 {} softmax correction {}; staleness {}{}",
                  layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
                  config.personas, config.dim, config.att_dim, config.negatives, config.batch, config.lr, config.alpha,
-                 config.lambda_p, config.lambda_n, config.l2, config.staleness,
+                 config.lambda_p, config.lambda_n, config.l2, config.softmax_correction, config.staleness,
                  config.deterministic ? ", deterministic" : "");
   }
 

@@ -70,6 +70,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(double, alpha, "--alpha", 0.9, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
   X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \
   X(double, lambda_n, "--lambda-n", 1.0, AtLeast(0), "weight of the attention entropy on negatives (maximised)") \
+  X(std::string, softmax_correction, "--softmax-correction", "none", CLI::IsMember({"none", "logq"}), \
+    "logq: subtract log q(item) of the negative sampler inside the sampled softmax")              \
   X(double, l2, "--l2", 0.0, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \

@@ -8,7 +8,9 @@ void QuietErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 Handle CreateFile(const std::string& path) {
   QuietErrors();
-  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  Handle properties(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(properties.get(), false);  // the root group too: same model, same bytes
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, properties.get(), H5P_DEFAULT);
   if (id < 0) throw UserError(Cat(path, ": cannot create HDF5 file"));
   return Handle(id, H5Fclose);
 }

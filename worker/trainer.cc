@@ -88,6 +88,9 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
   att_rows_.resize(static_cast<std::size_t>(2) * shape_.dim * shape_.att_dim);
   att_gradients_.resize(att_rows_.size());
   batch_.candidates = 1 + config.negatives;
+  log_q_.resize(data.n_items);
+  for (std::int32_t item = 0; item < data.n_items; ++item)
+    log_q_[item] = static_cast<float>(std::log(std::max(sampler_.Probability(item), 1e-30)));
 }
 
 void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) {
@@ -124,6 +127,10 @@ void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) 
   std::sort(item_keys_.begin(), item_keys_.end());  // the protocol wants sorted keys
   for (std::size_t s = 0; s < item_keys_.size(); ++s) item_slot_of_[item_keys_[s]] = static_cast<std::int32_t>(s);
   for (std::int32_t& item : batch_.item) item = item_slot_of_[item];
+  if (config_.softmax_correction == "logq") {
+    item_log_q_.resize(item_keys_.size());
+    for (std::size_t s = 0; s < item_keys_.size(); ++s) item_log_q_[s] = log_q_[item_keys_[s]];
+  }
 
   // Pull what the batch reads; gather the personas.
   const std::int64_t required = config_.deterministic || config_.staleness >= 0
@@ -143,6 +150,7 @@ void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) 
     params.n_item_slots = static_cast<int>(item_keys_.size());
     params.att_u = att_rows_.data();
     params.att_v = att_rows_.data() + static_cast<std::size_t>(d) * shape_.att_dim;
+    if (config_.softmax_correction == "logq") params.item_log_q = item_log_q_.data();
     const BatchStats stats = ForwardBackward(shape_, weights_, batch_, params, gradients_);
     loss_sum += stats.loss * n;
     for (std::size_t s = 0; s < slot_users_.size(); ++s)

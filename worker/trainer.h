@@ -78,6 +78,7 @@ class Trainer {
   BatchGradients gradients_;
   // Rows of every item and the attention maps, as pulled for evaluation.
   AlignedVector<float> all_items_, all_att_;
+  std::vector<float> log_q_, item_log_q_;  // log sampling probability per item / per batch slot
 };
 
 }  // namespace ampcf

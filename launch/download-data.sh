@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Downloads a public dataset from its official source and checks it before unpacking.
+#   launch/download-data.sh NAME [DEST]      NAME: ml-latest-small | ml-100k | ml-1m | ml-10m | ml-20m | ml-25m | lastfm-2k
+# MovieLens archives are checked against the MD5 file GroupLens publishes beside each one.
+# Mind each dataset's license (GroupLens: research use; Last.fm HetRec: non-commercial).
+set -euo pipefail
+name=${1:?usage: download-data.sh NAME [DEST]}
+dest=${2:-data}
+case "$name" in
+  ml-latest-small|ml-100k|ml-1m|ml-10m|ml-20m|ml-25m)
+    base=https://files.grouplens.org/datasets/movielens; archive=$name.zip; checksum=$archive.md5 ;;
+  lastfm-2k)
+    base=https://files.grouplens.org/datasets/hetrec2011; archive=hetrec2011-lastfm-2k.zip; checksum="" ;;
+  *) echo "download-data.sh: unknown dataset '$name'" >&2; exit 2 ;;
+esac
+command -v curl > /dev/null || { echo "download-data.sh: needs curl (apt-get install curl)" >&2; exit 2; }
+mkdir -p "$dest"
+cd "$dest"
+if ! curl -fsSL --connect-timeout 15 -o "$archive.part" "$base/$archive"; then
+  rm -f "$archive.part"
+  echo "download-data.sh: cannot reach $base (offline, or the file moved); nothing was changed" >&2
+  exit 3
+fi
+if [ -n "$checksum" ]; then
+  expected=$(curl -fsSL --connect-timeout 15 "$base/$checksum" | grep -oE '[0-9a-f]{32}' | head -1 || true)
+  actual=$(md5sum "$archive.part" | cut -d' ' -f1)
+  if [ -z "$expected" ] || [ "$expected" != "$actual" ]; then
+    rm -f "$archive.part"
+    echo "download-data.sh: checksum mismatch for $archive (expected '${expected:-unavailable}', got $actual)" >&2
+    exit 4
+  fi
+fi
+mv "$archive.part" "$archive"
+command -v unzip > /dev/null || { echo "download-data.sh: needs unzip (apt-get install unzip)" >&2; exit 2; }
+unzip -oq "$archive"
+echo "downloaded $name into $dest/"
