@@ -9,10 +9,12 @@ namespace ampcf {
 namespace {
 template <typename T>
 void AddOne(CLI::App& app, const char* flags, T& member, const CLI::Validator& check, const char* help) {
+  // TakeLast: a config file's settings come first on the command line, and the user's win.
   if constexpr (std::is_same_v<T, bool>) {
-    app.add_flag(flags, member, help);
+    app.add_flag(flags, member, help)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   } else {
-    app.add_option(flags, member, help)->check(check)->capture_default_str();
+    app.add_option(flags, member, help)->check(check)->capture_default_str()->multi_option_policy(
+        CLI::MultiOptionPolicy::TakeLast);
   }
 }
 }  // namespace

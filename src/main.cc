@@ -5,10 +5,12 @@
 #include <pmmintrin.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "src/commands.h"
 #include "src/config.h"
+#include "src/config_file.h"
 #include "src/error.h"
 #include "src/mpi_env.h"
 
@@ -32,18 +34,29 @@ int Main(int argc, char** argv) {
   TrainConfig train;
   EvalConfig eval;
   CLI::App* train_command = app.add_subcommand("train", "train AMP-CF on a dataset, early-stopped on validation");
-  train_command->set_config("--config", "", "TOML file setting any long option (for example: personas = 3)");
+  std::string config_file;
+  const char* config_help = "TOML file setting any long option (personas = 3); the command line wins";
+  train_command->add_option("--config", config_file, config_help);
   AddOptions(*train_command, train_data);
   AddOptions(*train_command, train);
   CLI::App* eval_command = app.add_subcommand("eval", "evaluate a model.h5 on its dataset (HR@10, NDCG@10)");
-  eval_command->set_config("--config", "", "TOML file setting any long option");
+  eval_command->add_option("--config", config_file, config_help);
   AddOptions(*eval_command, eval_data);
   AddOptions(*eval_command, eval);
   CLI::App* stats_command = app.add_subcommand("stats", "print the dataset's Table 1 statistics");
   AddOptions(*stats_command, stats_data);
 
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> arguments(argv, argv + argc);
+    try {
+      arguments = ExpandConfigFile(arguments, app);
+    } catch (const UserError& error) {
+      if (rank == 0) std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+      return 2;
+    }
+    arguments.erase(arguments.begin());  // CLI11 takes the arguments without argv[0], reversed
+    std::reverse(arguments.begin(), arguments.end());
+    app.parse(arguments);
   } catch (const CLI::CallForHelp& help) {
     if (rank == 0) app.exit(help);
     return 0;

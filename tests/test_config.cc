@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include "src/config.h"
+#include "src/config_file.h"
+#include "src/error.h"
+#include "tests/test_util.h"
+
+namespace ampcf {
+namespace {
+
+struct Command {
+  CLI::App app{"test"};
+  CLI::App* train = app.add_subcommand("train");
+  DataConfig data;
+  TrainConfig config;
+  Command() {
+    AddOptions(*train, data);
+    AddOptions(*train, config);
+    train->add_option("--config");
+  }
+  void Parse(std::vector<std::string> arguments) {
+    arguments = ExpandConfigFile(arguments, app);
+    arguments.erase(arguments.begin());
+    std::reverse(arguments.begin(), arguments.end());
+    app.parse(arguments);
+  }
+};
+
+TEST(ConfigFile, SettingsApplyAndTheCommandLineWins) {
+  testing::TempDir dir;
+  const std::string path = dir.File("run.toml", "personas = 3\nlr = 0.002\ndeterministic = true\n[train]\nepochs = 7\n"
+                                                "data = \"ratings.csv\"\n");
+  Command command;
+  command.Parse({"ampcf", "train", "--config", path, "--personas", "4"});
+  EXPECT_EQ(command.config.personas, 4);
+  EXPECT_DOUBLE_EQ(command.config.lr, 0.002);
+  EXPECT_TRUE(command.config.deterministic);
+  EXPECT_EQ(command.config.epochs, 7);
+  EXPECT_EQ(command.data.data, "ratings.csv");
+}
+
+TEST(ConfigFile, UnknownKeysBadValuesAndMissingFilesAreErrors) {
+  testing::TempDir dir;
+  Command command;
+  const std::string typo = dir.File("typo.toml", "personaz = 3\n");
+  try {
+    command.Parse({"ampcf", "train", "--config", typo});
+    FAIL();
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("unknown option 'personaz'"), std::string::npos);
+  }
+  EXPECT_THROW(command.Parse({"ampcf", "train", "--config", dir.Path("absent.toml")}), UserError);
+  EXPECT_THROW(command.Parse({"ampcf", "train", "--config", dir.File("broken.toml", "epochs = [1\n")}), UserError);
+  Command range;
+  EXPECT_THROW(range.Parse({"ampcf", "train", "--config", dir.File("zero.toml", "personas = 0\n")}), CLI::ValidationError);
+}
+
+TEST(Config, ValidateRejectsWhatValidatorsCannotSee) {
+  TrainConfig config;
+  EXPECT_NO_THROW(Validate(config));
+  config.personas = 0;
+  EXPECT_THROW(Validate(config), UserError);
+}
+
+}  // namespace
+}  // namespace ampcf
