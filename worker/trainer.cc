@@ -65,7 +65,7 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
       client_(client),
       shape_(ShapeOf(config)),
       shard_(shape_, OwnedUsers(data, layout), config.init_std, config.seed),
-      sampler_(data.item_train_counts, 0.5),
+      sampler_(data.item_train_counts, config.negative_power),
       rng_(MixSeed(config.seed, 0x5eed, static_cast<std::uint64_t>(layout.worker_index()))) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(workers, &worker_rank_));
   AMPCF_CHECK_MPI(MPI_Comm_size(workers, &n_workers_));

@@ -66,7 +66,7 @@ class Trainer {
   LossWeights weights_;
   AdamConfig adam_;
   UserShard shard_;
-  AliasSampler sampler_;  // negatives from unigram^0.5 of the training counts
+  AliasSampler sampler_;  // negatives from training counts^--negative-power
   std::vector<std::int32_t> pair_user_, pair_item_;  // this worker's positives (local user, item)
   std::int64_t clock_ = 0;                           // steps completed by this worker
   Rng rng_;
