@@ -140,6 +140,11 @@ void Client::Restore() {
   SendControlAndWaitAck(kRestore);
 }
 
+void Client::Reset() {
+  if (local_ != nullptr) return local_->Reset();
+  SendControlAndWaitAck(kReset);
+}
+
 void Client::Done() {
   if (local_ != nullptr) return;
   Wait();

@@ -30,9 +30,11 @@ class Client {
             const std::vector<std::int32_t>& att_keys, const float* att_gradients, std::int64_t clock);
   // Waits until every push has left this process.
   void Wait();
-  // Worker 0 only: servers keep (Snapshot) or bring back (Restore) their best rows; blocking.
+  // Worker 0 only: servers keep (Snapshot) or bring back (Restore) their best rows, or start
+  // again from their initial rows (Reset); blocking.
   void Snapshot();
   void Restore();
+  void Reset();
   // Tells every server this worker is finished.
   void Done();
 

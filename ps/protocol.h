@@ -14,6 +14,8 @@
 // kPush       worker -> server     gradients, in key order      none
 // kSnapshot   worker 0 -> server   none                         kAck (server copied its rows as "best")
 // kRestore    worker 0 -> server   none                         kAck (server restored the "best" rows)
+// kReset      worker 0 -> server   none                         kAck (server re-initialised its rows
+//                                                                and optimiser state: --refit)
 // kDone       worker -> server     none                         none (server exits after all workers)
 //
 // Clocks (bounded staleness, ps/consistency): every worker pushes to every server once per step,
@@ -39,6 +41,7 @@ enum Kind : int {
   kRestore = 5,
   kAck = 6,
   kDone = 7,
+  kReset = 8,
 };
 
 struct Header {

@@ -121,6 +121,10 @@ void RunServer(ServerShard& shard, const Layout& layout, bool deterministic) {
         shard.RestoreBest();
         send_ack(message.source);
         break;
+      case kReset:
+        shard.Reset();
+        send_ack(message.source);
+        break;
       case kDone:
         ++done;
         break;

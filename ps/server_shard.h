@@ -36,6 +36,8 @@ class ServerShard {
                       const float* gradients);
   void SaveBest();
   void RestoreBest();
+  // Back to the initial rows and a fresh optimiser (the seed makes them the same as at start).
+  void Reset() { *this = ServerShard(options_); }
 
   const ShardOptions& options() const { return options_; }
   std::int64_t n_local_items() const { return n_local_items_; }

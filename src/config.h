@@ -80,6 +80,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \
   X(int, epochs, "--epochs", 50, AtLeast(1), "maximum epochs")                          \
   X(int, patience, "--patience", 5, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
+  X(bool, refit, "--refit", false, AnyValue(),                                                  \
+    "after early stopping, train again from the start on training + validation items for the best number of epochs, and test that model") \
   X(std::string, early_stop, "--early-stop", "ndcg", CLI::IsMember({"hr", "ndcg"}), "validation metric (@10) that picks the best epoch") \
   X(int, servers, "--servers", 1, AtLeast(0),                                      \
     "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \

@@ -74,13 +74,7 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
   weights_.lambda_n = config.lambda_n;
   weights_.l2 = config.l2;
   adam_.lr = static_cast<float>(config.lr);
-  for (std::size_t local = 0; local < shard_.users().size(); ++local) {
-    const std::int32_t u = shard_.users()[local];
-    for (auto i = data.train_offsets[u]; i < data.train_offsets[u + 1]; ++i) {
-      pair_user_.push_back(static_cast<std::int32_t>(local));
-      pair_item_.push_back(data.train_items[i]);
-    }
-  }
+  SetTrainingPairs(false);
   user_slot_of_.assign(shard_.users().size(), -1);
   item_slot_of_.assign(data.n_items, -1);
   att_keys_.resize(2 * shape_.dim);
@@ -88,9 +82,67 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
   att_rows_.resize(static_cast<std::size_t>(2) * shape_.dim * shape_.att_dim);
   att_gradients_.resize(att_rows_.size());
   batch_.candidates = 1 + config.negatives;
-  log_q_.resize(data.n_items);
-  for (std::int32_t item = 0; item < data.n_items; ++item)
+}
+
+void Trainer::SetTrainingPairs(bool with_validation) {
+  pair_user_.clear();
+  pair_item_.clear();
+  std::vector<std::int64_t> counts = data_.item_train_counts;
+  for (std::size_t local = 0; local < shard_.users().size(); ++local) {
+    const std::int32_t u = shard_.users()[local];
+    for (auto i = data_.train_offsets[u]; i < data_.train_offsets[u + 1]; ++i) {
+      pair_user_.push_back(static_cast<std::int32_t>(local));
+      pair_item_.push_back(data_.train_items[i]);
+    }
+    if (with_validation && data_.val_item[u] >= 0) {
+      pair_user_.push_back(static_cast<std::int32_t>(local));
+      pair_item_.push_back(data_.val_item[u]);
+    }
+  }
+  if (with_validation) {
+    // The sampler follows the counts of what is trained on (every worker sees all users' items).
+    for (std::int32_t u = 0; u < data_.n_users; ++u)
+      if (data_.val_item[u] >= 0) ++counts[data_.val_item[u]];
+    sampler_ = AliasSampler(counts, config_.negative_power);
+  }
+  log_q_.resize(data_.n_items);
+  for (std::int32_t item = 0; item < data_.n_items; ++item)
     log_q_[item] = static_cast<float>(std::log(std::max(sampler_.Probability(item), 1e-30)));
+}
+
+std::int64_t Trainer::StepsPerEpoch() {
+  const std::int64_t worker_batch = (config_.batch + n_workers_ - 1) / n_workers_;
+  std::int64_t steps = (static_cast<std::int64_t>(pair_user_.size()) + worker_batch - 1) / worker_batch;
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, workers_));
+  return std::max<std::int64_t>(steps, 1);
+}
+
+double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t total_pairs, double& loss_sum) {
+  const bool verbose = worker_rank_ == 0 && !config_.quiet;
+  const std::int64_t n_pairs = static_cast<std::int64_t>(pair_user_.size());
+  // Shuffle this worker's positives.
+  for (std::int64_t i = n_pairs - 1; i > 0; --i) {
+    const auto j = static_cast<std::int64_t>(UniformIndex(rng_, static_cast<std::uint64_t>(i + 1)));
+    std::swap(pair_user_[i], pair_user_[j]);
+    std::swap(pair_item_[i], pair_item_[j]);
+  }
+  const auto epoch_start = Clock::now();
+  auto last_report = epoch_start;
+  loss_sum = 0;
+  for (std::int64_t t = 0; t < steps; ++t) {
+    TrainStep(t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
+    if (verbose && Seconds(last_report) > 10.0) {
+      last_report = Clock::now();
+      const double done = double(t + 1) / steps;
+      spdlog::info("epoch {} {:.0f}%  {:.0f} pairs/s  epoch ETA {}", epoch, 100 * done,
+                   done * total_pairs / Seconds(epoch_start), Duration(Seconds(epoch_start) * (1 - done) / done));
+    }
+  }
+  client_.Wait();
+  double epoch_seconds = Seconds(epoch_start);
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &epoch_seconds, 1, MPI_DOUBLE, MPI_MAX, workers_));
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &loss_sum, 1, MPI_DOUBLE, MPI_SUM, workers_));
+  return epoch_seconds;
 }
 
 void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) {
@@ -191,11 +243,8 @@ EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
 TrainSummary Trainer::Run() {
   const bool lead = worker_rank_ == 0;
   const bool verbose = lead && !config_.quiet;
-  const std::int64_t n_pairs = static_cast<std::int64_t>(pair_user_.size());
-  const std::int64_t worker_batch = (config_.batch + n_workers_ - 1) / n_workers_;
-  std::int64_t steps = (n_pairs + worker_batch - 1) / worker_batch;
-  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, workers_));
-  std::int64_t total_pairs = n_pairs;
+  std::int64_t steps = StepsPerEpoch();
+  std::int64_t total_pairs = static_cast<std::int64_t>(pair_user_.size());
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total_pairs, 1, MPI_INT64_T, MPI_SUM, workers_));
 
   std::string metrics_path;
@@ -215,28 +264,8 @@ TrainSummary Trainer::Run() {
   int since_best = 0;
   const auto start = Clock::now();
   for (int epoch = 1; epoch <= config_.epochs; ++epoch) {
-    // Shuffle this worker's positives.
-    for (std::int64_t i = n_pairs - 1; i > 0; --i) {
-      const auto j = static_cast<std::int64_t>(UniformIndex(rng_, static_cast<std::uint64_t>(i + 1)));
-      std::swap(pair_user_[i], pair_user_[j]);
-      std::swap(pair_item_[i], pair_item_[j]);
-    }
-    const auto epoch_start = Clock::now();
-    auto last_report = epoch_start;
     double loss_sum = 0;
-    for (std::int64_t t = 0; t < steps; ++t) {
-      TrainStep(t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
-      if (verbose && Seconds(last_report) > 10.0) {
-        last_report = Clock::now();
-        const double done = double(t + 1) / steps;
-        spdlog::info("epoch {} {:.0f}%  {:.0f} pairs/s  epoch ETA {}", epoch, 100 * done,
-                     done * total_pairs / Seconds(epoch_start), Duration(Seconds(epoch_start) * (1 - done) / done));
-      }
-    }
-    client_.Wait();
-    double epoch_seconds = Seconds(epoch_start);
-    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &epoch_seconds, 1, MPI_DOUBLE, MPI_MAX, workers_));
-    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &loss_sum, 1, MPI_DOUBLE, MPI_SUM, workers_));
+    const double epoch_seconds = TrainEpoch(epoch, steps, total_pairs, loss_sum);
     summary.train_seconds += epoch_seconds;
 
     const EvalTotals validation = Evaluate(HeldOut::kValidation, false);
@@ -283,21 +312,45 @@ TrainSummary Trainer::Run() {
       break;
     }
   }
-  summary.pairs_per_s = total_pairs * static_cast<double>(summary.epochs.size()) / summary.train_seconds;
+  AMPCF_CHECK_MPI(MPI_Bcast(&summary.best_epoch, 1, MPI_INT, 0, workers_));
+  std::int64_t pairs_trained = total_pairs * static_cast<std::int64_t>(summary.epochs.size());
 
-  // Test the best epoch's model.
-  if (lead) client_.Restore();
-  AMPCF_CHECK_MPI(MPI_Barrier(workers_));
-  shard_.RestoreBest();
+  if (config_.refit) {
+    // Start again from the initial parameters and train on training + validation items for
+    // the number of epochs early stopping chose; that model is the one tested and saved.
+    if (lead) client_.Reset();
+    AMPCF_CHECK_MPI(MPI_Barrier(workers_));
+    shard_.Reset();
+    SetTrainingPairs(true);
+    steps = StepsPerEpoch();
+    total_pairs = static_cast<std::int64_t>(pair_user_.size());
+    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total_pairs, 1, MPI_INT64_T, MPI_SUM, workers_));
+    for (int epoch = 1; epoch <= summary.best_epoch; ++epoch) {
+      double loss_sum = 0;
+      const double epoch_seconds = TrainEpoch(epoch, steps, total_pairs, loss_sum);
+      summary.train_seconds += epoch_seconds;
+      pairs_trained += total_pairs;
+      if (verbose)
+        spdlog::info("refit epoch {:3d}/{}  loss {:.4f}  {:.0f} pairs/s  {:.1f}s", epoch, summary.best_epoch,
+                     loss_sum / std::max<std::int64_t>(total_pairs, 1), total_pairs / epoch_seconds, epoch_seconds);
+    }
+  } else {
+    // Test the best epoch's model.
+    if (lead) client_.Restore();
+    AMPCF_CHECK_MPI(MPI_Barrier(workers_));
+    shard_.RestoreBest();
+  }
+  summary.pairs_per_s = pairs_trained / summary.train_seconds;
   summary.test = Evaluate(HeldOut::kTest, true);
   if (!metrics_path.empty())
     AppendJson(metrics_path,
-               fmt::format("{{\"best_epoch\": {}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, \"test_hr@10\": {:.6f}, "
-                           "\"test_ndcg@10\": {:.6f}, \"test_full_hr@10\": {:.6f}, \"test_full_ndcg@10\": {:.6f}, "
-                           "\"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
-                           summary.best_epoch, summary.best_val_hr, summary.best_val_ndcg, summary.test.sampled.hr(),
-                           summary.test.sampled.ndcg_mean(), summary.test.full.hr(), summary.test.full.ndcg_mean(),
-                           summary.pairs_per_s, summary.train_seconds));
+               fmt::format("{{\"best_epoch\": {}, \"refit\": {}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, "
+                           "\"test_hr@10\": {:.6f}, \"test_ndcg@10\": {:.6f}, \"test_full_hr@10\": {:.6f}, "
+                           "\"test_full_ndcg@10\": {:.6f}, \"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
+                           summary.best_epoch, config_.refit ? "true" : "false", summary.best_val_hr,
+                           summary.best_val_ndcg, summary.test.sampled.hr(), summary.test.sampled.ndcg_mean(),
+                           summary.test.full.hr(), summary.test.full.ndcg_mean(), summary.pairs_per_s,
+                           summary.train_seconds));
   return summary;
 }
 

@@ -51,6 +51,12 @@ class Trainer {
   ModelData GatherModel();
 
  private:
+  // This worker's positives: its users' training items, plus their validation items (refit).
+  void SetTrainingPairs(bool with_validation);
+  // Steps every worker runs per epoch (the most any worker needs). Collective.
+  std::int64_t StepsPerEpoch();
+  // One pass over this worker's positives; returns the epoch's seconds (slowest worker). Collective.
+  double TrainEpoch(int epoch, std::int64_t steps, std::int64_t total_pairs, double& loss_sum);
   void TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum);
   EvalTotals Evaluate(HeldOut which, bool full);
   void PullEverything();

@@ -8,7 +8,11 @@
 namespace ampcf {
 
 UserShard::UserShard(const ModelShape& shape, std::vector<std::int32_t> users, double init_std, std::uint64_t seed)
-    : block_(static_cast<std::size_t>(shape.personas) * shape.dim), users_(std::move(users)) {
+    : shape_(shape),
+      init_std_(init_std),
+      seed_(seed),
+      block_(static_cast<std::size_t>(shape.personas) * shape.dim),
+      users_(std::move(users)) {
   const std::int32_t max_user = users_.empty() ? 0 : *std::max_element(users_.begin(), users_.end());
   local_of_.assign(max_user + 1, -1);
   params_.assign(users_.size() * block_, 0.0f);

@@ -21,9 +21,14 @@ class UserShard {
   void Update(std::int32_t local, const float* gradient, const AdamConfig& adam);
   void SaveBest() { best_ = params_; }
   void RestoreBest() { params_ = best_; }
+  // Back to the initial rows and a fresh optimiser.
+  void Reset() { *this = UserShard(shape_, users_, init_std_, seed_); }
   const AlignedVector<float>& params() const { return params_; }
 
  private:
+  ModelShape shape_;
+  double init_std_;
+  std::uint64_t seed_;
   std::size_t block_;
   std::vector<std::int32_t> users_;
   std::vector<std::int32_t> local_of_;
