@@ -72,6 +72,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(double, lambda_n, "--lambda-n", 1.0, AtLeast(0), "weight of the attention entropy on negatives (maximised)") \
   X(double, negative_power, "--negative-power", 0.5, AtLeast(0),                               \
     "negatives are drawn from training item counts to this power (the paper: 0.5; 0: uniform)") \
+  X(bool, exclude_seen, "--exclude-seen", false, AnyValue(),                                   \
+    "redraw negatives that are among the user's training items")                               \
   X(std::string, softmax_correction, "--softmax-correction", "none", CLI::IsMember({"none", "logq"}), \
     "logq: subtract log q(item) of the negative sampler inside the sampled softmax")              \
   X(double, l2, "--l2", 0.0, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \

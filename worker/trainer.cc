@@ -164,9 +164,15 @@ void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) 
     batch_.user[b] = user_slot_of_[local];
     const std::int32_t positive = pair_item_[begin + b];
     batch_.item[static_cast<std::size_t>(b) * C] = positive;
+    // A negative is never the positive itself; with --exclude-seen, never one of the user's
+    // training items either (redrawn a bounded number of times, for users who saw most items).
+    const std::int32_t user = shard_.users()[local];
     for (int c = 1; c < C; ++c) {
       std::int32_t negative = sampler_.Draw(rng_);
-      for (int retry = 0; negative == positive && retry < 16; ++retry) negative = sampler_.Draw(rng_);
+      for (int retry = 0;
+           retry < 32 && (negative == positive || (config_.exclude_seen && IsTrainItem(data_, user, negative)));
+           ++retry)
+        negative = sampler_.Draw(rng_);
       batch_.item[static_cast<std::size_t>(b) * C + c] = negative;
     }
   }
