@@ -67,14 +67,14 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
   X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
   X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
-  X(double, alpha, "--alpha", 0.9, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
+  X(double, alpha, "--alpha", 1.0, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
   X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \
   X(double, lambda_n, "--lambda-n", 1.0, AtLeast(0), "weight of the attention entropy on negatives (maximised)") \
   X(double, negative_power, "--negative-power", 0.5, AtLeast(0),                               \
     "negatives are drawn from training item counts to this power (the paper: 0.5; 0: uniform)") \
   X(bool, exclude_seen, "--exclude-seen", false, AnyValue(),                                   \
     "redraw negatives that are among the user's training items")                               \
-  X(std::string, softmax_correction, "--softmax-correction", "none", CLI::IsMember({"none", "logq"}), \
+  X(std::string, softmax_correction, "--softmax-correction", "logq", CLI::IsMember({"none", "logq"}), \
     "logq: subtract log q(item) of the negative sampler inside the sampled softmax")              \
   X(double, l2, "--l2", 0.0, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
