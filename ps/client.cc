@@ -117,7 +117,7 @@ void Client::Wait() {
   push_requests_.clear();
 }
 
-void Client::SendControlAndWaitAck(int kind) {
+void Client::SendControl(int kind) {
   Wait();
   std::vector<char> buffer;
   Header header;
@@ -126,6 +126,10 @@ void Client::SendControlAndWaitAck(int kind) {
   for (int s = 0; s < layout_.n_servers; ++s)
     AMPCF_CHECK_MPI(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
                              MPI_COMM_WORLD));
+}
+
+void Client::SendControlAndWaitAck(int kind) {
+  SendControl(kind);
   for (int s = 0; s < layout_.n_servers; ++s)
     AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, layout_.server_rank(s), kAck, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
 }
@@ -147,14 +151,7 @@ void Client::Reset() {
 
 void Client::Done() {
   if (local_ != nullptr) return;
-  Wait();
-  std::vector<char> buffer;
-  Header header;
-  header.worker = layout_.worker_index();
-  BuildMessage(header, nullptr, nullptr, 0, buffer);
-  for (int s = 0; s < layout_.n_servers; ++s)
-    AMPCF_CHECK_MPI(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kDone,
-                             MPI_COMM_WORLD));
+  SendControl(kDone);
 }
 
 }  // namespace ampcf::ps

@@ -42,6 +42,8 @@ class Client {
   // Splits keys by owning server: per server, the keys and their positions in the input.
   void Route(const std::vector<std::int32_t>& keys, std::vector<std::vector<std::int32_t>>& keys_of,
              std::vector<std::vector<std::int32_t>>& positions_of) const;
+  // A header-only message of `kind` to every server (after the pending pushes).
+  void SendControl(int kind);
   void SendControlAndWaitAck(int kind);
 
   Layout layout_;

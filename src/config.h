@@ -76,7 +76,7 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
     "redraw negatives that are among the user's training items")                               \
   X(std::string, softmax_correction, "--softmax-correction", "logq", CLI::IsMember({"none", "logq"}), \
     "logq: subtract log q(item) of the negative sampler inside the sampled softmax")              \
-  X(double, l2, "--l2", 0.0, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
+  X(double, l2, "--l2", 3e-5, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
   X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \

@@ -156,19 +156,23 @@ RawData ReadNcf(const std::string& prefix, const std::string& item_map_path, con
 
   std::vector<std::string_view> fields;
   std::string_view line;
+  // One line of X.train.rating or X.test.rating: user, item[, rating, timestamp].
+  auto parse_rating_line = [&](const LineReader& reader) {
+    SplitFields(line, "\t", fields);
+    Interaction row;
+    if (fields.size() < 2 || !ParseInt(fields[0], row.user) || !ParseInt(fields[1], row.item))
+      throw UserError(Cat(reader.Where(), "expected 'user<TAB>item[<TAB>rating<TAB>timestamp]'"));
+    if (fields.size() >= 4 && !ParseInt(fields[3], row.timestamp))
+      throw UserError(Cat(reader.Where(), "timestamp '", fields[3], "' is not an integer"));
+    row.item = map_item(row.item, reader);
+    return row;
+  };
   {
     LineReader reader(train_path);
     while (reader.Next(line)) {
       if (Trim(line).empty()) continue;
-      SplitFields(line, "\t", fields);
-      Interaction row;
-      if (fields.size() < 2 || !ParseInt(fields[0], row.user) || !ParseInt(fields[1], row.item))
-        throw UserError(Cat(reader.Where(), "expected 'user<TAB>item[<TAB>rating<TAB>timestamp]'"));
-      if (fields.size() >= 4 && !ParseInt(fields[3], row.timestamp))
-        throw UserError(Cat(reader.Where(), "timestamp '", fields[3], "' is not an integer"));
+      data.rows.push_back(parse_rating_line(reader));
       if (fields.size() >= 4) data.has_timestamps = true;
-      row.item = map_item(row.item, reader);
-      data.rows.push_back(row);
     }
     if (data.rows.empty()) throw UserError(Cat(train_path, ": no interactions found"));
   }
@@ -176,14 +180,7 @@ RawData ReadNcf(const std::string& prefix, const std::string& item_map_path, con
     LineReader reader(test_path);
     while (reader.Next(line)) {
       if (Trim(line).empty()) continue;
-      SplitFields(line, "\t", fields);
-      Interaction row;
-      if (fields.size() < 2 || !ParseInt(fields[0], row.user) || !ParseInt(fields[1], row.item))
-        throw UserError(Cat(reader.Where(), "expected 'user<TAB>item[<TAB>rating<TAB>timestamp]'"));
-      if (fields.size() >= 4 && !ParseInt(fields[3], row.timestamp))
-        throw UserError(Cat(reader.Where(), "timestamp '", fields[3], "' is not an integer"));
-      row.item = map_item(row.item, reader);
-      data.test_rows.push_back(row);
+      data.test_rows.push_back(parse_rating_line(reader));
     }
   }
   if (fs::exists(negative_path)) {
