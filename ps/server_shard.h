@@ -49,9 +49,11 @@ class ServerShard {
   ShardOptions options_;
   std::int64_t n_local_items_ = 0;
   int n_local_att_ = 0;
-  std::vector<float> items_, item_m_, item_v_, best_items_;
+  // Aligned: Eigen peels to the destination's alignment, and its vector and scalar paths round
+  // differently (FMA), so a malloc-dependent alignment would break bitwise reproducibility.
+  AlignedVector<float> items_, item_m_, item_v_, best_items_;
   std::vector<std::int32_t> item_steps_;
-  std::vector<float> att_, att_m_, att_v_, best_att_;
+  AlignedVector<float> att_, att_m_, att_v_, best_att_;
   std::vector<std::int32_t> att_steps_;
 };
 
