@@ -20,7 +20,7 @@ ServerShard::ServerShard(const ShardOptions& options) : options_(options) {
   }
   att_.assign(static_cast<std::size_t>(n_local_att_) * da, 0.0f);
   for (int local = 0; local < n_local_att_; ++local)
-    FillNormal(&att_[static_cast<std::size_t>(local) * da], da, 1.0 / std::sqrt(double(d)), options.seed,
+    FillNormal(&att_[static_cast<std::size_t>(local) * da], da, options.att_init_scale / std::sqrt(double(d)), options.seed,
                kAttentionTable, static_cast<std::uint64_t>(local * S + s));
   item_m_.assign(items_.size(), 0.0f);
   item_v_.assign(items_.size(), 0.0f);

@@ -83,6 +83,7 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
   shard_options.shape = ShapeOf(config);
   shard_options.adam.lr = static_cast<float>(config.lr);
   shard_options.init_std = config.init_std;
+  shard_options.att_init_scale = config.att_init_scale;
   shard_options.seed = config.seed;
   shard_options.n_items = data.n_items;
   shard_options.server_index = layout.server_index();
