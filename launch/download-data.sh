@@ -21,14 +21,18 @@ if ! curl -fsSL --connect-timeout 15 -o "$archive.part" "$base/$archive"; then
   echo "download-data.sh: cannot reach $base (offline, or the file moved); nothing was changed" >&2
   exit 3
 fi
-if [ -n "$checksum" ]; then
-  expected=$(curl -fsSL --connect-timeout 15 "$base/$checksum" | grep -oE '[0-9a-f]{32}' | head -1 || true)
-  actual=$(md5sum "$archive.part" | cut -d' ' -f1)
-  if [ -z "$expected" ] || [ "$expected" != "$actual" ]; then
-    rm -f "$archive.part"
-    echo "download-data.sh: checksum mismatch for $archive (expected '${expected:-unavailable}', got $actual)" >&2
-    exit 4
-  fi
+actual=$(md5sum "$archive.part" | cut -d' ' -f1)
+expected=""
+[ -n "$checksum" ] && expected=$(curl -fsSL --connect-timeout 15 "$base/$checksum" | grep -oE '[0-9a-f]{32}' | head -1 || true)
+if [ -z "$expected" ] && [ "${AMPCF_SKIP_CHECKSUM:-0}" != 1 ]; then
+  rm -f "$archive.part"
+  echo "download-data.sh: no published checksum for $archive (MD5 $actual); set AMPCF_SKIP_CHECKSUM=1 to accept it" >&2
+  exit 4
+fi
+if [ -n "$expected" ] && [ "$expected" != "$actual" ]; then
+  rm -f "$archive.part"
+  echo "download-data.sh: checksum mismatch for $archive (expected $expected, got $actual)" >&2
+  exit 4
 fi
 mv "$archive.part" "$archive"
 command -v unzip > /dev/null || { echo "download-data.sh: needs unzip (apt-get install unzip)" >&2; exit 2; }
