@@ -14,7 +14,7 @@ struct ShardOptions {
   ModelShape shape;
   AdamConfig adam;
   double init_std = 0.1;
-  double att_init_scale = 1.0;  // A_u, A_v start as N(0, (scale / sqrt(d))^2)
+  double att_init_scale = 0.25;  // A_u, A_v start as N(0, (scale / sqrt(d))^2)
   std::uint64_t seed = 1;
   std::int64_t n_items = 0;
   int server_index = 0;

@@ -80,7 +80,7 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
   X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \
-  X(double, att_init_scale, "--att-init-scale", 1.0, Within(1e-12, 1e300),                      \
+  X(double, att_init_scale, "--att-init-scale", 0.25, Within(1e-12, 1e300),                      \
     "A_u and A_v start as N(0, (scale/sqrt(d))^2): larger values start with sharper persona attention") \
   X(int, epochs, "--epochs", 50, AtLeast(1), "maximum epochs")                          \
   X(int, patience, "--patience", 5, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
