@@ -122,7 +122,7 @@ void Client::SendControl(int kind) {
   std::vector<char> buffer;
   Header header;
   header.worker = layout_.worker_index();
-  BuildMessage(header, nullptr, nullptr, 0, buffer);
+  BuildKeylessMessage(header, 0, buffer);
   for (int s = 0; s < layout_.n_servers; ++s)
     AMPCF_CHECK_MPI(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
                              MPI_COMM_WORLD));

@@ -80,6 +80,15 @@ inline float* BuildMessage(const Header& header, const std::int32_t* item_keys, 
   return reinterpret_cast<float*>(at);
 }
 
+// A message without keys (control messages, pull replies): the header, then room for n_values.
+inline float* BuildKeylessMessage(Header header, std::size_t n_values, std::vector<char>& buffer) {
+  header.n_item_keys = 0;
+  header.n_att_keys = 0;
+  buffer.resize(MessageBytes(header, n_values));
+  std::memcpy(buffer.data(), &header, sizeof(Header));
+  return reinterpret_cast<float*>(buffer.data() + sizeof(Header));
+}
+
 // Parses a buffer; false when it is too short for what its header announces.
 inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view) {
   if (bytes < sizeof(Header)) return false;

@@ -65,10 +65,7 @@ void RunServer(ServerShard& shard, const Layout& layout, bool deterministic) {
     const Header& h = pull.view.header;
     const std::size_t n_values =
         static_cast<std::size_t>(h.n_item_keys) * shape.item_width() + static_cast<std::size_t>(h.n_att_keys) * shape.att_dim;
-    Header reply_header = h;
-    reply_header.n_item_keys = 0;
-    reply_header.n_att_keys = 0;
-    float* values = BuildMessage(reply_header, nullptr, nullptr, n_values, reply);
+    float* values = BuildKeylessMessage(h, n_values, reply);
     shard.ReadRows(pull.view.item_keys, h.n_item_keys, pull.view.att_keys, h.n_att_keys, values);
     AMPCF_CHECK_MPI(MPI_Send(reply.data(), static_cast<int>(reply.size()), MPI_CHAR, pull.source, kPullReply, MPI_COMM_WORLD));
   };
