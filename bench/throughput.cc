@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   using namespace ampcf;
   ModelShape shape;
   shape.personas = argc > 1 ? std::atoi(argv[1]) : 2;
-  const int batch_size = 256, negatives = 4, n_items = 3700, steps = 400;
+  const int batch_size = 256, negatives = 4, steps = 400;
   LossWeights weights{0.9, 1.0, 1.0, 0.0};
   Rng rng(1);
   std::vector<float> users(static_cast<std::size_t>(batch_size) * shape.personas * shape.dim);
@@ -35,7 +35,6 @@ int main(int argc, char** argv) {
     batch.user.push_back(b);
     for (int c = 0; c < batch.candidates; ++c) batch.item.push_back(static_cast<int>(UniformIndex(rng, distinct)));
   }
-  (void)n_items;
   BatchParams params{users.data(), batch_size, items.data(), distinct, att.data(),
                      att.data() + shape.dim * shape.att_dim};
   BatchGradients gradients;

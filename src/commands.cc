@@ -133,8 +133,6 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   // Every rank evaluates an interleaved share of the users.
   std::vector<std::int32_t> mine;
   for (std::int32_t u = WorldRank(); u < data.n_users; u += WorldSize()) mine.push_back(u);
-  const std::size_t half = static_cast<std::size_t>(model.shape.dim) * model.shape.att_dim;
-  (void)half;
   Scorer scorer(model.shape, model.items.data(), data.n_items, model.att_u.data(), model.att_v.data());
   const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
   const auto start = std::chrono::steady_clock::now();

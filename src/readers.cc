@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <filesystem>
-#include <map>
 
 #include "src/error.h"
 #include "src/line_reader.h"
