@@ -82,6 +82,8 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
   att_rows_.resize(static_cast<std::size_t>(2) * shape_.dim * shape_.att_dim);
   att_gradients_.resize(att_rows_.size());
   batch_.candidates = 1 + config.negatives;
+  staleness_ = config.deterministic ? 0 : config.staleness;
+  use_logq_ = config.softmax_correction == "logq";
 }
 
 void Trainer::SetTrainingPairs(bool with_validation) {
@@ -185,15 +187,13 @@ void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) 
   std::sort(item_keys_.begin(), item_keys_.end());  // the protocol wants sorted keys
   for (std::size_t s = 0; s < item_keys_.size(); ++s) item_slot_of_[item_keys_[s]] = static_cast<std::int32_t>(s);
   for (std::int32_t& item : batch_.item) item = item_slot_of_[item];
-  if (config_.softmax_correction == "logq") {
+  if (use_logq_) {
     item_log_q_.resize(item_keys_.size());
     for (std::size_t s = 0; s < item_keys_.size(); ++s) item_log_q_[s] = log_q_[item_keys_[s]];
   }
 
   // Pull what the batch reads; gather the personas.
-  const std::int64_t required = config_.deterministic || config_.staleness >= 0
-                                    ? std::max<std::int64_t>(0, clock_ - (config_.deterministic ? 0 : config_.staleness))
-                                    : 0;
+  const std::int64_t required = staleness_ < 0 ? 0 : std::max<std::int64_t>(0, clock_ - staleness_);
   item_rows_.resize(item_keys_.size() * width);
   if (n > 0) client_.Pull(item_keys_, att_keys_, required, item_rows_.data(), att_rows_.data());
   user_rows_.resize(slot_users_.size() * block);
@@ -208,7 +208,7 @@ void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) 
     params.n_item_slots = static_cast<int>(item_keys_.size());
     params.att_u = att_rows_.data();
     params.att_v = att_rows_.data() + static_cast<std::size_t>(d) * shape_.att_dim;
-    if (config_.softmax_correction == "logq") params.item_log_q = item_log_q_.data();
+    if (use_logq_) params.item_log_q = item_log_q_.data();
     const BatchStats stats = ForwardBackward(shape_, weights_, batch_, params, gradients_);
     loss_sum += stats.loss * n;
     for (std::size_t s = 0; s < slot_users_.size(); ++s)

@@ -75,6 +75,8 @@ class Trainer {
   AliasSampler sampler_;  // negatives from training counts^--negative-power
   std::vector<std::int32_t> pair_user_, pair_item_;  // this worker's positives (local user, item)
   std::int64_t clock_ = 0;                           // steps completed by this worker
+  int staleness_ = 0;                                // -1: never wait; deterministic mode is 0
+  bool use_logq_ = false;                            // --softmax-correction logq
   Rng rng_;
 
   // Per-step scratch, kept to avoid allocation.
