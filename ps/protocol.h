@@ -22,8 +22,14 @@
 // possibly with no keys, with `clock` = steps it has completed. A pull carries in `clock` the
 // number of steps every worker must have pushed before it is answered: step t of a worker with
 // staleness s pulls with clock t - s, so no worker runs more than s steps ahead of the slowest.
-// In deterministic mode a server applies the pushes of each clock in worker order, and answers
-// a pull only once the pushes it waits for are applied.
+// Synchronous mode (staleness 0, also --deterministic): a server waits for the pushes of every
+// worker for a clock, sums them row by row in worker order and applies one Adam step per row,
+// exactly as one rank computing the whole batch would; it answers a pull only once the clocks it
+// waits for are applied. Fixed order makes the result bitwise reproducible. With staleness > 0 or
+// -1 each push is applied on arrival as 1/W of a step (src/adam.h), so W workers move the shared
+// rows as far per clock as one does.
+// Each worker's gradients are its positives' loss gradients divided by the global batch share
+// (src/amp_model.h: LossWeights::gradient_scale), so a clock's pushes add up to one batch.
 // MPI keeps messages from one sender to one receiver in order, so a worker reads its own writes.
 #pragma once
 

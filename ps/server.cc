@@ -48,18 +48,19 @@ void ReceiveNext(Received& message) {
 
 }  // namespace
 
-void RunServer(ServerShard& shard, const Layout& layout, bool deterministic) {
+void RunServer(ServerShard& shard, const Layout& layout, bool synchronous) {
   const int W = layout.n_workers;
   const ModelShape& shape = shard.options().shape;
   std::vector<std::int64_t> pushed_clock(W, 0);
-  std::int64_t applied_clock = 0;                               // deterministic mode
-  std::map<std::int64_t, std::vector<Received>> pending_pushes;  // deterministic mode: clock -> by worker
+  std::int64_t applied_clock = 0;                               // synchronous mode
+  std::map<std::int64_t, std::vector<Received>> pending_pushes;  // synchronous mode: clock -> by worker
+  std::vector<PushedGradients> clock_pushes;
   std::deque<Received> waiting_pulls;
   std::vector<char> reply;
   int done = 0;
 
   auto ready_clock = [&]() {
-    return deterministic ? applied_clock : *std::min_element(pushed_clock.begin(), pushed_clock.end());
+    return synchronous ? applied_clock : *std::min_element(pushed_clock.begin(), pushed_clock.end());
   };
   auto answer_pull = [&](const Received& pull) {
     const Header& h = pull.view.header;
@@ -69,9 +70,20 @@ void RunServer(ServerShard& shard, const Layout& layout, bool deterministic) {
     shard.ReadRows(pull.view.item_keys, h.n_item_keys, pull.view.att_keys, h.n_att_keys, values);
     AMPCF_CHECK_MPI(MPI_Send(reply.data(), static_cast<int>(reply.size()), MPI_CHAR, pull.source, kPullReply, MPI_COMM_WORLD));
   };
+  // Asynchronous: each push is one of W per clock, so it takes 1/W of a step (src/adam.h).
   auto apply_push = [&](const Received& push) {
     const Header& h = push.view.header;
-    shard.ApplyGradients(push.view.item_keys, h.n_item_keys, push.view.att_keys, h.n_att_keys, push.view.values);
+    shard.ApplyGradients(push.view.item_keys, h.n_item_keys, push.view.att_keys, h.n_att_keys, push.view.values,
+                         1.0f / static_cast<float>(W));
+  };
+  // Synchronous: the clock's pushes, in worker order, summed into one step.
+  auto apply_clock = [&](const std::vector<Received>& pushes) {
+    clock_pushes.clear();
+    for (const Received& push : pushes) {
+      const MessageView& v = push.view;
+      clock_pushes.push_back({v.item_keys, v.header.n_item_keys, v.att_keys, v.header.n_att_keys, v.values});
+    }
+    shard.ApplyClock(clock_pushes);
   };
   auto send_ack = [&](int destination) {
     AMPCF_CHECK_MPI(MPI_Send(nullptr, 0, MPI_CHAR, destination, kAck, MPI_COMM_WORLD));
@@ -93,18 +105,18 @@ void RunServer(ServerShard& shard, const Layout& layout, bool deterministic) {
         AMPCF_ASSERT(worker >= 0 && worker < W, "push from unknown worker ", worker);
         AMPCF_ASSERT(h.clock == pushed_clock[worker] + 1, "worker ", worker, " skipped a clock");
         pushed_clock[worker] = h.clock;
-        if (!deterministic) {
+        if (!synchronous) {
           apply_push(message);
           break;
         }
         auto& slot = pending_pushes[h.clock];
         if (slot.empty()) slot.resize(W);
         slot[worker] = std::move(message);
-        // Apply whole clocks, in worker order, as soon as every worker's push has arrived.
+        // Apply whole clocks as soon as every worker's push has arrived.
         while (!pending_pushes.empty() && pending_pushes.begin()->first == applied_clock + 1 &&
                std::all_of(pending_pushes.begin()->second.begin(), pending_pushes.begin()->second.end(),
                            [](const Received& r) { return !r.bytes.empty(); })) {
-          for (const Received& push : pending_pushes.begin()->second) apply_push(push);
+          apply_clock(pending_pushes.begin()->second);
           pending_pushes.erase(pending_pushes.begin());
           ++applied_clock;
         }

@@ -7,7 +7,8 @@
 
 namespace ampcf::ps {
 
-// deterministic: apply the pushes of each clock in worker order (see ps/protocol.h).
-void RunServer(ServerShard& shard, const Layout& layout, bool deterministic);
+// synchronous (staleness 0): sum the pushes of each clock in worker order and apply them as one
+// step; otherwise apply each push as it arrives, as 1/W of a step (see ps/protocol.h).
+void RunServer(ServerShard& shard, const Layout& layout, bool synchronous);
 
 }  // namespace ampcf::ps

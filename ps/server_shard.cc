@@ -1,5 +1,6 @@
 #include "ps/server_shard.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "partition/layout.h"
@@ -55,20 +56,63 @@ void ServerShard::ReadRows(const std::int32_t* item_keys, int n_item_keys, const
 }
 
 void ServerShard::ApplyGradients(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys,
-                                 int n_att_keys, const float* gradients) {
+                                 int n_att_keys, const float* gradients, float share) {
   const int width = options_.shape.item_width(), da = options_.shape.att_dim, S = options_.n_servers;
   for (int i = 0; i < n_item_keys; ++i, gradients += width) {
     float* row = ItemRow(item_keys[i]);
     const std::size_t offset = row - items_.data();
     AdamUpdateRow(options_.adam, row, &item_m_[offset], &item_v_[offset], gradients, width,
-                  item_steps_[ItemLocalIndex(item_keys[i], S)]);
+                  item_steps_[ItemLocalIndex(item_keys[i], S)], share);
   }
   for (int i = 0; i < n_att_keys; ++i, gradients += da) {
     float* row = AttentionRow(att_keys[i]);
     const std::size_t offset = row - att_.data();
     AdamUpdateRow(options_.adam, row, &att_m_[offset], &att_v_[offset], gradients, da,
-                  att_steps_[ItemLocalIndex(att_keys[i], S)]);
+                  att_steps_[ItemLocalIndex(att_keys[i], S)], share);
   }
+}
+
+void ServerShard::ApplyClock(const std::vector<PushedGradients>& pushes) {
+  const int width = options_.shape.item_width(), da = options_.shape.att_dim, S = options_.n_servers;
+  // Sums, per key, the rows of every push that names it, in push order; then one step per key.
+  auto sum_and_apply = [&](int row_width, auto keys_of, auto offset_of, auto apply) {
+    clock_rows_.clear();
+    for (const PushedGradients& push : pushes) {
+      const auto [keys, n_keys] = keys_of(push);
+      const float* values = push.values + offset_of(push);
+      for (int i = 0; i < n_keys; ++i) clock_rows_.emplace_back(keys[i], values + static_cast<std::size_t>(i) * row_width);
+    }
+    // Stable: equal keys keep push order, so the sum's order is fixed.
+    std::stable_sort(clock_rows_.begin(), clock_rows_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    clock_sum_.resize(row_width);
+    Eigen::Map<Eigen::ArrayXf> sum(clock_sum_.data(), row_width);
+    for (std::size_t i = 0; i < clock_rows_.size();) {
+      const std::int32_t key = clock_rows_[i].first;
+      sum = Eigen::Map<const Eigen::ArrayXf>(clock_rows_[i].second, row_width);
+      for (++i; i < clock_rows_.size() && clock_rows_[i].first == key; ++i)
+        sum += Eigen::Map<const Eigen::ArrayXf>(clock_rows_[i].second, row_width);
+      apply(key, clock_sum_.data());
+    }
+  };
+  sum_and_apply(
+      width, [](const PushedGradients& p) { return std::pair{p.item_keys, p.n_item_keys}; },
+      [](const PushedGradients&) { return std::size_t{0}; },
+      [&](std::int32_t key, const float* gradient) {
+        float* row = ItemRow(key);
+        const std::size_t offset = row - items_.data();
+        AdamUpdateRow(options_.adam, row, &item_m_[offset], &item_v_[offset], gradient, width,
+                      item_steps_[ItemLocalIndex(key, S)]);
+      });
+  sum_and_apply(
+      da, [](const PushedGradients& p) { return std::pair{p.att_keys, p.n_att_keys}; },
+      [&](const PushedGradients& p) { return static_cast<std::size_t>(p.n_item_keys) * width; },
+      [&](std::int32_t key, const float* gradient) {
+        float* row = AttentionRow(key);
+        const std::size_t offset = row - att_.data();
+        AdamUpdateRow(options_.adam, row, &att_m_[offset], &att_v_[offset], gradient, da,
+                      att_steps_[ItemLocalIndex(key, S)]);
+      });
 }
 
 void ServerShard::SaveBest() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "src/adam.h"
@@ -24,6 +25,15 @@ struct ShardOptions {
 // Table tags of the row initialisation streams (src/rng.h: FillNormal).
 constexpr std::uint64_t kItemTable = 1, kAttentionTable = 2, kUserTable = 3;
 
+// One push's keys and gradients (ps/protocol.h), viewed in place.
+struct PushedGradients {
+  const std::int32_t* item_keys = nullptr;
+  int n_item_keys = 0;
+  const std::int32_t* att_keys = nullptr;
+  int n_att_keys = 0;
+  const float* values = nullptr;
+};
+
 class ServerShard {
  public:
   explicit ServerShard(const ShardOptions& options);
@@ -33,8 +43,13 @@ class ServerShard {
   void ReadRows(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys, int n_att_keys,
                 float* out) const;
   // Applies one Adam step to every row named, with gradients laid out as ReadRows' output.
+  // `share`: the part of a whole batch the gradients stand for (src/adam.h: AdamUpdateRow).
   void ApplyGradients(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys, int n_att_keys,
-                      const float* gradients);
+                      const float* gradients, float share = 1.0f);
+  // Synchronous mode: the pushes of one clock (each laid out as above) are summed row by row,
+  // in the order given, and every row they name takes one Adam step: the same update as one
+  // rank computing the whole batch. Fixed order makes the sum bitwise reproducible.
+  void ApplyClock(const std::vector<PushedGradients>& pushes);
   void SaveBest();
   void RestoreBest();
   // Back to the initial rows and a fresh optimiser (the seed makes them the same as at start).
@@ -56,6 +71,9 @@ class ServerShard {
   std::vector<std::int32_t> item_steps_;
   AlignedVector<float> att_, att_m_, att_v_, best_att_;
   std::vector<std::int32_t> att_steps_;
+  // ApplyClock's scratch: which rows a clock touches, and their summed gradients.
+  std::vector<std::pair<std::int32_t, const float*>> clock_rows_;
+  AlignedVector<float> clock_sum_;
 };
 
 }  // namespace ampcf::ps

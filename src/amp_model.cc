@@ -34,7 +34,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
       log_attention(static_cast<std::size_t>(C) * r);
   std::vector<double> score(C), entropy(C);
   BatchStats stats;
-  const double inv_batch = 1.0 / std::max(n_pairs, 1);
+  const double gradient_weight = weights.gradient_scale / std::max(n_pairs, 1);
   const double alpha = weights.alpha, beta = 1.0 - weights.alpha;
 
   for (int b = 0; b < n_pairs; ++b) {
@@ -84,9 +84,9 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
       const float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
       const float* z = &dots[static_cast<std::size_t>(c) * r];
       const double probability = std::exp(score[c] - log_partition);
-      const float g_score = static_cast<float>(alpha * (probability - (c == 0 ? 1.0 : 0.0)) * inv_batch);
+      const float g_score = static_cast<float>(alpha * (probability - (c == 0 ? 1.0 : 0.0)) * gradient_weight);
       const float g_entropy = static_cast<float>(
-          beta * (c == 0 ? weights.lambda_p : -weights.lambda_n / std::max(n_negatives, 1)) * inv_batch);
+          beta * (c == 0 ? weights.lambda_p : -weights.lambda_n / std::max(n_negatives, 1)) * gradient_weight);
       // dL/da_k, then through the softmax to the logits psi_ik . phi_j.
       float g_a[64];
       float* g_attention = r <= 64 ? g_a : nullptr;
@@ -117,16 +117,11 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
   gradients.items.leftCols(d).noalias() += d_phi * Av.transpose();
   gradients.att_u.noalias() = U.transpose() * d_psi;
   gradients.att_v.noalias() = V.transpose() * d_phi;
-  if (weights.l2 > 0) {
-    const float l2 = static_cast<float>(weights.l2);
-    gradients.users += l2 * U;
-    Eigen::Map<const RowMatrixXf> item_rows(params.items, params.n_item_slots, width);
-    gradients.items += l2 * item_rows;
-  }
-  stats.loss *= inv_batch;
-  stats.sampled_nll *= inv_batch;
-  stats.entropy_pos *= inv_batch;
-  stats.entropy_neg *= inv_batch;
+  const double per_positive = 1.0 / std::max(n_pairs, 1);
+  stats.loss *= per_positive;
+  stats.sampled_nll *= per_positive;
+  stats.entropy_pos *= per_positive;
+  stats.entropy_neg *= per_positive;
   return stats;
 }
 

@@ -10,8 +10,7 @@
 //         y estimates log p(item | user) rather than that divided by the sampling bias)
 //   H_p = entropy of a_ij.,  H_n = mean over n in N of the entropy of a_in.
 // so that one persona explains a positive (low entropy) while negatives are not pinned on any.
-// With --l2 > 0, l2 * row is added to the gradient of every user, item and bias row in the
-// batch (once per batch, however often the row occurs).
+// The L2 penalty (--l2) is applied by the optimiser to the rows it updates (src/adam.h).
 //
 // Layout: item rows are (d+1) floats, [v_j, b_j], exactly as the parameter servers store and
 // send them; persona rows are r consecutive rows of d floats per user.
@@ -43,7 +42,9 @@ struct LossWeights {
   double alpha = 1.0;
   double lambda_p = 0.0;
   double lambda_n = 0.0;
-  double l2 = 0.0;
+  // Multiplies every gradient (not the reported loss). A worker that computes its 1/W part of a
+  // batch split over W workers uses 1/W, so the sum of a clock's W pushes is the batch gradient.
+  double gradient_scale = 1.0;
 };
 
 // One minibatch, as slots into the gathered rows.

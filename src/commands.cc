@@ -82,6 +82,7 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
   ps::ShardOptions shard_options;
   shard_options.shape = ShapeOf(config);
   shard_options.adam.lr = static_cast<float>(config.lr);
+  shard_options.adam.l2 = static_cast<float>(config.l2);
   shard_options.init_std = config.init_std;
   shard_options.att_init_scale = config.att_init_scale;
   shard_options.seed = config.seed;
@@ -91,7 +92,7 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
 
   if (!layout.is_worker()) {
     ps::ServerShard shard(shard_options);
-    ps::RunServer(shard, layout, config.deterministic);
+    ps::RunServer(shard, layout, config.deterministic || config.staleness == 0);
     return 0;
   }
   std::optional<ps::ServerShard> local_shard;

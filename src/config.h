@@ -53,6 +53,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
     "--format ncf: MovieLens ratings.dat(.gz) giving timestamps (user index = UserID-1) for the validation hold-out") \
   X(std::string, ncf_item_map, "--ncf-item-map", "", AnyValue(),                                 \
     "--format ncf: 'index<TAB>original id' file; outputs and --ncf-timestamps then use original item ids") \
+  X(std::string, untimed_validation, "--untimed-validation", "random", CLI::IsMember({"random", "none"}), \
+    "--format ncf: users whose training timestamps are unknown get a seeded random validation item, or none (they train on all their items)") \
   X(int, synthetic_users, "--synthetic-users", 2000, AtLeast(1), "users of --data synthetic") \
   X(int, synthetic_items, "--synthetic-items", 1000, AtLeast(1), "items of --data synthetic") \
   X(int, min_items, "--min-items", 2, AtLeast(2), "drop users with fewer training+held-out items") \
@@ -90,9 +92,9 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(int, servers, "--servers", 1, AtLeast(0),                                      \
     "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
   X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
-    "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous, -1: fully asynchronous)") \
+    "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous and bitwise reproducible, -1: fully asynchronous)") \
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
-    "apply pushes in a fixed order so a seed and rank layout give bitwise-identical runs (implies --staleness 0)") \
+    "a seed and rank layout give bitwise-identical runs: the same as --staleness 0, whatever --staleness says") \
   X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of initialisation, shuffling and negative sampling") \
   X(std::string, out, "--out", "", AnyValue(), "output folder: metrics.jsonl, model.h5")       \
   X(bool, quiet, "--quiet", false, AnyValue(), "print only the final summary")

@@ -143,7 +143,7 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
                                      [&](std::uint32_t r) { return raw.timestamp_known[r] != 0; });
         if (raw.has_timestamps || all_known) {
           data.val_item[u] = take(items.size() - 1);
-        } else {
+        } else if (config.untimed_validation == "random") {
           data.val_item[u] = take(UniformIndex(holdout_rng, items.size()));
           ++random_validations;
         }

@@ -1,5 +1,5 @@
 // Finite-difference checks of the AMP-CF backward pass for every parameter: personas U,
-// attention maps A_u and A_v, item vectors V and biases b, with both entropy terms and L2 on.
+// attention maps A_u and A_v, item vectors V and biases b, with both entropy terms on.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -20,14 +20,9 @@ struct Problem {
     return BatchParams{users.data(), static_cast<int>(users.size() / (shape.personas * shape.dim)), items.data(),
                        static_cast<int>(items.size() / shape.item_width()), att_u.data(), att_v.data()};
   }
-  // The objective including the L2 penalty whose gradient ForwardBackward adds.
   double Loss() const {
     BatchGradients unused;
-    double loss = ForwardBackward(shape, weights, batch, Params(), unused).loss;
-    double squares = 0;
-    for (float x : users) squares += double(x) * x;
-    for (float x : items) squares += double(x) * x;
-    return loss + 0.5 * weights.l2 * squares;
+    return ForwardBackward(shape, weights, batch, Params(), unused).loss;
   }
 };
 
@@ -36,7 +31,7 @@ Problem MakeProblem(int personas) {
   p.shape.personas = personas;
   p.shape.dim = 5;
   p.shape.att_dim = 4;
-  p.weights = LossWeights{0.6, 0.7, 0.4, 0.05};
+  p.weights = LossWeights{0.6, 0.7, 0.4, 1.0};
   p.batch.candidates = 4;
   // Three positives; user slot 0 appears twice, item slot 2 is shared between pairs.
   p.batch.user = {0, 1, 0};
@@ -80,9 +75,23 @@ TEST_P(GradientTest, MatchesFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Personas, GradientTest, ::testing::Values(1, 2, 3));
 
+// A worker's share of a batch split over W workers: gradients scale, the reported loss does not.
+TEST(Model, GradientScaleScalesGradientsOnly) {
+  Problem p = MakeProblem(2);
+  BatchGradients whole, third;
+  const BatchStats full = ForwardBackward(p.shape, p.weights, p.batch, p.Params(), whole);
+  p.weights.gradient_scale = 1.0 / 3.0;
+  const BatchStats part = ForwardBackward(p.shape, p.weights, p.batch, p.Params(), third);
+  EXPECT_DOUBLE_EQ(part.loss, full.loss);
+  EXPECT_TRUE(third.users.isApprox(whole.users / 3.0f, 1e-5f));
+  EXPECT_TRUE(third.items.isApprox(whole.items / 3.0f, 1e-5f));
+  EXPECT_TRUE(third.att_u.isApprox(whole.att_u / 3.0f, 1e-5f));
+  EXPECT_TRUE(third.att_v.isApprox(whole.att_v / 3.0f, 1e-5f));
+}
+
 TEST(Model, OnePersonaIsMatrixFactorisation) {
   Problem p = MakeProblem(1);
-  p.weights = LossWeights{1.0, 0.0, 0.0, 0.0};
+  p.weights = LossWeights{1.0, 0.0, 0.0, 1.0};
   p.batch.user = {1};
   p.batch.item = {0, 3, 4, 5};
   BatchGradients g;

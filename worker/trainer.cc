@@ -69,11 +69,12 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
       rng_(MixSeed(config.seed, 0x5eed, static_cast<std::uint64_t>(layout.worker_index()))) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(workers, &worker_rank_));
   AMPCF_CHECK_MPI(MPI_Comm_size(workers, &n_workers_));
+  weights_.gradient_scale = 1.0 / n_workers_;  // this worker computes 1/W of each batch
   weights_.alpha = config.alpha;
   weights_.lambda_p = config.lambda_p;
   weights_.lambda_n = config.lambda_n;
-  weights_.l2 = config.l2;
   adam_.lr = static_cast<float>(config.lr);
+  adam_.l2 = static_cast<float>(config.l2);
   SetTrainingPairs(false);
   user_slot_of_.assign(shard_.users().size(), -1);
   item_slot_of_.assign(data.n_items, -1);

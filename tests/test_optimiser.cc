@@ -1,0 +1,104 @@
+// The optimiser: per-row Adam with coupled L2 and a batch share, and the server's synchronous
+// apply (a clock's pushes summed into one step).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "ps/server_shard.h"
+#include "src/adam.h"
+
+namespace ampcf {
+namespace {
+
+TEST(Adam, FirstStepMovesEachCoordinateByTheLearningRate) {
+  AdamConfig adam;
+  adam.lr = 0.01f;
+  std::vector<float> p = {1.0f, -2.0f, 0.5f}, m(3, 0.0f), v(3, 0.0f), g = {0.3f, -5.0f, 1e-3f};
+  std::int32_t step = 0;
+  AdamUpdateRow(adam, p.data(), m.data(), v.data(), g.data(), 3, step);
+  EXPECT_EQ(step, 1);
+  EXPECT_NEAR(p[0], 1.0f - 0.01f, 1e-6f);
+  EXPECT_NEAR(p[1], -2.0f + 0.01f, 1e-6f);
+  EXPECT_NEAR(p[2], 0.5f - 0.01f, 1e-5f);
+}
+
+TEST(Adam, L2JoinsTheGradient) {
+  AdamConfig with_l2, without;
+  with_l2.l2 = 0.1f;
+  std::vector<float> p1 = {1.0f, -2.0f}, p2 = p1, m1(2, 0.0f), m2(2, 0.0f), v1(2, 0.0f), v2(2, 0.0f);
+  std::int32_t s1 = 0, s2 = 0;
+  for (int t = 0; t < 5; ++t) {
+    const std::vector<float> g = {0.02f * t, -0.03f};
+    std::vector<float> g_plus = {g[0] + 0.1f * p2[0], g[1] + 0.1f * p2[1]};
+    AdamUpdateRow(with_l2, p1.data(), m1.data(), v1.data(), g.data(), 2, s1);
+    AdamUpdateRow(without, p2.data(), m2.data(), v2.data(), g_plus.data(), 2, s2);
+  }
+  EXPECT_NEAR(p1[0], p2[0], 1e-6f);
+  EXPECT_NEAR(p1[1], p2[1], 1e-6f);
+}
+
+TEST(Adam, AShareOfABatchTakesThatShareOfAStep) {
+  AdamConfig adam;
+  std::vector<float> p = {0.0f}, m = {0.0f}, v = {0.0f}, g = {0.25f * 4.0f};
+  std::int32_t step = 0;
+  AdamUpdateRow(adam, p.data(), m.data(), v.data(), g.data(), 1, step, 0.25f);
+  EXPECT_NEAR(p[0], -0.25f * adam.lr, 1e-9f);
+}
+
+ps::ShardOptions SmallShard() {
+  ps::ShardOptions options;
+  options.shape.personas = 2;
+  options.shape.dim = 3;
+  options.shape.att_dim = 2;
+  options.adam.l2 = 0.01f;
+  options.n_items = 5;
+  return options;
+}
+
+// Two workers' pushes of one clock, summed by the server, are one step on their sum.
+TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
+  const ps::ShardOptions options = SmallShard();
+  const int width = options.shape.item_width(), da = options.shape.att_dim;
+  // Worker 0: items 1, 3 and attention row 0; worker 1: items 0, 3 and attention rows 0, 4.
+  const std::vector<std::int32_t> items0 = {1, 3}, att0 = {0}, items1 = {0, 3}, att1 = {0, 4};
+  auto values = [&](int n_items, int n_att, float base) {
+    std::vector<float> out(n_items * width + n_att * da);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = base + 0.01f * static_cast<float>(i);
+    return out;
+  };
+  const std::vector<float> g0 = values(2, 1, 0.1f), g1 = values(2, 2, -0.3f);
+
+  ps::ServerShard summed(options);
+  summed.ApplyClock({{items0.data(), 2, att0.data(), 1, g0.data()}, {items1.data(), 2, att1.data(), 2, g1.data()}});
+
+  // The same step from the hand-summed gradient, rows in key order.
+  const std::vector<std::int32_t> all_items = {0, 1, 3}, all_att = {0, 4};
+  std::vector<float> sum(3 * width + 2 * da, 0.0f);
+  auto add = [&](int to_row, int row_width, int to_base, const float* from) {
+    for (int k = 0; k < row_width; ++k) sum[to_base + to_row * row_width + k] += from[k];
+  };
+  add(1, width, 0, &g0[0]);                  // worker 0, item 1
+  add(2, width, 0, &g0[width]);              // worker 0, item 3
+  add(0, da, 3 * width, &g0[2 * width]);     // worker 0, attention 0
+  add(0, width, 0, &g1[0]);                  // worker 1, item 0
+  add(2, width, 0, &g1[width]);              // worker 1, item 3
+  add(0, da, 3 * width, &g1[2 * width]);     // worker 1, attention 0
+  add(1, da, 3 * width, &g1[2 * width + da]);  // worker 1, attention 4
+  ps::ServerShard by_hand(options);
+  by_hand.ApplyGradients(all_items.data(), 3, all_att.data(), 2, sum.data());
+
+  const std::vector<std::int32_t> every_item = {0, 1, 2, 3, 4}, every_att = {0, 1, 2, 3, 4, 5};
+  std::vector<float> a(5 * width + 6 * da), b(a.size()), initial(a.size());
+  summed.ReadRows(every_item.data(), 5, every_att.data(), 6, a.data());
+  by_hand.ReadRows(every_item.data(), 5, every_att.data(), 6, b.data());
+  ps::ServerShard(options).ReadRows(every_item.data(), 5, every_att.data(), 6, initial.data());
+  EXPECT_EQ(a, b);  // bitwise: the same sums in the same order
+  // Untouched rows (item 2, attention rows 1-3, 5) keep their initial values; touched ones moved.
+  for (int k = 0; k < width; ++k) EXPECT_EQ(a[2 * width + k], initial[2 * width + k]);
+  EXPECT_NE(a[3 * width], initial[3 * width]);
+  EXPECT_EQ(a[5 * width + da], initial[5 * width + da]);
+}
+
+}  // namespace
+}  // namespace ampcf
