@@ -9,7 +9,8 @@
 
 namespace ampcf::ps {
 
-ServerShard::ServerShard(const ShardOptions& options) : options_(options) {
+ServerShard::ServerShard(const ShardOptions& options) : options_(options), att_adam_(options.adam) {
+  att_adam_.l2 = 0.0f;  // --l2 penalises user and item rows, not the attention maps
   const int d = options.shape.dim, da = options.shape.att_dim, width = options.shape.item_width();
   const int S = options.n_servers, s = options.server_index;
   n_local_items_ = ItemsOwned(options.n_items, s, S);
@@ -67,7 +68,7 @@ void ServerShard::ApplyGradients(const std::int32_t* item_keys, int n_item_keys,
   for (int i = 0; i < n_att_keys; ++i, gradients += da) {
     float* row = AttentionRow(att_keys[i]);
     const std::size_t offset = row - att_.data();
-    AdamUpdateRow(options_.adam, row, &att_m_[offset], &att_v_[offset], gradients, da,
+    AdamUpdateRow(att_adam_, row, &att_m_[offset], &att_v_[offset], gradients, da,
                   att_steps_[ItemLocalIndex(att_keys[i], S)], share);
   }
 }
@@ -110,7 +111,7 @@ void ServerShard::ApplyClock(const std::vector<PushedGradients>& pushes) {
       [&](std::int32_t key, const float* gradient) {
         float* row = AttentionRow(key);
         const std::size_t offset = row - att_.data();
-        AdamUpdateRow(options_.adam, row, &att_m_[offset], &att_v_[offset], gradient, da,
+        AdamUpdateRow(att_adam_, row, &att_m_[offset], &att_v_[offset], gradient, da,
                       att_steps_[ItemLocalIndex(key, S)]);
       });
 }

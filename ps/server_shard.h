@@ -63,6 +63,7 @@ class ServerShard {
   float* AttentionRow(std::int32_t key);
 
   ShardOptions options_;
+  AdamConfig att_adam_;  // options_.adam without L2
   std::int64_t n_local_items_ = 0;
   int n_local_att_ = 0;
   // Aligned: Eigen peels to the destination's alignment, and its vector and scalar paths round

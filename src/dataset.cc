@@ -196,8 +196,9 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
   for (std::int32_t item : data.train_items) ++data.item_train_counts[item];
 
   if (raw.presplit)
-    data.holdout = Cat("test: given (NCF); validation: latest training item where timestamps are known, seeded random for ",
-                       random_validations, " users");
+    data.holdout = Cat("test: given (NCF); validation: latest training item where timestamps are known, ",
+                       config.untimed_validation == "random" ? Cat("seeded random for ", random_validations, " users")
+                                                             : Cat("none for ", data.n_users - users_with_validation, " users"));
   else if (timed)
     data.holdout = "test: latest item; validation: second-latest (users with >= 3 items)";
   else

@@ -8,7 +8,8 @@
 //    3 items, so that at least one item is left to train on; users with 2 items have none.
 //    Without timestamps, (a dataset with no time column) the validation and test items are
 //    seeded random picks, and pre-split data (NCF) takes the validation item as the latest
-//    training item where timestamps are known and a seeded random one elsewhere;
+//    training item where timestamps are known and, elsewhere, a seeded random one or none
+//    (--untimed-validation);
 //  - evaluation candidates: --eval-negatives items drawn uniformly, once, from the items the
 //    user never interacted with (seeded by --eval-seed and the user), or the given NCF negatives
 //    (with the test item itself removed where NCF's file lists it among them).

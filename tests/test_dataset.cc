@@ -102,6 +102,16 @@ TEST(Prepare, NcfGivenNegativesWithoutTheTestItem) {
   EXPECT_EQ(negatives, (std::vector<std::int64_t>{4, 5}));
   EXPECT_GE(data.val_item[0], 0);  // no timestamps: a seeded random training item
   EXPECT_EQ(data.num_train(), 2);
+  // --untimed-validation none: no validation item, every training item is trained on.
+  config.untimed_validation = "none";
+  Dataset whole = Prepare(raw, config);
+  EXPECT_EQ(whole.val_item[0], -1);
+  EXPECT_EQ(whole.num_train(), 3);
+  // Known timestamps: the latest training item validates, whatever the option says.
+  raw.rows = {{0, 0, 30}, {0, 1, 10}, {0, 2, 20}};
+  raw.timestamp_known = {1, 1, 1};
+  Dataset timed = Prepare(raw, config);
+  EXPECT_EQ(timed.item_ids[timed.val_item[0]], 0);
 }
 
 }  // namespace
