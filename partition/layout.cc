@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <numeric>
-#include <queue>
 
 #include "src/error.h"
 
@@ -37,18 +36,16 @@ Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::in
 }
 
 std::vector<int> AssignUsers(const std::vector<std::int64_t>& counts, int n_workers) {
-  std::vector<std::int32_t> order(counts.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return counts[a] > counts[b]; });
-  using Load = std::pair<std::int64_t, int>;  // (pairs so far, worker): ties go to the lower worker
-  std::priority_queue<Load, std::vector<Load>, std::greater<Load>> least_loaded;
-  for (int w = 0; w < n_workers; ++w) least_loaded.push({0, w});
+  // Cut the users, in id order, where the running total of their pairs crosses k/W of the whole:
+  // each user goes to the worker whose share holds the middle of the user's pairs.
+  const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
   std::vector<int> owner(counts.size(), 0);
-  for (std::int32_t user : order) {
-    auto [load, worker] = least_loaded.top();
-    least_loaded.pop();
-    owner[user] = worker;
-    least_loaded.push({load + counts[user], worker});
+  double before = 0;
+  for (std::size_t u = 0; u < counts.size(); ++u) {
+    const double middle = before + 0.5 * static_cast<double>(counts[u]);
+    const int worker = total > 0 ? static_cast<int>(middle * n_workers / total) : 0;
+    owner[u] = std::clamp(worker, 0, n_workers - 1);
+    before += static_cast<double>(counts[u]);
   }
   return owner;
 }

@@ -2,7 +2,8 @@
 // ranks W .. W+S-1 are parameter servers. A single rank is both (the server is called in-process).
 //  - item j (v_j, b_j and their Adam state) lives on server j % S;
 //  - attention row k (rows 0..d-1 are A_u, d..2d-1 are A_v) lives on server k % S;
-//  - users go to workers balanced by interaction count (largest first, to the least loaded).
+//  - users go to workers in contiguous id ranges balanced by interaction count (a worker's rows
+//    are then one block of every per-user array, which checkpoints read and write in one piece).
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,8 @@ inline std::int64_t ItemsOwned(std::int64_t n_items, int server, int n_servers) 
   return n_items / n_servers + (server < n_items % n_servers ? 1 : 0);
 }
 
-// worker of each user, balancing the sum of `counts` (training pairs per user) across workers.
+// Worker of each user: contiguous ranges of user ids whose sums of `counts` (training pairs per
+// user) are as equal as whole users allow (off by at most one user's count).
 std::vector<int> AssignUsers(const std::vector<std::int64_t>& counts, int n_workers);
 
 struct LoadBalance {

@@ -117,11 +117,12 @@ void Client::Wait() {
   push_requests_.clear();
 }
 
-void Client::SendControl(int kind) {
+void Client::SendControl(int kind, std::int64_t clock) {
   Wait();
   std::vector<char> buffer;
   Header header;
   header.worker = layout_.worker_index();
+  header.clock = clock;
   BuildKeylessMessage(header, 0, buffer);
   for (int s = 0; s < layout_.n_servers; ++s)
     AMPCF_CHECK_MPI(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
@@ -147,6 +148,11 @@ void Client::Restore() {
 void Client::Reset() {
   if (local_ != nullptr) return local_->Reset();
   SendControlAndWaitAck(kReset);
+}
+
+void Client::RequestCheckpoint(std::int64_t clock) {
+  if (local_ != nullptr) return;
+  SendControl(kCheckpoint, clock);
 }
 
 void Client::Done() {

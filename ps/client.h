@@ -35,15 +35,20 @@ class Client {
   void Snapshot();
   void Restore();
   void Reset();
+  // Worker 0 only: asks every server to write its rows into the checkpoint of `clock` once the
+  // pushes up to it are applied (they then wait for their turn; see ps/protocol.h).
+  void RequestCheckpoint(std::int64_t clock);
   // Tells every server this worker is finished.
   void Done();
+  // The in-process shard of a colocated layout, else nullptr.
+  ServerShard* local_shard() const { return local_; }
 
  private:
   // Splits keys by owning server: per server, the keys and their positions in the input.
   void Route(const std::vector<std::int32_t>& keys, std::vector<std::vector<std::int32_t>>& keys_of,
              std::vector<std::vector<std::int32_t>>& positions_of) const;
   // A header-only message of `kind` to every server (after the pending pushes).
-  void SendControl(int kind);
+  void SendControl(int kind, std::int64_t clock = 0);
   void SendControlAndWaitAck(int kind);
 
   Layout layout_;

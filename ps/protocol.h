@@ -16,6 +16,11 @@
 // kRestore    worker 0 -> server   none                         kAck (server restored the "best" rows)
 // kReset      worker 0 -> server   none                         kAck (server re-initialised its rows
 //                                                                and optimiser state: --refit)
+// kCheckpoint worker 0 -> server   none; clock = the checkpoint's  none: once every worker's pushes up to
+//                                                               `clock` are applied, the server writes its
+//                                                               rows into the checkpoint in turn (a
+//                                                               token passed rank to rank on a separate
+//                                                               communicator; src/checkpoint_file.h)
 // kDone       worker -> server     none                         none (server exits after all workers)
 //
 // Clocks (bounded staleness, ps/consistency): every worker pushes to every server once per step,
@@ -48,6 +53,7 @@ enum Kind : int {
   kAck = 6,
   kDone = 7,
   kReset = 8,
+  kCheckpoint = 9,
 };
 
 struct Header {

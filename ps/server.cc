@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ps/protocol.h"
+#include "src/checkpoint_file.h"
 #include "src/mpi_env.h"
 
 namespace ampcf::ps {
@@ -48,11 +49,13 @@ void ReceiveNext(Received& message) {
 
 }  // namespace
 
-void RunServer(ServerShard& shard, const Layout& layout, bool synchronous) {
+void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& options) {
   const int W = layout.n_workers;
+  const bool synchronous = options.synchronous;
   const ModelShape& shape = shard.options().shape;
-  std::vector<std::int64_t> pushed_clock(W, 0);
-  std::int64_t applied_clock = 0;                               // synchronous mode
+  std::vector<std::int64_t> pushed_clock(W, options.start_clock);
+  std::int64_t applied_clock = options.start_clock;             // synchronous mode
+  std::deque<std::int64_t> checkpoint_clocks;                   // requested, not yet written
   std::map<std::int64_t, std::vector<Received>> pending_pushes;  // synchronous mode: clock -> by worker
   std::vector<PushedGradients> clock_pushes;
   std::deque<Received> waiting_pulls;
@@ -84,6 +87,17 @@ void RunServer(ServerShard& shard, const Layout& layout, bool synchronous) {
       clock_pushes.push_back({v.item_keys, v.header.n_item_keys, v.att_keys, v.header.n_att_keys, v.values});
     }
     shard.ApplyClock(clock_pushes);
+  };
+  // Writes this shard's rows once the clock's pushes are all applied, when the token comes.
+  auto write_checkpoint = [&](std::int64_t clock) {
+    const int rank = layout.world_rank, size = layout.world_size;
+    AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, rank - 1, 0, options.checkpoint_comm, MPI_STATUS_IGNORE));
+    try {
+      shard.WriteCheckpoint(CheckpointPath(options.checkpoint_dir, clock) + ".tmp");
+    } catch (const UserError& error) {
+      AbortJob(Cat("server rank ", rank, " could not write its checkpoint rows: ", error.what()));
+    }
+    AMPCF_CHECK_MPI(MPI_Send(nullptr, 0, MPI_CHAR, (rank + 1) % size, 0, options.checkpoint_comm));
   };
   auto send_ack = [&](int destination) {
     AMPCF_CHECK_MPI(MPI_Send(nullptr, 0, MPI_CHAR, destination, kAck, MPI_COMM_WORLD));
@@ -134,11 +148,19 @@ void RunServer(ServerShard& shard, const Layout& layout, bool synchronous) {
         shard.Reset();
         send_ack(message.source);
         break;
+      case kCheckpoint:
+        checkpoint_clocks.push_back(h.clock);
+        break;
       case kDone:
         ++done;
         break;
       default:
         AbortJob(Cat("server received unknown message kind ", message.kind, " from rank ", message.source));
+    }
+    while (!checkpoint_clocks.empty() && checkpoint_clocks.front() <= ready_clock() &&
+           *std::min_element(pushed_clock.begin(), pushed_clock.end()) >= checkpoint_clocks.front()) {
+      write_checkpoint(checkpoint_clocks.front());
+      checkpoint_clocks.pop_front();
     }
     // Answer the pulls whose clock has now been reached, in arrival order.
     for (auto it = waiting_pulls.begin(); it != waiting_pulls.end();) {

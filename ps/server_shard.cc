@@ -116,6 +116,22 @@ void ServerShard::ApplyClock(const std::vector<PushedGradients>& pushes) {
       });
 }
 
+void ServerShard::WriteCheckpoint(const std::string& path) {
+  const int S = options_.n_servers, s = options_.server_index;
+  WriteCheckpointRows(path, kCheckpointItems, options_.shape.item_width(), RowSelection{s, S, n_local_items_},
+                      RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data()});
+  WriteCheckpointRows(path, kCheckpointAttention, options_.shape.att_dim, RowSelection{s, S, n_local_att_},
+                      RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data()});
+}
+
+void ServerShard::ReadCheckpoint(const std::string& path) {
+  const int S = options_.n_servers, s = options_.server_index;
+  ReadCheckpointRows(path, kCheckpointItems, options_.shape.item_width(), RowSelection{s, S, n_local_items_},
+                     RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data()});
+  ReadCheckpointRows(path, kCheckpointAttention, options_.shape.att_dim, RowSelection{s, S, n_local_att_},
+                     RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data()});
+}
+
 void ServerShard::SaveBest() {
   best_items_ = items_;
   best_att_ = att_;

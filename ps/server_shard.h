@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "src/adam.h"
 #include "src/amp_model.h"
+#include "src/checkpoint_file.h"
 
 namespace ampcf::ps {
 
@@ -52,6 +54,10 @@ class ServerShard {
   void ApplyClock(const std::vector<PushedGradients>& pushes);
   void SaveBest();
   void RestoreBest();
+  // This shard's rows, optimiser state and best rows into / out of a checkpoint file (rows
+  // j % S == s of the global item and attention tables; src/checkpoint_file.h).
+  void WriteCheckpoint(const std::string& path);
+  void ReadCheckpoint(const std::string& path);
   // Back to the initial rows and a fresh optimiser (the seed makes them the same as at start).
   void Reset() { *this = ServerShard(options_); }
 

@@ -12,11 +12,13 @@
 #include "ps/client.h"
 #include "ps/server.h"
 #include "ps/server_shard.h"
+#include "src/checkpoint_file.h"
 #include "src/dataset.h"
 #include "src/model_file.h"
 #include "src/mpi_env.h"
 #include "src/run_info.h"
 #include "src/stats.h"
+#include "src/stop_signal.h"
 #include "worker/trainer.h"
 
 namespace ampcf {
@@ -45,6 +47,20 @@ void CheckWritableFolder(const std::string& folder) {
   std::filesystem::create_directories(folder, error);
   if (error || !std::filesystem::is_directory(folder))
     throw UserError(Cat("--out ", folder, ": cannot create the folder"));
+}
+
+// Refuses a checkpoint that this run cannot continue: another dataset or split, model shape or seed.
+void CheckResumable(const CheckpointInfo& info, const std::string& path, const Dataset& data, const TrainConfig& config) {
+  const CheckpointHeader& h = info.header;
+  if (h.dataset_fingerprint != data.Fingerprint())
+    throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
+                        ") than --data gives"));
+  if (h.shape.personas != config.personas || h.shape.dim != config.dim || h.shape.att_dim != config.att_dim)
+    throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " --dim ", h.shape.dim,
+                        " --att-dim ", h.shape.att_dim, "; this run has --personas ", config.personas, " --dim ",
+                        config.dim, " --att-dim ", config.att_dim));
+  if (h.seed != config.seed)
+    throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
 }
 
 }  // namespace
@@ -76,8 +92,35 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
                  config.deterministic ? ", deterministic" : "");
   }
 
-  MPI_Comm workers = MPI_COMM_NULL;
+  // --resume: rank 0 picks the file (auto: the newest that verifies), every rank checks it.
+  std::string resume_path;
+  CheckpointInfo resume_info;
+  if (!config.resume.empty()) {
+    if (!CollectiveSetup([&] {
+          if (WorldRank() != 0) return;
+          if (config.resume == "auto") {
+            std::vector<std::string> warnings;
+            resume_path = FindLatestCheckpoint((std::filesystem::path(config.out) / "checkpoints").string(), warnings);
+            for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+            if (resume_path.empty()) spdlog::info("--resume auto: no checkpoint in {}/checkpoints, starting afresh", config.out);
+          } else {
+            resume_path = config.resume;
+            VerifyCheckpoint(resume_path);
+          }
+        }))
+      return 2;
+    BroadcastString(resume_path, 0, MPI_COMM_WORLD);
+    if (!resume_path.empty() && !CollectiveSetup([&] {
+          resume_info = ReadCheckpointInfo(resume_path);
+          CheckResumable(resume_info, resume_path, data, config);
+        }))
+      return 2;
+  }
+  if (!config.out.empty()) InstallStopHandlers();
+
+  MPI_Comm workers = MPI_COMM_NULL, checkpoint_comm = MPI_COMM_NULL;
   AMPCF_CHECK_MPI(MPI_Comm_split(MPI_COMM_WORLD, layout.is_worker() ? 0 : MPI_UNDEFINED, WorldRank(), &workers));
+  AMPCF_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &checkpoint_comm));
 
   ps::ShardOptions shard_options;
   shard_options.shape = ShapeOf(config);
@@ -90,16 +133,41 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
   shard_options.server_index = layout.server_index();
   shard_options.n_servers = layout.n_servers;
 
+  ps::ServerOptions server_options;
+  server_options.synchronous = config.deterministic || config.staleness == 0;
+  server_options.start_clock = resume_path.empty() ? 0 : resume_info.state.clock;
+  server_options.checkpoint_dir = (std::filesystem::path(config.out) / "checkpoints").string();
+  server_options.checkpoint_comm = checkpoint_comm;
+  auto resume = [&](ps::ServerShard* shard, Trainer* trainer) {
+    return resume_path.empty() || CollectiveSetup([&] {
+             if (shard != nullptr) shard->ReadCheckpoint(resume_path);
+             if (trainer != nullptr) trainer->Resume(resume_path, resume_info);
+           });
+  };
   if (!layout.is_worker()) {
     ps::ServerShard shard(shard_options);
-    ps::RunServer(shard, layout, config.deterministic || config.staleness == 0);
+    if (!resume(&shard, nullptr)) return 2;
+    ps::RunServer(shard, layout, server_options);
+    AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
     return 0;
   }
   std::optional<ps::ServerShard> local_shard;
   if (layout.colocated) local_shard.emplace(shard_options);
   ps::Client client(layout, shard_options.shape, local_shard ? &*local_shard : nullptr);
-  Trainer trainer(data, data_config, config, layout, workers, client);
+  Trainer trainer(data, data_config, config, layout, workers, checkpoint_comm, client);
+  if (!resume(local_shard ? &*local_shard : nullptr, &trainer)) return 2;
   const TrainSummary summary = trainer.Run();
+  if (summary.interrupted) {
+    client.Done();
+    if (WorldRank() == 0)
+      std::fprintf(stderr, "ampcf: %s; wrote %s; continue with --resume auto\n",
+                   summary.stop_signal != 0 ? Cat("stopped by signal ", summary.stop_signal).c_str()
+                                            : Cat("stopped after ", config.stop_after_steps, " steps").c_str(),
+                   summary.checkpoint.c_str());
+    AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
+    AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
+    return summary.stop_signal != 0 ? 128 + summary.stop_signal : 0;
+  }
   ModelData model = trainer.GatherModel();
   client.Done();
   if (WorldRank() == 0) {
@@ -116,6 +184,7 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
     std::fflush(stdout);
   }
   AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
+  AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
   return 0;
 }
 

@@ -36,6 +36,11 @@ void Validate(const TrainConfig& c) {
   if (c.alpha < 0 || c.alpha > 1) throw UserError(Cat("--alpha must be in [0,1], got ", c.alpha));
   if (c.servers < 0) throw UserError(Cat("--servers must be >= 0, got ", c.servers));
   if (c.staleness < -1) throw UserError(Cat("--staleness must be >= -1, got ", c.staleness));
+  if (c.out.empty()) {
+    if (c.checkpoint_every > 0) throw UserError("--checkpoint-every needs --out (checkpoints go to --out/checkpoints)");
+    if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
+    if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
+  }
 }
 
 #define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";

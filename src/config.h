@@ -96,7 +96,14 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
     "a seed and rank layout give bitwise-identical runs: the same as --staleness 0, whatever --staleness says") \
   X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of initialisation, shuffling and negative sampling") \
-  X(std::string, out, "--out", "", AnyValue(), "output folder: metrics.jsonl, model.h5")       \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: metrics.jsonl, model.h5, checkpoints/") \
+  X(std::string, resume, "--resume", "", AnyValue(),                                             \
+    "continue from a checkpoint file, or 'auto': the newest good one in --out/checkpoints (none there: start afresh)") \
+  X(std::int64_t, checkpoint_every, "--checkpoint-every", 0, AtLeast(0),                        \
+    "also checkpoint every N steps (with --out, a checkpoint is written after every epoch and on SIGTERM/SIGINT)") \
+  X(int, keep_checkpoints, "--keep-checkpoints", 3, AtLeast(1), "checkpoints kept in --out/checkpoints (the newest)") \
+  X(std::int64_t, stop_after_steps, "--stop-after-steps", 0, AtLeast(0),                        \
+    "checkpoint and stop once N steps are done in all, as on SIGTERM (for tests and planned pre-emption)") \
   X(bool, quiet, "--quiet", false, AnyValue(), "print only the final summary")
 
 // Options of `eval`.

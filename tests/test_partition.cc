@@ -18,6 +18,8 @@ TEST(Partition, UsersBalancedByInteractions) {
     const LoadBalance balance = MeasureBalance(counts, owner, workers);
     EXPECT_LT(balance.imbalance, 0.01) << workers << " workers";
     for (int w : owner) EXPECT_TRUE(w >= 0 && w < workers);
+    for (std::size_t u = 1; u < owner.size(); ++u) EXPECT_LE(owner[u - 1], owner[u]) << "ranges are contiguous";
+    EXPECT_EQ(owner.back(), workers - 1);
   }
 }
 

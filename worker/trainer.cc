@@ -11,12 +11,16 @@
 
 #include "src/mpi_env.h"
 #include "src/sampler.h"
+#include "src/stop_signal.h"
 
 namespace ampcf {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Random stream tags (src/rng.h: MixSeed).
+constexpr std::uint64_t kShuffleStream = 0x5b0ff1e, kNegativeStream = 0x9e9a71e;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
@@ -56,17 +60,18 @@ ModelShape ShapeOf(const TrainConfig& config) {
 }
 
 Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const TrainConfig& config, const Layout& layout,
-                 MPI_Comm workers, ps::Client& client)
+                 MPI_Comm workers, MPI_Comm checkpoint_comm, ps::Client& client)
     : data_(data),
       data_config_(data_config),
       config_(config),
       layout_(layout),
       workers_(workers),
+      checkpoint_comm_(checkpoint_comm),
       client_(client),
       shape_(ShapeOf(config)),
       shard_(shape_, OwnedUsers(data, layout), config.init_std, config.seed),
       sampler_(data.item_train_counts, config.negative_power),
-      rng_(MixSeed(config.seed, 0x5eed, static_cast<std::uint64_t>(layout.worker_index()))) {
+      rng_(config.seed) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(workers, &worker_rank_));
   AMPCF_CHECK_MPI(MPI_Comm_size(workers, &n_workers_));
   weights_.gradient_scale = 1.0 / n_workers_;  // this worker computes 1/W of each batch
@@ -120,25 +125,42 @@ std::int64_t Trainer::StepsPerEpoch() {
   return std::max<std::int64_t>(steps, 1);
 }
 
-double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t total_pairs, double& loss_sum) {
+double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_step, std::int64_t total_pairs,
+                           double& loss_sum, bool checkpoints) {
   const bool verbose = worker_rank_ == 0 && !config_.quiet;
   const std::int64_t n_pairs = static_cast<std::int64_t>(pair_user_.size());
-  // Shuffle this worker's positives.
-  for (std::int64_t i = n_pairs - 1; i > 0; --i) {
-    const auto j = static_cast<std::int64_t>(UniformIndex(rng_, static_cast<std::uint64_t>(i + 1)));
-    std::swap(pair_user_[i], pair_user_[j]);
-    std::swap(pair_item_[i], pair_item_[j]);
-  }
+  // This epoch's order of this worker's positives: a shuffle seeded by (seed, epoch, worker), so
+  // that a resumed run sees the same order.
+  const auto worker = static_cast<std::uint64_t>(layout_.worker_index());
+  Rng shuffle(MixSeed(MixSeed(config_.seed, kShuffleStream, static_cast<std::uint64_t>(epoch)), worker));
+  order_.resize(n_pairs);
+  std::iota(order_.begin(), order_.end(), 0);
+  for (std::int64_t i = n_pairs - 1; i > 0; --i)
+    std::swap(order_[i], order_[static_cast<std::int64_t>(UniformIndex(shuffle, static_cast<std::uint64_t>(i + 1)))]);
   const auto epoch_start = Clock::now();
   auto last_report = epoch_start;
-  loss_sum = 0;
-  for (std::int64_t t = 0; t < steps; ++t) {
-    TrainStep(t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
+  for (std::int64_t t = first_step; t < steps; ++t) {
+    TrainStep(epoch, t, t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
+    state_.step = t + 1;
+    if (checkpoints) {
+      // Every worker decides alike: the clock is the same everywhere, the stop request is shared.
+      int stop = StopSignal() != 0 || (config_.stop_after_steps > 0 && clock_ >= config_.stop_after_steps) ? 1 : 0;
+      if (n_workers_ > 1) AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, workers_));
+      const bool periodic = config_.checkpoint_every > 0 && clock_ % config_.checkpoint_every == 0 && t + 1 < steps;
+      if (periodic || stop) {
+        const std::string path = WriteCheckpoint(loss_sum);
+        if (stop) {
+          last_checkpoint_ = path;
+          return -1;
+        }
+      }
+    }
     if (verbose && Seconds(last_report) > 10.0) {
       last_report = Clock::now();
-      const double done = double(t + 1) / steps;
-      spdlog::info("epoch {} {:.0f}%  {:.0f} pairs/s  epoch ETA {}", epoch, 100 * done,
-                   done * total_pairs / Seconds(epoch_start), Duration(Seconds(epoch_start) * (1 - done) / done));
+      const double done = double(t + 1 - first_step) / (steps - first_step);
+      spdlog::info("epoch {} {:.0f}%  {:.0f} pairs/s  epoch ETA {}", epoch, 100.0 * (t + 1) / steps,
+                   done * total_pairs * (steps - first_step) / steps / Seconds(epoch_start),
+                   Duration(Seconds(epoch_start) * (1 - done) / done));
     }
   }
   client_.Wait();
@@ -148,10 +170,12 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t total_pai
   return epoch_seconds;
 }
 
-void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) {
+void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum) {
   const int C = batch_.candidates, r = shape_.personas, d = shape_.dim, width = shape_.item_width();
   const std::size_t block = static_cast<std::size_t>(r) * d;
   const int n = static_cast<int>(end - begin);
+  rng_.seed(MixSeed(MixSeed(config_.seed, kNegativeStream, static_cast<std::uint64_t>(epoch)),
+                    static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(layout_.worker_index())));
 
   // Slots: each distinct user and item of the batch gets one row in the gathered buffers.
   batch_.user.resize(n);
@@ -159,13 +183,14 @@ void Trainer::TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum) 
   slot_users_.clear();
   item_keys_.clear();
   for (int b = 0; b < n; ++b) {
-    const std::int32_t local = pair_user_[begin + b];
+    const std::int64_t pair = order_[begin + b];
+    const std::int32_t local = pair_user_[pair];
     if (user_slot_of_[local] < 0) {
       user_slot_of_[local] = static_cast<std::int32_t>(slot_users_.size());
       slot_users_.push_back(local);
     }
     batch_.user[b] = user_slot_of_[local];
-    const std::int32_t positive = pair_item_[begin + b];
+    const std::int32_t positive = pair_item_[pair];
     batch_.item[static_cast<std::size_t>(b) * C] = positive;
     // A negative is never the positive itself; with --exclude-seen, never one of the user's
     // training items either (redrawn a bounded number of times, for users who saw most items).
@@ -247,18 +272,94 @@ EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
   return totals;
 }
 
+void Trainer::Resume(const std::string& path, const CheckpointInfo& info) {
+  shard_.ReadCheckpoint(path);
+  state_ = info.state;
+  resumed_workers_ = info.header.n_workers;
+  resumed_ = true;
+  resume_path_ = path;
+  clock_ = state_.clock;
+}
+
+std::string Trainer::WriteCheckpoint(double loss_sum) {
+  client_.Wait();
+  const std::string dir = (std::filesystem::path(config_.out) / "checkpoints").string();
+  const std::string path = CheckpointPath(dir, clock_), temporary = path + ".tmp";
+  state_.clock = clock_;
+  state_.worker_loss_sums.assign(n_workers_, 0.0);
+  AMPCF_CHECK_MPI(
+      MPI_Gather(&loss_sum, 1, MPI_DOUBLE, state_.worker_loss_sums.data(), 1, MPI_DOUBLE, 0, workers_));
+  const int rank = layout_.world_rank, size = layout_.world_size;
+  const auto start = Clock::now();
+  // Ranks write their rows in turn, worker 0 first (it creates the file) and last (it finishes).
+  try {
+    if (worker_rank_ == 0) {
+      client_.RequestCheckpoint(clock_);
+      CheckpointHeader header;
+      header.shape = shape_;
+      header.dataset = data_.name;
+      header.dataset_fingerprint = data_.Fingerprint();
+      header.config = Describe(data_config_, config_);
+      header.seed = config_.seed;
+      header.n_workers = n_workers_;
+      header.n_servers = layout_.n_servers;
+      header.item_ids = data_.item_ids;
+      header.user_ids = data_.user_ids;
+      CreateCheckpoint(temporary, header, state_);
+      shard_.WriteCheckpoint(temporary);
+      if (client_.local_shard() != nullptr) client_.local_shard()->WriteCheckpoint(temporary);
+    } else {
+      AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, rank - 1, 0, checkpoint_comm_, MPI_STATUS_IGNORE));
+      shard_.WriteCheckpoint(temporary);
+    }
+    if (size > 1) {
+      AMPCF_CHECK_MPI(MPI_Send(nullptr, 0, MPI_CHAR, (rank + 1) % size, 0, checkpoint_comm_));
+      if (worker_rank_ == 0)
+        AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, size - 1, 0, checkpoint_comm_, MPI_STATUS_IGNORE));
+    }
+    if (worker_rank_ == 0) FinishCheckpoint(temporary, path, config_.keep_checkpoints);
+  } catch (const UserError& error) {
+    // A rank that cannot write would leave the others waiting for the token: end the job. The
+    // earlier checkpoints are untouched (this one never got its final name).
+    AbortJob(Cat("rank ", rank, " could not write checkpoint ", temporary, ": ", error.what()));
+  }
+  // Nobody trains on before every rank has written (a later push must not reach a server first).
+  AMPCF_CHECK_MPI(MPI_Barrier(workers_));
+  if (worker_rank_ == 0 && !config_.quiet)
+    spdlog::info("checkpoint {} (epoch {}, step {}) in {:.2f}s", path, state_.epoch, state_.step, Seconds(start));
+  return path;
+}
+
+void Trainer::TrimMetrics(const std::string& path) const {
+  if (!std::filesystem::exists(path)) return;
+  std::ifstream in(path);
+  std::string kept, line;
+  const std::int64_t completed = state_.epoch - 1;
+  while (std::getline(in, line)) {
+    const std::size_t at = line.find("{\"epoch\": ");
+    if (at != 0) continue;  // the final summary line of an earlier finish
+    if (std::stoll(line.substr(10)) <= completed) kept += line + "\n";
+  }
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary) << kept;
+  std::filesystem::rename(temporary, path);
+}
+
 TrainSummary Trainer::Run() {
   const bool lead = worker_rank_ == 0;
   const bool verbose = lead && !config_.quiet;
+  const bool checkpoints = !config_.out.empty();
   std::int64_t steps = StepsPerEpoch();
   std::int64_t total_pairs = static_cast<std::int64_t>(pair_user_.size());
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total_pairs, 1, MPI_INT64_T, MPI_SUM, workers_));
 
   std::string metrics_path;
   if (lead && !config_.out.empty()) {
-    std::filesystem::create_directories(config_.out);
+    std::filesystem::create_directories(std::filesystem::path(config_.out) / "checkpoints");
     metrics_path = (std::filesystem::path(config_.out) / "metrics.jsonl").string();
-    if (std::filesystem::exists(metrics_path)) {
+    if (resumed_) {
+      TrimMetrics(metrics_path);
+    } else if (std::filesystem::exists(metrics_path)) {
       // Keep an earlier run's metrics rather than mixing or losing them.
       const std::string kept = Cat(metrics_path, ".", std::time(nullptr));
       std::filesystem::rename(metrics_path, kept);
@@ -266,61 +367,92 @@ TrainSummary Trainer::Run() {
     }
   }
 
+  // Where to start: a fresh run, or the checkpoint's epoch and step. A checkpoint of another
+  // layout (other workers, so other batches) goes on at the same fraction of the epoch.
+  std::int64_t first_step = 0;
+  double loss_sum = 0;
+  if (resumed_) {
+    const bool same_layout = resumed_workers_ == n_workers_ && state_.steps_per_epoch == steps;
+    first_step = same_layout ? state_.step
+                             : std::min<std::int64_t>(steps, std::llround(double(state_.step) * steps / state_.steps_per_epoch));
+    double all_workers = 0;
+    for (double sum : state_.worker_loss_sums) all_workers += sum;
+    loss_sum = same_layout ? state_.worker_loss_sums[worker_rank_] : (lead ? all_workers : 0.0);
+    if (verbose)
+      spdlog::info("resumed from {}: epoch {}, step {} of {}{}", resume_path_, state_.epoch, first_step, steps,
+                   same_layout ? "" : Cat(" (written by ", resumed_workers_, " worker(s) at step ", state_.step, " of ",
+                                          state_.steps_per_epoch, ")"));
+  }
+  state_.steps_per_epoch = steps;
+
   TrainSummary summary;
-  double best_score = -1;
-  int since_best = 0;
   const auto start = Clock::now();
-  for (int epoch = 1; epoch <= config_.epochs; ++epoch) {
-    double loss_sum = 0;
-    const double epoch_seconds = TrainEpoch(epoch, steps, total_pairs, loss_sum);
-    summary.train_seconds += epoch_seconds;
+  const int first_epoch = static_cast<int>(state_.epoch);
+  for (int epoch = first_epoch; epoch <= config_.epochs; ++epoch) {
+    state_.epoch = epoch;
+    const double epoch_seconds = TrainEpoch(epoch, steps, first_step, total_pairs, loss_sum, checkpoints);
+    if (epoch_seconds < 0) {
+      summary.interrupted = true;
+      summary.stop_signal = StopSignal();
+      summary.checkpoint = last_checkpoint_;
+      return summary;
+    }
+    const std::int64_t pairs_this_epoch = total_pairs * (steps - first_step) / steps;
+    first_step = 0;
+    state_.train_seconds += epoch_seconds;
 
     const EvalTotals validation = Evaluate(HeldOut::kValidation, false);
-    EpochRecord record;
-    record.epoch = epoch;
-    record.loss = loss_sum / std::max<std::int64_t>(total_pairs, 1);
-    record.val_hr = validation.sampled.hr();
-    record.val_ndcg = validation.sampled.ndcg_mean();
-    record.pairs_per_s = total_pairs / epoch_seconds;
-    record.seconds = epoch_seconds;
-    summary.epochs.push_back(record);
+    const double loss = loss_sum / std::max<std::int64_t>(total_pairs, 1);
+    loss_sum = 0;
+    const double val_hr = validation.sampled.hr(), val_ndcg = validation.sampled.ndcg_mean();
+    const double pairs_per_s = pairs_this_epoch / epoch_seconds;
+    state_.loss.push_back(loss);
+    state_.val_hr.push_back(val_hr);
+    state_.val_ndcg.push_back(val_ndcg);
+    state_.seconds.push_back(epoch_seconds);
 
-    const double score = config_.early_stop == "hr" ? record.val_hr : record.val_ndcg;
-    int decision[2] = {0, 0};  // improved, stop
-    if (lead) {
-      decision[0] = score > best_score ? 1 : 0;
-      if (decision[0]) {
-        best_score = score;
-        since_best = 0;
-        summary.best_epoch = epoch;
-        summary.best_val_hr = record.val_hr;
-        summary.best_val_ndcg = record.val_ndcg;
-        client_.Snapshot();  // servers keep their rows of this epoch; peers wait at the Bcast below
-      } else {
-        ++since_best;
-      }
-      decision[1] = config_.patience > 0 && since_best >= config_.patience ? 1 : 0;
+    // Worker 0 decides; the others wait at the Bcast, so no push of theirs reaches a server
+    // before it has kept its rows of this epoch.
+    const double score = config_.early_stop == "hr" ? val_hr : val_ndcg;
+    int improved = score > state_.best_score ? 1 : 0;
+    if (lead && improved) client_.Snapshot();
+    AMPCF_CHECK_MPI(MPI_Bcast(&improved, 1, MPI_INT, 0, workers_));
+    if (improved) {
+      state_.best_score = score;
+      state_.since_best = 0;
+      state_.best_epoch = epoch;
+      state_.best_val_hr = val_hr;
+      state_.best_val_ndcg = val_ndcg;
+      shard_.SaveBest();
+    } else {
+      ++state_.since_best;
     }
-    AMPCF_CHECK_MPI(MPI_Bcast(decision, 2, MPI_INT, 0, workers_));
-    if (decision[0]) shard_.SaveBest();
+    const bool stop = config_.patience > 0 && state_.since_best >= config_.patience;
     if (verbose) {
       const double elapsed = Seconds(start);
+      const int done = epoch - first_epoch + 1;
       spdlog::info("epoch {:3d}/{}  loss {:.4f}  val HR@10 {:.4f} NDCG@10 {:.4f}{}  {:.0f} pairs/s  {:.1f}s  ETA {}",
-                   epoch, config_.epochs, record.loss, record.val_hr, record.val_ndcg, decision[0] ? " *" : "  ",
-                   record.pairs_per_s, epoch_seconds, Duration(elapsed / epoch * (config_.epochs - epoch)));
+                   epoch, config_.epochs, loss, val_hr, val_ndcg, improved ? " *" : "  ", pairs_per_s, epoch_seconds,
+                   Duration(elapsed / done * (config_.epochs - epoch)));
     }
     if (!metrics_path.empty())
       AppendJson(metrics_path, fmt::format("{{\"epoch\": {}, \"loss\": {:.6f}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": "
                                            "{:.6f}, \"pairs_per_s\": {:.1f}, \"seconds\": {:.3f}}}",
-                                           epoch, record.loss, record.val_hr, record.val_ndcg, record.pairs_per_s,
-                                           epoch_seconds));
-    if (decision[1]) {
+                                           epoch, loss, val_hr, val_ndcg, pairs_per_s, epoch_seconds));
+    state_.epoch = epoch + 1;
+    state_.step = 0;
+    if (checkpoints) WriteCheckpoint(0.0);
+    if (stop) {
       if (verbose) spdlog::info("early stop: no better validation {} for {} epochs", config_.early_stop, config_.patience);
       break;
     }
   }
-  AMPCF_CHECK_MPI(MPI_Bcast(&summary.best_epoch, 1, MPI_INT, 0, workers_));
-  std::int64_t pairs_trained = total_pairs * static_cast<std::int64_t>(summary.epochs.size());
+  summary.epochs = static_cast<int>(state_.loss.size());
+  summary.best_epoch = state_.best_epoch;
+  summary.best_val_hr = state_.best_val_hr;
+  summary.best_val_ndcg = state_.best_val_ndcg;
+  summary.train_seconds = state_.train_seconds;
+  std::int64_t pairs_trained = total_pairs * summary.epochs;
 
   if (config_.refit) {
     // Start again from the initial parameters and train on training + validation items for
@@ -333,8 +465,8 @@ TrainSummary Trainer::Run() {
     total_pairs = static_cast<std::int64_t>(pair_user_.size());
     AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total_pairs, 1, MPI_INT64_T, MPI_SUM, workers_));
     for (int epoch = 1; epoch <= summary.best_epoch; ++epoch) {
-      double loss_sum = 0;
-      const double epoch_seconds = TrainEpoch(epoch, steps, total_pairs, loss_sum);
+      loss_sum = 0;
+      const double epoch_seconds = TrainEpoch(epoch, steps, 0, total_pairs, loss_sum, false);
       summary.train_seconds += epoch_seconds;
       pairs_trained += total_pairs;
       if (verbose)
@@ -347,7 +479,7 @@ TrainSummary Trainer::Run() {
     AMPCF_CHECK_MPI(MPI_Barrier(workers_));
     shard_.RestoreBest();
   }
-  summary.pairs_per_s = pairs_trained / summary.train_seconds;
+  summary.pairs_per_s = pairs_trained / std::max(summary.train_seconds, 1e-9);
   summary.test = Evaluate(HeldOut::kTest, true);
   if (!metrics_path.empty())
     AppendJson(metrics_path,

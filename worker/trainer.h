@@ -12,6 +12,7 @@
 #include "eval/ranking.h"
 #include "partition/layout.h"
 #include "ps/client.h"
+#include "src/checkpoint_file.h"
 #include "src/config.h"
 #include "src/dataset.h"
 #include "src/model_file.h"
@@ -20,21 +21,17 @@
 
 namespace ampcf {
 
-struct EpochRecord {
-  int epoch = 0;
-  double loss = 0;
-  double val_hr = 0, val_ndcg = 0;
-  double pairs_per_s = 0;
-  double seconds = 0;
-};
-
 struct TrainSummary {
-  std::vector<EpochRecord> epochs;
+  int epochs = 0;  // trained (before early stopping)
   int best_epoch = 0;
   double best_val_hr = 0, best_val_ndcg = 0;
   EvalTotals test;       // of the best model, summed over all workers
   double pairs_per_s = 0;  // over all epochs and all ranks
   double train_seconds = 0;
+  // Stopped early by SIGTERM/SIGINT (stop_signal) or --stop-after-steps, after writing `checkpoint`.
+  bool interrupted = false;
+  int stop_signal = 0;
+  std::string checkpoint;
 };
 
 ModelShape ShapeOf(const TrainConfig& config);
@@ -42,8 +39,11 @@ ModelShape ShapeOf(const TrainConfig& config);
 class Trainer {
  public:
   // `workers`: the communicator of the worker ranks (rank 0 in it is world rank 0).
+  // `checkpoint_comm`: a duplicate of MPI_COMM_WORLD that carries the checkpoint writing token.
   Trainer(const Dataset& data, const DataConfig& data_config, const TrainConfig& config, const Layout& layout,
-          MPI_Comm workers, ps::Client& client);
+          MPI_Comm workers, MPI_Comm checkpoint_comm, ps::Client& client);
+  // Loads this worker's users and the training state from a checkpoint (before Run).
+  void Resume(const std::string& path, const CheckpointInfo& info);
   // Trains, restores the best epoch's model, tests it; on worker 0, writes --out files.
   // Returns the summary on every worker.
   TrainSummary Run();
@@ -55,9 +55,17 @@ class Trainer {
   void SetTrainingPairs(bool with_validation);
   // Steps every worker runs per epoch (the most any worker needs). Collective.
   std::int64_t StepsPerEpoch();
-  // One pass over this worker's positives; returns the epoch's seconds (slowest worker). Collective.
-  double TrainEpoch(int epoch, std::int64_t steps, std::int64_t total_pairs, double& loss_sum);
-  void TrainStep(std::int64_t begin, std::int64_t end, double& loss_sum);
+  // One pass over this worker's positives, from step `first_step`; adds to loss_sum (summed
+  // over workers at the end). Returns the epoch's seconds (slowest worker), or a negative value
+  // when a stop was requested (a checkpoint is then written). Collective.
+  double TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_step, std::int64_t total_pairs,
+                    double& loss_sum, bool checkpoints);
+  void TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum);
+  // Writes the checkpoint of the current clock with every rank's rows (collective over all
+  // ranks: worker 0 asks the servers). `loss_sum`: this worker's sum in the epoch in progress.
+  std::string WriteCheckpoint(double loss_sum);
+  // Keeps metrics.jsonl lines of the epochs a resumed checkpoint has completed.
+  void TrimMetrics(const std::string& path) const;
   EvalTotals Evaluate(HeldOut which, bool full);
   void PullEverything();
 
@@ -65,7 +73,7 @@ class Trainer {
   const DataConfig& data_config_;
   const TrainConfig& config_;
   Layout layout_;
-  MPI_Comm workers_;
+  MPI_Comm workers_, checkpoint_comm_;
   int worker_rank_ = 0, n_workers_ = 1;
   ps::Client& client_;
   ModelShape shape_;
@@ -74,10 +82,15 @@ class Trainer {
   UserShard shard_;
   AliasSampler sampler_;  // negatives from training counts^--negative-power
   std::vector<std::int32_t> pair_user_, pair_item_;  // this worker's positives (local user, item)
+  std::vector<std::int64_t> order_;                  // this epoch's order of them (seeded per epoch)
   std::int64_t clock_ = 0;                           // steps completed by this worker
+  TrainingState state_;                              // what a checkpoint stores (src/checkpoint_file.h)
+  bool resumed_ = false;
+  std::string resume_path_, last_checkpoint_;
+  int resumed_workers_ = 0;
   int staleness_ = 0;                                // -1: never wait; deterministic mode is 0
   bool use_logq_ = false;                            // --softmax-correction logq
-  Rng rng_;
+  Rng rng_;  // negatives: reseeded per step from (seed, epoch, step, worker)
 
   // Per-step scratch, kept to avoid allocation.
   std::vector<std::int32_t> user_slot_of_, item_slot_of_, slot_users_, item_keys_, att_keys_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "ps/server_shard.h"
+#include "src/checkpoint_file.h"
+#include "src/error.h"
 #include "src/rng.h"
 
 namespace ampcf {
@@ -31,6 +33,29 @@ void UserShard::Update(std::int32_t local, const float* gradient, const AdamConf
   const std::size_t offset = static_cast<std::size_t>(local) * block_;
   AdamUpdateRow(adam, &params_[offset], &first_moment_[offset], &second_moment_[offset], gradient,
                 static_cast<int>(block_), steps_[local]);
+}
+
+}  // namespace ampcf
+
+namespace ampcf {
+
+namespace {
+RowSelection UserRange(const std::vector<std::int32_t>& users) {
+  if (users.empty()) return RowSelection{};
+  AMPCF_ASSERT(users.back() - users.front() + 1 == static_cast<std::int32_t>(users.size()),
+               "a worker's users must be one contiguous range");
+  return RowSelection{users.front(), 1, static_cast<std::int64_t>(users.size())};
+}
+}  // namespace
+
+void UserShard::WriteCheckpoint(const std::string& path) {
+  WriteCheckpointRows(path, kCheckpointUsers, static_cast<int>(block_), UserRange(users_),
+                      RowArrays{params_.data(), first_moment_.data(), second_moment_.data(), best_.data(), steps_.data()});
+}
+
+void UserShard::ReadCheckpoint(const std::string& path) {
+  ReadCheckpointRows(path, kCheckpointUsers, static_cast<int>(block_), UserRange(users_),
+                     RowArrays{params_.data(), first_moment_.data(), second_moment_.data(), best_.data(), steps_.data()});
 }
 
 }  // namespace ampcf

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "src/adam.h"
@@ -24,6 +25,10 @@ class UserShard {
   // Back to the initial rows and a fresh optimiser.
   void Reset() { *this = UserShard(shape_, users_, init_std_, seed_); }
   const AlignedVector<float>& params() const { return params_; }
+  // The users' rows, optimiser state and best rows into / out of a checkpoint file: one block of
+  // the global users table, as workers own contiguous user ranges (partition/layout.h).
+  void WriteCheckpoint(const std::string& path);
+  void ReadCheckpoint(const std::string& path);
 
  private:
   ModelShape shape_;
