@@ -237,3 +237,20 @@ int RunStats(const DataConfig& data_config) {
 }
 
 }  // namespace ampcf
+
+namespace ampcf {
+
+int RunInspect(const std::string& path) {
+  std::string summary;
+  if (!CollectiveSetup([&] {
+        if (WorldRank() == 0) summary = DescribeCheckpoint(path);
+      }))
+    return 2;
+  if (WorldRank() == 0) {
+    std::fputs(summary.c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace ampcf

@@ -2,6 +2,8 @@
 // exit code: 0 on success, 2 on a user error (printed once, by rank 0, as one line).
 #pragma once
 
+#include <string>
+
 #include "src/config.h"
 
 namespace ampcf {
@@ -9,5 +11,7 @@ namespace ampcf {
 int RunTrain(const DataConfig& data_config, const TrainConfig& config);
 int RunEval(const DataConfig& data_config, const EvalConfig& config);
 int RunStats(const DataConfig& data_config);
+// Verifies a checkpoint's checksums and prints its summary (rank 0).
+int RunInspect(const std::string& path);
 
 }  // namespace ampcf

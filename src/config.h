@@ -108,7 +108,7 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
 
 // Options of `eval`.
 #define AMPCF_EVAL_OPTIONS(X)                                                                    \
-  X(std::string, model, "--model", "", AnyValue(), "model.h5 written by train --out")           \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
   X(bool, full, "--full-ranking", true, AnyValue(), "also rank the test item against every unseen item")
 
 #define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;

@@ -39,12 +39,16 @@ int Main(int argc, char** argv) {
   train_command->add_option("--config", config_file, config_help);
   AddOptions(*train_command, train_data);
   AddOptions(*train_command, train);
-  CLI::App* eval_command = app.add_subcommand("eval", "evaluate a model.h5 on its dataset (HR@10, NDCG@10)");
+  CLI::App* eval_command =
+      app.add_subcommand("eval", "evaluate a model.h5 or a checkpoint on its dataset (HR@10, NDCG@10)");
   eval_command->add_option("--config", config_file, config_help);
   AddOptions(*eval_command, eval_data);
   AddOptions(*eval_command, eval);
   CLI::App* stats_command = app.add_subcommand("stats", "print the dataset's Table 1 statistics");
   AddOptions(*stats_command, stats_data);
+  CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
+  std::string inspect_file;
+  inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
 
   try {
     std::vector<std::string> arguments(argv, argv + argc);
@@ -70,6 +74,7 @@ int Main(int argc, char** argv) {
   FlushDenormalsToZero();
   if (train_command->parsed()) return RunTrain(train_data, train);
   if (eval_command->parsed()) return RunEval(eval_data, eval);
+  if (inspect_command->parsed()) return RunInspect(inspect_file);
   return RunStats(stats_data);
 }
 

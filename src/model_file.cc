@@ -1,5 +1,7 @@
 #include "src/model_file.h"
 
+#include "src/checkpoint_file.h"
+
 #include "src/error.h"
 #include "src/hdf5_util.h"
 
@@ -42,9 +44,41 @@ void WriteModel(const std::string& path, const ModelData& model) {
   });
 }
 
+namespace {
+// A checkpoint's current parameters (its `values` rows) as a model.
+ModelData ModelOfCheckpoint(const std::string& path) {
+  const CheckpointInfo info = ReadCheckpointInfo(path);
+  ModelData model;
+  model.shape = info.header.shape;
+  model.dataset = info.header.dataset;
+  model.dataset_fingerprint = info.header.dataset_fingerprint;
+  model.config = info.header.config;
+  model.item_ids = info.header.item_ids;
+  model.user_ids = info.header.user_ids;
+  auto read_table = [&](const char* table, std::int64_t rows, int width) {
+    const std::size_t n = static_cast<std::size_t>(rows) * width;
+    std::vector<float> values(n), scratch(3 * n);
+    std::vector<std::int32_t> steps(rows);
+    ReadCheckpointRows(path, table, width, RowSelection{0, 1, rows},
+                       RowArrays{values.data(), scratch.data(), scratch.data() + n, scratch.data() + 2 * n, steps.data()});
+    return values;
+  };
+  const ModelShape& s = model.shape;
+  model.items = read_table(kCheckpointItems, static_cast<std::int64_t>(model.item_ids.size()), s.item_width());
+  std::vector<float> attention = read_table(kCheckpointAttention, 2 * s.dim, s.att_dim);
+  const std::size_t half = static_cast<std::size_t>(s.dim) * s.att_dim;
+  model.att_u.assign(attention.begin(), attention.begin() + half);
+  model.att_v.assign(attention.begin() + half, attention.end());
+  model.personas = read_table(kCheckpointUsers, static_cast<std::int64_t>(model.user_ids.size()), s.personas * s.dim);
+  return model;
+}
+}  // namespace
+
 ModelData ReadModel(const std::string& path) {
   h5::Handle file = h5::OpenFileReadOnly(path);
   const hid_t f = file.get();
+  if (H5Aexists(f, "format") > 0 && h5::ReadStringAttribute(f, "format", path) == "ampcf-checkpoint")
+    return ModelOfCheckpoint(path);
   if (H5Aexists(f, "format") <= 0 || h5::ReadStringAttribute(f, "format", path) != kFormat)
     throw UserError(Cat(path, ": not an ampcf model file"));
   const std::int64_t version = h5::ReadIntAttribute(f, "version", path);

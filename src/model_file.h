@@ -34,6 +34,7 @@ struct ModelData {
 };
 
 void WriteModel(const std::string& path, const ModelData& model);
+// Also reads a checkpoint (src/checkpoint_file.h): its current parameters.
 // Throws UserError naming the file on a missing, foreign, truncated or inconsistent file.
 ModelData ReadModel(const std::string& path);
 

@@ -330,11 +330,20 @@ std::string Trainer::WriteCheckpoint(double loss_sum) {
   return path;
 }
 
-void Trainer::TrimMetrics(const std::string& path) const {
-  if (!std::filesystem::exists(path)) return;
-  std::ifstream in(path);
-  std::string kept, line;
+void Trainer::TrimMetrics(const std::string& path, std::int64_t total_pairs) const {
   const std::int64_t completed = state_.epoch - 1;
+  std::string kept, line;
+  if (!std::filesystem::exists(path)) {
+    // Resumed into another folder: the completed epochs' lines come from the checkpoint.
+    for (std::int64_t e = 0; e < completed; ++e)
+      kept += fmt::format("{{\"epoch\": {}, \"loss\": {:.6f}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, "
+                          "\"pairs_per_s\": {:.1f}, \"seconds\": {:.3f}}}\n",
+                          e + 1, state_.loss[e], state_.val_hr[e], state_.val_ndcg[e],
+                          total_pairs / std::max(state_.seconds[e], 1e-9), state_.seconds[e]);
+    if (!kept.empty()) AppendJson(path, kept.substr(0, kept.size() - 1));
+    return;
+  }
+  std::ifstream in(path);
   while (std::getline(in, line)) {
     const std::size_t at = line.find("{\"epoch\": ");
     if (at != 0) continue;  // the final summary line of an earlier finish
@@ -358,7 +367,7 @@ TrainSummary Trainer::Run() {
     std::filesystem::create_directories(std::filesystem::path(config_.out) / "checkpoints");
     metrics_path = (std::filesystem::path(config_.out) / "metrics.jsonl").string();
     if (resumed_) {
-      TrimMetrics(metrics_path);
+      TrimMetrics(metrics_path, total_pairs);
     } else if (std::filesystem::exists(metrics_path)) {
       // Keep an earlier run's metrics rather than mixing or losing them.
       const std::string kept = Cat(metrics_path, ".", std::time(nullptr));

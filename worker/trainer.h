@@ -65,7 +65,7 @@ class Trainer {
   // ranks: worker 0 asks the servers). `loss_sum`: this worker's sum in the epoch in progress.
   std::string WriteCheckpoint(double loss_sum);
   // Keeps metrics.jsonl lines of the epochs a resumed checkpoint has completed.
-  void TrimMetrics(const std::string& path) const;
+  void TrimMetrics(const std::string& path, std::int64_t total_pairs) const;
   EvalTotals Evaluate(HeldOut which, bool full);
   void PullEverything();
 

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Checkpoints under mpirun, on generated data (deterministic mode, so "exact" means bitwise):
+#  - 4 epochs straight == 2 epochs, stop, resume, 2 more; also from a mid-epoch checkpoint;
+#  - elastic: a checkpoint of 1 server + 2 workers resumes on 1 rank and on 2 servers + 2 workers;
+#  - SIGTERM to every rank: a checkpoint, exit 143, and resuming gives the uninterrupted result;
+#  - SIGKILL of one rank: the job ends promptly naming the lost rank; --resume auto finishes it;
+#  - a corrupted or truncated newest checkpoint: a warning and the one before; inspect refuses it;
+#  - a checkpoint of another dataset or model shape is refused with a one-line error.
+set -euo pipefail
+ampcf=${1:?usage: checkpoint.sh path/to/ampcf}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+run() { timeout 300 mpirun --oversubscribe "$@"; }
+passed=0 failed=0
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if "$@"; then echo "ok: $name"; passed=$((passed+1)); else echo "FAILED: $name"; failed=$((failed+1)); fi
+}
+field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])" "$@"; }
+# Same parameters (every array of model.h5) and same metrics (timings aside).
+same_model() {
+  local d
+  for d in /items/embedding /items/bias /attention/A_u /attention/A_v /users/personas; do
+    h5diff -q "$1/model.h5" "$2/model.h5" "$d" || return 1
+  done
+  diff <(sed 's/"pairs_per_s[^,}]*//; s/"seconds[^,}]*//; s/"train_seconds[^,}]*//' "$1/metrics.jsonl") \
+       <(sed 's/"pairs_per_s[^,}]*//; s/"seconds[^,}]*//; s/"train_seconds[^,}]*//' "$2/metrics.jsonl") > /dev/null
+}
+close() { python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1]) - float(sys.argv[2])) <= float(sys.argv[3]) else 1)" "$@"; }
+newest() { ls "$1"/checkpoints/checkpoint-*.h5 | tail -1; }
+
+common=(--data synthetic --synthetic-users 600 --synthetic-items 300 --quiet --deterministic --patience 0)
+three=(-np 3 "$ampcf" train "${common[@]}" --servers 1)
+
+run "${three[@]}" --epochs 4 --out "$work/straight" > /dev/null
+run "${three[@]}" --epochs 2 --out "$work/split" > /dev/null
+run "${three[@]}" --epochs 4 --out "$work/split" --resume auto > /dev/null
+check "2 + 2 epochs with a resume == 4 epochs (bitwise)" same_model "$work/straight" "$work/split"
+
+# 76 steps per epoch here: step 100 is inside epoch 2.
+run "${three[@]}" --epochs 4 --out "$work/mid" --checkpoint-every 30 --stop-after-steps 100 2> "$work/mid.err" > /dev/null
+check "--stop-after-steps says where it wrote" grep -q "checkpoint-000000000100.h5" "$work/mid.err"
+run "${three[@]}" --epochs 4 --out "$work/mid" --resume auto > /dev/null
+check "resume from a mid-epoch checkpoint == straight (bitwise)" same_model "$work/straight" "$work/mid"
+check "--keep-checkpoints 3 keeps three" test "$(ls "$work/mid/checkpoints" | wc -l)" -eq 3
+
+mid_checkpoint="$work/mid_copy.h5"
+run -np 3 "$ampcf" train "${common[@]}" --servers 1 --epochs 4 --out "$work/mid2" --stop-after-steps 100 > /dev/null 2>&1
+cp "$(newest "$work/mid2")" "$mid_checkpoint"
+run -np 1 "$ampcf" train "${common[@]}" --epochs 4 --out "$work/elastic1" --resume "$mid_checkpoint" > /dev/null
+run -np 4 "$ampcf" train "${common[@]}" --servers 2 --epochs 4 --out "$work/elastic4" --resume "$mid_checkpoint" > /dev/null
+straight_hr=$(field "$work/straight/metrics.jsonl" test_hr@10)
+for layout in elastic1 elastic4; do
+  hr=$(field "$work/$layout/metrics.jsonl" test_hr@10)
+  check "elastic resume on $layout: test HR@10 $hr within 0.03 of $straight_hr" close "$hr" "$straight_hr" 0.03
+done
+check "a resumed run in a new folder gets the earlier epochs' metrics" test "$(grep -c '"epoch"' "$work/elastic1/metrics.jsonl")" -eq 4
+
+# SIGTERM to every rank (as a batch scheduler does): checkpoint, exit 128 + 15.
+long=(--epochs 12 --checkpoint-every 20)
+run "${three[@]}" "${long[@]}" --out "$work/long" > /dev/null
+run "${three[@]}" "${long[@]}" --out "$work/term" > /dev/null 2> "$work/term.err" &
+launcher=$!
+for _ in $(seq 300); do ls "$work"/term/checkpoints/checkpoint-*.h5 > /dev/null 2>&1 && break; sleep 0.05; done
+pkill -TERM -f "^$ampcf train.*out $work/term" || true
+status=0; wait $launcher || status=$?
+check "SIGTERM: non-zero exit ($status) and a checkpoint" grep -q "stopped by signal 15" "$work/term.err"
+run "${three[@]}" "${long[@]}" --out "$work/term" --resume auto > /dev/null
+check "resume after SIGTERM == uninterrupted (bitwise)" same_model "$work/long" "$work/term"
+
+# SIGKILL of one worker rank: the job ends within 30 s, naming the rank; relaunching finishes it.
+run "${three[@]}" "${long[@]}" --out "$work/kill" > "$work/kill.out" 2>&1 &
+launcher=$!
+for _ in $(seq 300); do ls "$work"/kill/checkpoints/checkpoint-*.h5 > /dev/null 2>&1 && break; sleep 0.05; done
+victim=$(pgrep -f "^$ampcf train.*out $work/kill" | tail -1)
+start=$(date +%s)
+kill -KILL "$victim" || true
+status=0; wait $launcher || status=$?
+elapsed=$(( $(date +%s) - start ))
+check "SIGKILL of one rank ends the job in ${elapsed}s (<= 30) with status $status" test "$elapsed" -le 30 -a "$status" -ne 0
+check "the launcher names the lost rank" grep -qi "rank" "$work/kill.out"
+run "${three[@]}" "${long[@]}" --out "$work/kill" --resume auto > /dev/null
+check "relaunch with --resume auto == uninterrupted (bitwise)" same_model "$work/long" "$work/kill"
+
+# A corrupted newest checkpoint (bytes flipped mid-file) and a truncated one.
+cp -r "$work/mid2" "$work/corrupt"
+latest=$(newest "$work/corrupt")
+python3 - "$latest" <<'EOF'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+for i in range(len(data) // 2, len(data) // 2 + 64):
+    data[i] ^= 0xFF
+open(path, "wb").write(data)
+EOF
+status=0; "$ampcf" inspect "$latest" > /dev/null 2> "$work/inspect.err" || status=$?
+check "inspect refuses a corrupted checkpoint (status $status)" test "$status" -eq 2
+check "... naming the file" grep -q "$(basename "$latest")" "$work/inspect.err"
+run -np 1 "$ampcf" train "${common[@]}" --epochs 4 --out "$work/corrupt" --resume auto > "$work/corrupt.out"
+check "a corrupted newest checkpoint is skipped with a warning" grep -q "skipping" "$work/corrupt.out"
+cp -r "$work/mid2" "$work/truncated"
+latest=$(newest "$work/truncated")
+truncate -s $(( $(stat -c %s "$latest") / 2 )) "$latest"
+run -np 1 "$ampcf" train "${common[@]}" --epochs 4 --out "$work/truncated" --resume auto > "$work/truncated.out"
+check "a truncated newest checkpoint is skipped with a warning" grep -q "skipping" "$work/truncated.out"
+
+# Refusals: another dataset, another model shape.
+status=0; run -np 1 "$ampcf" train --data synthetic --synthetic-users 500 --quiet --epochs 1 --out "$work/other" \
+  --resume "$mid_checkpoint" 2> "$work/other.err" > /dev/null || status=$?
+check "a checkpoint of another dataset is refused (status $status)" grep -q "another dataset" "$work/other.err"
+status=0; run -np 1 "$ampcf" train "${common[@]}" --personas 3 --epochs 1 --out "$work/shape" \
+  --resume "$mid_checkpoint" 2> "$work/shape.err" > /dev/null || status=$?
+check "a checkpoint of another model shape is refused (status $status)" grep -q "written with --personas 2" "$work/shape.err"
+
+echo "$passed passed, $failed failed"
+test "$failed" -eq 0
