@@ -31,8 +31,7 @@
 // worker for a clock, sums them row by row in worker order and applies one Adam step per row,
 // exactly as one rank computing the whole batch would; it answers a pull only once the clocks it
 // waits for are applied. Fixed order makes the result bitwise reproducible. With staleness > 0 or
-// -1 each push is applied on arrival as 1/W of a step (src/adam.h), so W workers move the shared
-// rows as far per clock as one does.
+// -1 each push is applied on arrival as one Adam step on its sub-batch's mean gradient.
 // Each worker's gradients are its positives' loss gradients divided by the global batch share
 // (src/amp_model.h: LossWeights::gradient_scale), so a clock's pushes add up to one batch.
 // MPI keeps messages from one sender to one receiver in order, so a worker reads its own writes.

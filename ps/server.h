@@ -14,7 +14,7 @@ namespace ampcf::ps {
 
 struct ServerOptions {
   // Staleness 0: sum the pushes of each clock in worker order and apply them as one step;
-  // otherwise apply each push as it arrives, as 1/W of a step (see ps/protocol.h).
+  // otherwise apply each push as it arrives, as one step (see ps/protocol.h).
   bool synchronous = true;
   std::int64_t start_clock = 0;  // the clock of the checkpoint resumed from
   std::string checkpoint_dir;    // where kCheckpoint writes

@@ -57,19 +57,19 @@ void ServerShard::ReadRows(const std::int32_t* item_keys, int n_item_keys, const
 }
 
 void ServerShard::ApplyGradients(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys,
-                                 int n_att_keys, const float* gradients, float share) {
+                                 int n_att_keys, const float* gradients, float gradient_scale) {
   const int width = options_.shape.item_width(), da = options_.shape.att_dim, S = options_.n_servers;
   for (int i = 0; i < n_item_keys; ++i, gradients += width) {
     float* row = ItemRow(item_keys[i]);
     const std::size_t offset = row - items_.data();
     AdamUpdateRow(options_.adam, row, &item_m_[offset], &item_v_[offset], gradients, width,
-                  item_steps_[ItemLocalIndex(item_keys[i], S)], share);
+                  item_steps_[ItemLocalIndex(item_keys[i], S)], gradient_scale);
   }
   for (int i = 0; i < n_att_keys; ++i, gradients += da) {
     float* row = AttentionRow(att_keys[i]);
     const std::size_t offset = row - att_.data();
     AdamUpdateRow(att_adam_, row, &att_m_[offset], &att_v_[offset], gradients, da,
-                  att_steps_[ItemLocalIndex(att_keys[i], S)], share);
+                  att_steps_[ItemLocalIndex(att_keys[i], S)], gradient_scale);
   }
 }
 

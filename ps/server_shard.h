@@ -45,9 +45,9 @@ class ServerShard {
   void ReadRows(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys, int n_att_keys,
                 float* out) const;
   // Applies one Adam step to every row named, with gradients laid out as ReadRows' output.
-  // `share`: the part of a whole batch the gradients stand for (src/adam.h: AdamUpdateRow).
+  // `gradient_scale` multiplies the gradients first (src/adam.h: AdamUpdateRow).
   void ApplyGradients(const std::int32_t* item_keys, int n_item_keys, const std::int32_t* att_keys, int n_att_keys,
-                      const float* gradients, float share = 1.0f);
+                      const float* gradients, float gradient_scale = 1.0f);
   // Synchronous mode: the pushes of one clock (each laid out as above) are summed row by row,
   // in the order given, and every row they name takes one Adam step: the same update as one
   // rank computing the whole batch. Fixed order makes the sum bitwise reproducible.

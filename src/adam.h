@@ -19,18 +19,17 @@ struct AdamConfig {
 };
 
 // Applies one update to a row of n floats. `step` is the row's update count (incremented here).
-// `share`: the part of a whole batch the gradient stands for (an asynchronous push from one of W
-// workers: 1/W). The gradient is scaled up to a whole batch's and the step down to `share` of
-// one, so W pushes move a row about as far as one synchronous step.
+// `gradient_scale` multiplies the gradient first: an asynchronous push carries 1/W of a batch's
+// gradient (its share), scaled back to its own sub-batch's mean gradient.
 inline void AdamUpdateRow(const AdamConfig& adam, float* param, float* first_moment, float* second_moment,
-                          const float* gradient, int n, std::int32_t& step, float share = 1.0f) {
+                          const float* gradient, int n, std::int32_t& step, float gradient_scale = 1.0f) {
   ++step;
   const float correction1 = 1.0f - std::pow(adam.beta1, static_cast<float>(step));
   const float correction2 = 1.0f - std::pow(adam.beta2, static_cast<float>(step));
-  const float rate = share * adam.lr * std::sqrt(correction2) / correction1;
+  const float rate = adam.lr * std::sqrt(correction2) / correction1;
   Eigen::Map<Eigen::ArrayXf> p(param, n), m(first_moment, n), v(second_moment, n);
   Eigen::Map<const Eigen::ArrayXf> data_gradient(gradient, n);
-  const Eigen::ArrayXf g = data_gradient / share + adam.l2 * p;
+  const Eigen::ArrayXf g = data_gradient * gradient_scale + adam.l2 * p;
   m = adam.beta1 * m + (1.0f - adam.beta1) * g;
   v = adam.beta2 * v + (1.0f - adam.beta2) * g.square();
   p -= rate * m / (v.sqrt() + adam.epsilon * std::sqrt(correction2));
