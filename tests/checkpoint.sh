@@ -4,6 +4,7 @@
 #  - elastic: a checkpoint of 1 server + 2 workers resumes on 1 rank and on 2 servers + 2 workers;
 #  - SIGTERM to every rank: a checkpoint, exit 143, and resuming gives the uninterrupted result;
 #  - SIGKILL of one rank: the job ends promptly naming the lost rank; --resume auto finishes it;
+#  - eval reads a checkpoint on 1 and on 2 ranks alike;
 #  - a corrupted or truncated newest checkpoint: a warning and the one before; inspect refuses it;
 #  - a checkpoint of another dataset or model shape is refused with a one-line error.
 set -euo pipefail
@@ -56,6 +57,12 @@ for layout in elastic1 elastic4; do
   check "elastic resume on $layout: test HR@10 $hr within 0.03 of $straight_hr" close "$hr" "$straight_hr" 0.03
 done
 check "a resumed run in a new folder gets the earlier epochs' metrics" test "$(grep -c '"epoch"' "$work/elastic1/metrics.jsonl")" -eq 4
+
+# eval reads a checkpoint on any number of ranks, with the same figures.
+run -np 1 "$ampcf" eval --data synthetic --synthetic-users 600 --synthetic-items 300 --model "$mid_checkpoint" > "$work/eval1.json"
+run -np 2 "$ampcf" eval --data synthetic --synthetic-users 600 --synthetic-items 300 --model "$mid_checkpoint" > "$work/eval2.json"
+check "eval of a checkpoint on 1 and 2 ranks agree" \
+  test "$(field "$work/eval1.json" test_ndcg@10)" = "$(field "$work/eval2.json" test_ndcg@10)"
 
 # SIGTERM to every rank (as a batch scheduler does): checkpoint, exit 128 + 15.
 long=(--epochs 12 --checkpoint-every 20)

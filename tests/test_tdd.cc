@@ -1,0 +1,108 @@
+// Taste Distribution Distance: the distances, the per-user distributions, K-Means and the taste
+// space built from planted-taste data.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "eval/taste_space.h"
+#include "src/rng.h"
+#include "src/synthetic.h"
+#include "test_util.h"
+
+namespace ampcf {
+namespace {
+
+TEST(Tdd, DistancesOfKnownDistributions) {
+  const std::vector<double> p = {0.2, 0.3, 0.5}, one = {1.0, 0.0}, other = {0.0, 1.0};
+  EXPECT_NEAR(JensenShannon(p, p), 0.0, 1e-12);
+  EXPECT_NEAR(Hellinger(p, p), 0.0, 1e-12);
+  EXPECT_NEAR(JensenShannon(one, other), std::sqrt(std::log(2.0)), 1e-12);  // the largest possible
+  EXPECT_NEAR(Hellinger(one, other), 1.0, 1e-12);
+  const std::vector<double> q = {0.5, 0.3, 0.2};
+  EXPECT_NEAR(JensenShannon(p, q), JensenShannon(q, p), 1e-12);  // symmetric
+  EXPECT_GT(JensenShannon(p, q), 0.0);
+}
+
+// A hand-made space: items 0-3 around one axis (cluster A), 4-7 around another (cluster B).
+TasteSpace TwoTasteSpace() {
+  TasteSpace space;
+  space.components = 2;
+  space.clusters = 2;
+  space.item_coordinates.resize(8, 2);
+  for (int j = 0; j < 4; ++j) space.item_coordinates.row(j) << 1.0, 0.1 * j;
+  for (int j = 4; j < 8; ++j) space.item_coordinates.row(j) << 0.1 * (j - 4), 1.0;
+  space.centroids.resize(2, 2);
+  space.centroids << 1.0, 0.15, 0.15, 1.0;
+  space.ComputeDistances();
+  return space;
+}
+
+TEST(Tdd, ListOrderDoesNotMatter) {
+  const TasteSpace space = TwoTasteSpace();
+  const std::vector<std::int32_t> list = {0, 5, 2, 7}, shuffled = {7, 2, 0, 5};
+  const auto p = TasteDistribution(space, list.data(), list.size());
+  const auto q = TasteDistribution(space, shuffled.data(), shuffled.size());
+  for (int c = 0; c < 2; ++c) EXPECT_DOUBLE_EQ(p[c], q[c]);
+  EXPECT_NEAR(p[0] + p[1], 1.0, 1e-12);
+}
+
+TEST(Tdd, ASingleTasteListFollowingTheHistoryScoresBetterThanAMixedOne) {
+  const TasteSpace space = TwoTasteSpace();
+  const std::vector<std::int32_t> history = {0, 1, 2}, same_taste = {1, 3, 0}, mixed = {1, 5, 6};
+  const auto h = TasteDistribution(space, history.data(), history.size());
+  const auto follows = TasteDistribution(space, same_taste.data(), same_taste.size());
+  const auto strays = TasteDistribution(space, mixed.data(), mixed.size());
+  EXPECT_LT(JensenShannon(follows, h), JensenShannon(strays, h));
+  EXPECT_LT(Hellinger(follows, h), Hellinger(strays, h));
+}
+
+TEST(KMeans, FindsWellSeparatedClusters) {
+  Eigen::MatrixXd points(90, 2);
+  Rng rng(3);
+  const double centres[3][2] = {{0, 0}, {10, 0}, {0, 10}};
+  for (int i = 0; i < 90; ++i)
+    points.row(i) << centres[i % 3][0] + Uniform01(rng) - 0.5, centres[i % 3][1] + Uniform01(rng) - 0.5;
+  std::vector<int> labels;
+  double inertia = 0;
+  KMeans(points, 3, 3, 50, 1, labels, inertia);
+  for (int i = 3; i < 90; ++i) EXPECT_EQ(labels[i], labels[i % 3]) << "point " << i;
+  EXPECT_NE(labels[0], labels[1]);
+  EXPECT_NE(labels[1], labels[2]);
+  EXPECT_LT(inertia, 90 * 0.5);
+}
+
+// The taste space of planted-taste data groups items of one planted cluster together.
+TEST(TasteSpace, RecoversPlantedItemClusters) {
+  SyntheticSpec spec;
+  spec.users = 1500;
+  spec.items = 300;
+  spec.clusters = 5;
+  spec.max_tastes = 1;
+  SyntheticData synthetic = GenerateSynthetic(spec);
+  DataConfig config;
+  const Dataset data = Prepare(synthetic.raw, config);
+  TasteOptions options;
+  options.components = 20;
+  options.clusters = 5;
+  const TasteSpace space = BuildTasteSpace(data, options);
+  ASSERT_EQ(space.item_coordinates.rows(), data.n_items);
+  // Purity: each found cluster's most common planted cluster, summed over items.
+  std::map<int, std::map<int, int>> counts;
+  for (std::int32_t j = 0; j < data.n_items; ++j) ++counts[space.item_cluster[j]][synthetic.item_cluster[data.item_ids[j]]];
+  int agreeing = 0;
+  for (const auto& [found, planted] : counts)
+    agreeing += std::max_element(planted.begin(), planted.end(), [](auto a, auto b) { return a.second < b.second; })->second;
+  EXPECT_GT(double(agreeing) / data.n_items, 0.9);
+
+  testing::TempDir dir;
+  const std::string path = dir.File("taste.h5", "");
+  WriteTasteSpace(path, space);
+  const TasteSpace loaded = ReadTasteSpace(path, data);
+  EXPECT_TRUE(loaded.centroids.isApprox(space.centroids));
+  EXPECT_EQ(loaded.item_cluster, space.item_cluster);
+}
+
+}  // namespace
+}  // namespace ampcf
