@@ -9,6 +9,7 @@
 
 #include "src/error.h"
 #include "src/hdf5_util.h"
+#include "src/mpi_env.h"
 #include "src/rng.h"
 
 namespace ampcf {
@@ -149,6 +150,34 @@ TasteSpace BuildTasteSpace(const Dataset& data, const TasteOptions& options) {
   space.centroids = KMeans(space.item_coordinates, space.clusters, options.restarts, options.max_iterations, options.seed,
                            space.item_cluster, space.inertia);
   space.ComputeDistances();
+  return space;
+}
+
+TasteSpace ShareTasteSpace(const Dataset& data, const TasteOptions& options, const std::string& path, MPI_Comm comm) {
+  int rank = 0;
+  AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  TasteSpace space;
+  std::int64_t shape[3] = {0, 0, 0};
+  if (rank == 0) {
+    space = path.empty() ? BuildTasteSpace(data, options) : ReadTasteSpace(path, data);
+    shape[0] = space.item_coordinates.rows();
+    shape[1] = space.components;
+    shape[2] = space.clusters;
+  }
+  AMPCF_CHECK_MPI(MPI_Bcast(shape, 3, MPI_INT64_T, 0, comm));
+  if (rank != 0) {
+    space.dataset_fingerprint = data.Fingerprint();
+    space.components = static_cast<int>(shape[1]);
+    space.clusters = static_cast<int>(shape[2]);
+    space.item_coordinates.resize(shape[0], shape[1]);
+    space.centroids.resize(shape[2], shape[1]);
+    space.item_cluster.resize(shape[0]);
+  }
+  AMPCF_CHECK_MPI(MPI_Bcast(space.item_coordinates.data(), static_cast<int>(space.item_coordinates.size()), MPI_DOUBLE, 0, comm));
+  AMPCF_CHECK_MPI(MPI_Bcast(space.centroids.data(), static_cast<int>(space.centroids.size()), MPI_DOUBLE, 0, comm));
+  AMPCF_CHECK_MPI(MPI_Bcast(space.item_cluster.data(), static_cast<int>(shape[0]), MPI_INT, 0, comm));
+  AMPCF_CHECK_MPI(MPI_Bcast(&space.inertia, 1, MPI_DOUBLE, 0, comm));
+  if (rank != 0) space.ComputeDistances();
   return space;
 }
 

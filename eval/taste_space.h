@@ -22,6 +22,8 @@
 // 0.16: JS that large cannot come from these formulas, whatever the base of the logarithm.)
 #pragma once
 
+#include <mpi.h>
+
 #include <Eigen/Core>
 #include <cstdint>
 #include <string>
@@ -53,6 +55,9 @@ struct TasteSpace {
 
 // Components and clusters are capped by what the data allows (items, users).
 TasteSpace BuildTasteSpace(const Dataset& data, const TasteOptions& options);
+// Collective over `comm`: rank 0 builds the space (or reads it from `path` when not empty) and
+// broadcasts it; every rank returns the same space.
+TasteSpace ShareTasteSpace(const Dataset& data, const TasteOptions& options, const std::string& path, MPI_Comm comm);
 
 // taste.h5: attributes format ("ampcf-taste-space"), version, components, clusters, inertia,
 // dataset_fingerprint; /item_coordinates [n_items, components], /centroids [clusters,

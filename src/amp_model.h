@@ -95,6 +95,8 @@ class Scorer {
   void Score(const float* user_rows, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
              std::vector<float>* attention = nullptr) const;
   std::int32_t n_items() const { return n_items_; }
+  int personas() const { return shape_.personas; }
+  int dim() const { return shape_.dim; }
 
  private:
   ModelShape shape_;

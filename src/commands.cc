@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "eval/ranking.h"
+#include "eval/report.h"
+#include "eval/taste_space.h"
 #include "partition/layout.h"
 #include "ps/client.h"
 #include "ps/server.h"
@@ -205,22 +207,39 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   for (std::int32_t u = WorldRank(); u < data.n_users; u += WorldSize()) mine.push_back(u);
   Scorer scorer(model.shape, model.items.data(), data.n_items, model.att_u.data(), model.att_v.data());
   const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
-  const auto start = std::chrono::steady_clock::now();
   auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * block]; };
-  EvalTotals test = EvaluateUsers(scorer, data, mine, rows, HeldOut::kTest, config.full);
+  const std::string folder =
+      !config.out.empty() ? config.out : std::filesystem::path(config.model).parent_path().string();
+  if (!CollectiveSetup([&] {
+        if (WorldRank() == 0) CheckWritableFolder(folder.empty() ? "." : folder);
+      }))
+    return 2;
+  const auto start = std::chrono::steady_clock::now();
+  TasteSpace taste;
+  if (!CollectiveSetup([&] { taste = ShareTasteSpace(data, TasteOptions(), config.taste, MPI_COMM_WORLD); }))
+    return 2;
+  const double taste_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ReportOptions report;
+  report.top_k = config.top_k;
+  report.model = config.model;
+  report.path = (std::filesystem::path(folder.empty() ? "." : folder) / "eval.h5").string();
+  const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);
   EvalTotals validation = EvaluateUsers(scorer, data, mine, rows, HeldOut::kValidation, false);
-  double sums[9] = {test.sampled.hits,       test.sampled.ndcg,       double(test.sampled.users),
-                    test.full.hits,          test.full.ndcg,          double(test.full.users),
-                    validation.sampled.hits, validation.sampled.ndcg, double(validation.sampled.users)};
-  AMPCF_CHECK_MPI(MPI_Reduce(WorldRank() == 0 ? MPI_IN_PLACE : sums, sums, 9, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD));
+  double sums[3] = {validation.sampled.hits, validation.sampled.ndcg, double(validation.sampled.users)};
+  AMPCF_CHECK_MPI(MPI_Reduce(WorldRank() == 0 ? MPI_IN_PLACE : sums, sums, 3, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (WorldRank() == 0) {
-    RankingSums ts{sums[0], sums[1], std::int64_t(sums[2])}, tf{sums[3], sums[4], std::int64_t(sums[5])},
-        vs{sums[6], sums[7], std::int64_t(sums[8])};
-    std::printf("{\"val_hr@10\": %.6f, \"val_ndcg@10\": %.6f, \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f",
-                vs.hr(), vs.ndcg_mean(), ts.hr(), ts.ndcg_mean());
-    if (config.full) std::printf(", \"test_full_hr@10\": %.6f, \"test_full_ndcg@10\": %.6f", tf.hr(), tf.ndcg_mean());
-    std::printf(", \"users\": %lld, \"seconds\": %.3f}\n", static_cast<long long>(ts.users), seconds);
+    if (config.taste.empty()) WriteTasteSpace((std::filesystem::path(folder.empty() ? "." : folder) / "taste.h5").string(), taste);
+    RankingSums vs{sums[0], sums[1], std::int64_t(sums[2])};
+    std::printf("{\"val_hr@10\": %.6f, \"val_ndcg@10\": %.6f, \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, "
+                "\"test_full_hr@10\": %.6f, \"test_full_ndcg@10\": %.6f, \"tdd_js\": %.6f, \"tdd_hellinger\": %.6f, "
+                "\"coverage\": %.6f, \"gini\": %.6f, \"novelty\": %.4f, \"attention_entropy\": %.4f, "
+                "\"personas_used\": %.4f, \"persona_similarity\": %.4f, \"users\": %lld, \"taste_seconds\": %.3f, "
+                "\"seconds\": %.3f}\n",
+                vs.hr(), vs.ndcg_mean(), summary.at("hr@10"), summary.at("ndcg@10"), summary.at("full_hr@10"),
+                summary.at("full_ndcg@10"), summary.at("tdd_js"), summary.at("tdd_hellinger"), summary.at("coverage"),
+                summary.at("gini"), summary.at("novelty"), summary.at("attention_entropy"), summary.at("personas_used"),
+                summary.at("persona_similarity"), static_cast<long long>(summary.at("users")), taste_seconds, seconds);
     std::fflush(stdout);
   }
   return 0;

@@ -109,7 +109,10 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
 // Options of `eval`.
 #define AMPCF_EVAL_OPTIONS(X)                                                                    \
   X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
-  X(bool, full, "--full-ranking", true, AnyValue(), "also rank the test item against every unseen item")
+  X(std::string, out, "--out", "", AnyValue(), "folder for eval.h5 and taste.h5 (default: the model's folder)") \
+  X(std::string, taste, "--taste", "", AnyValue(),                                                \
+    "taste space (taste.h5) to measure TDD in; default: computed from the training data and saved") \
+  X(int, top_k, "--top-k", 30, AtLeast(1), "length of each user's recommendation list in eval.h5 (TDD uses 30)")
 
 #define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;
 

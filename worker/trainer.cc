@@ -9,6 +9,8 @@
 #include <fstream>
 #include <numeric>
 
+#include "eval/report.h"
+#include "eval/taste_space.h"
 #include "src/mpi_env.h"
 #include "src/sampler.h"
 #include "src/stop_signal.h"
@@ -490,14 +492,30 @@ TrainSummary Trainer::Run() {
   }
   summary.pairs_per_s = pairs_trained / std::max(summary.train_seconds, 1e-9);
   summary.test = Evaluate(HeldOut::kTest, true);
+  std::string tdd;
+  if (!config_.out.empty()) {
+    // The report of the tested model: DIR/eval.h5 (eval/report.h) and its taste space, taste.h5.
+    const std::filesystem::path dir(config_.out);
+    const TasteSpace taste = ShareTasteSpace(data_, TasteOptions(), "", workers_);
+    const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
+    Scorer scorer(shape_, all_items_.data(), data_.n_items, all_att_.data(), all_att_.data() + half);
+    ReportOptions report;
+    report.path = (dir / "eval.h5").string();
+    report.model = (dir / "model.h5").string();
+    summary.report = EvaluateReport(scorer, data_, taste, shard_.users(),
+                                    [&](std::int32_t u) { return shard_.rows(shard_.local_index(u)); }, report, workers_);
+    if (lead) WriteTasteSpace((dir / "taste.h5").string(), taste);
+    tdd = fmt::format(", \"tdd_js\": {:.6f}, \"tdd_hellinger\": {:.6f}", summary.report.at("tdd_js"),
+                      summary.report.at("tdd_hellinger"));
+  }
   if (!metrics_path.empty())
     AppendJson(metrics_path,
                fmt::format("{{\"best_epoch\": {}, \"refit\": {}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, "
                            "\"test_hr@10\": {:.6f}, \"test_ndcg@10\": {:.6f}, \"test_full_hr@10\": {:.6f}, "
-                           "\"test_full_ndcg@10\": {:.6f}, \"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
+                           "\"test_full_ndcg@10\": {:.6f}{}, \"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
                            summary.best_epoch, config_.refit ? "true" : "false", summary.best_val_hr,
                            summary.best_val_ndcg, summary.test.sampled.hr(), summary.test.sampled.ndcg_mean(),
-                           summary.test.full.hr(), summary.test.full.ndcg_mean(), summary.pairs_per_s,
+                           summary.test.full.hr(), summary.test.full.ndcg_mean(), tdd, summary.pairs_per_s,
                            summary.train_seconds));
   return summary;
 }

@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct TrainSummary {
   int best_epoch = 0;
   double best_val_hr = 0, best_val_ndcg = 0;
   EvalTotals test;       // of the best model, summed over all workers
+  std::map<std::string, double> report;  // eval/report.h figures (with --out)
   double pairs_per_s = 0;  // over all epochs and all ranks
   double train_seconds = 0;
   // Stopped early by SIGTERM/SIGINT (stop_signal) or --stop-after-steps, after writing `checkpoint`.

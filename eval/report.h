@@ -1,0 +1,60 @@
+// The evaluation report: per user, the test item's rank (sampled and full protocol), the top-K
+// list with scores and the persona that explains each item, the two taste distributions and
+// their distances (eval/taste_space.h); over all users, the accuracy, TDD, beyond-accuracy and
+// persona figures. Each rank computes its own users; figures are reduced and the per-user rows
+// gathered to rank 0, which writes eval.h5.
+//
+// eval.h5 (readable with h5py):
+//   /            attributes: format ("ampcf-eval"), version (1), dataset, dataset_fingerprint,
+//                model, top_k, clusters, and every summary figure below by name
+//   /users/ids [n]                         original user ids
+//   /users/test_item [n]                   original id of the test item
+//   /users/sampled_rank, full_rank [n]     0-based rank of the test item (ties count against it)
+//   /users/sampled_hit, sampled_ndcg, full_hit, full_ndcg [n]   @10
+//   /users/top_items [n, K]                original ids of the top-K unseen items, best first
+//   /users/top_scores [n, K]               their scores y_ij
+//   /users/top_persona [n, K], top_persona_weight [n, K]   persona with the highest attention
+//   /users/list_taste, history_taste [n, clusters]          TDD distributions (list, history)
+//   /users/tdd_js, tdd_hellinger [n]
+//   /users/attention_entropy [n]           mean attention entropy over the top-K items (nats)
+//   /users/personas_used [n]               personas dominant for at least one training item
+//   /users/persona_similarity [n]          mean cosine between the user's persona vectors
+// Summary: hr@10, ndcg@10, full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger (means over users);
+// coverage (share of items in some top-10 list), gini (of how often items are recommended in
+// top-10 lists; 0 = evenly), novelty (mean -log2 of the share of users who have each top-10
+// item); attention_entropy, personas_used, persona_similarity (means over users).
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "eval/taste_space.h"
+#include "src/amp_model.h"
+#include "src/dataset.h"
+
+namespace ampcf {
+
+struct ReportOptions {
+  int top_k = 30;             // list length (TDD uses 30, the paper's)
+  std::string path;           // eval.h5 to write ("" = none)
+  std::string model;          // what was evaluated, stored as an attribute
+};
+
+using Summary = std::map<std::string, double>;
+
+// Collective over `comm`: evaluates `users` (this rank's share, dense ids) whose persona rows
+// come from user_rows(u); returns the summary on every rank and writes options.path on rank 0.
+Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpace& space,
+                       const std::vector<std::int32_t>& users,
+                       const std::function<const float*(std::int32_t)>& user_rows, const ReportOptions& options,
+                       MPI_Comm comm);
+
+// Gini coefficient of non-negative counts (0: all equal; near 1: all on one item).
+double Gini(std::vector<std::int64_t> counts);
+
+}  // namespace ampcf

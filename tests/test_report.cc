@@ -1,0 +1,84 @@
+// The evaluation report: its ranks agree with eval/ranking.h, its lists exclude training items
+// and are ordered by score, each explanation is the persona with the highest attention, and the
+// beyond-accuracy figures hold on hand-made cases.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "eval/ranking.h"
+#include "eval/report.h"
+#include "src/hdf5_util.h"
+#include "src/rng.h"
+#include "src/synthetic.h"
+#include "test_util.h"
+
+namespace ampcf {
+namespace {
+
+TEST(Report, GiniOfKnownCounts) {
+  EXPECT_NEAR(Gini({1, 1, 1, 1}), 0.0, 1e-12);
+  EXPECT_NEAR(Gini({0, 0, 0, 10}), 0.75, 1e-12);  // all on one of four items: (n - 1) / n
+  EXPECT_NEAR(Gini({0, 0, 0, 0}), 0.0, 1e-12);
+}
+
+TEST(Report, AgreesWithRankingAndExplainsByAttention) {
+  SyntheticSpec spec;
+  spec.users = 200;
+  spec.items = 120;
+  const Dataset data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
+  ModelShape shape;
+  shape.personas = 3;
+  shape.dim = 8;
+  shape.att_dim = 4;
+  std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att_u(32), att_v(32),
+      users(static_cast<std::size_t>(data.n_users) * 3 * 8);
+  FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
+  FillNormal(att_u.data(), 32, 1.0, 1, 2, 0);
+  FillNormal(att_v.data(), 32, 1.0, 1, 3, 0);
+  FillNormal(users.data(), static_cast<int>(users.size()), 0.5, 1, 4, 0);
+  Scorer scorer(shape, items.data(), data.n_items, att_u.data(), att_v.data());
+  auto rows = [&](std::int32_t u) { return &users[static_cast<std::size_t>(u) * 24]; };
+  std::vector<std::int32_t> all(data.n_users);
+  for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
+  TasteOptions taste_options;
+  taste_options.components = 10;
+  taste_options.clusters = 5;
+  const TasteSpace taste = BuildTasteSpace(data, taste_options);
+
+  testing::TempDir dir;
+  ReportOptions options;
+  options.top_k = 7;
+  options.path = dir.File("eval.h5", "");
+  const Summary summary = EvaluateReport(scorer, data, taste, all, rows, options, MPI_COMM_SELF);
+  const EvalTotals totals = EvaluateUsers(scorer, data, all, rows, HeldOut::kTest, true);
+  EXPECT_NEAR(summary.at("hr@10"), totals.sampled.hr(), 1e-12);
+  EXPECT_NEAR(summary.at("ndcg@10"), totals.sampled.ndcg_mean(), 1e-12);
+  EXPECT_NEAR(summary.at("full_hr@10"), totals.full.hr(), 1e-12);
+  EXPECT_NEAR(summary.at("full_ndcg@10"), totals.full.ndcg_mean(), 1e-12);
+  EXPECT_GT(summary.at("coverage"), 0.0);
+  EXPECT_LE(summary.at("coverage"), 1.0);
+
+  h5::Handle file = h5::OpenFileReadOnly(options.path);
+  const std::vector<std::int64_t> ids = h5::ReadInts(file.get(), "/users/ids", options.path);
+  const std::vector<std::int64_t> top = h5::ReadInts(file.get(), "/users/top_items", options.path);
+  const std::vector<std::int64_t> persona = h5::ReadInts(file.get(), "/users/top_persona", options.path);
+  const std::vector<float> scores = h5::ReadFloats(file.get(), "/users/top_scores", options.path);
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(data.n_users));
+  ASSERT_EQ(top.size(), ids.size() * 7);
+  std::vector<float> user_scores, attention;
+  for (std::int32_t u = 0; u < data.n_users; ++u) {
+    ASSERT_EQ(ids[u], data.user_ids[u]);  // rows in dense user order
+    scorer.Score(rows(u), {}, user_scores, &attention);
+    for (int i = 0; i < 7; ++i) {
+      const auto dense = std::lower_bound(data.item_ids.begin(), data.item_ids.end(), top[u * 7 + i]) - data.item_ids.begin();
+      EXPECT_FALSE(IsTrainItem(data, u, static_cast<std::int32_t>(dense))) << "user " << u;
+      EXPECT_NEAR(scores[u * 7 + i], user_scores[dense], 1e-5);
+      if (i > 0) EXPECT_GE(scores[u * 7 + i - 1], scores[u * 7 + i]);
+      const float* a = &attention[static_cast<std::size_t>(dense) * 3];
+      EXPECT_EQ(persona[u * 7 + i], std::max_element(a, a + 3) - a);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ampcf
