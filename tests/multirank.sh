@@ -44,5 +44,14 @@ check "eval on 2 ranks reproduces train's test HR@10" \
   python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(open(sys.argv[2]).read().splitlines()[-1]); sys.exit(0 if abs(a['test_hr@10']-b['test_hr@10'])<1e-9 and abs(a['test_full_ndcg@10']-b['test_full_ndcg@10'])<1e-9 else 1)" \
   "$work/eval.json" "$work/three/metrics.jsonl"
 
+# eval.h5 and TDD: eval on 2 ranks, with train's taste space, gives train's TDD; eval.h5 is readable.
+run -np 2 "$ampcf" eval --data synthetic --synthetic-users 600 --synthetic-items 300 --model "$work/three/model.h5" \
+  --taste "$work/three/taste.h5" --out "$work/evalout" > "$work/eval2.json"
+check "eval on 2 ranks in train's taste space reproduces train's TDD" \
+  python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(open(sys.argv[2]).read().splitlines()[-1]); sys.exit(0 if abs(a['tdd_js']-b['tdd_js'])<1e-6 and abs(a['tdd_hellinger']-b['tdd_hellinger'])<1e-6 else 1)" \
+  "$work/eval2.json" "$work/three/metrics.jsonl"
+check "eval.h5 holds every user's top list" \
+  bash -c "h5ls '$work/evalout/eval.h5/users/top_items' | grep -q '{600, 30}'"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
