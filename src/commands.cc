@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "eval/explain.h"
 #include "eval/ranking.h"
 #include "eval/report.h"
 #include "eval/taste_space.h"
@@ -268,6 +269,45 @@ int RunInspect(const std::string& path) {
   if (WorldRank() == 0) {
     std::fputs(summary.c_str(), stdout);
     std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace ampcf
+
+namespace ampcf {
+
+int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
+  Dataset data;
+  ModelData model;
+  std::int32_t user = -1;
+  if (!CollectiveSetup([&] {
+        if (config.model.empty()) throw UserError("--model is required");
+        if (config.user < 0) throw UserError("--user is required (the dataset's own user id)");
+        model = ReadModel(config.model);
+        data = LoadDataset(data_config);
+        if (model.dataset_fingerprint != data.Fingerprint())
+          throw UserError(Cat("--model ", config.model, " was trained on another dataset or split (", model.dataset,
+                              ") than --data ", data_config.data, " gives"));
+        auto found = std::lower_bound(data.user_ids.begin(), data.user_ids.end(), config.user);
+        if (found == data.user_ids.end() || *found != config.user)
+          throw UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
+        user = static_cast<std::int32_t>(found - data.user_ids.begin());
+      }))
+    return 2;
+  if (WorldRank() != 0) return 0;
+  Scorer scorer(model.shape, model.items.data(), data.n_items, model.att_u.data(), model.att_v.data());
+  const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
+  const Explanation explanation = Explain(scorer, data, user, &model.personas[user * block], config.top);
+  std::fputs(FormatExplanation(explanation, data, LoadItemInfo(data_config.data), model.shape.personas).c_str(), stdout);
+  std::fflush(stdout);
+  if (!config.out.empty()) {
+    try {
+      WriteExplanation(config.out, explanation, data, model.shape.personas);
+    } catch (const UserError& error) {
+      std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+      return 2;
+    }
   }
   return 0;
 }

@@ -11,6 +11,8 @@ namespace ampcf {
 int RunTrain(const DataConfig& data_config, const TrainConfig& config);
 int RunEval(const DataConfig& data_config, const EvalConfig& config);
 int RunStats(const DataConfig& data_config);
+// Explains one user's recommendations by persona (rank 0 does the work).
+int RunExplain(const DataConfig& data_config, const ExplainConfig& config);
 // Verifies a checkpoint's checksums and prints its summary (rank 0).
 int RunInspect(const std::string& path);
 

@@ -114,6 +114,13 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
     "taste space (taste.h5) to measure TDD in; default: computed from the training data and saved") \
   X(int, top_k, "--top-k", 30, AtLeast(1), "length of each user's recommendation list in eval.h5 (TDD uses 30)")
 
+// Options of `explain`.
+#define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
+  X(std::int64_t, user, "--user", -1, AnyValue(), "the user to explain (the dataset's own id)") \
+  X(int, top, "--top", 10, AtLeast(1), "recommendations, and items per persona, to show")      \
+  X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file")
+
 #define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;
 
 struct DataConfig {
@@ -128,10 +135,15 @@ struct EvalConfig {
   AMPCF_EVAL_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
+struct ExplainConfig {
+  AMPCF_EXPLAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
 // Registers every option of the table on a CLI11 (sub)command.
 void AddOptions(CLI::App& app, DataConfig& config);
 void AddOptions(CLI::App& app, TrainConfig& config);
 void AddOptions(CLI::App& app, EvalConfig& config);
+void AddOptions(CLI::App& app, ExplainConfig& config);
 
 // Cross-option checks that no single validator can make; throws UserError naming the options.
 void Validate(const TrainConfig& config);

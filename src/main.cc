@@ -46,6 +46,13 @@ int Main(int argc, char** argv) {
   AddOptions(*eval_command, eval);
   CLI::App* stats_command = app.add_subcommand("stats", "print the dataset's Table 1 statistics");
   AddOptions(*stats_command, stats_data);
+  DataConfig explain_data;
+  ExplainConfig explain;
+  CLI::App* explain_command =
+      app.add_subcommand("explain", "show which persona explains each of a user's recommendations (Fig. 2)");
+  explain_command->add_option("--config", config_file, config_help);
+  AddOptions(*explain_command, explain_data);
+  AddOptions(*explain_command, explain);
   CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
   std::string inspect_file;
   inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
@@ -75,6 +82,7 @@ int Main(int argc, char** argv) {
   if (train_command->parsed()) return RunTrain(train_data, train);
   if (eval_command->parsed()) return RunEval(eval_data, eval);
   if (inspect_command->parsed()) return RunInspect(inspect_file);
+  if (explain_command->parsed()) return RunExplain(explain_data, explain);
   return RunStats(stats_data);
 }
 

@@ -28,5 +28,10 @@ expect_error "dimension 0" "dim" train --dim 0
 NP=4 expect_error "more servers than items" "more than the dataset's 2 items" train --data "$work/two_items.csv" --servers 3
 expect_error "more servers than ranks" "leaves no worker" train --servers 2
 expect_error "missing model" "no such file" eval --model "$work/none.h5"
+expect_error "missing checkpoint" "no such file" train --resume "$work/none.h5"
+expect_error "--resume auto without --out" "needs --out" train --resume auto
+expect_error "not a checkpoint" "bad.csv: not a readable HDF5 file" inspect "$work/bad.csv"
+"$ampcf" train --data "$work/two_items.csv" --epochs 1 --quiet --out "$work/tiny" > /dev/null 2>&1
+expect_error "explain: unknown user" "--user 99: no such user" explain --data "$work/two_items.csv" --model "$work/tiny/model.h5" --user 99
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "eval/explain.h"
 #include "eval/ranking.h"
 #include "eval/report.h"
 #include "src/hdf5_util.h"
@@ -78,6 +79,45 @@ TEST(Report, AgreesWithRankingAndExplainsByAttention) {
       EXPECT_EQ(persona[u * 7 + i], std::max_element(a, a + 3) - a);
     }
   }
+}
+
+TEST(Explain, ConsistentWithScoresAndAttention) {
+  SyntheticSpec spec;
+  spec.users = 50;
+  spec.items = 80;
+  const Dataset data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
+  ModelShape shape;
+  shape.personas = 2;
+  shape.dim = 6;
+  shape.att_dim = 3;
+  std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att_u(18), att_v(18), user(12);
+  FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 2, 1, 0);
+  FillNormal(att_u.data(), 18, 1.0, 2, 2, 0);
+  FillNormal(att_v.data(), 18, 1.0, 2, 3, 0);
+  FillNormal(user.data(), 12, 0.7, 2, 4, 0);
+  Scorer scorer(shape, items.data(), data.n_items, att_u.data(), att_v.data());
+  const Explanation e = Explain(scorer, data, 3, user.data(), 5);
+  std::vector<float> scores, attention;
+  scorer.Score(user.data(), {}, scores, &attention);
+  ASSERT_EQ(e.recommendations.size(), 5u);
+  for (std::size_t i = 0; i < e.recommendations.size(); ++i) {
+    const Explained& r = e.recommendations[i];
+    EXPECT_FALSE(IsTrainItem(data, 3, r.item));
+    EXPECT_FLOAT_EQ(r.score, scores[r.item]);
+    if (i > 0) EXPECT_GE(e.recommendations[i - 1].score, r.score);
+    const float* a = &attention[static_cast<std::size_t>(r.item) * 2];
+    EXPECT_EQ(r.persona, a[1] > a[0] ? 1 : 0);
+    EXPECT_FLOAT_EQ(r.weight, std::max(a[0], a[1]));
+  }
+  // Per persona: ranked by u_k . v_j + b_j.
+  for (int k = 0; k < 2; ++k) {
+    for (const Explained& x : e.per_persona[k]) {
+      double own = items[static_cast<std::size_t>(x.item) * 7 + 6];
+      for (int c = 0; c < 6; ++c) own += double(user[k * 6 + c]) * items[static_cast<std::size_t>(x.item) * 7 + c];
+      EXPECT_NEAR(x.score, own, 1e-4);
+    }
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(e.history.size()), data.train_count(3));
 }
 
 }  // namespace

@@ -1,0 +1,205 @@
+#include "eval/explain.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <sstream>
+
+#include "src/error.h"
+#include "src/hdf5_util.h"
+#include "src/line_reader.h"
+
+namespace ampcf {
+
+namespace {
+
+// movies.csv: movieId,title,genres with the title quoted when it holds a comma.
+bool ParseMoviesCsv(std::string_view line, std::int64_t& id, ItemInfo& info) {
+  const std::size_t first = line.find(',');
+  const std::size_t last = line.rfind(',');
+  if (first == std::string_view::npos || last == first) return false;
+  try {
+    id = std::stoll(std::string(line.substr(0, first)));
+  } catch (...) {
+    return false;
+  }
+  std::string title(line.substr(first + 1, last - first - 1));
+  if (title.size() >= 2 && title.front() == '"' && title.back() == '"') {
+    title = title.substr(1, title.size() - 2);
+    for (std::size_t at = title.find("\"\""); at != std::string::npos; at = title.find("\"\"", at + 1)) title.erase(at, 1);
+  }
+  info.title = title;
+  info.genres = std::string(line.substr(last + 1));
+  return true;
+}
+
+// movies.dat: MovieID::Title::Genres.
+bool ParseMoviesDat(std::string_view line, std::int64_t& id, ItemInfo& info) {
+  const std::size_t first = line.find("::");
+  const std::size_t last = line.rfind("::");
+  if (first == std::string_view::npos || last == first) return false;
+  try {
+    id = std::stoll(std::string(line.substr(0, first)));
+  } catch (...) {
+    return false;
+  }
+  info.title = std::string(line.substr(first + 2, last - first - 2));
+  info.genres = std::string(line.substr(last + 2));
+  return true;
+}
+
+std::vector<Explained> TopOf(const std::vector<float>& scores, const std::vector<char>& seen, int top) {
+  std::vector<std::int32_t> order;
+  for (std::int32_t j = 0; j < static_cast<std::int32_t>(scores.size()); ++j)
+    if (!seen[j]) order.push_back(j);
+  const std::size_t k = std::min<std::size_t>(top, order.size());
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](std::int32_t a, std::int32_t b) {
+    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+  });
+  std::vector<Explained> out(k);
+  for (std::size_t i = 0; i < k; ++i) out[i] = Explained{order[i], scores[order[i]], 0, 0.0f};
+  return out;
+}
+
+}  // namespace
+
+Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user, const float* user_rows, int top) {
+  const int r = scorer.personas(), d = scorer.dim();
+  Explanation out;
+  out.user = user;
+  std::vector<float> scores, attention;
+  scorer.Score(user_rows, {}, scores, &attention);
+  std::vector<char> seen(data.n_items, 0);
+  for (auto i = data.train_offsets[user]; i < data.train_offsets[user + 1]; ++i) seen[data.train_items[i]] = 1;
+  auto label = [&](Explained& e) {
+    const float* a = &attention[static_cast<std::size_t>(e.item) * r];
+    e.persona = static_cast<int>(std::max_element(a, a + r) - a);
+    e.weight = a[e.persona];
+  };
+  out.recommendations = TopOf(scores, seen, top);
+  for (Explained& e : out.recommendations) label(e);
+  // Each persona alone: u_ik . v_j + b_j (the score the item would get with all attention on k).
+  for (int k = 0; k < r; ++k) {
+    std::vector<float> own(data.n_items);
+    std::vector<float> unit(r * d, 0.0f);
+    for (int other = 0; other < r; ++other) std::copy_n(user_rows + k * d, d, unit.data() + other * d);
+    scorer.Score(unit.data(), {}, own);  // every persona equal to u_ik: attention is irrelevant
+    out.per_persona.push_back(TopOf(own, seen, top));
+    for (Explained& e : out.per_persona.back()) {
+      label(e);
+      e.persona = k;
+    }
+  }
+  for (auto i = data.train_offsets[user]; i < data.train_offsets[user + 1]; ++i) {
+    Explained e{data.train_items[i], scores[data.train_items[i]], 0, 0.0f};
+    label(e);
+    out.history.push_back(e);
+  }
+  std::stable_sort(out.history.begin(), out.history.end(),
+                   [](const Explained& a, const Explained& b) { return a.persona < b.persona; });
+  return out;
+}
+
+std::map<std::int64_t, ItemInfo> LoadItemInfo(const std::string& data_path) {
+  std::map<std::int64_t, ItemInfo> info;
+  namespace fs = std::filesystem;
+  fs::path folder = fs::is_directory(data_path) ? fs::path(data_path) : fs::path(data_path).parent_path();
+  for (int up = 0; up < 2 && !folder.empty(); ++up, folder = folder.parent_path()) {
+    for (const char* name : {"movies.csv", "movies.dat"}) {
+      const fs::path path = folder / name;
+      if (!fs::exists(path)) continue;
+      const bool csv = path.extension() == ".csv";
+      LineReader reader(path.string());
+      std::string_view line;
+      while (reader.Next(line)) {
+        std::int64_t id = 0;
+        ItemInfo item;
+        if (csv ? ParseMoviesCsv(line, id, item) : ParseMoviesDat(line, id, item)) info[id] = std::move(item);
+      }
+      return info;
+    }
+  }
+  return info;
+}
+
+std::string FormatExplanation(const Explanation& explanation, const Dataset& data,
+                              const std::map<std::int64_t, ItemInfo>& info, int personas) {
+  std::ostringstream out;
+  auto name = [&](std::int32_t item) {
+    const std::int64_t id = data.item_ids[item];
+    auto found = info.find(id);
+    return found == info.end() ? Cat("item ", id) : Cat(found->second.title, "  [", found->second.genres, "]");
+  };
+  out << "user " << data.user_ids[explanation.user] << ": " << personas << " persona(s), "
+      << explanation.history.size() << " training items\n\nrecommendations (persona with the highest attention, weight):\n";
+  for (std::size_t i = 0; i < explanation.recommendations.size(); ++i) {
+    const Explained& e = explanation.recommendations[i];
+    char line[64];
+    std::snprintf(line, sizeof(line), "%3zu. persona %d (%.2f)  score %7.3f  ", i + 1, e.persona + 1, e.weight, e.score);
+    out << line << name(e.item) << "\n";
+  }
+  for (int k = 0; k < personas; ++k) {
+    out << "\npersona " << k + 1 << " alone (u_k . v_j + b_j):\n";
+    for (const Explained& e : explanation.per_persona[k]) out << "     " << name(e.item) << "\n";
+  }
+  out << "\ntraining items by dominant persona:\n";
+  for (int k = 0; k < personas; ++k) {
+    std::vector<const Explained*> mine;
+    for (const Explained& e : explanation.history)
+      if (e.persona == k) mine.push_back(&e);
+    out << "  persona " << k + 1 << " (" << mine.size() << " items):\n";
+    for (const Explained* e : mine) {
+      char weight[16];
+      std::snprintf(weight, sizeof(weight), "(%.2f) ", e->weight);
+      out << "     " << weight << name(e->item) << "\n";
+    }
+  }
+  return out.str();
+}
+
+void WriteExplanation(const std::string& path, const Explanation& explanation, const Dataset& data, int personas) {
+  auto columns = [&](const std::vector<Explained>& list, std::vector<std::int64_t>& items, std::vector<double>& scores,
+                     std::vector<std::int64_t>& persona, std::vector<double>& weight) {
+    for (const Explained& e : list) {
+      items.push_back(data.item_ids[e.item]);
+      scores.push_back(e.score);
+      persona.push_back(e.persona);
+      weight.push_back(e.weight);
+    }
+  };
+  h5::WriteAtomically(path, [&](hid_t file) {
+    h5::WriteAttribute(file, "format", std::string("ampcf-explanation"));
+    h5::WriteAttribute(file, "user", data.user_ids[explanation.user]);
+    h5::WriteAttribute(file, "personas", std::int64_t{personas});
+    {
+      std::vector<std::int64_t> items, persona;
+      std::vector<double> scores, weight;
+      columns(explanation.recommendations, items, scores, persona, weight);
+      h5::Handle group = h5::CreateGroup(file, "recommendations");
+      h5::WriteInts(group.get(), "items", items.data(), {items.size()});
+      h5::WriteDoubles(group.get(), "scores", scores.data(), {scores.size()});
+      h5::WriteInts(group.get(), "persona", persona.data(), {persona.size()});
+      h5::WriteDoubles(group.get(), "weight", weight.data(), {weight.size()});
+    }
+    {
+      std::vector<std::int64_t> items, persona;
+      std::vector<double> scores, weight;
+      for (const auto& list : explanation.per_persona) columns(list, items, scores, persona, weight);
+      const hsize_t width = explanation.per_persona.empty() ? 0 : explanation.per_persona[0].size();
+      h5::Handle group = h5::CreateGroup(file, "personas");
+      h5::WriteInts(group.get(), "items", items.data(), {static_cast<hsize_t>(personas), width});
+      h5::WriteDoubles(group.get(), "scores", scores.data(), {static_cast<hsize_t>(personas), width});
+    }
+    {
+      std::vector<std::int64_t> items, persona;
+      std::vector<double> scores, weight;
+      columns(explanation.history, items, scores, persona, weight);
+      h5::Handle group = h5::CreateGroup(file, "history");
+      h5::WriteInts(group.get(), "items", items.data(), {items.size()});
+      h5::WriteInts(group.get(), "persona", persona.data(), {persona.size()});
+      h5::WriteDoubles(group.get(), "weight", weight.data(), {weight.size()});
+    }
+  });
+}
+
+}  // namespace ampcf

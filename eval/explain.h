@@ -1,0 +1,50 @@
+// Explanations (the AMP-CF paper's Fig. 2): for one user, each recommended item with the persona
+// that gives it the highest attention and that weight; each persona's own top-k (unseen items
+// ranked by u_ik . v_j + b_j); the user's training items labelled by their dominant persona.
+// `ampcf explain --user ID` prints it with titles and genres where the dataset has them and
+// writes it to HDF5:
+//   /            attributes: format ("ampcf-explanation"), user (original id), personas
+//   /recommendations/{items, scores, persona, weight}   [top]
+//   /personas/{items, scores}                           [r, top]
+//   /history/{items, persona, weight}                   [training items]
+// Items are original ids; personas count from 0.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "src/amp_model.h"
+#include "src/dataset.h"
+
+namespace ampcf {
+
+struct Explained {
+  std::int32_t item = 0;  // dense id
+  float score = 0;
+  int persona = 0;        // highest attention
+  float weight = 0;       // its attention weight
+};
+
+struct Explanation {
+  std::int32_t user = 0;  // dense id
+  std::vector<Explained> recommendations;           // best first
+  std::vector<std::vector<Explained>> per_persona;  // [r], best first; score = the persona's own
+  std::vector<Explained> history;                   // training items, by dominant persona then item
+};
+
+Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user, const float* user_rows, int top);
+
+struct ItemInfo {
+  std::string title, genres;
+};
+// Titles and genres of MovieLens items (movies.csv or movies.dat beside the ratings, or one
+// folder up); empty when the dataset has none.
+std::map<std::int64_t, ItemInfo> LoadItemInfo(const std::string& data_path);
+
+std::string FormatExplanation(const Explanation& explanation, const Dataset& data,
+                              const std::map<std::int64_t, ItemInfo>& info, int personas);
+void WriteExplanation(const std::string& path, const Explanation& explanation, const Dataset& data, int personas);
+
+}  // namespace ampcf
