@@ -13,6 +13,8 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config);
 int RunStats(const DataConfig& data_config);
 // Explains one user's recommendations by persona (rank 0 does the work).
 int RunExplain(const DataConfig& data_config, const ExplainConfig& config);
+// The AISP-p baseline, built and evaluated like a trained model (eval/aisp.h).
+int RunAisp(const DataConfig& data_config, const AispConfig& config);
 // Verifies a checkpoint's checksums and prints its summary (rank 0).
 int RunInspect(const std::string& path);
 

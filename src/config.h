@@ -121,6 +121,12 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(int, top, "--top", 10, AtLeast(1), "recommendations, and items per persona, to show")      \
   X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file")
 
+// Options of `aisp` (the paper's AISP-p baseline, eval/aisp.h).
+#define AMPCF_AISP_OPTIONS(X)                                                                    \
+  X(int, personas, "--personas,-p", 2, AtLeast(1), "p: K-Means means per user (personas)")    \
+  X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of the per-user K-Means")              \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: model.h5, eval.h5, taste.h5")
+
 #define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;
 
 struct DataConfig {
@@ -135,6 +141,10 @@ struct EvalConfig {
   AMPCF_EVAL_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
+struct AispConfig {
+  AMPCF_AISP_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
 struct ExplainConfig {
   AMPCF_EXPLAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
@@ -144,6 +154,7 @@ void AddOptions(CLI::App& app, DataConfig& config);
 void AddOptions(CLI::App& app, TrainConfig& config);
 void AddOptions(CLI::App& app, EvalConfig& config);
 void AddOptions(CLI::App& app, ExplainConfig& config);
+void AddOptions(CLI::App& app, AispConfig& config);
 
 // Cross-option checks that no single validator can make; throws UserError naming the options.
 void Validate(const TrainConfig& config);

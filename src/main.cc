@@ -53,6 +53,13 @@ int Main(int argc, char** argv) {
   explain_command->add_option("--config", config_file, config_help);
   AddOptions(*explain_command, explain_data);
   AddOptions(*explain_command, explain);
+  DataConfig aisp_data;
+  AispConfig aisp;
+  CLI::App* aisp_command =
+      app.add_subcommand("aisp", "the AISP-p baseline (PCA items, per-user K-Means personas, no learning), evaluated");
+  aisp_command->add_option("--config", config_file, config_help);
+  AddOptions(*aisp_command, aisp_data);
+  AddOptions(*aisp_command, aisp);
   CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
   std::string inspect_file;
   inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
@@ -83,6 +90,7 @@ int Main(int argc, char** argv) {
   if (eval_command->parsed()) return RunEval(eval_data, eval);
   if (inspect_command->parsed()) return RunInspect(inspect_file);
   if (explain_command->parsed()) return RunExplain(explain_data, explain);
+  if (aisp_command->parsed()) return RunAisp(aisp_data, aisp);
   return RunStats(stats_data);
 }
 
