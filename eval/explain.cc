@@ -105,10 +105,27 @@ std::map<std::int64_t, ItemInfo> LoadItemInfo(const std::string& data_path) {
   namespace fs = std::filesystem;
   fs::path folder = fs::is_directory(data_path) ? fs::path(data_path) : fs::path(data_path).parent_path();
   for (int up = 0; up < 2 && !folder.empty(); ++up, folder = folder.parent_path()) {
-    for (const char* name : {"movies.csv", "movies.dat"}) {
+    for (const char* name : {"movies.csv", "movies.dat", "artists.dat"}) {
       const fs::path path = folder / name;
       if (!fs::exists(path)) continue;
       const bool csv = path.extension() == ".csv";
+      if (std::string(name) == "artists.dat") {  // HetRec Last.fm: id<TAB>name<TAB>url<TAB>picture
+        LineReader reader(path.string());
+        std::string_view line;
+        while (reader.Next(line)) {
+          const std::size_t tab = line.find('\t');
+          std::int64_t id = 0;
+          if (tab == std::string_view::npos) continue;
+          try {
+            id = std::stoll(std::string(line.substr(0, tab)));
+          } catch (...) {
+            continue;  // the header
+          }
+          const std::size_t end = line.find('\t', tab + 1);
+          info[id] = ItemInfo{std::string(line.substr(tab + 1, end == std::string_view::npos ? end : end - tab - 1)), "artist"};
+        }
+        return info;
+      }
       LineReader reader(path.string());
       std::string_view line;
       while (reader.Next(line)) {

@@ -40,7 +40,7 @@ struct ItemInfo {
   std::string title, genres;
 };
 // Titles and genres of MovieLens items (movies.csv or movies.dat beside the ratings, or one
-// folder up); empty when the dataset has none.
+// folder up) or names of Last.fm artists (artists.dat); empty when the dataset has none.
 std::map<std::int64_t, ItemInfo> LoadItemInfo(const std::string& data_path);
 
 std::string FormatExplanation(const Explanation& explanation, const Dataset& data,

@@ -17,7 +17,8 @@ struct ShardOptions {
   ModelShape shape;
   AdamConfig adam;
   double init_std = 0.1;
-  double att_init_scale = 0.25;  // A_u, A_v start as N(0, (scale / sqrt(d))^2)
+  double att_init_scale = 0.25;
+  double att_l2 = 0.0;           // L2 on the attention rows (adam.l2 is for item rows)  // A_u, A_v start as N(0, (scale / sqrt(d))^2)
   std::uint64_t seed = 1;
   std::int64_t n_items = 0;
   int server_index = 0;
@@ -69,7 +70,7 @@ class ServerShard {
   float* AttentionRow(std::int32_t key);
 
   ShardOptions options_;
-  AdamConfig att_adam_;  // options_.adam without L2
+  AdamConfig att_adam_;  // options_.adam with the attention maps' own L2
   std::int64_t n_local_items_ = 0;
   int n_local_att_ = 0;
   // Aligned: Eigen peels to the destination's alignment, and its vector and scalar paths round

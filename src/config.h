@@ -43,8 +43,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(std::string, data, "--data", "synthetic", AnyValue(),                                        \
     "dataset: a ratings file, a folder holding one, or 'synthetic' (planted personas, no download)") \
   X(std::string, format, "--format", "auto",                                                     \
-    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "delimited", "synthetic"}), \
-    "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating)") \
+    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "lastfm", "delimited", "synthetic"}), \
+    "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating, user_artists.dat)") \
   X(std::string, delimiter, "--delimiter", ",", AnyValue(), "field separator of --format delimited (\\t for a tab)") \
   X(bool, header, "--header", false, AnyValue(), "--format delimited: the first line is a header")   \
   X(std::string, columns, "--columns", "0,1,-1", AnyValue(),                                     \
@@ -79,6 +79,7 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(std::string, softmax_correction, "--softmax-correction", "logq", CLI::IsMember({"none", "logq"}), \
     "logq: subtract log q(item) of the negative sampler inside the sampled softmax")              \
   X(double, l2, "--l2", 3e-5, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
+  X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
   X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \

@@ -270,7 +270,7 @@ RawData LoadRawData(const DataConfig& config) {
   fs::path path(config.data);
   if (!fs::exists(path)) throw UserError(Cat("--data ", config.data, ": no such file or folder"));
   if (fs::is_directory(path)) {
-    for (const char* candidate : {"ratings.csv", "ratings.dat", "ratings.dat.gz", "u.data"}) {
+    for (const char* candidate : {"ratings.csv", "ratings.dat", "ratings.dat.gz", "u.data", "user_artists.dat"}) {
       if (fs::exists(path / candidate)) {
         path /= candidate;
         break;
@@ -280,7 +280,7 @@ RawData LoadRawData(const DataConfig& config) {
       std::string prefix = NcfPrefixIn(path);
       if (prefix.empty())
         throw UserError(Cat("--data ", config.data,
-                            ": folder holds no ratings.csv, ratings.dat, u.data or *.train.rating"));
+                            ": folder holds no ratings.csv, ratings.dat, u.data, user_artists.dat or *.train.rating"));
       if (format != "auto" && format != "ncf")
         throw UserError(Cat("--data ", config.data, ": folder holds NCF files but --format is ", format));
       return ReadNcf(prefix, config.ncf_item_map, config.ncf_timestamps);
@@ -291,7 +291,9 @@ RawData LoadRawData(const DataConfig& config) {
     return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (format == "auto") {
-    if (ends_with(".csv") || ends_with(".csv.gz"))
+    if (name == "user_artists.dat" || name == "user_artists.dat.gz")
+      format = "lastfm";
+    else if (ends_with(".csv") || ends_with(".csv.gz"))
       format = "movielens-csv";
     else if (ends_with(".dat") || ends_with(".dat.gz"))
       format = "movielens-dat";
@@ -305,6 +307,13 @@ RawData LoadRawData(const DataConfig& config) {
   if (format == "movielens-csv") return ReadMovieLensCsv(path.string());
   if (format == "movielens-dat") return ReadMovieLensDat(path.string());
   if (format == "movielens-100k") return ReadMovieLens100k(path.string());
+  if (format == "lastfm") {
+    // HetRec 2011 Last.fm: userID<TAB>artistID<TAB>weight with a header; no timestamps, so the
+    // test and validation items are seeded random picks (the log says so).
+    RawData data = ReadDelimited(path.string(), "\t", true, 0, 1, -1);
+    data.name = Cat("lastfm:", path.parent_path().filename().string());
+    return data;
+  }
   if (format == "ncf") {
     std::string text = path.string();
     const std::string suffix = ".train.rating";

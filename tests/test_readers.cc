@@ -137,5 +137,19 @@ TEST(Readers, AutoFormatFromFolder) {
   ExpectUserError([&] { LoadRawData(config); }, {"--data", "no such file"});
 }
 
+TEST(Readers, LastFmHetRecFolder) {
+  TempDir dir;
+  dir.File("user_artists.dat", "userID\tartistID\tweight\n2\t51\t13883\n2\t52\t11690\n3\t51\t10\n");
+  DataConfig config;
+  config.data = dir.Path("");
+  const RawData data = LoadRawData(config);
+  ASSERT_EQ(data.rows.size(), 3u);
+  EXPECT_FALSE(data.has_timestamps);  // the hold-out is a seeded random item per user
+  EXPECT_EQ(data.rows[1].user, 2);
+  EXPECT_EQ(data.rows[1].item, 52);
+  dir.File("user_artists.dat", "userID\tartistID\tweight\n2\tx\t1\n");
+  ExpectUserError([&] { LoadRawData(config); }, {"user_artists.dat:2:"});
+}
+
 }  // namespace
 }  // namespace ampcf
