@@ -30,36 +30,29 @@ int Main(int argc, char** argv) {
 
   CLI::App app{"ampcf: distributed AMP-CF (Attentive Multi-Persona Collaborative Filtering). Run under mpirun."};
   app.require_subcommand(1);
-  DataConfig train_data, eval_data, stats_data;
+  DataConfig train_data, eval_data, stats_data, explain_data, aisp_data;
   TrainConfig train;
   EvalConfig eval;
-  CLI::App* train_command = app.add_subcommand("train", "train AMP-CF on a dataset, early-stopped on validation");
-  std::string config_file;
-  const char* config_help = "TOML file setting any long option (personas = 3); the command line wins";
-  train_command->add_option("--config", config_file, config_help);
-  AddOptions(*train_command, train_data);
-  AddOptions(*train_command, train);
-  CLI::App* eval_command =
-      app.add_subcommand("eval", "evaluate a model.h5 or a checkpoint on its dataset (HR@10, NDCG@10)");
-  eval_command->add_option("--config", config_file, config_help);
-  AddOptions(*eval_command, eval_data);
-  AddOptions(*eval_command, eval);
-  CLI::App* stats_command = app.add_subcommand("stats", "print the dataset's Table 1 statistics");
-  AddOptions(*stats_command, stats_data);
-  DataConfig explain_data;
   ExplainConfig explain;
-  CLI::App* explain_command =
-      app.add_subcommand("explain", "show which persona explains each of a user's recommendations (Fig. 2)");
-  explain_command->add_option("--config", config_file, config_help);
-  AddOptions(*explain_command, explain_data);
-  AddOptions(*explain_command, explain);
-  DataConfig aisp_data;
   AispConfig aisp;
-  CLI::App* aisp_command =
-      app.add_subcommand("aisp", "the AISP-p baseline (PCA items, per-user K-Means personas, no learning), evaluated");
-  aisp_command->add_option("--config", config_file, config_help);
-  AddOptions(*aisp_command, aisp_data);
-  AddOptions(*aisp_command, aisp);
+  std::string config_file;
+  // A subcommand that reads a dataset: its data options, its own options and --config.
+  auto add_command = [&](const char* name, const char* help, DataConfig& data, auto&... options) {
+    CLI::App* command = app.add_subcommand(name, help);
+    command->add_option("--config", config_file, "TOML file setting any long option (personas = 3); the command line wins");
+    AddOptions(*command, data);
+    (AddOptions(*command, options), ...);
+    return command;
+  };
+  CLI::App* train_command =
+      add_command("train", "train AMP-CF on a dataset, early-stopped on validation", train_data, train);
+  CLI::App* eval_command =
+      add_command("eval", "evaluate a model.h5 or a checkpoint on its dataset (HR@10, NDCG@10, TDD): eval.h5", eval_data, eval);
+  CLI::App* stats_command = add_command("stats", "print the dataset's Table 1 statistics", stats_data);
+  CLI::App* explain_command = add_command(
+      "explain", "show which persona explains each of a user's recommendations (Fig. 2)", explain_data, explain);
+  CLI::App* aisp_command = add_command(
+      "aisp", "the AISP-p baseline (PCA items, per-user K-Means personas, no learning), evaluated", aisp_data, aisp);
   CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
   std::string inspect_file;
   inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();

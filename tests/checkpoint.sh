@@ -9,16 +9,7 @@
 #  - a checkpoint of another dataset or model shape is refused with a one-line error.
 set -euo pipefail
 ampcf=${1:?usage: checkpoint.sh path/to/ampcf}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-run() { timeout 300 mpirun --oversubscribe "$@"; }
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then echo "ok: $name"; passed=$((passed+1)); else echo "FAILED: $name"; failed=$((failed+1)); fi
-}
-field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])" "$@"; }
+source "$(dirname "$0")/lib.sh"
 # Same parameters (every array of model.h5) and same metrics (timings aside).
 same_model() {
   local d
@@ -120,5 +111,4 @@ status=0; run -np 1 "$ampcf" train "${common[@]}" --personas 3 --epochs 1 --out 
   --resume "$mid_checkpoint" 2> "$work/shape.err" > /dev/null || status=$?
 check "a checkpoint of another model shape is refused (status $status)" grep -q "written with --personas 2" "$work/shape.err"
 
-echo "$passed passed, $failed failed"
-test "$failed" -eq 0
+finish

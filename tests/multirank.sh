@@ -5,16 +5,7 @@
 #  - eval of the saved model on 2 ranks reproduces train's test figures.
 set -euo pipefail
 ampcf=${1:?usage: multirank.sh path/to/ampcf}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-run() { timeout 300 mpirun --oversubscribe "$@"; }
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then echo "ok: $name"; passed=$((passed+1)); else echo "FAILED: $name"; failed=$((failed+1)); fi
-}
-field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])" "$@"; }
+source "$(dirname "$0")/lib.sh"
 above() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$1" "$2"; }
 
 common=(--data synthetic --synthetic-users 600 --synthetic-items 300 --quiet)
@@ -53,5 +44,4 @@ check "eval on 2 ranks in train's taste space reproduces train's TDD" \
 check "eval.h5 holds every user's top list" \
   bash -c "h5ls '$work/evalout/eval.h5/users/top_items' | grep -q '{600, 30}'"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

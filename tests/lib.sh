@@ -1,0 +1,13 @@
+# Shared by the multi-rank test scripts: a scratch folder, mpirun with a time limit, checks
+# that count, and reading a field of the last JSON line of a file.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+run() { timeout 300 mpirun --oversubscribe "$@"; }
+passed=0 failed=0
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if "$@"; then echo "ok: $name"; passed=$((passed+1)); else echo "FAILED: $name"; failed=$((failed+1)); fi
+}
+field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])" "$@"; }
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
