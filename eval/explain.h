@@ -17,6 +17,7 @@
 
 #include "src/amp_model.h"
 #include "src/dataset.h"
+#include "src/item_info.h"
 
 namespace ampcf {
 
@@ -35,13 +36,6 @@ struct Explanation {
 };
 
 Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user, const float* user_rows, int top);
-
-struct ItemInfo {
-  std::string title, genres;
-};
-// Titles and genres of MovieLens items (movies.csv or movies.dat beside the ratings, or one
-// folder up) or names of Last.fm artists (artists.dat); empty when the dataset has none.
-std::map<std::int64_t, ItemInfo> LoadItemInfo(const std::string& data_path);
 
 std::string FormatExplanation(const Explanation& explanation, const Dataset& data,
                               const std::map<std::int64_t, ItemInfo>& info, int personas);

@@ -19,6 +19,7 @@
 #include "src/checkpoint_file.h"
 #include "src/dataset.h"
 #include "src/model_file.h"
+#include "src/prepared_file.h"
 #include "src/mpi_env.h"
 #include "src/run_info.h"
 #include "src/stats.h"
@@ -371,6 +372,43 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
                 summary.at("full_ndcg@10"), summary.at("tdd_js"), summary.at("tdd_hellinger"), summary.at("coverage"),
                 summary.at("gini"), summary.at("novelty"), static_cast<long long>(summary.at("users")), seconds);
     std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace ampcf
+
+namespace ampcf {
+
+int RunPrepare(const DataConfig& data_config, const PrepareConfig& config) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  Dataset data;
+  double parse_seconds = 0;
+  if (!CollectiveSetup([&] {
+        if (config.out.empty()) throw UserError("--out is required (the prepared file to write)");
+        if (IsPreparedFile(data_config.data)) throw UserError(Cat("--data ", data_config.data, " is already prepared"));
+        const auto start = Clock::now();
+        if (WorldRank() == 0) data = LoadDataset(data_config);
+        parse_seconds = seconds_since(start);
+      }))
+    return 2;
+  if (WorldRank() != 0) return 0;
+  try {
+    auto start = Clock::now();
+    WritePrepared(config.out, data, data_config);
+    const double write_seconds = seconds_since(start);
+    start = Clock::now();
+    const Dataset loaded = ReadPrepared(config.out);
+    const double load_seconds = seconds_since(start);
+    std::printf("{\"prepared\": \"%s\", \"users\": %d, \"items\": %d, \"training_pairs\": %lld, \"parse_seconds\": %.3f, "
+                "\"write_seconds\": %.3f, \"load_seconds\": %.3f, \"bytes\": %lld}\n",
+                config.out.c_str(), loaded.n_users, loaded.n_items, static_cast<long long>(loaded.num_train()), parse_seconds,
+                write_seconds, load_seconds, static_cast<long long>(std::filesystem::file_size(config.out)));
+    std::fflush(stdout);
+  } catch (const UserError& error) {
+    std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+    return 2;
   }
   return 0;
 }

@@ -15,6 +15,8 @@ int RunStats(const DataConfig& data_config);
 int RunExplain(const DataConfig& data_config, const ExplainConfig& config);
 // The AISP-p baseline, built and evaluated like a trained model (eval/aisp.h).
 int RunAisp(const DataConfig& data_config, const AispConfig& config);
+// Reads and prepares a dataset once and stores it (src/prepared_file.h); prints the timings.
+int RunPrepare(const DataConfig& data_config, const PrepareConfig& config);
 // Verifies a checkpoint's checksums and prints its summary (rank 0).
 int RunInspect(const std::string& path);
 

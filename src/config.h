@@ -128,6 +128,10 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of the per-user K-Means")              \
   X(std::string, out, "--out", "", AnyValue(), "output folder: model.h5, eval.h5, taste.h5")
 
+// Options of `prepare`.
+#define AMPCF_PREPARE_OPTIONS(X) \
+  X(std::string, out, "--out", "", AnyValue(), "the prepared file to write (train, eval, stats, explain take it as --data)")
+
 #define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;
 
 struct DataConfig {
@@ -140,6 +144,10 @@ struct TrainConfig {
 
 struct EvalConfig {
   AMPCF_EVAL_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct PrepareConfig {
+  AMPCF_PREPARE_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
 struct AispConfig {
@@ -156,6 +164,7 @@ void AddOptions(CLI::App& app, TrainConfig& config);
 void AddOptions(CLI::App& app, EvalConfig& config);
 void AddOptions(CLI::App& app, ExplainConfig& config);
 void AddOptions(CLI::App& app, AispConfig& config);
+void AddOptions(CLI::App& app, PrepareConfig& config);
 
 // Cross-option checks that no single validator can make; throws UserError naming the options.
 void Validate(const TrainConfig& config);

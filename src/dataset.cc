@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "src/error.h"
+#include "src/prepared_file.h"
 #include "src/rng.h"
 
 namespace ampcf {
@@ -206,7 +207,10 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
   return data;
 }
 
-Dataset LoadDataset(const DataConfig& config) { return Prepare(LoadRawData(config), config); }
+Dataset LoadDataset(const DataConfig& config) {
+  if (IsPreparedFile(config.data)) return ReadPrepared(config.data);
+  return Prepare(LoadRawData(config), config);
+}
 
 bool IsTrainItem(const Dataset& data, std::int32_t user, std::int32_t item) {
   auto begin = data.train_items.begin() + data.train_offsets[user];

@@ -66,6 +66,9 @@ void WriteInts(hid_t parent, const char* name, const std::int64_t* data, const s
 void WriteDoubles(hid_t parent, const char* name, const double* data, const std::vector<hsize_t>& dims) {
   WriteArray(parent, name, H5T_NATIVE_DOUBLE, data, dims);
 }
+void WriteInt32s(hid_t parent, const char* name, const std::int32_t* data, const std::vector<hsize_t>& dims) {
+  WriteArray(parent, name, H5T_NATIVE_INT32, data, dims);
+}
 
 void WriteAttribute(hid_t object, const char* name, std::int64_t value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
@@ -109,6 +112,10 @@ std::vector<float> ReadFloats(hid_t file, const std::string& path, const std::st
 
 std::vector<std::int64_t> ReadInts(hid_t file, const std::string& path, const std::string& file_name) {
   return ReadArray<std::int64_t>(file, path, H5T_NATIVE_INT64, file_name);
+}
+
+std::vector<std::int32_t> ReadInt32s(hid_t file, const std::string& path, const std::string& file_name) {
+  return ReadArray<std::int32_t>(file, path, H5T_NATIVE_INT32, file_name);
 }
 
 std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name) {

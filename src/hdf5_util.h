@@ -49,6 +49,7 @@ Handle CreateGroup(hid_t parent, const char* name);
 void WriteFloats(hid_t parent, const char* name, const float* data, const std::vector<hsize_t>& dims);
 void WriteInts(hid_t parent, const char* name, const std::int64_t* data, const std::vector<hsize_t>& dims);
 void WriteDoubles(hid_t parent, const char* name, const double* data, const std::vector<hsize_t>& dims);
+void WriteInt32s(hid_t parent, const char* name, const std::int32_t* data, const std::vector<hsize_t>& dims);
 void WriteAttribute(hid_t object, const char* name, std::int64_t value);
 void WriteAttribute(hid_t object, const char* name, double value);
 void WriteAttribute(hid_t object, const char* name, const std::string& value);
@@ -57,6 +58,7 @@ void WriteAttribute(hid_t object, const char* name, const std::string& value);
 std::vector<hsize_t> Dims(hid_t file, const std::string& path, const std::string& file_name);
 std::vector<float> ReadFloats(hid_t file, const std::string& path, const std::string& file_name);
 std::vector<std::int64_t> ReadInts(hid_t file, const std::string& path, const std::string& file_name);
+std::vector<std::int32_t> ReadInt32s(hid_t file, const std::string& path, const std::string& file_name);
 std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name);
 std::string ReadStringAttribute(hid_t object, const char* name, const std::string& file_name);
 

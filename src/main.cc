@@ -30,7 +30,8 @@ int Main(int argc, char** argv) {
 
   CLI::App app{"ampcf: distributed AMP-CF (Attentive Multi-Persona Collaborative Filtering). Run under mpirun."};
   app.require_subcommand(1);
-  DataConfig train_data, eval_data, stats_data, explain_data, aisp_data;
+  DataConfig train_data, eval_data, stats_data, explain_data, aisp_data, prepare_data;
+  PrepareConfig prepare;
   TrainConfig train;
   EvalConfig eval;
   ExplainConfig explain;
@@ -53,6 +54,9 @@ int Main(int argc, char** argv) {
       "explain", "show which persona explains each of a user's recommendations (Fig. 2)", explain_data, explain);
   CLI::App* aisp_command = add_command(
       "aisp", "the AISP-p baseline (PCA items, per-user K-Means personas, no learning), evaluated", aisp_data, aisp);
+  CLI::App* prepare_command = add_command(
+      "prepare", "read and prepare a dataset once into an HDF5 file that the other commands load fast", prepare_data,
+      prepare);
   CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
   std::string inspect_file;
   inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
@@ -84,6 +88,7 @@ int Main(int argc, char** argv) {
   if (inspect_command->parsed()) return RunInspect(inspect_file);
   if (explain_command->parsed()) return RunExplain(explain_data, explain);
   if (aisp_command->parsed()) return RunAisp(aisp_data, aisp);
+  if (prepare_command->parsed()) return RunPrepare(prepare_data, prepare);
   return RunStats(stats_data);
 }
 

@@ -1,11 +1,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "src/dataset.h"
 #include "src/error.h"
+#include "src/prepared_file.h"
 #include "src/synthetic.h"
+#include "test_util.h"
 
 namespace ampcf {
 namespace {
@@ -112,6 +116,40 @@ TEST(Prepare, NcfGivenNegativesWithoutTheTestItem) {
   raw.timestamp_known = {1, 1, 1};
   Dataset timed = Prepare(raw, config);
   EXPECT_EQ(timed.item_ids[timed.val_item[0]], 0);
+}
+
+TEST(Prepared, RoundTripAndCorruption) {
+  SyntheticSpec spec;
+  spec.users = 300;
+  spec.items = 150;
+  DataConfig config;
+  const Dataset data = Prepare(GenerateSynthetic(spec).raw, config);
+  testing::TempDir dir;
+  const std::string path = dir.File("prepared.h5", "");
+  WritePrepared(path, data, config);
+  ASSERT_TRUE(IsPreparedFile(path));
+  EXPECT_FALSE(IsPreparedFile(dir.File("ratings.csv", "1,2\n")));
+  config.data = path;
+  const Dataset loaded = LoadDataset(config);  // --data FILE.h5 loads the prepared form
+  EXPECT_EQ(loaded.Fingerprint(), data.Fingerprint());
+  EXPECT_EQ(loaded.train_items, data.train_items);
+  EXPECT_EQ(loaded.test_negatives, data.test_negatives);
+  EXPECT_EQ(loaded.item_train_counts, data.item_train_counts);
+  EXPECT_EQ(loaded.name, data.name);
+  // Flip bytes in the middle of the file: refused with the file's name, never loaded silently.
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 16; ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
+  std::ofstream(path, std::ios::binary) << bytes;
+  try {
+    ReadPrepared(path);
+    ADD_FAILURE() << "a corrupted prepared file loaded";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("prepared.h5"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace
