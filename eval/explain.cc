@@ -76,7 +76,7 @@ std::string FormatExplanation(const Explanation& explanation, const Dataset& dat
       << explanation.history.size() << " training items\n\nrecommendations (persona with the highest attention, weight):\n";
   for (std::size_t i = 0; i < explanation.recommendations.size(); ++i) {
     const Explained& e = explanation.recommendations[i];
-    char line[64];
+    char line[128];
     std::snprintf(line, sizeof(line), "%3zu. persona %d (%.2f)  score %7.3f  ", i + 1, e.persona + 1, e.weight, e.score);
     out << line << name(e.item) << "\n";
   }

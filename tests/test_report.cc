@@ -75,7 +75,9 @@ TEST(Report, AgreesWithRankingAndExplainsByAttention) {
       const auto dense = std::lower_bound(data.item_ids.begin(), data.item_ids.end(), top[u * 7 + i]) - data.item_ids.begin();
       EXPECT_FALSE(IsTrainItem(data, u, static_cast<std::int32_t>(dense))) << "user " << u;
       EXPECT_NEAR(scores[u * 7 + i], user_scores[dense], 1e-5);
-      if (i > 0) EXPECT_GE(scores[u * 7 + i - 1], scores[u * 7 + i]);
+      if (i > 0) {
+        EXPECT_GE(scores[u * 7 + i - 1], scores[u * 7 + i]);
+      }
       const float* a = &attention[static_cast<std::size_t>(dense) * 3];
       EXPECT_EQ(persona[u * 7 + i], std::max_element(a, a + 3) - a);
     }
@@ -133,7 +135,9 @@ TEST(Explain, ConsistentWithScoresAndAttention) {
     const Explained& r = e.recommendations[i];
     EXPECT_FALSE(IsTrainItem(data, 3, r.item));
     EXPECT_FLOAT_EQ(r.score, scores[r.item]);
-    if (i > 0) EXPECT_GE(e.recommendations[i - 1].score, r.score);
+    if (i > 0) {
+      EXPECT_GE(e.recommendations[i - 1].score, r.score);
+    }
     const float* a = &attention[static_cast<std::size_t>(r.item) * 2];
     EXPECT_EQ(r.persona, a[1] > a[0] ? 1 : 0);
     EXPECT_FLOAT_EQ(r.weight, std::max(a[0], a[1]));
