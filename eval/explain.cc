@@ -1,5 +1,7 @@
 #include "eval/explain.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
@@ -76,9 +78,8 @@ std::string FormatExplanation(const Explanation& explanation, const Dataset& dat
       << explanation.history.size() << " training items\n\nrecommendations (persona with the highest attention, weight):\n";
   for (std::size_t i = 0; i < explanation.recommendations.size(); ++i) {
     const Explained& e = explanation.recommendations[i];
-    char line[128];
-    std::snprintf(line, sizeof(line), "%3zu. persona %d (%.2f)  score %7.3f  ", i + 1, e.persona + 1, e.weight, e.score);
-    out << line << name(e.item) << "\n";
+    out << fmt::format("{:3}. persona {} ({:.2f})  score {:7.3f}  ", i + 1, e.persona + 1, e.weight, e.score)
+        << name(e.item) << "\n";
   }
   for (int k = 0; k < personas; ++k) {
     out << "\npersona " << k + 1 << " alone (u_k . v_j + b_j):\n";
@@ -91,9 +92,7 @@ std::string FormatExplanation(const Explanation& explanation, const Dataset& dat
       if (e.persona == k) mine.push_back(&e);
     out << "  persona " << k + 1 << " (" << mine.size() << " items):\n";
     for (const Explained* e : mine) {
-      char weight[16];
-      std::snprintf(weight, sizeof(weight), "(%.2f) ", e->weight);
-      out << "     " << weight << name(e->item) << "\n";
+      out << fmt::format("     ({:.2f}) ", e->weight) << name(e->item) << "\n";
     }
   }
   return out.str();
