@@ -43,8 +43,10 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(std::string, data, "--data", "synthetic", AnyValue(),                                        \
     "dataset: a ratings file, a folder holding one, or 'synthetic' (planted personas, no download)") \
   X(std::string, format, "--format", "auto",                                                     \
-    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "lastfm", "delimited", "synthetic"}), \
-    "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating, user_artists.dat)") \
+    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "lastfm", "yahoo", "log", "delimited", \
+                   "synthetic"}),                                                                \
+    "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating (also Pinterest), " \
+    "user_artists.dat, ydata-ymusic-*); log: 'user item' lines in time order") \
   X(std::string, delimiter, "--delimiter", ",", AnyValue(), "field separator of --format delimited (\\t for a tab)") \
   X(bool, header, "--header", false, AnyValue(), "--format delimited: the first line is a header")   \
   X(std::string, columns, "--columns", "0,1,-1", AnyValue(),                                     \

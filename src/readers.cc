@@ -114,6 +114,38 @@ RawData ReadMovieLens100k(const std::string& path) {
   return ReadLines(path, "\t", false, ColumnSpec{0, 1, 2, 3}, "movielens-100k");
 }
 
+RawData ReadYahoo(const std::string& path) {
+  return ReadLines(path, "\t", false, ColumnSpec{0, 1, 2, -1}, "yahoo");
+}
+
+RawData ReadInteractionLog(const std::string& path) {
+  LineReader reader(path);
+  RawData data;
+  data.name = (fs::path(path).parent_path().filename() / fs::path(path).filename()).string();
+  data.has_timestamps = true;  // the line order is the time order
+  std::string_view line;
+  std::vector<std::string_view> fields;
+  while (reader.Next(line)) {
+    fields.clear();
+    for (std::size_t at = 0; at < line.size();) {
+      while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
+      const std::size_t start = at;
+      while (at < line.size() && line[at] != ' ' && line[at] != '\t') ++at;
+      if (at > start) fields.push_back(line.substr(start, at - start));
+    }
+    if (fields.empty()) continue;
+    if (fields.size() != 2)
+      throw UserError(Cat(reader.Where(), "expected 'user item' (log), found ", fields.size(), " fields"));
+    Interaction row;
+    if (!ParseInt(fields[0], row.user)) throw UserError(Cat(reader.Where(), "user id '", fields[0], "' is not an integer"));
+    if (!ParseInt(fields[1], row.item)) throw UserError(Cat(reader.Where(), "item id '", fields[1], "' is not an integer"));
+    row.timestamp = reader.line_number();
+    data.rows.push_back(row);
+  }
+  if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
+  return data;
+}
+
 RawData ReadDelimited(const std::string& path, const std::string& delimiter, bool header, int user_column,
                       int item_column, int time_column) {
   if (delimiter.empty()) throw UserError("--delimiter must not be empty");
@@ -293,6 +325,8 @@ RawData LoadRawData(const DataConfig& config) {
   if (format == "auto") {
     if (name == "user_artists.dat" || name == "user_artists.dat.gz")
       format = "lastfm";
+    else if (name.rfind("ydata-ymusic", 0) == 0)
+      format = "yahoo";
     else if (ends_with(".csv") || ends_with(".csv.gz"))
       format = "movielens-csv";
     else if (ends_with(".dat") || ends_with(".dat.gz"))
@@ -307,6 +341,8 @@ RawData LoadRawData(const DataConfig& config) {
   if (format == "movielens-csv") return ReadMovieLensCsv(path.string());
   if (format == "movielens-dat") return ReadMovieLensDat(path.string());
   if (format == "movielens-100k") return ReadMovieLens100k(path.string());
+  if (format == "yahoo") return ReadYahoo(path.string());
+  if (format == "log") return ReadInteractionLog(path.string());
   if (format == "lastfm") {
     // HetRec 2011 Last.fm: userID<TAB>artistID<TAB>weight with a header; no timestamps, so the
     // test and validation items are seeded random picks (the log says so).

@@ -42,6 +42,12 @@ RawData ReadMovieLensCsv(const std::string& path);
 RawData ReadMovieLensDat(const std::string& path);
 // MovieLens 100K u.data: user item rating timestamp, tab-separated.
 RawData ReadMovieLens100k(const std::string& path);
+// Yahoo! Music (Webscope R1/R2/R3): user<TAB>item<TAB>score, no header, no timestamps; every
+// rated item is a positive (as the paper), so the hold-out is a seeded random item.
+RawData ReadYahoo(const std::string& path);
+// A time-ordered log: one "user item" line per interaction (spaces or tabs), oldest first; the
+// line number is the timestamp.
+RawData ReadInteractionLog(const std::string& path);
 // A delimited file with user, item and optional timestamp columns.
 RawData ReadDelimited(const std::string& path, const std::string& delimiter, bool header, int user_column,
                       int item_column, int time_column);

@@ -151,5 +151,19 @@ TEST(Readers, LastFmHetRecFolder) {
   ExpectUserError([&] { LoadRawData(config); }, {"user_artists.dat:2:"});
 }
 
+TEST(Readers, YahooAndTimeOrderedLog) {
+  TempDir dir;
+  const RawData yahoo = ReadYahoo(dir.File("ydata-ymusic-user-song-ratings-meta-v1_0.txt", "1\t10\t5\n1\t11\t1\n"));
+  ASSERT_EQ(yahoo.rows.size(), 2u);
+  EXPECT_FALSE(yahoo.has_timestamps);
+  ExpectUserError([&] { ReadYahoo(dir.File("y.txt", "1\t10\tgood\n")); }, {"y.txt:1:", "rating"});
+  const RawData log = ReadInteractionLog(dir.File("plays.log", "7 3\n\n7\t4\n8 3\n"));
+  ASSERT_EQ(log.rows.size(), 3u);
+  EXPECT_TRUE(log.has_timestamps);
+  EXPECT_LT(log.rows[0].timestamp, log.rows[1].timestamp);  // file order is time order
+  EXPECT_EQ(log.rows[1].item, 4);
+  ExpectUserError([&] { ReadInteractionLog(dir.File("bad.log", "7 3\n7 3 9\n")); }, {"bad.log:2:", "user item"});
+}
+
 }  // namespace
 }  // namespace ampcf
