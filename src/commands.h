@@ -17,6 +17,8 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config);
 int RunAisp(const DataConfig& data_config, const AispConfig& config);
 // Reads and prepares a dataset once and stores it (src/prepared_file.h); prints the timings.
 int RunPrepare(const DataConfig& data_config, const PrepareConfig& config);
+// Writes planted multi-persona data and its ground truth (rank 0).
+int RunGenerate(const GenerateConfig& config);
 // Verifies a checkpoint's checksums and prints its summary (rank 0).
 int RunInspect(const std::string& path);
 

@@ -27,6 +27,7 @@ void AddOptions(CLI::App& app, EvalConfig& config) { AMPCF_EVAL_OPTIONS(AMPCF_AD
 void AddOptions(CLI::App& app, ExplainConfig& config) { AMPCF_EXPLAIN_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, AispConfig& config) { AMPCF_AISP_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, PrepareConfig& config) { AMPCF_PREPARE_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, GenerateConfig& config) { AMPCF_GENERATE_OPTIONS(AMPCF_ADD_OPTION) }
 
 void Validate(const TrainConfig& c) {
   if (c.personas < 1) throw UserError(Cat("--personas must be at least 1, got ", c.personas));

@@ -130,6 +130,18 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of the per-user K-Means")              \
   X(std::string, out, "--out", "", AnyValue(), "output folder: model.h5, eval.h5, taste.h5")
 
+// Options of `generate` (planted multi-persona data, src/synthetic.h).
+#define AMPCF_GENERATE_OPTIONS(X)                                                                \
+  X(int, users, "--users", 2000, AtLeast(1), "users (any number: they are streamed to the file)") \
+  X(int, items, "--items", 1000, AtLeast(2), "items")                                         \
+  X(int, clusters, "--clusters", 10, AtLeast(1), "item taste clusters K")                     \
+  X(int, max_tastes, "--max-tastes", 3, AtLeast(1), "each user has 1..R tastes (uniformly)")  \
+  X(int, min_interactions, "--min-interactions", 10, AtLeast(2), "interactions per user, at least") \
+  X(int, max_interactions, "--max-interactions", 60, AtLeast(2), "interactions per user, at most") \
+  X(double, zipf, "--zipf", 0.8, AtLeast(0), "Zipf exponent of item popularity inside a cluster") \
+  X(std::uint64_t, seed, "--seed", 7, AnyValue(), "seed")                                       \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: ratings.csv and truth.h5 (the planted tastes)")
+
 // Options of `prepare`.
 #define AMPCF_PREPARE_OPTIONS(X) \
   X(std::string, out, "--out", "", AnyValue(), "the prepared file to write (train, eval, stats, explain take it as --data)")
@@ -146,6 +158,10 @@ struct TrainConfig {
 
 struct EvalConfig {
   AMPCF_EVAL_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct GenerateConfig {
+  AMPCF_GENERATE_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
 struct PrepareConfig {
@@ -167,6 +183,7 @@ void AddOptions(CLI::App& app, EvalConfig& config);
 void AddOptions(CLI::App& app, ExplainConfig& config);
 void AddOptions(CLI::App& app, AispConfig& config);
 void AddOptions(CLI::App& app, PrepareConfig& config);
+void AddOptions(CLI::App& app, GenerateConfig& config);
 
 // Cross-option checks that no single validator can make; throws UserError naming the options.
 void Validate(const TrainConfig& config);

@@ -57,6 +57,10 @@ int Main(int argc, char** argv) {
   CLI::App* prepare_command = add_command(
       "prepare", "read and prepare a dataset once into an HDF5 file that the other commands load fast", prepare_data,
       prepare);
+  GenerateConfig generate;
+  CLI::App* generate_command =
+      app.add_subcommand("generate", "write planted multi-persona data (ratings.csv) and its ground truth (truth.h5)");
+  AddOptions(*generate_command, generate);
   CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
   std::string inspect_file;
   inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
@@ -89,6 +93,7 @@ int Main(int argc, char** argv) {
   if (explain_command->parsed()) return RunExplain(explain_data, explain);
   if (aisp_command->parsed()) return RunAisp(aisp_data, aisp);
   if (prepare_command->parsed()) return RunPrepare(prepare_data, prepare);
+  if (generate_command->parsed()) return RunGenerate(generate);
   return RunStats(stats_data);
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "src/readers.h"
+#include "src/rng.h"
 
 namespace ampcf {
 
@@ -26,6 +27,25 @@ struct SyntheticData {
   RawData raw;
   std::vector<int> item_cluster;                 // by item id (ids are 0..items-1)
   std::vector<std::vector<int>> user_tastes;     // by user id (ids are 0..users-1)
+};
+
+// Draws users one at a time, so that any number of them can be streamed to a file
+// (`ampcf generate`); GenerateSynthetic collects them in memory.
+class SyntheticGenerator {
+ public:
+  explicit SyntheticGenerator(const SyntheticSpec& spec);
+  const std::vector<int>& item_cluster() const { return item_cluster_; }
+  // The next user's interactions (appended to `rows`, in time order), tastes and mixing weights.
+  void NextUser(std::vector<Interaction>& rows, std::vector<int>& tastes, std::vector<double>& mix);
+
+ private:
+  SyntheticSpec spec_;
+  Rng rng_;
+  std::vector<int> item_cluster_;
+  std::vector<std::vector<int>> members_;
+  std::vector<std::vector<double>> cumulative_;
+  int next_user_ = 0;
+  std::int64_t clock_ = 0;
 };
 
 SyntheticData GenerateSynthetic(const SyntheticSpec& spec);
