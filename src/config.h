@@ -60,6 +60,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(int, synthetic_users, "--synthetic-users", 2000, AtLeast(1), "users of --data synthetic") \
   X(int, synthetic_items, "--synthetic-items", 1000, AtLeast(1), "items of --data synthetic") \
   X(int, min_items, "--min-items", 2, AtLeast(2), "drop users with fewer training+held-out items") \
+  X(int, min_item_ratings, "--min-item-ratings", 1, AtLeast(1),                                 \
+    "first drop items with fewer ratings (2 gives the paper's ML100K item set)")                  \
   X(int, eval_negatives, "--eval-negatives", 99, AtLeast(1),                           \
     "sampled protocol: unseen items drawn uniformly per user to rank the held-out item against") \
   X(std::uint64_t, eval_seed, "--eval-seed", 20170403, AnyValue(),                                \

@@ -61,6 +61,14 @@ void DrawUnseen(std::int32_t n_items, const std::vector<std::int32_t>& seen, int
 Dataset Prepare(RawData raw, const DataConfig& config) {
   Dataset data;
   data.name = raw.name;
+  if (config.min_item_ratings > 1) {
+    if (raw.presplit) throw UserError("--min-item-ratings does not apply to pre-split (NCF) data");
+    // Items rated fewer times than that are dropped before anything else (the paper's ML100K
+    // keeps the 6278 items of ml-latest-small rated at least twice).
+    std::unordered_map<std::int64_t, std::int64_t> ratings;
+    for (const Interaction& row : raw.rows) ++ratings[row.item];
+    std::erase_if(raw.rows, [&](const Interaction& row) { return ratings[row.item] < config.min_item_ratings; });
+  }
   // Order every user's rows by time, ties in file order (stable sort over file positions).
   const std::size_t n_rows = raw.rows.size();
   std::vector<std::uint32_t> order(n_rows);

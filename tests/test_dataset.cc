@@ -118,6 +118,19 @@ TEST(Prepare, NcfGivenNegativesWithoutTheTestItem) {
   EXPECT_EQ(timed.item_ids[timed.val_item[0]], 0);
 }
 
+TEST(Prepare, MinItemRatingsDropsRareItemsFirst) {
+  // Items 30 and 40 are rated once: with --min-item-ratings 2 they go, and user 3 (left with one
+  // item) too.
+  RawData raw = Rows({{1, 10, 1}, {1, 20, 2}, {1, 30, 3}, {2, 10, 1}, {2, 20, 2}, {3, 10, 1}, {3, 40, 2}});
+  DataConfig config;
+  config.eval_negatives = 1;
+  EXPECT_EQ(Prepare(raw, config).n_items, 4);
+  config.min_item_ratings = 2;
+  const Dataset data = Prepare(raw, config);
+  EXPECT_EQ(data.n_items, 2);
+  EXPECT_EQ(data.n_users, 2);
+}
+
 TEST(Prepared, RoundTripAndCorruption) {
   SyntheticSpec spec;
   spec.users = 300;
