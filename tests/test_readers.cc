@@ -88,6 +88,8 @@ TEST(Readers, MalformedLinesNameFileAndLine) {
   ExpectUserError([&] { ReadMovieLensCsv(bad_item); }, {"ratings.csv:3:", "abc"});
   const std::string short_line = dir.File("ratings.dat", "1::2::3::4\n1::2\n");
   ExpectUserError([&] { ReadMovieLensDat(short_line); }, {"ratings.dat:2:", "expected at least 4 fields"});
+  const std::string huge = dir.File("huge.csv", "1,99999999999999999999,4,100\n");
+  ExpectUserError([&] { ReadMovieLensCsv(huge); }, {"huge.csv:1:", "99999999999999999999"});
   const std::string bad_time = dir.File("u.data", "1\t2\t3\tnoon\n");
   ExpectUserError([&] { ReadMovieLens100k(bad_time); }, {"u.data:1:", "timestamp"});
 }
