@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Downloads a public dataset from its official source and checks it before unpacking.
-#   launch/download-data.sh NAME [DEST]      NAME: ml-latest-small | ml-100k | ml-1m | ml-10m | ml-20m | ml-25m | lastfm-2k
+#   launch/download-data.sh NAME [DEST]
+#   NAME: ml-latest-small | ml-100k | ml-1m | ml-10m | ml-20m | ml-25m | lastfm-2k | ml-1m-ncf | pinterest-20
+#         | yahoo-r1 | yahoo-r2 | yahoo-r3 (licence: a manual step, explained when asked for)
 # MovieLens archives are checked against the MD5 file GroupLens publishes beside each one.
 # Mind each dataset's license (GroupLens: research use; Last.fm HetRec: non-commercial).
 set -euo pipefail
@@ -11,6 +13,30 @@ case "$name" in
     base=https://files.grouplens.org/datasets/movielens; archive=$name.zip; checksum=$archive.md5 ;;
   lastfm-2k)
     base=https://files.grouplens.org/datasets/hetrec2011; archive=hetrec2011-lastfm-2k.zip; checksum="" ;;
+  ml-1m-ncf|pinterest-20)
+    # NCF's pre-split files (He et al. 2017), from the authors' repository; no published checksum.
+    prefix=${name%-ncf}
+    base=https://raw.githubusercontent.com/hexiangnan/neural_collaborative_filtering/master/Data
+    for part in train.rating test.rating test.negative; do
+      archive=$prefix.$part
+      mkdir -p "$dest"
+      if ! curl -fsSL --connect-timeout 15 -o "$dest/$archive.part" "$base/$archive"; then
+        rm -f "$dest/$archive.part"
+        echo "download-data.sh: cannot reach $base (offline, or the file moved); nothing was changed" >&2
+        exit 3
+      fi
+    done
+    for part in train.rating test.rating test.negative; do mv "$dest/$prefix.$part.part" "$dest/$prefix.$part"; done
+    echo "downloaded $name into $dest/ (no published checksum: MD5 $(cat "$dest/$prefix".* | md5sum | cut -d' ' -f1))"
+    exit 0 ;;
+  yahoo-r1|yahoo-r2|yahoo-r3)
+    cat >&2 <<EOF2
+download-data.sh: Yahoo! Music ($name) is licensed through Yahoo! Webscope and cannot be fetched
+automatically. Request it at https://webscope.sandbox.yahoo.com/ (catalog: Ratings and
+Classification Data), accept the licence, download it by hand, then train on its ratings file:
+  build/ampcf train --data ydata-ymusic-...-train.txt      (tab-separated user, item, score)
+EOF2
+    exit 5 ;;
   *) echo "download-data.sh: unknown dataset '$name'" >&2; exit 2 ;;
 esac
 command -v curl > /dev/null || { echo "download-data.sh: needs curl (apt-get install curl)" >&2; exit 2; }
