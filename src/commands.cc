@@ -56,6 +56,12 @@ void CheckWritableFolder(const std::string& folder) {
     throw UserError(Cat("--out ", folder, ": cannot create the folder"));
 }
 
+// A user error found by rank 0 alone, after the collective set-up: one line, exit status 2.
+int ReportLocalError(const UserError& error) {
+  std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+  return 2;
+}
+
 // Refuses a checkpoint that this run cannot continue: another dataset or split, model shape or seed.
 void CheckResumable(const CheckpointInfo& info, const std::string& path, const Dataset& data, const TrainConfig& config) {
   const CheckpointHeader& h = info.header;
@@ -261,9 +267,6 @@ int RunStats(const DataConfig& data_config) {
   return 0;
 }
 
-}  // namespace ampcf
-
-namespace ampcf {
 
 int RunInspect(const std::string& path) {
   std::string summary;
@@ -278,9 +281,6 @@ int RunInspect(const std::string& path) {
   return 0;
 }
 
-}  // namespace ampcf
-
-namespace ampcf {
 
 int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   Dataset data;
@@ -317,9 +317,6 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   return 0;
 }
 
-}  // namespace ampcf
-
-namespace ampcf {
 
 int RunAisp(const DataConfig& data_config, const AispConfig& config) {
   Dataset data;
@@ -378,9 +375,6 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
   return 0;
 }
 
-}  // namespace ampcf
-
-namespace ampcf {
 
 int RunPrepare(const DataConfig& data_config, const PrepareConfig& config) {
   using Clock = std::chrono::steady_clock;
@@ -409,15 +403,11 @@ int RunPrepare(const DataConfig& data_config, const PrepareConfig& config) {
                 write_seconds, load_seconds, static_cast<long long>(std::filesystem::file_size(config.out)));
     std::fflush(stdout);
   } catch (const UserError& error) {
-    std::fprintf(stderr, "ampcf: error: %s\n", error.what());
-    return 2;
+    return ReportLocalError(error);
   }
   return 0;
 }
 
-}  // namespace ampcf
-
-namespace ampcf {
 
 int RunGenerate(const GenerateConfig& config) {
   if (WorldRank() != 0) return 0;
@@ -472,8 +462,7 @@ int RunGenerate(const GenerateConfig& config) {
     std::printf("{\"ratings\": \"%s\", \"users\": %d, \"items\": %d, \"interactions\": %lld}\n", ratings.c_str(),
                 config.users, config.items, static_cast<long long>(lines));
   } catch (const UserError& error) {
-    std::fprintf(stderr, "ampcf: error: %s\n", error.what());
-    return 2;
+    return ReportLocalError(error);
   }
   return 0;
 }
