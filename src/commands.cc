@@ -310,8 +310,7 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
     try {
       WriteExplanation(config.out, explanation, data, model.shape.personas);
     } catch (const UserError& error) {
-      std::fprintf(stderr, "ampcf: error: %s\n", error.what());
-      return 2;
+      return ReportLocalError(error);
     }
   }
   return 0;
