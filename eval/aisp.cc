@@ -40,6 +40,8 @@ ModelData AispModel(const Dataset& data, const TasteSpace& space, int personas, 
   model.config = Cat("aisp personas = ", personas, "\ncomponents = ", dims, "\n");
   model.item_ids = data.item_ids;
   model.user_ids = data.user_ids;
+  model.user_names = data.user_names;
+  model.item_names = data.item_names;
   model.items.assign(static_cast<std::size_t>(data.n_items) * (dims + 1), 0.0f);
   for (std::int32_t j = 0; j < data.n_items; ++j)
     for (int c = 0; c < dims; ++c) model.items[static_cast<std::size_t>(j) * (dims + 1) + c] = static_cast<float>(space.item_coordinates(j, c));

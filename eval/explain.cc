@@ -70,11 +70,14 @@ std::string FormatExplanation(const Explanation& explanation, const Dataset& dat
                               const std::map<std::int64_t, ItemInfo>& info, int personas) {
   std::ostringstream out;
   auto name = [&](std::int32_t item) {
+    if (!data.item_names.empty()) return Cat("item ", data.item_names[item]);
     const std::int64_t id = data.item_ids[item];
     auto found = info.find(id);
     return found == info.end() ? Cat("item ", id) : Cat(found->second.title, "  [", found->second.genres, "]");
   };
-  out << "user " << data.user_ids[explanation.user] << ": " << personas << " persona(s), "
+  out << "user "
+      << (data.user_names.empty() ? std::to_string(data.user_ids[explanation.user]) : data.user_names[explanation.user])
+      << ": " << personas << " persona(s), "
       << explanation.history.size() << " training items\n\nrecommendations (persona with the highest attention, weight):\n";
   for (std::size_t i = 0; i < explanation.recommendations.size(); ++i) {
     const Explained& e = explanation.recommendations[i];
@@ -111,6 +114,13 @@ void WriteExplanation(const std::string& path, const Explanation& explanation, c
   h5::WriteAtomically(path, [&](hid_t file) {
     h5::WriteAttribute(file, "format", std::string("ampcf-explanation"));
     h5::WriteAttribute(file, "user", data.user_ids[explanation.user]);
+    if (!data.user_names.empty()) h5::WriteAttribute(file, "user_name", data.user_names[explanation.user]);
+    auto names_of = [&](hid_t group, const std::vector<Explained>& list) {
+      if (data.item_names.empty()) return;
+      std::vector<std::string> names;
+      for (const Explained& e : list) names.push_back(data.item_names[e.item]);
+      h5::WriteLines(group, "item_names", names);
+    };
     h5::WriteAttribute(file, "personas", std::int64_t{personas});
     {
       std::vector<std::int64_t> items, persona;
@@ -121,6 +131,7 @@ void WriteExplanation(const std::string& path, const Explanation& explanation, c
       h5::WriteDoubles(group.get(), "scores", scores.data(), {scores.size()});
       h5::WriteInts(group.get(), "persona", persona.data(), {persona.size()});
       h5::WriteDoubles(group.get(), "weight", weight.data(), {weight.size()});
+      names_of(group.get(), explanation.recommendations);
     }
     {
       std::vector<std::int64_t> items, persona;
@@ -139,6 +150,7 @@ void WriteExplanation(const std::string& path, const Explanation& explanation, c
       h5::WriteInts(group.get(), "items", items.data(), {items.size()});
       h5::WriteInts(group.get(), "persona", persona.data(), {persona.size()});
       h5::WriteDoubles(group.get(), "weight", weight.data(), {weight.size()});
+      names_of(group.get(), explanation.history);
     }
   });
 }

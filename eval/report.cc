@@ -217,6 +217,14 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     }
     const hsize_t rows = n, k = static_cast<hsize_t>(K), c = static_cast<hsize_t>(C);
     h5::WriteInts(g, "ids", user_ids.data(), {rows});
+    if (!data.user_names.empty()) {  // string ids: rows are in dense user order
+      std::vector<std::string> names(n);
+      for (std::size_t i = 0; i < n; ++i) names[i] = data.user_names[static_cast<std::size_t>(user[i])];
+      h5::WriteLines(g, "names", names);
+      h5::Handle items = h5::CreateGroup(file, "items");  // id -> name for test_item and top_items
+      h5::WriteInts(items.get(), "ids", data.item_ids.data(), {data.item_ids.size()});
+      h5::WriteLines(items.get(), "names", data.item_names);
+    }
     h5::WriteInts(g, "test_item", test_items.data(), {rows});
     h5::WriteInts(g, "sampled_rank", sampled_rank.data(), {rows});
     h5::WriteInts(g, "full_rank", full_rank.data(), {rows});

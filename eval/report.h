@@ -19,6 +19,7 @@
 //   /users/attention_entropy [n]           mean attention entropy over the top-K items (nats)
 //   /users/personas_used [n]               personas dominant for at least one training item
 //   /users/persona_similarity [n]          mean cosine between the user's persona vectors
+//   /users/names, /items/{ids,names}       string ids, for datasets that have them (Amazon)
 // Summary: hr@10, ndcg@10, full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger (means over users);
 // coverage (share of items in some top-10 list), gini (of how often items are recommended in
 // top-10 lists; 0 = evenly), novelty (mean -log2 of the share of users who have each top-10

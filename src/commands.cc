@@ -20,6 +20,7 @@
 #include "src/dataset.h"
 #include "src/model_file.h"
 #include "src/prepared_file.h"
+#include "src/readers.h"
 #include "src/mpi_env.h"
 #include "src/run_info.h"
 #include "src/stats.h"
@@ -288,16 +289,26 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   std::int32_t user = -1;
   if (!CollectiveSetup([&] {
         if (config.model.empty()) throw UserError("--model is required");
-        if (config.user < 0) throw UserError("--user is required (the dataset's own user id)");
+        if (config.user.empty()) throw UserError("--user is required (the dataset's own user id)");
         model = ReadModel(config.model);
         data = LoadDataset(data_config);
         if (model.dataset_fingerprint != data.Fingerprint())
           throw UserError(Cat("--model ", config.model, " was trained on another dataset or split (", model.dataset,
                               ") than --data ", data_config.data, " gives"));
-        auto found = std::lower_bound(data.user_ids.begin(), data.user_ids.end(), config.user);
-        if (found == data.user_ids.end() || *found != config.user)
-          throw UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
-        user = static_cast<std::int32_t>(found - data.user_ids.begin());
+        const auto no_such_user = [&] {
+          return UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
+        };
+        if (!data.user_names.empty()) {  // string ids
+          auto found = std::find(data.user_names.begin(), data.user_names.end(), config.user);
+          if (found == data.user_names.end()) throw no_such_user();
+          user = static_cast<std::int32_t>(found - data.user_names.begin());
+        } else {
+          std::int64_t id = 0;
+          if (!ParseInt(config.user, id)) throw no_such_user();
+          auto found = std::lower_bound(data.user_ids.begin(), data.user_ids.end(), id);
+          if (found == data.user_ids.end() || *found != id) throw no_such_user();
+          user = static_cast<std::int32_t>(found - data.user_ids.begin());
+        }
       }))
     return 2;
   if (WorldRank() != 0) return 0;

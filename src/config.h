@@ -43,10 +43,11 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(std::string, data, "--data", "synthetic", AnyValue(),                                        \
     "dataset: a ratings file, a folder holding one, or 'synthetic' (planted personas, no download)") \
   X(std::string, format, "--format", "auto",                                                     \
-    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "lastfm", "yahoo", "log", "delimited", \
+    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "lastfm", "yahoo", "log", "amazon-csv", \
+                   "amazon-json", "delimited", \
                    "synthetic"}),                                                                \
     "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating (also Pinterest), " \
-    "user_artists.dat, ydata-ymusic-*); log: 'user item' lines in time order") \
+    "user_artists.dat, ydata-ymusic-*, ratings_*.csv (Amazon), *.json (Amazon reviews)); log: 'user item' lines in time order") \
   X(std::string, delimiter, "--delimiter", ",", AnyValue(), "field separator of --format delimited (\\t for a tab)") \
   X(bool, header, "--header", false, AnyValue(), "--format delimited: the first line is a header")   \
   X(std::string, columns, "--columns", "0,1,-1", AnyValue(),                                     \
@@ -122,7 +123,7 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
 // Options of `explain`.
 #define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \
   X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
-  X(std::int64_t, user, "--user", -1, AnyValue(), "the user to explain (the dataset's own id)") \
+  X(std::string, user, "--user", "", AnyValue(), "the user to explain (the dataset's own id)") \
   X(int, top, "--top", 10, AtLeast(1), "recommendations, and items per persona, to show")      \
   X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file")
 

@@ -120,6 +120,10 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
   }
   data.user_ids = kept_users;  // already sorted: `order` sorts by user
   data.item_ids = SortedUnique(std::move(item_pool));
+  if (!raw.user_names.empty()) {
+    for (std::int64_t id : data.user_ids) data.user_names.push_back(raw.user_names[static_cast<std::size_t>(id)]);
+    for (std::int64_t id : data.item_ids) data.item_names.push_back(raw.item_names[static_cast<std::size_t>(id)]);
+  }
   data.n_users = static_cast<std::int32_t>(data.user_ids.size());
   data.n_items = static_cast<std::int32_t>(data.item_ids.size());
 
@@ -239,6 +243,15 @@ std::uint64_t Dataset::Fingerprint() const {
   for (auto v : test_item) mix(static_cast<std::uint64_t>(v));
   for (auto v : test_negatives) mix(static_cast<std::uint64_t>(v));
   for (auto v : val_negatives) mix(static_cast<std::uint64_t>(v));
+  auto mix_names = [&](const std::vector<std::string>& names) {
+    for (const std::string& name : names) {
+      std::uint64_t fnv = 0xcbf29ce484222325ULL;  // FNV-1a: the same on every platform
+      for (unsigned char c : name) fnv = (fnv ^ c) * 0x100000001b3ULL;
+      mix(fnv);
+    }
+  };
+  mix_names(user_names);
+  mix_names(item_names);
   return hash;
 }
 

@@ -32,6 +32,9 @@ struct Dataset {
   std::int32_t n_items = 0;
   std::vector<std::int64_t> user_ids;  // dense user -> original id
   std::vector<std::int64_t> item_ids;  // dense item -> original id
+  // Datasets with string ids (Amazon): the original ids, dense order; ids above are then the
+  // order of first appearance. Empty otherwise.
+  std::vector<std::string> user_names, item_names;
   // Training items per user (CSR): train_items[train_offsets[u] .. train_offsets[u+1]).
   std::vector<std::int64_t> train_offsets;
   std::vector<std::int32_t> train_items;

@@ -118,6 +118,31 @@ std::vector<std::int32_t> ReadInt32s(hid_t file, const std::string& path, const 
   return ReadArray<std::int32_t>(file, path, H5T_NATIVE_INT32, file_name);
 }
 
+void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  const hsize_t size = text.size();
+  Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose);
+  Handle set(H5Dcreate2(parent, name, H5T_NATIVE_CHAR, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (!set.valid() || (!text.empty() && H5Dwrite(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0))
+    throw UserError(Cat("cannot write HDF5 dataset ", name));
+}
+
+std::vector<std::string> ReadLines(hid_t file, const std::string& path, const std::string& file_name) {
+  const std::vector<hsize_t> dims = Dims(file, path, file_name);
+  std::string text(dims.empty() ? 0 : dims[0], '\0');
+  Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!text.empty() && H5Dread(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
+    throw UserError(Cat(file_name, ": cannot read ", path));
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name) {
   if (H5Aexists(object, name) <= 0) throw UserError(Cat(file_name, ": missing attribute ", name));
   Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);

@@ -60,6 +60,9 @@ std::vector<float> ReadFloats(hid_t file, const std::string& path, const std::st
 std::vector<std::int64_t> ReadInts(hid_t file, const std::string& path, const std::string& file_name);
 std::vector<std::int32_t> ReadInt32s(hid_t file, const std::string& path, const std::string& file_name);
 std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name);
+// Lists of strings as one '\n'-joined char array (h5py: bytes(f[path][:]).decode().split("\n")).
+void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& lines);
+std::vector<std::string> ReadLines(hid_t file, const std::string& path, const std::string& file_name);
 std::string ReadStringAttribute(hid_t object, const char* name, const std::string& file_name);
 
 // Writes via `path`.tmp, flushes and renames over `path`.

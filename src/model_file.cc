@@ -33,6 +33,7 @@ void WriteModel(const std::string& path, const ModelData& model) {
     h5::WriteAttribute(file, "config", model.config);
     h5::Handle items = h5::CreateGroup(file, "items");
     h5::WriteInts(items.get(), "ids", model.item_ids.data(), {n_items});
+    if (!model.item_names.empty()) h5::WriteLines(items.get(), "names", model.item_names);
     h5::WriteFloats(items.get(), "embedding", embedding.data(), {n_items, hsize_t(s.dim)});
     h5::WriteFloats(items.get(), "bias", bias.data(), {n_items});
     h5::Handle attention = h5::CreateGroup(file, "attention");
@@ -40,6 +41,7 @@ void WriteModel(const std::string& path, const ModelData& model) {
     h5::WriteFloats(attention.get(), "A_v", model.att_v.data(), {hsize_t(s.dim), hsize_t(s.att_dim)});
     h5::Handle users = h5::CreateGroup(file, "users");
     h5::WriteInts(users.get(), "ids", model.user_ids.data(), {n_users});
+    if (!model.user_names.empty()) h5::WriteLines(users.get(), "names", model.user_names);
     h5::WriteFloats(users.get(), "personas", model.personas.data(), {n_users, hsize_t(s.personas), hsize_t(s.dim)});
   });
 }
@@ -98,6 +100,8 @@ ModelData ReadModel(const std::string& path) {
   model.att_u = h5::ReadFloats(f, "/attention/A_u", path);
   model.att_v = h5::ReadFloats(f, "/attention/A_v", path);
   model.user_ids = h5::ReadInts(f, "/users/ids", path);
+  if (H5Lexists(f, "/users/names", H5P_DEFAULT) > 0) model.user_names = h5::ReadLines(f, "/users/names", path);
+  if (H5Lexists(f, "/items/names", H5P_DEFAULT) > 0) model.item_names = h5::ReadLines(f, "/items/names", path);
   model.personas = h5::ReadFloats(f, "/users/personas", path);
   const std::size_t n_items = model.item_ids.size(), n_users = model.user_ids.size();
   if (embedding.size() != n_items * s.dim || bias.size() != n_items ||

@@ -9,6 +9,7 @@
 //   /attention/A_v    float [d, da]
 //   /users/ids        int64 [n_users]          original user ids
 //   /users/personas   float [n_users, r, d]    u_ik
+//   /users/names, /items/names   the string ids of datasets that have them ('\n'-joined)
 //
 // The file is written under a temporary name and renamed, so a crash never leaves half a model.
 #pragma once
@@ -31,6 +32,7 @@ struct ModelData {
   std::vector<float> att_u, att_v;
   std::vector<std::int64_t> user_ids;
   std::vector<float> personas;  // n_users x r x d
+  std::vector<std::string> user_names, item_names;  // string ids (Amazon), else empty
 };
 
 void WriteModel(const std::string& path, const ModelData& model);

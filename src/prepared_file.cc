@@ -14,40 +14,6 @@ namespace {
 constexpr const char* kFormat = "ampcf-prepared";
 constexpr std::int64_t kVersion = 1;
 
-std::string JoinLines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& line : lines) out += line + "\n";
-  return out;
-}
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-// Strings as one '\n'-joined byte array (h5py: bytes(f["items/titles"][:]).decode().split("\n")).
-void WriteText(hid_t group, const char* name, const std::string& text) {
-  std::vector<std::int32_t> unused;
-  h5::Handle space(H5Screate_simple(1, std::vector<hsize_t>{text.size()}.data(), nullptr), H5Sclose);
-  h5::Handle set(H5Dcreate2(group, name, H5T_NATIVE_CHAR, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!set.valid() || (!text.empty() && H5Dwrite(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0))
-    throw UserError(Cat("cannot write HDF5 dataset ", name));
-}
-
-std::string ReadText(hid_t file, const char* path, const std::string& file_name) {
-  const std::vector<hsize_t> dims = h5::Dims(file, path, file_name);
-  std::string text(dims.empty() ? 0 : dims[0], '\0');
-  h5::Handle set(H5Dopen2(file, path, H5P_DEFAULT), H5Dclose);
-  if (!text.empty() && H5Dread(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
-    throw UserError(Cat(file_name, ": cannot read ", path));
-  return text;
-}
-
 }  // namespace
 
 void WritePrepared(const std::string& path, const Dataset& data, const DataConfig& config) {
@@ -75,12 +41,14 @@ void WritePrepared(const std::string& path, const Dataset& data, const DataConfi
     auto size = [](const auto& v) { return std::vector<hsize_t>{v.size()}; };
     h5::Handle users = h5::CreateGroup(file, "users");
     h5::WriteInts(users.get(), "ids", data.user_ids.data(), size(data.user_ids));
+    if (!data.user_names.empty()) h5::WriteLines(users.get(), "names", data.user_names);
     h5::Handle items = h5::CreateGroup(file, "items");
     h5::WriteInts(items.get(), "ids", data.item_ids.data(), size(data.item_ids));
     h5::WriteInts(items.get(), "train_counts", data.item_train_counts.data(), size(data.item_train_counts));
+    if (!data.item_names.empty()) h5::WriteLines(items.get(), "names", data.item_names);
     if (!titles.empty()) {
-      WriteText(items.get(), "titles", JoinLines(titles));
-      WriteText(items.get(), "genres", JoinLines(genres));
+      h5::WriteLines(items.get(), "titles", titles);
+      h5::WriteLines(items.get(), "genres", genres);
     }
     h5::Handle train = h5::CreateGroup(file, "train");
     h5::WriteInts(train.get(), "offsets", data.train_offsets.data(), size(data.train_offsets));
@@ -124,6 +92,8 @@ Dataset ReadPrepared(const std::string& path) {
   data.user_ids = h5::ReadInts(f, "/users/ids", path);
   data.item_ids = h5::ReadInts(f, "/items/ids", path);
   data.item_train_counts = h5::ReadInts(f, "/items/train_counts", path);
+  if (H5Lexists(f, "/users/names", H5P_DEFAULT) > 0) data.user_names = h5::ReadLines(f, "/users/names", path);
+  if (H5Lexists(f, "/items/names", H5P_DEFAULT) > 0) data.item_names = h5::ReadLines(f, "/items/names", path);
   data.train_offsets = h5::ReadInts(f, "/train/offsets", path);
   data.train_items = h5::ReadInt32s(f, "/train/items", path);
   data.val_item = h5::ReadInt32s(f, "/heldout/validation", path);
@@ -154,8 +124,8 @@ void ReadPreparedItemInfo(const std::string& path, std::vector<std::string>& tit
   titles.clear();
   genres.clear();
   if (H5Lexists(file.get(), "/items/titles", H5P_DEFAULT) <= 0) return;
-  titles = SplitLines(ReadText(file.get(), "/items/titles", path));
-  genres = SplitLines(ReadText(file.get(), "/items/genres", path));
+  titles = h5::ReadLines(file.get(), "/items/titles", path);
+  genres = h5::ReadLines(file.get(), "/items/genres", path);
 }
 
 }  // namespace ampcf

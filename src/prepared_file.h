@@ -4,6 +4,7 @@
 //   /   attributes: format ("ampcf-prepared"), version (1), name, holdout, n_users, n_items,
 //       total_interactions, fingerprint (checked on load), preparation (the data options used)
 //   /users/ids int64 [n_users], /items/ids int64 [n_items]      original ids, dense order
+//   /users/names, /items/names: string ids ('\n'-joined, dense order) of datasets that have them
 //   /train/offsets int64 [n_users + 1], /train/items int32      training items per user (CSR)
 //   /heldout/validation, /heldout/test int32 [n_users]           -1: none
 //   /candidates/{validation,test}_offsets int64, /candidates/{validation,test} int32

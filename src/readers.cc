@@ -114,6 +114,95 @@ RawData ReadMovieLens100k(const std::string& path) {
   return ReadLines(path, "\t", false, ColumnSpec{0, 1, 2, 3}, "movielens-100k");
 }
 
+namespace {
+// Interns string ids in order of first appearance.
+class Interner {
+ public:
+  explicit Interner(std::vector<std::string>& names) : names_(names) {}
+  std::int64_t operator()(std::string_view name) {
+    auto [at, inserted] = index_.try_emplace(std::string(name), static_cast<std::int64_t>(names_.size()));
+    if (inserted) names_.emplace_back(name);
+    return at->second;
+  }
+
+ private:
+  std::vector<std::string>& names_;
+  std::unordered_map<std::string, std::int64_t> index_;
+};
+
+// The value of "key" in a flat JSON object line: a string's contents or a number's text.
+bool JsonField(std::string_view line, std::string_view key, std::string_view& value) {
+  const std::string quoted = Cat("\"", key, "\"");
+  std::size_t at = line.find(quoted);
+  if (at == std::string_view::npos) return false;
+  at = line.find(':', at + quoted.size());
+  if (at == std::string_view::npos) return false;
+  ++at;
+  while (at < line.size() && line[at] == ' ') ++at;
+  if (at < line.size() && line[at] == '"') {
+    const std::size_t end = line.find('"', at + 1);
+    if (end == std::string_view::npos) return false;
+    value = line.substr(at + 1, end - at - 1);
+    return true;
+  }
+  std::size_t end = at;
+  while (end < line.size() && line[end] != ',' && line[end] != '}' && line[end] != ' ') ++end;
+  value = line.substr(at, end - at);
+  return !value.empty();
+}
+}  // namespace
+
+RawData ReadAmazonCsv(const std::string& path) {
+  LineReader reader(path);
+  RawData data;
+  data.name = (fs::path(path).parent_path().filename() / fs::path(path).filename()).string();
+  data.has_timestamps = true;
+  Interner users(data.user_names), items(data.item_names);
+  std::string_view line;
+  std::vector<std::string_view> fields;
+  while (reader.Next(line)) {
+    if (Trim(line).empty()) continue;
+    SplitFields(line, ",", fields);
+    double rating = 0;
+    Interaction row;
+    if (fields.size() != 4 || fields[0].empty() || fields[1].empty())
+      throw UserError(Cat(reader.Where(), "expected user,item,rating,timestamp (amazon-csv), found ", fields.size(), " fields"));
+    if (!ParseDouble(fields[2], rating)) throw UserError(Cat(reader.Where(), "rating '", fields[2], "' is not a number"));
+    if (!ParseInt(fields[3], row.timestamp))
+      throw UserError(Cat(reader.Where(), "timestamp '", fields[3], "' is not an integer"));
+    row.user = users(fields[0]);
+    row.item = items(fields[1]);
+    data.rows.push_back(row);
+  }
+  if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
+  return data;
+}
+
+RawData ReadAmazonJson(const std::string& path) {
+  LineReader reader(path);
+  RawData data;
+  data.name = (fs::path(path).parent_path().filename() / fs::path(path).filename()).string();
+  data.has_timestamps = true;
+  Interner users(data.user_names), items(data.item_names);
+  std::string_view line, user, item, rating, time;
+  while (reader.Next(line)) {
+    if (Trim(line).empty()) continue;
+    for (auto [key, value] : {std::pair<const char*, std::string_view*>{"reviewerID", &user}, {"asin", &item},
+                              {"overall", &rating}, {"unixReviewTime", &time}})
+      if (!JsonField(line, key, *value)) throw UserError(Cat(reader.Where(), "no \"", key, "\" field (amazon-json)"));
+    double score = 0;
+    Interaction row;
+    if (!ParseDouble(rating, score)) throw UserError(Cat(reader.Where(), "\"overall\" '", rating, "' is not a number"));
+    if (!ParseInt(time, row.timestamp))
+      throw UserError(Cat(reader.Where(), "\"unixReviewTime\" '", time, "' is not an integer"));
+    row.user = users(user);
+    row.item = items(item);
+    data.rows.push_back(row);
+  }
+  if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
+  return data;
+}
+
 RawData ReadYahoo(const std::string& path) {
   return ReadLines(path, "\t", false, ColumnSpec{0, 1, 2, -1}, "yahoo");
 }
@@ -327,6 +416,10 @@ RawData LoadRawData(const DataConfig& config) {
       format = "lastfm";
     else if (name.rfind("ydata-ymusic", 0) == 0)
       format = "yahoo";
+    else if (name.rfind("ratings_", 0) == 0 && (ends_with(".csv") || ends_with(".csv.gz")))
+      format = "amazon-csv";
+    else if (ends_with(".json") || ends_with(".json.gz"))
+      format = "amazon-json";
     else if (ends_with(".csv") || ends_with(".csv.gz"))
       format = "movielens-csv";
     else if (ends_with(".dat") || ends_with(".dat.gz"))
@@ -342,6 +435,8 @@ RawData LoadRawData(const DataConfig& config) {
   if (format == "movielens-dat") return ReadMovieLensDat(path.string());
   if (format == "movielens-100k") return ReadMovieLens100k(path.string());
   if (format == "yahoo") return ReadYahoo(path.string());
+  if (format == "amazon-csv") return ReadAmazonCsv(path.string());
+  if (format == "amazon-json") return ReadAmazonJson(path.string());
   if (format == "log") return ReadInteractionLog(path.string());
   if (format == "lastfm") {
     // HetRec 2011 Last.fm: userID<TAB>artistID<TAB>weight with a header; no timestamps, so the

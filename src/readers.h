@@ -27,6 +27,9 @@ struct RawData {
   std::unordered_map<std::int64_t, std::vector<std::int64_t>> given_negatives;
   // Set when only some rows have timestamps (NCF + --ncf-timestamps): per row, known or not.
   std::vector<char> timestamp_known;
+  // Set by formats whose ids are strings (Amazon): ids are then indices into these, in order of
+  // first appearance, and every output carries the names.
+  std::vector<std::string> user_names, item_names;
 };
 
 // Splits `line` at every occurrence of `delimiter` (a string: "::" for ratings.dat).
@@ -48,6 +51,11 @@ RawData ReadYahoo(const std::string& path);
 // A time-ordered log: one "user item" line per interaction (spaces or tabs), oldest first; the
 // line number is the timestamp.
 RawData ReadInteractionLog(const std::string& path);
+// Amazon reviews (McAuley et al.): ratings-only CSV "user,item,rating,timestamp" without a
+// header, or review JSON lines with "reviewerID", "asin", "overall", "unixReviewTime". Ids are
+// strings (RawData::user_names / item_names).
+RawData ReadAmazonCsv(const std::string& path);
+RawData ReadAmazonJson(const std::string& path);
 // A delimited file with user, item and optional timestamp columns.
 RawData ReadDelimited(const std::string& path, const std::string& delimiter, bool header, int user_column,
                       int item_column, int time_column);

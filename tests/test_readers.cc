@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "src/error.h"
+#include "src/dataset.h"
 #include "src/readers.h"
 #include "tests/test_util.h"
 
@@ -165,6 +166,37 @@ TEST(Readers, YahooAndTimeOrderedLog) {
   EXPECT_LT(log.rows[0].timestamp, log.rows[1].timestamp);  // file order is time order
   EXPECT_EQ(log.rows[1].item, 4);
   ExpectUserError([&] { ReadInteractionLog(dir.File("bad.log", "7 3\n7 3 9\n")); }, {"bad.log:2:", "user item"});
+}
+
+TEST(Readers, AmazonStringIds) {
+  TempDir dir;
+  const RawData csv = ReadAmazonCsv(dir.File("ratings_Books.csv",
+                                            "A2SUAM1J3GNN3B,0000013714,5.0,1393545600\nA3X,0000013714,4.0,1393545601\n"
+                                            "A2SUAM1J3GNN3B,B00ABC,3.0,1393545602\n"));
+  ASSERT_EQ(csv.rows.size(), 3u);
+  EXPECT_EQ(csv.user_names, (std::vector<std::string>{"A2SUAM1J3GNN3B", "A3X"}));
+  EXPECT_EQ(csv.item_names, (std::vector<std::string>{"0000013714", "B00ABC"}));  // leading zeros kept
+  EXPECT_EQ(csv.rows[2].user, 0);
+  EXPECT_EQ(csv.rows[2].item, 1);
+  const RawData json = ReadAmazonJson(dir.GzipFile(
+      "reviews.json.gz",
+      "{\"reviewerID\": \"A1\", \"asin\": \"X9\", \"reviewText\": \"fine\", \"overall\": 4.0, \"unixReviewTime\": 1400000000}\n"
+      "{\"overall\": 5.0, \"asin\": \"X8\", \"reviewerID\": \"A1\", \"unixReviewTime\": 1300000000}\n"));
+  ASSERT_EQ(json.rows.size(), 2u);
+  EXPECT_EQ(json.item_names[json.rows[1].item], "X8");
+  EXPECT_EQ(json.rows[1].timestamp, 1300000000);
+  ExpectUserError([&] { ReadAmazonJson(dir.File("bad.json", "{\"reviewerID\": \"A1\", \"overall\": 4.0}\n")); },
+                  {"bad.json:1:", "asin"});
+  ExpectUserError([&] { ReadAmazonCsv(dir.File("ratings_bad.csv", "A1,X1,five,1\n")); }, {"ratings_bad.csv:1:", "rating"});
+  // Preparation keeps the names in dense order; they enter the fingerprint.
+  DataConfig config;
+  config.eval_negatives = 1;
+  const Dataset data = Prepare(csv, config);
+  ASSERT_EQ(data.user_names.size(), static_cast<std::size_t>(data.n_users));
+  EXPECT_EQ(data.user_names[0], "A2SUAM1J3GNN3B");
+  RawData renamed = csv;
+  renamed.item_names[1] = "B00XYZ";
+  EXPECT_NE(Prepare(renamed, config).Fingerprint(), data.Fingerprint());
 }
 
 }  // namespace

@@ -553,6 +553,8 @@ ModelData Trainer::GatherModel() {
   model.att_u.assign(all_att_.begin(), all_att_.begin() + half);
   model.att_v.assign(all_att_.begin() + half, all_att_.end());
   model.user_ids = data_.user_ids;
+  model.user_names = data_.user_names;
+  model.item_names = data_.item_names;
   model.personas.resize(static_cast<std::size_t>(data_.n_users) * block);
   for (std::size_t i = 0; i < users.size(); ++i)
     std::copy_n(&rows[i * block], block, &model.personas[static_cast<std::size_t>(users[i]) * block]);
