@@ -106,6 +106,19 @@ std::vector<double> ReadDoubles(hid_t file, const std::string& path, const std::
   return values;
 }
 
+// The checkpoint files in `dir`, oldest first (names sort by clock).
+std::vector<std::string> ListCheckpoints(const std::filesystem::path& dir) {
+  std::vector<std::string> found;
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) return found;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("checkpoint-", 0) == 0 && entry.path().extension() == ".h5") found.push_back(entry.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 void SyncToDisk(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw UserError(Cat(path, ": cannot open to flush to disk"));
@@ -205,13 +218,8 @@ void FinishCheckpoint(const std::string& temporary, const std::string& path, int
   if (error) throw UserError(Cat(path, ": cannot rename from ", temporary, ": ", error.message()));
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   SyncToDisk(dir.string());
-  // Keep the newest `keep` (names sort by clock).
-  std::vector<std::string> existing;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("checkpoint-", 0) == 0 && entry.path().extension() == ".h5") existing.push_back(entry.path().string());
-  }
-  std::sort(existing.begin(), existing.end());
+  // Keep the newest `keep`.
+  const std::vector<std::string> existing = ListCheckpoints(dir);
   for (std::size_t i = 0; i + keep < existing.size(); ++i) std::filesystem::remove(existing[i], error);
 }
 
@@ -291,18 +299,11 @@ void VerifyCheckpoint(const std::string& path) {
 }
 
 std::string FindLatestCheckpoint(const std::string& dir, std::vector<std::string>& warnings) {
-  std::vector<std::string> found;
-  std::error_code error;
-  if (!std::filesystem::is_directory(dir, error)) return "";
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("checkpoint-", 0) == 0 && entry.path().extension() == ".h5") found.push_back(entry.path().string());
-  }
-  std::sort(found.rbegin(), found.rend());
-  for (const std::string& path : found) {
+  const std::vector<std::string> found = ListCheckpoints(dir);
+  for (auto path = found.rbegin(); path != found.rend(); ++path) {
     try {
-      VerifyCheckpoint(path);
-      return path;
+      VerifyCheckpoint(*path);
+      return *path;
     } catch (const UserError& failure) {
       warnings.push_back(Cat("skipping ", failure.what()));
     }

@@ -221,10 +221,10 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   Scorer scorer(model.shape, model.items.data(), data.n_items, model.att_u.data(), model.att_v.data());
   const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
   auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * block]; };
-  const std::string folder =
-      !config.out.empty() ? config.out : std::filesystem::path(config.model).parent_path().string();
+  std::string folder = !config.out.empty() ? config.out : std::filesystem::path(config.model).parent_path().string();
+  if (folder.empty()) folder = ".";
   if (!CollectiveSetup([&] {
-        if (WorldRank() == 0) CheckWritableFolder(folder.empty() ? "." : folder);
+        if (WorldRank() == 0) CheckWritableFolder(folder);
       }))
     return 2;
   const auto start = std::chrono::steady_clock::now();
@@ -235,14 +235,14 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   ReportOptions report;
   report.top_k = config.top_k;
   report.model = config.model;
-  report.path = (std::filesystem::path(folder.empty() ? "." : folder) / "eval.h5").string();
+  report.path = (std::filesystem::path(folder) / "eval.h5").string();
   const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);
   EvalTotals validation = EvaluateUsers(scorer, data, mine, rows, HeldOut::kValidation, false);
   double sums[3] = {validation.sampled.hits, validation.sampled.ndcg, double(validation.sampled.users)};
   AMPCF_CHECK_MPI(MPI_Reduce(WorldRank() == 0 ? MPI_IN_PLACE : sums, sums, 3, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (WorldRank() == 0) {
-    if (config.taste.empty()) WriteTasteSpace((std::filesystem::path(folder.empty() ? "." : folder) / "taste.h5").string(), taste);
+    if (config.taste.empty()) WriteTasteSpace((std::filesystem::path(folder) / "taste.h5").string(), taste);
     RankingSums vs{sums[0], sums[1], std::int64_t(sums[2])};
     std::printf("{\"val_hr@10\": %.6f, \"val_ndcg@10\": %.6f, \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, "
                 "\"test_full_hr@10\": %.6f, \"test_full_ndcg@10\": %.6f, \"tdd_js\": %.6f, \"tdd_hellinger\": %.6f, "

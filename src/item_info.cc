@@ -50,11 +50,11 @@ std::map<std::int64_t, ItemInfo> LoadItemInfo(const std::string& data_path) {
   std::map<std::int64_t, ItemInfo> info;
   namespace fs = std::filesystem;
   if (IsPreparedFile(data_path)) {
-    const Dataset data = ReadPrepared(data_path);
+    std::vector<std::int64_t> item_ids;
     std::vector<std::string> titles, genres;
-    ReadPreparedItemInfo(data_path, titles, genres);
-    for (std::size_t j = 0; j < titles.size() && j < data.item_ids.size(); ++j)
-      if (!titles[j].empty()) info[data.item_ids[j]] = ItemInfo{titles[j], j < genres.size() ? genres[j] : ""};
+    ReadPreparedItemInfo(data_path, item_ids, titles, genres);
+    for (std::size_t j = 0; j < titles.size() && j < item_ids.size(); ++j)
+      if (!titles[j].empty()) info[item_ids[j]] = ItemInfo{titles[j], j < genres.size() ? genres[j] : ""};
     return info;
   }
   fs::path folder = fs::is_directory(data_path) ? fs::path(data_path) : fs::path(data_path).parent_path();

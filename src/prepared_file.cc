@@ -119,8 +119,10 @@ Dataset ReadPrepared(const std::string& path) {
   return data;
 }
 
-void ReadPreparedItemInfo(const std::string& path, std::vector<std::string>& titles, std::vector<std::string>& genres) {
+void ReadPreparedItemInfo(const std::string& path, std::vector<std::int64_t>& item_ids, std::vector<std::string>& titles,
+                          std::vector<std::string>& genres) {
   h5::Handle file = h5::OpenFileReadOnly(path);
+  item_ids = h5::ReadInts(file.get(), "/items/ids", path);
   titles.clear();
   genres.clear();
   if (H5Lexists(file.get(), "/items/titles", H5P_DEFAULT) <= 0) return;

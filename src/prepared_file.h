@@ -26,7 +26,9 @@ void WritePrepared(const std::string& path, const Dataset& data, const DataConfi
 bool IsPreparedFile(const std::string& path);
 // Reads a prepared file; UserError naming the file when it is corrupt or inconsistent.
 Dataset ReadPrepared(const std::string& path);
-// The item titles and genres stored in a prepared file (empty maps when none).
-void ReadPreparedItemInfo(const std::string& path, std::vector<std::string>& titles, std::vector<std::string>& genres);
+// The item ids and the titles and genres stored in a prepared file (empty lists when none),
+// without reading the rest of it.
+void ReadPreparedItemInfo(const std::string& path, std::vector<std::int64_t>& item_ids, std::vector<std::string>& titles,
+                          std::vector<std::string>& genres);
 
 }  // namespace ampcf

@@ -491,10 +491,13 @@ TrainSummary Trainer::Run() {
     shard_.RestoreBest();
   }
   summary.pairs_per_s = pairs_trained / std::max(summary.train_seconds, 1e-9);
-  summary.test = Evaluate(HeldOut::kTest, true);
   std::string tdd;
-  if (!config_.out.empty()) {
-    // The report of the tested model: DIR/eval.h5 (eval/report.h) and its taste space, taste.h5.
+  if (config_.out.empty()) {
+    summary.test = Evaluate(HeldOut::kTest, true);
+  } else {
+    // The report of the tested model, DIR/eval.h5 (eval/report.h), with its taste space,
+    // taste.h5; it ranks the test items in both protocols too, so they are not ranked twice.
+    PullEverything();
     const std::filesystem::path dir(config_.out);
     const TasteSpace taste = ShareTasteSpace(data_, TasteOptions(), "", workers_);
     const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
@@ -505,6 +508,11 @@ TrainSummary Trainer::Run() {
     summary.report = EvaluateReport(scorer, data_, taste, shard_.users(),
                                     [&](std::int32_t u) { return shard_.rows(shard_.local_index(u)); }, report, workers_);
     if (lead) WriteTasteSpace((dir / "taste.h5").string(), taste);
+    const double users = summary.report.at("users");
+    summary.test.sampled = RankingSums{summary.report.at("hr@10") * users, summary.report.at("ndcg@10") * users,
+                                       static_cast<std::int64_t>(users)};
+    summary.test.full = RankingSums{summary.report.at("full_hr@10") * users, summary.report.at("full_ndcg@10") * users,
+                                    static_cast<std::int64_t>(users)};
     tdd = fmt::format(", \"tdd_js\": {:.6f}, \"tdd_hellinger\": {:.6f}", summary.report.at("tdd_js"),
                       summary.report.at("tdd_hellinger"));
   }
