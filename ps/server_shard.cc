@@ -21,9 +21,13 @@ ServerShard::ServerShard(const ShardOptions& options) : options_(options), att_a
     FillNormal(&items_[local * width], d, options.init_std, options.seed, kItemTable, item);  // bias stays 0
   }
   att_.assign(static_cast<std::size_t>(n_local_att_) * da, 0.0f);
-  for (int local = 0; local < n_local_att_; ++local)
-    FillNormal(&att_[static_cast<std::size_t>(local) * da], da, options.att_init_scale / std::sqrt(double(d)), options.seed,
-               kAttentionTable, static_cast<std::uint64_t>(local * S + s));
+  for (int local = 0; local < n_local_att_; ++local) {
+    const int key = local * S + s;  // rows 0..d-1 are A_u, d..2d-1 are A_v
+    float* row = &att_[static_cast<std::size_t>(local) * da];
+    FillNormal(row, da, options.att_init_scale / std::sqrt(double(d)), options.seed, kAttentionTable,
+               static_cast<std::uint64_t>(key));
+    if (key % d < da) row[key % d] += static_cast<float>(options.att_init_identity);
+  }
   item_m_.assign(items_.size(), 0.0f);
   item_v_.assign(items_.size(), 0.0f);
   item_steps_.assign(n_local_items_, 0);

@@ -17,8 +17,9 @@ struct ShardOptions {
   ModelShape shape;
   AdamConfig adam;
   double init_std = 0.1;
-  double att_init_scale = 0.25;
-  double att_l2 = 0.0;           // L2 on the attention rows (adam.l2 is for item rows)  // A_u, A_v start as N(0, (scale / sqrt(d))^2)
+  double att_init_scale = 0.25;  // A_u, A_v start as N(0, (scale / sqrt(d))^2) ...
+  double att_init_identity = 0.0;  // ... plus this times the identity (first min(d, da) columns)
+  double att_l2 = 0.0;           // L2 on the attention rows (adam.l2 is for item rows)
   std::uint64_t seed = 1;
   std::int64_t n_items = 0;
   int server_index = 0;
@@ -26,7 +27,7 @@ struct ShardOptions {
 };
 
 // Table tags of the row initialisation streams (src/rng.h: FillNormal).
-constexpr std::uint64_t kItemTable = 1, kAttentionTable = 2, kUserTable = 3;
+constexpr std::uint64_t kItemTable = 1, kAttentionTable = 2, kUserTable = 3, kUserBaseTable = 4;
 
 // One push's keys and gradients (ps/protocol.h), viewed in place.
 struct PushedGradients {

@@ -10,7 +10,8 @@
 //         y estimates log p(item | user) rather than that divided by the sampling bias)
 //   H_p = entropy of a_ij.,  H_n = mean over n in N of the entropy of a_in.
 // so that one persona explains a positive (low entropy) while negatives are not pinned on any.
-// The L2 penalty (--l2) is applied by the optimiser to the rows it updates (src/adam.h).
+// L2: --l2-example adds (l2/2)||row||^2 to the loss of each positive for every row it reads
+// (LossWeights::l2_example); --l2 is applied by the optimiser once per updated row (src/adam.h).
 //
 // Layout: item rows are (d+1) floats, [v_j, b_j], exactly as the parameter servers store and
 // send them; persona rows are r consecutive rows of d floats per user.
@@ -45,6 +46,10 @@ struct LossWeights {
   // Multiplies every gradient (not the reported loss). A worker that computes its 1/W part of a
   // batch split over W workers uses 1/W, so the sum of a clock's W pushes is the batch gradient.
   double gradient_scale = 1.0;
+  // Frequency-proportional L2: (l2_example / 2) * ||row||^2 joins the loss of every positive for
+  // each row it reads (the user's r personas, and [v, b] of the positive and each negative), so a
+  // row is shrunk in proportion to how often the data uses it, as in per-example SGD.
+  double l2_example = 0.0;
 };
 
 // One minibatch, as slots into the gathered rows.

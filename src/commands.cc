@@ -142,6 +142,7 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
   shard_options.adam.l2 = static_cast<float>(config.l2);
   shard_options.init_std = config.init_std;
   shard_options.att_init_scale = config.att_init_scale;
+  shard_options.att_init_identity = config.att_init_identity;
   shard_options.att_l2 = config.att_l2;
   shard_options.seed = config.seed;
   shard_options.n_items = data.n_items;

@@ -71,7 +71,7 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
       checkpoint_comm_(checkpoint_comm),
       client_(client),
       shape_(ShapeOf(config)),
-      shard_(shape_, OwnedUsers(data, layout), config.init_std, config.seed),
+      shard_(shape_, OwnedUsers(data, layout), config.init_std, config.persona_spread, config.seed),
       sampler_(data.item_train_counts, config.negative_power),
       rng_(config.seed) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(workers, &worker_rank_));
@@ -80,6 +80,7 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
   weights_.alpha = config.alpha;
   weights_.lambda_p = config.lambda_p;
   weights_.lambda_n = config.lambda_n;
+  weights_.l2_example = config.l2_example;
   adam_.lr = static_cast<float>(config.lr);
   adam_.l2 = static_cast<float>(config.l2);
   SetTrainingPairs(false);

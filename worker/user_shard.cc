@@ -1,6 +1,7 @@
 #include "worker/user_shard.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "ps/server_shard.h"
 #include "src/checkpoint_file.h"
@@ -9,19 +10,32 @@
 
 namespace ampcf {
 
-UserShard::UserShard(const ModelShape& shape, std::vector<std::int32_t> users, double init_std, std::uint64_t seed)
+UserShard::UserShard(const ModelShape& shape, std::vector<std::int32_t> users, double init_std,
+                     double persona_spread, std::uint64_t seed)
     : shape_(shape),
       init_std_(init_std),
+      persona_spread_(persona_spread),
       seed_(seed),
       block_(static_cast<std::size_t>(shape.personas) * shape.dim),
       users_(std::move(users)) {
   const std::int32_t max_user = users_.empty() ? 0 : *std::max_element(users_.begin(), users_.end());
   local_of_.assign(max_user + 1, -1);
   params_.assign(users_.size() * block_, 0.0f);
+  const bool shared_base = persona_spread < 1.0;
+  const float base_weight = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - persona_spread * persona_spread)));
+  std::vector<float> base(shape.dim);
   for (std::size_t local = 0; local < users_.size(); ++local) {
+    const auto user = static_cast<std::uint64_t>(users_[local]);
     local_of_[users_[local]] = static_cast<std::int32_t>(local);
-    FillNormal(&params_[local * block_], static_cast<int>(block_), init_std, seed, ps::kUserTable,
-               static_cast<std::uint64_t>(users_[local]));
+    float* block = &params_[local * block_];
+    FillNormal(block, static_cast<int>(block_), init_std, seed, ps::kUserTable, user);
+    if (!shared_base) continue;
+    FillNormal(base.data(), shape.dim, init_std, seed, ps::kUserBaseTable, user);
+    for (int k = 0; k < shape.personas; ++k)
+      for (int c = 0; c < shape.dim; ++c) {
+        float& value = block[static_cast<std::size_t>(k) * shape.dim + c];
+        value = base_weight * base[c] + static_cast<float>(persona_spread) * value;
+      }
   }
   first_moment_.assign(params_.size(), 0.0f);
   second_moment_.assign(params_.size(), 0.0f);

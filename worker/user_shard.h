@@ -12,8 +12,11 @@ namespace ampcf {
 
 class UserShard {
  public:
-  // users: the dense ids this worker owns, ascending. Rows are initialised from (seed, user).
-  UserShard(const ModelShape& shape, std::vector<std::int32_t> users, double init_std, std::uint64_t seed);
+  // users: the dense ids this worker owns, ascending. Rows are initialised from (seed, user):
+  // persona k = sqrt(1 - s^2) * base + s * noise_k, base and noise N(0, init_std^2), s the
+  // persona spread (1: independent personas; below 1 they start as variations of one vector).
+  UserShard(const ModelShape& shape, std::vector<std::int32_t> users, double init_std, double persona_spread,
+            std::uint64_t seed);
 
   const std::vector<std::int32_t>& users() const { return users_; }
   std::int32_t local_index(std::int32_t user) const { return local_of_[user]; }  // -1 if not owned
@@ -23,7 +26,7 @@ class UserShard {
   void SaveBest() { best_ = params_; }
   void RestoreBest() { params_ = best_; }
   // Back to the initial rows and a fresh optimiser.
-  void Reset() { *this = UserShard(shape_, users_, init_std_, seed_); }
+  void Reset() { *this = UserShard(shape_, users_, init_std_, persona_spread_, seed_); }
   const AlignedVector<float>& params() const { return params_; }
   // The users' rows, optimiser state and best rows into / out of a checkpoint file: one block of
   // the global users table, as workers own contiguous user ranges (partition/layout.h).
@@ -33,6 +36,7 @@ class UserShard {
  private:
   ModelShape shape_;
   double init_std_;
+  double persona_spread_;
   std::uint64_t seed_;
   std::size_t block_;
   std::vector<std::int32_t> users_;
