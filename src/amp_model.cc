@@ -77,16 +77,17 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
     stats.entropy_neg += mean_negative_entropy;
     stats.loss += alpha * nll + beta * (weights.lambda_p * entropy[0] - weights.lambda_n * mean_negative_entropy);
     if (weights.l2_example > 0) {
+      const double user_l2 = weights.l2_example * weights.l2_user_factor;
       const float g_l2 = static_cast<float>(weights.l2_example * gradient_weight);
-      double squared_norm = U.middleRows(first_row, r).squaredNorm();
-      gradients.users.middleRows(first_row, r) += g_l2 * U.middleRows(first_row, r);
+      gradients.users.middleRows(first_row, r) += static_cast<float>(user_l2 * gradient_weight) * U.middleRows(first_row, r);
+      double item_squared_norm = 0;
       for (int c = 0; c < C; ++c) {
         const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
         Eigen::Map<const Eigen::RowVectorXf> row(params.items + static_cast<std::size_t>(slot) * width, width);
-        squared_norm += row.squaredNorm();
+        item_squared_norm += row.squaredNorm();
         gradients.items.row(slot) += g_l2 * row;
       }
-      stats.loss += 0.5 * weights.l2_example * squared_norm;
+      stats.loss += 0.5 * (user_l2 * U.middleRows(first_row, r).squaredNorm() + weights.l2_example * item_squared_norm);
     }
 
     // Backward.

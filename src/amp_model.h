@@ -50,6 +50,7 @@ struct LossWeights {
   // each row it reads (the user's r personas, and [v, b] of the positive and each negative), so a
   // row is shrunk in proportion to how often the data uses it, as in per-example SGD.
   double l2_example = 0.0;
+  double l2_user_factor = 1.0;  // the users' rows get l2_example times this
 };
 
 // One minibatch, as slots into the gathered rows.

@@ -84,20 +84,22 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(std::string, softmax_correction, "--softmax-correction", "logq", CLI::IsMember({"none", "logq"}), \
     "logq: subtract log q(item) of the negative sampler inside the sampled softmax")              \
   X(double, l2, "--l2", 3e-5, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
-  X(double, l2_example, "--l2-example", 0.0, AtLeast(0),                                        \
+  X(double, l2_example, "--l2-example", 3e-3, AtLeast(0),                                        \
     "frequency-proportional L2: (l2/2)||row||^2 in the loss of each positive for every user and item row it reads") \
+  X(double, l2_user_factor, "--l2-user-factor", 1.0, AtLeast(0),                                \
+    "the users' persona rows get --l2-example times this factor") \
   X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
   X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \
-  X(double, persona_spread, "--persona-spread", 1.0, Within(0, 1),                              \
+  X(double, persona_spread, "--persona-spread", 0.5, Within(0, 1),                              \
     "initial personas: sqrt(1-s^2)*base + s*noise per user (1: independent; smaller: variations of one vector)") \
   X(double, att_init_scale, "--att-init-scale", 0.25, Within(1e-12, 1e300),                      \
     "A_u and A_v start as N(0, (scale/sqrt(d))^2): larger values start with sharper persona attention") \
   X(double, att_init_identity, "--att-init-identity", 0.0, AtLeast(0),                           \
     "add this times the identity to the initial A_u, A_v: attention then starts by favouring the persona that scores the item highest") \
-  X(int, epochs, "--epochs", 50, AtLeast(1), "maximum epochs")                          \
-  X(int, patience, "--patience", 5, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
+  X(int, epochs, "--epochs", 150, AtLeast(1), "maximum epochs")                          \
+  X(int, patience, "--patience", 10, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
   X(bool, refit, "--refit", false, AnyValue(),                                                  \
     "after early stopping, train again from the start on training + validation items for the best number of epochs, and test that model") \
   X(std::string, early_stop, "--early-stop", "ndcg", CLI::IsMember({"hr", "ndcg"}), "validation metric (@10) that picks the best epoch") \
