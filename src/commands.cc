@@ -77,6 +77,15 @@ void CheckResumable(const CheckpointInfo& info, const std::string& path, const D
     throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
 }
 
+// A trained model (model.h5 or a checkpoint) and the dataset it must have been trained on.
+void LoadModelAndData(const std::string& model_path, const DataConfig& data_config, ModelData& model, Dataset& data) {
+  model = ReadModel(model_path);
+  data = LoadDataset(data_config);
+  if (model.dataset_fingerprint != data.Fingerprint())
+    throw UserError(Cat("--model ", model_path, " was trained on another dataset or split (", model.dataset,
+                        ") than --data ", data_config.data, " gives"));
+}
+
 }  // namespace
 
 int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
@@ -209,11 +218,7 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   ModelData model;
   if (!CollectiveSetup([&] {
         if (config.model.empty()) throw UserError("--model is required");
-        model = ReadModel(config.model);
-        data = LoadDataset(data_config);
-        if (model.dataset_fingerprint != data.Fingerprint())
-          throw UserError(Cat("--model ", config.model, " was trained on another dataset or split (", model.dataset,
-                              ") than --data ", data_config.data, " gives"));
+        LoadModelAndData(config.model, data_config, model, data);
       }))
     return 2;
   // Every rank evaluates an interleaved share of the users.
@@ -291,11 +296,7 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   if (!CollectiveSetup([&] {
         if (config.model.empty()) throw UserError("--model is required");
         if (config.user.empty()) throw UserError("--user is required (the dataset's own user id)");
-        model = ReadModel(config.model);
-        data = LoadDataset(data_config);
-        if (model.dataset_fingerprint != data.Fingerprint())
-          throw UserError(Cat("--model ", config.model, " was trained on another dataset or split (", model.dataset,
-                              ") than --data ", data_config.data, " gives"));
+        LoadModelAndData(config.model, data_config, model, data);
         const auto no_such_user = [&] {
           return UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
         };

@@ -128,6 +128,11 @@ void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& 
     throw UserError(Cat("cannot write HDF5 dataset ", name));
 }
 
+std::vector<std::string> ReadLinesIfPresent(hid_t file, const std::string& path, const std::string& file_name) {
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) <= 0) return {};
+  return ReadLines(file, path, file_name);
+}
+
 std::vector<std::string> ReadLines(hid_t file, const std::string& path, const std::string& file_name) {
   const std::vector<hsize_t> dims = Dims(file, path, file_name);
   std::string text(dims.empty() ? 0 : dims[0], '\0');

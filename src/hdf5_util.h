@@ -63,6 +63,8 @@ std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string&
 // Lists of strings as one '\n'-joined char array (h5py: bytes(f[path][:]).decode().split("\n")).
 void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& lines);
 std::vector<std::string> ReadLines(hid_t file, const std::string& path, const std::string& file_name);
+// The same for an optional dataset: empty when the file has none at `path`.
+std::vector<std::string> ReadLinesIfPresent(hid_t file, const std::string& path, const std::string& file_name);
 std::string ReadStringAttribute(hid_t object, const char* name, const std::string& file_name);
 
 // Writes via `path`.tmp, flushes and renames over `path`.

@@ -100,8 +100,8 @@ ModelData ReadModel(const std::string& path) {
   model.att_u = h5::ReadFloats(f, "/attention/A_u", path);
   model.att_v = h5::ReadFloats(f, "/attention/A_v", path);
   model.user_ids = h5::ReadInts(f, "/users/ids", path);
-  if (H5Lexists(f, "/users/names", H5P_DEFAULT) > 0) model.user_names = h5::ReadLines(f, "/users/names", path);
-  if (H5Lexists(f, "/items/names", H5P_DEFAULT) > 0) model.item_names = h5::ReadLines(f, "/items/names", path);
+  model.user_names = h5::ReadLinesIfPresent(f, "/users/names", path);
+  model.item_names = h5::ReadLinesIfPresent(f, "/items/names", path);
   model.personas = h5::ReadFloats(f, "/users/personas", path);
   const std::size_t n_items = model.item_ids.size(), n_users = model.user_ids.size();
   if (embedding.size() != n_items * s.dim || bias.size() != n_items ||

@@ -92,8 +92,8 @@ Dataset ReadPrepared(const std::string& path) {
   data.user_ids = h5::ReadInts(f, "/users/ids", path);
   data.item_ids = h5::ReadInts(f, "/items/ids", path);
   data.item_train_counts = h5::ReadInts(f, "/items/train_counts", path);
-  if (H5Lexists(f, "/users/names", H5P_DEFAULT) > 0) data.user_names = h5::ReadLines(f, "/users/names", path);
-  if (H5Lexists(f, "/items/names", H5P_DEFAULT) > 0) data.item_names = h5::ReadLines(f, "/items/names", path);
+  data.user_names = h5::ReadLinesIfPresent(f, "/users/names", path);
+  data.item_names = h5::ReadLinesIfPresent(f, "/items/names", path);
   data.train_offsets = h5::ReadInts(f, "/train/offsets", path);
   data.train_items = h5::ReadInt32s(f, "/train/items", path);
   data.val_item = h5::ReadInt32s(f, "/heldout/validation", path);
