@@ -11,6 +11,7 @@ namespace ampcf::ps {
 
 ServerShard::ServerShard(const ShardOptions& options) : options_(options), att_adam_(options.adam) {
   att_adam_.l2 = static_cast<float>(options.att_l2);  // --l2 is for user and item rows
+  att_adam_.lr = static_cast<float>(options.adam.lr * options.att_lr_scale);
   const int d = options.shape.dim, da = options.shape.att_dim, width = options.shape.item_width();
   const int S = options.n_servers, s = options.server_index;
   n_local_items_ = ItemsOwned(options.n_items, s, S);

@@ -20,6 +20,7 @@ struct ShardOptions {
   double att_init_scale = 0.25;  // A_u, A_v start as N(0, (scale / sqrt(d))^2) ...
   double att_init_identity = 0.0;  // ... plus this times the identity (first min(d, da) columns)
   double att_l2 = 0.0;           // L2 on the attention rows (adam.l2 is for item rows)
+  double att_lr_scale = 1.0;     // the attention rows learn at adam.lr times this
   std::uint64_t seed = 1;
   std::int64_t n_items = 0;
   int server_index = 0;

@@ -89,6 +89,13 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
       }
       stats.loss += 0.5 * (user_l2 * U.middleRows(first_row, r).squaredNorm() + weights.l2_example * item_squared_norm);
     }
+    if (weights.persona_tie > 0 && r > 1) {
+      // d/du_k of (tie/2) sum_k ||u_k - mean||^2 is tie * (u_k - mean): the mean's own terms sum to 0.
+      const Eigen::RowVectorXf mean = U.middleRows(first_row, r).colwise().mean();
+      const RowMatrixXf deviation = U.middleRows(first_row, r).rowwise() - mean;
+      gradients.users.middleRows(first_row, r) += static_cast<float>(weights.persona_tie * gradient_weight) * deviation;
+      stats.loss += 0.5 * weights.persona_tie * deviation.squaredNorm();
+    }
 
     // Backward.
     for (int c = 0; c < C; ++c) {

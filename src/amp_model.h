@@ -12,6 +12,7 @@
 // so that one persona explains a positive (low entropy) while negatives are not pinned on any.
 // L2: --l2-example adds (l2/2)||row||^2 to the loss of each positive for every row it reads
 // (LossWeights::l2_example); --l2 is applied by the optimiser once per updated row (src/adam.h).
+// --persona-tie adds (tie/2) sum_k ||u_ik - mean_k u_ik||^2 per positive (LossWeights::persona_tie).
 //
 // Layout: item rows are (d+1) floats, [v_j, b_j], exactly as the parameter servers store and
 // send them; persona rows are r consecutive rows of d floats per user.
@@ -51,6 +52,11 @@ struct LossWeights {
   // row is shrunk in proportion to how often the data uses it, as in per-example SGD.
   double l2_example = 0.0;
   double l2_user_factor = 1.0;  // the users' rows get l2_example times this
+  // Persona tie: (persona_tie / 2) * sum_k ||u_ik - mean_k u_ik||^2 joins the loss of every
+  // positive of user i. It shrinks each persona towards the user's mean persona, so that personas
+  // share what the user's data says in common and differ only where it pays (0: independent
+  // personas; large: every persona the same vector, which is matrix factorisation).
+  double persona_tie = 0.0;
 };
 
 // One minibatch, as slots into the gathered rows.

@@ -32,7 +32,7 @@ Problem MakeProblem(int personas) {
   p.shape.personas = personas;
   p.shape.dim = 5;
   p.shape.att_dim = 4;
-  p.weights = LossWeights{0.6, 0.7, 0.4, 1.0, 0.3, 1.7};  // frequency-proportional L2 on too
+  p.weights = LossWeights{0.6, 0.7, 0.4, 1.0, 0.3, 1.7, 0.9};  // frequency-proportional L2 and persona tie on too
   p.batch.candidates = 4;
   // Three positives; user slot 0 appears twice, item slot 2 is shared between pairs.
   p.batch.user = {0, 1, 0};

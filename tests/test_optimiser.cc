@@ -105,5 +105,24 @@ TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
   EXPECT_EQ(a[5 * width + da], initial[5 * width + da]);
 }
 
+TEST(ServerShard, AttentionMapsLearnAtTheirOwnRate) {
+  ps::ShardOptions options;
+  options.shape.dim = 3;
+  options.shape.att_dim = 2;
+  options.n_items = 1;
+  options.adam.lr = 0.01f;
+  options.att_lr_scale = 0.1;
+  const int width = options.shape.item_width(), da = options.shape.att_dim;
+  const std::vector<std::int32_t> item = {0}, att = {0};
+  std::vector<float> before(width + da), after(width + da), gradient(width + da, 1.0f);
+  ps::ServerShard shard(options);
+  shard.ReadRows(item.data(), 1, att.data(), 1, before.data());
+  shard.ApplyGradients(item.data(), 1, att.data(), 1, gradient.data());
+  shard.ReadRows(item.data(), 1, att.data(), 1, after.data());
+  // Adam's first step moves every coordinate by its learning rate against the gradient's sign.
+  for (int k = 0; k < width; ++k) EXPECT_NEAR(before[k] - after[k], 0.01f, 1e-5f) << "item column " << k;
+  for (int k = 0; k < da; ++k) EXPECT_NEAR(before[width + k] - after[width + k], 0.001f, 1e-6f) << "attention column " << k;
+}
+
 }  // namespace
 }  // namespace ampcf

@@ -82,6 +82,7 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
   weights_.lambda_n = config.lambda_n;
   weights_.l2_example = config.l2_example;
   weights_.l2_user_factor = config.l2_user_factor;
+  weights_.persona_tie = config.persona_tie;
   adam_.lr = static_cast<float>(config.lr);
   adam_.l2 = static_cast<float>(config.l2);
   SetTrainingPairs(false);
