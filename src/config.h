@@ -91,7 +91,7 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(double, persona_tie, "--persona-tie", 0.0, AtLeast(0),                                      \
     "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together (large: MF)") \
   X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
-  X(double, att_lr_scale, "--att-lr-scale", 1.0, Within(1e-12, 1e300),                          \
+  X(double, att_lr_scale, "--att-lr-scale", 0.01, Within(1e-12, 1e300),                         \
     "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)") \
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
