@@ -138,6 +138,10 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
           CheckResumable(resume_info, resume_path, data, config);
         }))
       return 2;
+    // Allowed (a user may mean to lower the learning rate), but never silent.
+    if (!resume_path.empty() && WorldRank() == 0)
+      for (const std::string& change : ChangedTrainingOptions(resume_info.header.config, description))
+        spdlog::warn("--resume {}: {}", resume_path, change);
   }
   if (!config.out.empty()) InstallStopHandlers();
 

@@ -1,5 +1,8 @@
 #include "src/config.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "src/error.h"
@@ -60,6 +63,39 @@ std::string Describe(const DataConfig& data, const TrainConfig& train) {
     AMPCF_TRAIN_OPTIONS(AMPCF_DESCRIBE)
   }
   return out.str();
+}
+
+namespace {
+std::map<std::string, std::string> ParseDescription(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto equals = line.find(" = ");
+    if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 3);
+  }
+  return values;
+}
+}  // namespace
+
+std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now) {
+  // Data options are left to the dataset fingerprint, which the checkpoint check compares already.
+#define AMPCF_NAME(type, name, flags, dflt, check, help) #name,
+  static const std::set<std::string> kSkipped = {AMPCF_DATA_OPTIONS(AMPCF_NAME) "out", "resume", "epochs", "patience",
+                                                 "quiet", "checkpoint_every", "keep_checkpoints", "stop_after_steps",
+                                                 "servers", "staleness"};
+#undef AMPCF_NAME
+  const auto old_values = ParseDescription(before);
+  std::vector<std::string> changed;
+  for (const auto& [name, value] : ParseDescription(now)) {
+    if (kSkipped.count(name) != 0) continue;
+    const auto old = old_values.find(name);
+    const std::string old_value = old == old_values.end() ? "(absent)" : old->second;
+    if (old_value == value) continue;
+    std::string flag = "--" + name;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    changed.push_back(Cat(flag, " was ", old_value, ", now ", value));
+  }
+  return changed;
 }
 
 }  // namespace ampcf

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -205,5 +206,10 @@ void Validate(const TrainConfig& config);
 
 // One line per option, `name = value`: logged at start and stored in model files.
 std::string Describe(const DataConfig& data, const TrainConfig& train);
+
+// The options that change the model or its training and whose values differ between two Describe()
+// texts, as "--name was OLD, now NEW" ("(absent)" for an option the older text predates). Options
+// that only steer the run (--out, --resume, --epochs, --quiet, checkpoint cadence) are left out.
+std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now);
 
 }  // namespace ampcf

@@ -40,13 +40,16 @@ check "--keep-checkpoints 3 keeps three" test "$(ls "$work/mid/checkpoints" | wc
 mid_checkpoint="$work/mid_copy.h5"
 run -np 3 "$ampcf" train "${common[@]}" --servers 1 --epochs 4 --out "$work/mid2" --stop-after-steps 100 > /dev/null 2>&1
 cp "$(newest "$work/mid2")" "$mid_checkpoint"
-run -np 1 "$ampcf" train "${common[@]}" --epochs 4 --out "$work/elastic1" --resume "$mid_checkpoint" > /dev/null
+run -np 1 "$ampcf" train "${common[@]}" --epochs 4 --out "$work/elastic1" --resume "$mid_checkpoint" > "$work/elastic1.log" 2>&1
 run -np 4 "$ampcf" train "${common[@]}" --servers 2 --epochs 4 --out "$work/elastic4" --resume "$mid_checkpoint" > /dev/null
 straight_hr=$(field "$work/straight/metrics.jsonl" test_hr@10)
 for layout in elastic1 elastic4; do
   hr=$(field "$work/$layout/metrics.jsonl" test_hr@10)
   check "elastic resume on $layout: test HR@10 $hr within 0.03 of $straight_hr" close "$hr" "$straight_hr" 0.03
 done
+run -np 1 "$ampcf" train "${common[@]}" --epochs 3 --lr 0.002 --out "$work/relr" --resume "$mid_checkpoint" > "$work/relr.log" 2>&1
+check "a resume with another --lr says so" grep -q -- "--lr was 0.001, now 0.002" "$work/relr.log"
+check "a resume with the same options warns of nothing" bash -c "! grep -q -- ' was ' '$work/elastic1.log'"
 check "a resumed run in a new folder gets the earlier epochs' metrics" test "$(grep -c '"epoch"' "$work/elastic1/metrics.jsonl")" -eq 4
 
 # eval reads a checkpoint on any number of ranks, with the same figures.

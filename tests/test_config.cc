@@ -62,5 +62,32 @@ TEST(Config, ValidateRejectsWhatValidatorsCannotSee) {
   EXPECT_THROW(Validate(config), UserError);
 }
 
+// --resume warns about these: a checkpoint trained at another learning rate must not pass unnoticed.
+TEST(Config, ChangedTrainingOptionsNamesModelOptionsOnly) {
+  DataConfig data;
+  TrainConfig before;
+  const std::string text = Describe(data, before);
+  EXPECT_TRUE(ChangedTrainingOptions(text, text).empty());
+
+  TrainConfig now = before;
+  now.att_lr_scale = 1;
+  now.epochs = before.epochs + 5;  // run-only options are not reported
+  now.out = "elsewhere";
+  DataConfig moved = data;
+  moved.data = "/another/path/to/the/same/data";  // the dataset fingerprint judges data options
+  const auto changed = ChangedTrainingOptions(text, Describe(moved, now));
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0], "--att-lr-scale was 0.01, now 1");
+
+  // A checkpoint from before an option existed reports it as absent.
+  std::string old_text;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("persona_tie = ", 0) != 0) old_text += line + "\n";
+  const auto added = ChangedTrainingOptions(old_text, text);
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0], "--persona-tie was (absent), now 0");
+}
+
 }  // namespace
 }  // namespace ampcf
