@@ -103,8 +103,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
     "A_u and A_v start as N(0, (scale/sqrt(d))^2): larger values start with sharper persona attention") \
   X(double, att_init_identity, "--att-init-identity", 0.0, AtLeast(0),                           \
     "add this times the identity to the initial A_u, A_v: attention then starts by favouring the persona that scores the item highest") \
-  X(int, epochs, "--epochs", 150, AtLeast(1), "maximum epochs")                          \
-  X(int, patience, "--patience", 10, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
+  X(int, epochs, "--epochs", 300, AtLeast(1), "maximum epochs")                          \
+  X(int, patience, "--patience", 30, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
   X(bool, refit, "--refit", false, AnyValue(),                                                  \
     "after early stopping, train again from the start on training + validation items for the best number of epochs, and test that model") \
   X(std::string, early_stop, "--early-stop", "ndcg", CLI::IsMember({"hr", "ndcg"}), "validation metric (@10) that picks the best epoch") \
