@@ -1,9 +1,9 @@
 #include "src/config.h"
 
-#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "src/error.h"
 
@@ -78,23 +78,24 @@ std::map<std::string, std::string> ParseDescription(const std::string& text) {
 }  // namespace
 
 std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now) {
-  // Data options are left to the dataset fingerprint, which the checkpoint check compares already.
-#define AMPCF_NAME(type, name, flags, dflt, check, help) #name,
-  static const std::set<std::string> kSkipped = {AMPCF_DATA_OPTIONS(AMPCF_NAME) "out", "resume", "epochs", "patience",
+  // Only the training table is compared: data options are left to the dataset fingerprint,
+  // which the checkpoint check compares already.
+  static const std::set<std::string> kRunOnly = {"out",   "resume",           "epochs",           "patience",
                                                  "quiet", "checkpoint_every", "keep_checkpoints", "stop_after_steps",
                                                  "servers", "staleness"};
-#undef AMPCF_NAME
-  const auto old_values = ParseDescription(before);
+  const auto old_values = ParseDescription(before), new_values = ParseDescription(now);
   std::vector<std::string> changed;
-  for (const auto& [name, value] : ParseDescription(now)) {
-    if (kSkipped.count(name) != 0) continue;
-    const auto old = old_values.find(name);
+  auto compare = [&](const char* name, const char* flags) {
+    const auto old = old_values.find(name), current = new_values.find(name);
+    if (kRunOnly.count(name) != 0 || current == new_values.end()) return;
     const std::string old_value = old == old_values.end() ? "(absent)" : old->second;
-    if (old_value == value) continue;
-    std::string flag = "--" + name;
-    std::replace(flag.begin(), flag.end(), '_', '-');
-    changed.push_back(Cat(flag, " was ", old_value, ", now ", value));
-  }
+    const std::string_view flag(flags);  // "--dim,-d": the long name
+    if (old_value != current->second)
+      changed.push_back(Cat(flag.substr(0, flag.find(',')), " was ", old_value, ", now ", current->second));
+  };
+#define AMPCF_COMPARE(type, name, flags, dflt, check, help) compare(#name, flags);
+  AMPCF_TRAIN_OPTIONS(AMPCF_COMPARE)
+#undef AMPCF_COMPARE
   return changed;
 }
 
