@@ -117,20 +117,21 @@ void Client::Wait() {
   push_requests_.clear();
 }
 
-void Client::SendControl(int kind, std::int64_t clock) {
+void Client::SendControl(int kind, std::int64_t clock, std::int32_t flag) {
   Wait();
   std::vector<char> buffer;
   Header header;
   header.worker = layout_.worker_index();
   header.clock = clock;
+  header.flag = flag;
   BuildKeylessMessage(header, 0, buffer);
   for (int s = 0; s < layout_.n_servers; ++s)
     AMPCF_CHECK_MPI(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
                              MPI_COMM_WORLD));
 }
 
-void Client::SendControlAndWaitAck(int kind) {
-  SendControl(kind);
+void Client::SendControlAndWaitAck(int kind, std::int64_t clock, std::int32_t flag) {
+  SendControl(kind, clock, flag);
   for (int s = 0; s < layout_.n_servers; ++s)
     AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, layout_.server_rank(s), kAck, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
 }
@@ -148,6 +149,16 @@ void Client::Restore() {
 void Client::Reset() {
   if (local_ != nullptr) return local_->Reset();
   SendControlAndWaitAck(kReset);
+}
+
+void Client::SwapInAverage(std::int64_t clock, bool restart) {
+  if (local_ != nullptr) return local_->SwapInAverage(restart);
+  SendControlAndWaitAck(kAverageIn, clock, restart ? 1 : 0);
+}
+
+void Client::SwapOutAverage() {
+  if (local_ != nullptr) return local_->SwapOutAverage();
+  SendControlAndWaitAck(kAverageOut);
 }
 
 void Client::RequestCheckpoint(std::int64_t clock) {

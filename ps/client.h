@@ -35,6 +35,11 @@ class Client {
   void Snapshot();
   void Restore();
   void Reset();
+  // Worker 0 only: every server folds its rows into their running average and swaps it in once
+  // the pushes up to `clock` are applied (`restart`: the average starts from the rows), or swaps
+  // the rows back; blocking (ps/protocol.h: kAverageIn, kAverageOut).
+  void SwapInAverage(std::int64_t clock, bool restart);
+  void SwapOutAverage();
   // Worker 0 only: asks every server to write its rows into the checkpoint of `clock` once the
   // pushes up to it are applied (they then wait for their turn; see ps/protocol.h).
   void RequestCheckpoint(std::int64_t clock);
@@ -48,8 +53,8 @@ class Client {
   void Route(const std::vector<std::int32_t>& keys, std::vector<std::vector<std::int32_t>>& keys_of,
              std::vector<std::vector<std::int32_t>>& positions_of) const;
   // A header-only message of `kind` to every server (after the pending pushes).
-  void SendControl(int kind, std::int64_t clock = 0);
-  void SendControlAndWaitAck(int kind);
+  void SendControl(int kind, std::int64_t clock = 0, std::int32_t flag = 0);
+  void SendControlAndWaitAck(int kind, std::int64_t clock = 0, std::int32_t flag = 0);
 
   Layout layout_;
   ModelShape shape_;

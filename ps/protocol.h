@@ -21,6 +21,12 @@
 //                                                               rows into the checkpoint in turn (a
 //                                                               token passed rank to rank on a separate
 //                                                               communicator; src/checkpoint_file.h)
+// kAverageIn  worker 0 -> server   none; clock = the epoch's end;   kAck, once every worker's pushes up to
+//                                  flag 1 = start the average     `clock` are applied: the server folded
+//                                  afresh (first epoch)           its rows into their running average
+//                                                                 and swapped it in (pulls, kSnapshot
+//                                                                 see the average; --average-decay)
+// kAverageOut worker 0 -> server   none                         kAck (the rows are swapped back in)
 // kDone       worker -> server     none                         none (server exits after all workers)
 //
 // Clocks (bounded staleness, ps/consistency): every worker pushes to every server once per step,
@@ -53,13 +59,15 @@ enum Kind : int {
   kDone = 7,
   kReset = 8,
   kCheckpoint = 9,
+  kAverageIn = 10,
+  kAverageOut = 11,
 };
 
 struct Header {
   std::int32_t worker = 0;       // sender's worker index
   std::int32_t n_item_keys = 0;
   std::int32_t n_att_keys = 0;
-  std::int32_t reserved = 0;
+  std::int32_t flag = 0;         // kAverageIn: 1 = start the average afresh
   std::int64_t clock = 0;
 };
 static_assert(sizeof(Header) == 24, "the header is part of the wire format");

@@ -56,6 +56,7 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
   std::vector<std::int64_t> pushed_clock(W, options.start_clock);
   std::int64_t applied_clock = options.start_clock;             // synchronous mode
   std::deque<std::int64_t> checkpoint_clocks;                   // requested, not yet written
+  std::deque<Received> average_requests;                         // kAverageIn, not yet done
   std::map<std::int64_t, std::vector<Received>> pending_pushes;  // synchronous mode: clock -> by worker
   std::vector<PushedGradients> clock_pushes;
   std::deque<Received> waiting_pulls;
@@ -64,6 +65,10 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
 
   auto ready_clock = [&]() {
     return synchronous ? applied_clock : *std::min_element(pushed_clock.begin(), pushed_clock.end());
+  };
+  // Every worker's pushes up to `clock` have arrived and been applied.
+  auto all_applied = [&](std::int64_t clock) {
+    return clock <= ready_clock() && *std::min_element(pushed_clock.begin(), pushed_clock.end()) >= clock;
   };
   auto answer_pull = [&](const Received& pull) {
     const Header& h = pull.view.header;
@@ -153,16 +158,28 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
       case kCheckpoint:
         checkpoint_clocks.push_back(h.clock);
         break;
+      case kAverageIn:
+        average_requests.push_back(std::move(message));
+        break;
+      case kAverageOut:
+        shard.SwapOutAverage();
+        send_ack(message.source);
+        break;
       case kDone:
         ++done;
         break;
       default:
         AbortJob(Cat("server received unknown message kind ", message.kind, " from rank ", message.source));
     }
-    while (!checkpoint_clocks.empty() && checkpoint_clocks.front() <= ready_clock() &&
-           *std::min_element(pushed_clock.begin(), pushed_clock.end()) >= checkpoint_clocks.front()) {
+    while (!checkpoint_clocks.empty() && all_applied(checkpoint_clocks.front())) {
       write_checkpoint(checkpoint_clocks.front());
       checkpoint_clocks.pop_front();
+    }
+    // The epoch's average once all its pushes are applied (worker 0 waits for the ack).
+    while (!average_requests.empty() && all_applied(average_requests.front().view.header.clock)) {
+      shard.SwapInAverage(average_requests.front().view.header.flag == 1);
+      send_ack(average_requests.front().source);
+      average_requests.pop_front();
     }
     // Answer the pulls whose clock has now been reached, in arrival order.
     for (auto it = waiting_pulls.begin(); it != waiting_pulls.end();) {

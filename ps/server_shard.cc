@@ -5,6 +5,7 @@
 
 #include "partition/layout.h"
 #include "src/error.h"
+#include "src/parameter_average.h"
 #include "src/rng.h"
 
 namespace ampcf::ps {
@@ -37,6 +38,8 @@ ServerShard::ServerShard(const ShardOptions& options) : options_(options), att_a
   att_steps_.assign(n_local_att_, 0);
   best_items_ = items_;
   best_att_ = att_;
+  item_average_ = items_;
+  att_average_ = att_;
 }
 
 float* ServerShard::ItemRow(std::int32_t key) {
@@ -122,19 +125,37 @@ void ServerShard::ApplyClock(const std::vector<PushedGradients>& pushes) {
 }
 
 void ServerShard::WriteCheckpoint(const std::string& path) {
+  AMPCF_ASSERT(!average_in_, "checkpoint written while the average is swapped in");
   const int S = options_.n_servers, s = options_.server_index;
+  const bool averaging = options_.average_decay > 0;  // else the file's average is the rows
   WriteCheckpointRows(path, kCheckpointItems, options_.shape.item_width(), RowSelection{s, S, n_local_items_},
-                      RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data()});
+                      RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data(), averaging ? item_average_.data() : items_.data()});
   WriteCheckpointRows(path, kCheckpointAttention, options_.shape.att_dim, RowSelection{s, S, n_local_att_},
-                      RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data()});
+                      RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data(), averaging ? att_average_.data() : att_.data()});
 }
 
 void ServerShard::ReadCheckpoint(const std::string& path) {
   const int S = options_.n_servers, s = options_.server_index;
   ReadCheckpointRows(path, kCheckpointItems, options_.shape.item_width(), RowSelection{s, S, n_local_items_},
-                     RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data()});
+                     RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data(), item_average_.data()});
   ReadCheckpointRows(path, kCheckpointAttention, options_.shape.att_dim, RowSelection{s, S, n_local_att_},
-                     RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data()});
+                     RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data(), att_average_.data()});
+}
+
+void ServerShard::SwapInAverage(bool restart) {
+  AMPCF_ASSERT(!average_in_, "the average is already swapped in");
+  FoldAverage(item_average_, items_, options_.average_decay, restart);
+  FoldAverage(att_average_, att_, options_.average_decay, restart);
+  std::swap(items_, item_average_);
+  std::swap(att_, att_average_);
+  average_in_ = true;
+}
+
+void ServerShard::SwapOutAverage() {
+  AMPCF_ASSERT(average_in_, "the average is not swapped in");
+  std::swap(items_, item_average_);
+  std::swap(att_, att_average_);
+  average_in_ = false;
 }
 
 void ServerShard::SaveBest() {

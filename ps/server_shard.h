@@ -1,5 +1,6 @@
 // The rows one parameter server owns, with their Adam state, and what it does with them:
-// read rows (pull), apply gradients (push), keep and restore the best model's rows.
+// read rows (pull), apply gradients (push), keep and restore the best model's rows, and swap in
+// the rows' running average over epochs for evaluation (src/parameter_average.h).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@ struct ShardOptions {
   double att_init_identity = 0.0;  // ... plus this times the identity (first min(d, da) columns)
   double att_l2 = 0.0;           // L2 on the attention rows (adam.l2 is for item rows)
   double att_lr_scale = 1.0;     // the attention rows learn at adam.lr times this
+  double average_decay = 0.0;    // --average-decay (0: no averaging)
   std::uint64_t seed = 1;
   std::int64_t n_items = 0;
   int server_index = 0;
@@ -57,6 +59,11 @@ class ServerShard {
   void ApplyClock(const std::vector<PushedGradients>& pushes);
   void SaveBest();
   void RestoreBest();
+  // Folds the rows into their running average and swaps it in: until SwapOutAverage, reads,
+  // SaveBest and checkpoints see the average (`restart`: the average starts from the rows).
+  void SwapInAverage(bool restart);
+  void SwapOutAverage();
+  bool average_swapped_in() const { return average_in_; }
   // This shard's rows, optimiser state and best rows into / out of a checkpoint file (rows
   // j % S == s of the global item and attention tables; src/checkpoint_file.h).
   void WriteCheckpoint(const std::string& path);
@@ -77,9 +84,11 @@ class ServerShard {
   int n_local_att_ = 0;
   // Aligned: Eigen peels to the destination's alignment, and its vector and scalar paths round
   // differently (FMA), so a malloc-dependent alignment would break bitwise reproducibility.
-  AlignedVector<float> items_, item_m_, item_v_, best_items_;
+  // *_average_: the running average of the rows (a copy of them when averaging is off).
+  AlignedVector<float> items_, item_m_, item_v_, best_items_, item_average_;
   std::vector<std::int32_t> item_steps_;
-  AlignedVector<float> att_, att_m_, att_v_, best_att_;
+  AlignedVector<float> att_, att_m_, att_v_, best_att_, att_average_;
+  bool average_in_ = false;
   std::vector<std::int32_t> att_steps_;
   // ApplyClock's scratch: which rows a clock touches, and their summed gradients.
   std::vector<std::pair<std::int32_t, const float*>> clock_rows_;

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kFormat = "ampcf-checkpoint";
 constexpr std::int64_t kVersion = 1;
-constexpr const char* kFloatArrays[] = {"values", "adam_m", "adam_v", "best"};
+constexpr const char* kFloatArrays[] = {"values", "adam_m", "adam_v", "best", "average"};
+constexpr int kFloatArrayCount = 5;
 constexpr std::int64_t kRowsPerBlock = 4096;  // chunk and verification block, in rows
 
 using h5::Handle;
@@ -75,10 +76,22 @@ void TransferRows(hid_t file, const std::string& file_name, const char* table, c
 
 void TransferTable(hid_t file, const std::string& file_name, const char* table, int width, const RowSelection& rows,
                    const RowArrays& arrays, bool write) {
-  float* floats[] = {arrays.values, arrays.adam_m, arrays.adam_v, arrays.best};
-  for (int a = 0; a < 4; ++a)
+  float* floats[] = {arrays.values, arrays.adam_m, arrays.adam_v, arrays.best, arrays.average};
+  for (int a = 0; a < kFloatArrayCount - 1; ++a)
     TransferRows(file, file_name, table, kFloatArrays[a], H5T_NATIVE_FLOAT, width, rows, floats[a], write);
+  // The average came with parameter averaging; an older file's rows are their own average.
+  const std::string average = Cat("/", table, "/average");
+  if (write || H5Lexists(file, average.c_str(), H5P_DEFAULT) > 0)
+    TransferRows(file, file_name, table, "average", H5T_NATIVE_FLOAT, width, rows, arrays.average, write);
+  else
+    std::copy_n(arrays.values, static_cast<std::size_t>(rows.count) * width, arrays.average);
   TransferRows(file, file_name, table, "adam_steps", H5T_NATIVE_INT32, 0, rows, arrays.adam_steps, write);
+}
+
+// RowArrays over one buffer of kFloatArrayCount arrays of n floats each.
+RowArrays ArraysIn(std::vector<float>& floats, std::size_t n, std::vector<std::int32_t>& steps) {
+  float* f = floats.data();
+  return RowArrays{f, f + n, f + 2 * n, f + 3 * n, steps.data(), f + 4 * n};
 }
 
 Handle OpenReadWrite(const std::string& path) {
@@ -194,14 +207,14 @@ void WriteCheckpointRows(const std::string& path, const char* table, int width, 
     if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(path, ": cannot flush"));
   }
   // Read back what was written: HDF5 checks the checksums on the way.
-  std::vector<float> floats(static_cast<std::size_t>(rows.count) * width * 4);
+  std::vector<float> floats(static_cast<std::size_t>(rows.count) * width * kFloatArrayCount);
   std::vector<std::int32_t> steps(static_cast<std::size_t>(rows.count));
   const std::size_t n = static_cast<std::size_t>(rows.count) * width;
-  RowArrays back{floats.data(), floats.data() + n, floats.data() + 2 * n, floats.data() + 3 * n, steps.data()};
+  const RowArrays back = ArraysIn(floats, n, steps);
   Handle file = h5::OpenFileReadOnly(path);
   TransferTable(file.get(), path, table, width, rows, back, false);
-  const float* written[] = {arrays.values, arrays.adam_m, arrays.adam_v, arrays.best};
-  for (int a = 0; a < 4; ++a)
+  const float* written[] = {arrays.values, arrays.adam_m, arrays.adam_v, arrays.best, arrays.average};
+  for (int a = 0; a < kFloatArrayCount; ++a)
     if (n > 0 && !std::equal(written[a], written[a] + n, floats.data() + a * n))
       throw UserError(Cat(path, ": /", table, "/", kFloatArrays[a], " reads back differently from what was written"));
 }
@@ -290,9 +303,9 @@ void VerifyCheckpoint(const std::string& path) {
     for (std::int64_t start = 0; start < table.rows; start += kRowsPerBlock) {
       const RowSelection rows{start, 1, std::min(kRowsPerBlock, table.rows - start)};
       const std::size_t n = static_cast<std::size_t>(rows.count) * table.width;
-      std::vector<float> floats(4 * n);
+      std::vector<float> floats(kFloatArrayCount * n);
       std::vector<std::int32_t> steps(static_cast<std::size_t>(rows.count));
-      RowArrays arrays{floats.data(), floats.data() + n, floats.data() + 2 * n, floats.data() + 3 * n, steps.data()};
+      const RowArrays arrays = ArraysIn(floats, n, steps);
       TransferTable(file.get(), path, table.name, table.width, rows, arrays, false);
     }
   }

@@ -11,8 +11,11 @@
 //   /items            rows: items by dense id, width d+1 ([v_j, b_j]); ids: original item ids
 //   /attention        rows: A_u rows 0..d-1 then A_v rows, width da
 //   /users            rows: users by dense id, width r*d (their personas); ids: original user ids
-//     each table:     values, adam_m, adam_v, best   float [rows, width]   (best: the rows of the
-//                     best validation epoch so far); adam_steps int32 [rows] (per-row Adam count)
+//     each table:     values, adam_m, adam_v, best, average   float [rows, width]   (best: the rows
+//                     of the best validation epoch so far; average: their running average over
+//                     epochs, --average-decay, or the rows themselves when averaging is off; a file
+//                     without it, from before averaging, reads as average = values);
+//                     adam_steps int32 [rows] (per-row Adam count)
 //   /history          loss, val_hr, val_ndcg, seconds   float64 [completed epochs]
 //   /workers/loss_sum float64 [n_workers]: each worker's loss sum so far in the epoch in progress
 //
@@ -68,6 +71,7 @@ struct RowArrays {
   float* adam_v = nullptr;
   float* best = nullptr;
   std::int32_t* adam_steps = nullptr;
+  float* average = nullptr;  // required, like the others
 };
 
 inline constexpr const char* kCheckpointItems = "items";

@@ -158,6 +158,7 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
   shard_options.att_init_identity = config.att_init_identity;
   shard_options.att_l2 = config.att_l2;
   shard_options.att_lr_scale = config.att_lr_scale;
+  shard_options.average_decay = config.average_decay;
   shard_options.seed = config.seed;
   shard_options.n_items = data.n_items;
   shard_options.server_index = layout.server_index();

@@ -95,6 +95,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(double, att_lr_scale, "--att-lr-scale", 0.01, Within(1e-12, 1e300),                         \
     "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)") \
   X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
+  X(double, average_decay, "--average-decay", 0.0, Within(0, 0.999),                             \
+    "validate, keep and test the running average of the parameters over epochs: average = decay * average + (1 - decay) * rows after each epoch (0: the rows themselves)") \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
   X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \
   X(double, persona_spread, "--persona-spread", 0.5, Within(0, 1),                              \

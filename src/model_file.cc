@@ -47,7 +47,8 @@ void WriteModel(const std::string& path, const ModelData& model) {
 }
 
 namespace {
-// A checkpoint's current parameters (its `values` rows) as a model.
+// A checkpoint's model: its rows' running average (--average-decay), which is the rows
+// themselves when averaging is off or the file predates it.
 ModelData ModelOfCheckpoint(const std::string& path) {
   const CheckpointInfo info = ReadCheckpointInfo(path);
   ModelData model;
@@ -59,11 +60,12 @@ ModelData ModelOfCheckpoint(const std::string& path) {
   model.user_ids = info.header.user_ids;
   auto read_table = [&](const char* table, std::int64_t rows, int width) {
     const std::size_t n = static_cast<std::size_t>(rows) * width;
-    std::vector<float> values(n), scratch(3 * n);
+    std::vector<float> average(n), scratch(4 * n);
     std::vector<std::int32_t> steps(rows);
     ReadCheckpointRows(path, table, width, RowSelection{0, 1, rows},
-                       RowArrays{values.data(), scratch.data(), scratch.data() + n, scratch.data() + 2 * n, steps.data()});
-    return values;
+                       RowArrays{scratch.data(), scratch.data() + n, scratch.data() + 2 * n, scratch.data() + 3 * n,
+                                 steps.data(), average.data()});
+    return average;
   };
   const ModelShape& s = model.shape;
   model.items = read_table(kCheckpointItems, static_cast<std::int64_t>(model.item_ids.size()), s.item_width());

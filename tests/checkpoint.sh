@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checkpoints under mpirun, on generated data (deterministic mode, so "exact" means bitwise):
-#  - 4 epochs straight == 2 epochs, stop, resume, 2 more; also from a mid-epoch checkpoint;
+#  - 4 epochs straight == 2 epochs, stop, resume, 2 more; also from a mid-epoch checkpoint, and
+#    with --average-decay (the running average is in the checkpoint);
 #  - elastic: a checkpoint of 1 server + 2 workers resumes on 1 rank and on 2 servers + 2 workers;
 #  - SIGTERM to every rank: a checkpoint, exit 143, and resuming gives the uninterrupted result;
 #  - SIGKILL of one rank: the job ends promptly naming the lost rank; --resume auto finishes it;
@@ -36,6 +37,15 @@ check "--stop-after-steps says where it wrote" grep -q "checkpoint-000000000100.
 run "${three[@]}" --epochs 4 --out "$work/mid" --resume auto > /dev/null
 check "resume from a mid-epoch checkpoint == straight (bitwise)" same_model "$work/straight" "$work/mid"
 check "--keep-checkpoints 3 keeps three" test "$(ls "$work/mid/checkpoints" | wc -l)" -eq 3
+
+# Parameter averaging: the running average is part of the checkpoint, so a mid-epoch resume
+# is still exact; and the averaged model is not the plain one.
+avg=(--epochs 4 --average-decay 0.5)
+run "${three[@]}" "${avg[@]}" --out "$work/avg_straight" > /dev/null
+run "${three[@]}" "${avg[@]}" --out "$work/avg_mid" --stop-after-steps 100 > /dev/null 2>&1
+run "${three[@]}" "${avg[@]}" --out "$work/avg_mid" --resume auto > /dev/null
+check "--average-decay: resume from a mid-epoch checkpoint == straight (bitwise)" same_model "$work/avg_straight" "$work/avg_mid"
+check "--average-decay 0.5 tests another model than no averaging" bash -c "! h5diff -q '$work/straight/model.h5' '$work/avg_straight/model.h5' /users/personas"
 
 mid_checkpoint="$work/mid_copy.h5"
 run -np 3 "$ampcf" train "${common[@]}" --servers 1 --epochs 4 --out "$work/mid2" --stop-after-steps 100 > /dev/null 2>&1

@@ -124,5 +124,36 @@ TEST(ServerShard, AttentionMapsLearnAtTheirOwnRate) {
   for (int k = 0; k < da; ++k) EXPECT_NEAR(before[width + k] - after[width + k], 0.001f, 1e-6f) << "attention column " << k;
 }
 
+// --average-decay: the average is folded in at each swap, is what reads and SaveBest see while
+// it is in, and the rows come back untouched when it is swapped out.
+TEST(ServerShard, RunningAverageIsSwappedInAndKeptAsBest) {
+  ps::ShardOptions options = SmallShard();
+  options.average_decay = 0.25;
+  const int width = options.shape.item_width();
+  const std::vector<std::int32_t> item = {2};
+  std::vector<float> gradient(width, 1.0f), first(width), second(width), read(width);
+  ps::ServerShard shard(options);
+  shard.ApplyGradients(item.data(), 1, nullptr, 0, gradient.data());
+  shard.ReadRows(item.data(), 1, nullptr, 0, first.data());
+  shard.SwapInAverage(/*restart=*/true);  // the first epoch: the average is the rows
+  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  EXPECT_EQ(read, first);
+  shard.SwapOutAverage();
+  shard.ApplyGradients(item.data(), 1, nullptr, 0, gradient.data());
+  shard.ReadRows(item.data(), 1, nullptr, 0, second.data());
+  ASSERT_NE(second, first);
+  shard.SwapInAverage(/*restart=*/false);
+  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  for (int k = 0; k < width; ++k) EXPECT_NEAR(read[k], 0.25f * first[k] + 0.75f * second[k], 1e-6f) << "column " << k;
+  const std::vector<float> average = read;
+  shard.SaveBest();
+  shard.SwapOutAverage();
+  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  EXPECT_EQ(read, second);
+  shard.RestoreBest();
+  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  EXPECT_EQ(read, average);
+}
+
 }  // namespace
 }  // namespace ampcf

@@ -95,6 +95,7 @@ Trainer::Trainer(const Dataset& data, const DataConfig& data_config, const Train
   batch_.candidates = 1 + config.negatives;
   staleness_ = config.deterministic ? 0 : config.staleness;
   use_logq_ = config.softmax_correction == "logq";
+  averaging_ = config.average_decay > 0;
 }
 
 void Trainer::SetTrainingPairs(bool with_validation) {
@@ -263,6 +264,21 @@ void Trainer::PullEverything() {
   client_.Pull(keys, att_keys_, clock_, all_items_.data(), all_att_.data());
 }
 
+void Trainer::SwapInAverage(bool restart) {
+  if (!averaging_) return;
+  client_.Wait();
+  if (worker_rank_ == 0) client_.SwapInAverage(clock_, restart);  // servers wait for every push of the epoch
+  shard_.SwapInAverage(config_.average_decay, restart);
+  AMPCF_CHECK_MPI(MPI_Barrier(workers_));  // nobody pulls before every server has swapped
+}
+
+void Trainer::SwapOutAverage() {
+  if (!averaging_) return;
+  if (worker_rank_ == 0) client_.SwapOutAverage();
+  shard_.SwapOutAverage();
+  AMPCF_CHECK_MPI(MPI_Barrier(workers_));  // nobody pushes before every server has swapped back
+}
+
 EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
   PullEverything();
   const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
@@ -311,11 +327,11 @@ std::string Trainer::WriteCheckpoint(double loss_sum) {
       header.item_ids = data_.item_ids;
       header.user_ids = data_.user_ids;
       CreateCheckpoint(temporary, header, state_);
-      shard_.WriteCheckpoint(temporary);
+      shard_.WriteCheckpoint(temporary, averaging_);
       if (client_.local_shard() != nullptr) client_.local_shard()->WriteCheckpoint(temporary);
     } else {
       AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, rank - 1, 0, checkpoint_comm_, MPI_STATUS_IGNORE));
-      shard_.WriteCheckpoint(temporary);
+      shard_.WriteCheckpoint(temporary, averaging_);
     }
     if (size > 1) {
       AMPCF_CHECK_MPI(MPI_Send(nullptr, 0, MPI_CHAR, (rank + 1) % size, 0, checkpoint_comm_));
@@ -415,6 +431,7 @@ TrainSummary Trainer::Run() {
     first_step = 0;
     state_.train_seconds += epoch_seconds;
 
+    SwapInAverage(epoch == 1);
     const EvalTotals validation = Evaluate(HeldOut::kValidation, false);
     const double loss = loss_sum / std::max<std::int64_t>(total_pairs, 1);
     loss_sum = 0;
@@ -441,6 +458,7 @@ TrainSummary Trainer::Run() {
     } else {
       ++state_.since_best;
     }
+    SwapOutAverage();
     const bool stop = config_.patience > 0 && state_.since_best >= config_.patience;
     if (verbose) {
       const double elapsed = Seconds(start);
@@ -483,6 +501,8 @@ TrainSummary Trainer::Run() {
       const double epoch_seconds = TrainEpoch(epoch, steps, 0, total_pairs, loss_sum, false);
       summary.train_seconds += epoch_seconds;
       pairs_trained += total_pairs;
+      SwapInAverage(epoch == 1);  // the last epoch's average stays in: it is the model tested
+      if (epoch < summary.best_epoch) SwapOutAverage();
       if (verbose)
         spdlog::info("refit epoch {:3d}/{}  loss {:.4f}  {:.0f} pairs/s  {:.1f}s", epoch, summary.best_epoch,
                      loss_sum / std::max<std::int64_t>(total_pairs, 1), total_pairs / epoch_seconds, epoch_seconds);

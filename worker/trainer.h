@@ -69,6 +69,11 @@ class Trainer {
   // Keeps metrics.jsonl lines of the epochs a resumed checkpoint has completed.
   void TrimMetrics(const std::string& path, std::int64_t total_pairs) const;
   EvalTotals Evaluate(HeldOut which, bool full);
+  // --average-decay: at an epoch's end every rank folds its rows into their running average and
+  // swaps it in (validation, the best model and the test see the average), then swaps the rows
+  // back before training goes on. No-ops without averaging. Collective.
+  void SwapInAverage(bool restart);
+  void SwapOutAverage();
   void PullEverything();
 
   const Dataset& data_;
@@ -92,6 +97,7 @@ class Trainer {
   int resumed_workers_ = 0;
   int staleness_ = 0;                                // -1: never wait; deterministic mode is 0
   bool use_logq_ = false;                            // --softmax-correction logq
+  bool averaging_ = false;                           // --average-decay > 0
   Rng rng_;  // negatives: reseeded per step from (seed, epoch, step, worker)
 
   // Per-step scratch, kept to avoid allocation.

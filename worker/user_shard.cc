@@ -6,6 +6,7 @@
 #include "ps/server_shard.h"
 #include "src/checkpoint_file.h"
 #include "src/error.h"
+#include "src/parameter_average.h"
 #include "src/rng.h"
 
 namespace ampcf {
@@ -41,6 +42,20 @@ UserShard::UserShard(const ModelShape& shape, std::vector<std::int32_t> users, d
   second_moment_.assign(params_.size(), 0.0f);
   steps_.assign(users_.size(), 0);
   best_ = params_;
+  average_ = params_;
+}
+
+void UserShard::SwapInAverage(double decay, bool restart) {
+  AMPCF_ASSERT(!average_in_, "the average is already swapped in");
+  FoldAverage(average_, params_, decay, restart);
+  std::swap(params_, average_);
+  average_in_ = true;
+}
+
+void UserShard::SwapOutAverage() {
+  AMPCF_ASSERT(average_in_, "the average is not swapped in");
+  std::swap(params_, average_);
+  average_in_ = false;
 }
 
 void UserShard::Update(std::int32_t local, const float* gradient, const AdamConfig& adam) {
@@ -62,14 +77,17 @@ RowSelection UserRange(const std::vector<std::int32_t>& users) {
 }
 }  // namespace
 
-void UserShard::WriteCheckpoint(const std::string& path) {
+void UserShard::WriteCheckpoint(const std::string& path, bool averaging) {
+  AMPCF_ASSERT(!average_in_, "checkpoint written while the average is swapped in");
   WriteCheckpointRows(path, kCheckpointUsers, static_cast<int>(block_), UserRange(users_),
-                      RowArrays{params_.data(), first_moment_.data(), second_moment_.data(), best_.data(), steps_.data()});
+                      RowArrays{params_.data(), first_moment_.data(), second_moment_.data(), best_.data(), steps_.data(),
+                                averaging ? average_.data() : params_.data()});
 }
 
 void UserShard::ReadCheckpoint(const std::string& path) {
   ReadCheckpointRows(path, kCheckpointUsers, static_cast<int>(block_), UserRange(users_),
-                     RowArrays{params_.data(), first_moment_.data(), second_moment_.data(), best_.data(), steps_.data()});
+                     RowArrays{params_.data(), first_moment_.data(), second_moment_.data(), best_.data(), steps_.data(),
+                               average_.data()});
 }
 
 }  // namespace ampcf

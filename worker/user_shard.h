@@ -25,12 +25,17 @@ class UserShard {
   void Update(std::int32_t local, const float* gradient, const AdamConfig& adam);
   void SaveBest() { best_ = params_; }
   void RestoreBest() { params_ = best_; }
+  // Folds the rows into their running average over epochs (decay: --average-decay) and swaps it
+  // in, so that rows() and SaveBest see the average until SwapOutAverage (src/parameter_average.h).
+  void SwapInAverage(double decay, bool restart);
+  void SwapOutAverage();
   // Back to the initial rows and a fresh optimiser.
   void Reset() { *this = UserShard(shape_, users_, init_std_, persona_spread_, seed_); }
   const AlignedVector<float>& params() const { return params_; }
-  // The users' rows, optimiser state and best rows into / out of a checkpoint file: one block of
-  // the global users table, as workers own contiguous user ranges (partition/layout.h).
-  void WriteCheckpoint(const std::string& path);
+  // The users' rows, optimiser state, best rows and average into / out of a checkpoint file: one
+  // block of the global users table, as workers own contiguous user ranges (partition/layout.h).
+  // `averaging`: the average is kept (else the file's average is the rows themselves).
+  void WriteCheckpoint(const std::string& path, bool averaging);
   void ReadCheckpoint(const std::string& path);
 
  private:
@@ -41,7 +46,8 @@ class UserShard {
   std::size_t block_;
   std::vector<std::int32_t> users_;
   std::vector<std::int32_t> local_of_;
-  AlignedVector<float> params_, first_moment_, second_moment_, best_;
+  AlignedVector<float> params_, first_moment_, second_moment_, best_, average_;
+  bool average_in_ = false;
   std::vector<std::int32_t> steps_;
 };
 
