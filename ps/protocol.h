@@ -21,11 +21,11 @@
 //                                                               rows into the checkpoint in turn (a
 //                                                               token passed rank to rank on a separate
 //                                                               communicator; src/checkpoint_file.h)
-// kAverageIn  worker 0 -> server   none; clock = the epoch's end;   kAck, once every worker's pushes up to
-//                                  flag 1 = start the average     `clock` are applied: the server folded
-//                                  afresh (first epoch)           its rows into their running average
-//                                                                 and swapped it in (pulls, kSnapshot
-//                                                                 see the average; --average-decay)
+// kAverageIn  worker 0 -> server   none; clock = the epoch's    kAck, once every worker's pushes up to
+//                                  end; flag 1 = start the      `clock` are applied: the server folded
+//                                  average afresh (epoch 1)     its rows into their running average
+//                                                               and swapped it in (pulls and kSnapshot
+//                                                               see the average; --average-decay)
 // kAverageOut worker 0 -> server   none                         kAck (the rows are swapped back in)
 // kDone       worker -> server     none                         none (server exits after all workers)
 //

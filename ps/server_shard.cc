@@ -129,17 +129,21 @@ void ServerShard::WriteCheckpoint(const std::string& path) {
   const int S = options_.n_servers, s = options_.server_index;
   const bool averaging = options_.average_decay > 0;  // else the file's average is the rows
   WriteCheckpointRows(path, kCheckpointItems, options_.shape.item_width(), RowSelection{s, S, n_local_items_},
-                      RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data(), averaging ? item_average_.data() : items_.data()});
+                      RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data(),
+                                averaging ? item_average_.data() : items_.data()});
   WriteCheckpointRows(path, kCheckpointAttention, options_.shape.att_dim, RowSelection{s, S, n_local_att_},
-                      RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data(), averaging ? att_average_.data() : att_.data()});
+                      RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data(),
+                                averaging ? att_average_.data() : att_.data()});
 }
 
 void ServerShard::ReadCheckpoint(const std::string& path) {
   const int S = options_.n_servers, s = options_.server_index;
   ReadCheckpointRows(path, kCheckpointItems, options_.shape.item_width(), RowSelection{s, S, n_local_items_},
-                     RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data(), item_average_.data()});
+                     RowArrays{items_.data(), item_m_.data(), item_v_.data(), best_items_.data(), item_steps_.data(),
+                               item_average_.data()});
   ReadCheckpointRows(path, kCheckpointAttention, options_.shape.att_dim, RowSelection{s, S, n_local_att_},
-                     RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data(), att_average_.data()});
+                     RowArrays{att_.data(), att_m_.data(), att_v_.data(), best_att_.data(), att_steps_.data(),
+                               att_average_.data()});
 }
 
 void ServerShard::SwapInAverage(bool restart) {
