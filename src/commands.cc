@@ -190,7 +190,12 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
   const TrainSummary summary = trainer.Run();
   if (summary.interrupted) {
     client.Done();
-    if (WorldRank() == 0)
+    if (WorldRank() == 0 && summary.during_refit)
+      std::fprintf(stderr, "ampcf: stopped by signal %d during --refit; %s\n", summary.stop_signal,
+                   summary.checkpoint.empty()
+                       ? "without --out there is no checkpoint to refit from"
+                       : Cat("the search ended in ", summary.checkpoint, "; refit again with --resume auto --refit").c_str());
+    else if (WorldRank() == 0)
       std::fprintf(stderr, "ampcf: %s; wrote %s; continue with --resume auto\n",
                    summary.stop_signal != 0 ? Cat("stopped by signal ", summary.stop_signal).c_str()
                                             : Cat("stopped after ", config.stop_after_steps, " steps").c_str(),

@@ -79,10 +79,12 @@ std::map<std::string, std::string> ParseDescription(const std::string& text) {
 
 std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now) {
   // Only the training table is compared: data options are left to the dataset fingerprint,
-  // which the checkpoint check compares already.
+  // which the checkpoint check compares already. The run-only options do not change the
+  // training the checkpoint holds (--refit acts after early stopping: a finished run can be
+  // resumed with it to refit without searching for the epoch again).
   static const std::set<std::string> kRunOnly = {"out",   "resume",           "epochs",           "patience",
                                                  "quiet", "checkpoint_every", "keep_checkpoints", "stop_after_steps",
-                                                 "servers", "staleness"};
+                                                 "servers", "staleness",        "refit"};
   const auto old_values = ParseDescription(before), new_values = ParseDescription(now);
   std::vector<std::string> changed;
   auto compare = [&](const char* name, const char* flags) {

@@ -2,6 +2,7 @@
 # Checkpoints under mpirun, on generated data (deterministic mode, so "exact" means bitwise):
 #  - 4 epochs straight == 2 epochs, stop, resume, 2 more; also from a mid-epoch checkpoint, and
 #    with --average-decay (the running average is in the checkpoint);
+#  - --refit on the checkpoint of a finished run == --refit straight;
 #  - elastic: a checkpoint of 1 server + 2 workers resumes on 1 rank and on 2 servers + 2 workers;
 #  - SIGTERM to every rank: a checkpoint, exit 143, and resuming gives the uninterrupted result;
 #  - SIGKILL of one rank: the job ends promptly naming the lost rank; --resume auto finishes it;
@@ -46,6 +47,16 @@ run "${three[@]}" "${avg[@]}" --out "$work/avg_mid" --stop-after-steps 100 > /de
 run "${three[@]}" "${avg[@]}" --out "$work/avg_mid" --resume auto > /dev/null
 check "--average-decay: resume from a mid-epoch checkpoint == straight (bitwise)" same_model "$work/avg_straight" "$work/avg_mid"
 check "--average-decay 0.5 tests another model than no averaging" bash -c "! h5diff -q '$work/straight/model.h5' '$work/avg_straight/model.h5' /users/personas"
+
+# --refit on a finished run: resuming its last checkpoint with --refit skips the search (early
+# stopping had fired: validation NDCG falls at epoch 2 here) and refits as a straight --refit run.
+stopping=(--epochs 6 --patience 1)
+run "${three[@]}" "${stopping[@]}" --refit --out "$work/refit_straight" > /dev/null
+run "${three[@]}" "${stopping[@]}" --out "$work/refit_later" > /dev/null
+check "the early-stopped run trained 2 epochs" test "$(grep -c '"epoch"' "$work/refit_later/metrics.jsonl")" -eq 2
+run "${three[@]}" "${stopping[@]}" --refit --out "$work/refit_later" --resume auto > "$work/refit_later.log" 2>&1
+check "--refit added on resume is not reported as a changed option" bash -c "! grep -q -- ' was ' '$work/refit_later.log'"
+check "--refit on a finished run's checkpoint == --refit straight (bitwise)" same_model "$work/refit_straight" "$work/refit_later"
 
 mid_checkpoint="$work/mid_copy.h5"
 run -np 3 "$ampcf" train "${common[@]}" --servers 1 --epochs 4 --out "$work/mid2" --stop-after-steps 100 > /dev/null 2>&1

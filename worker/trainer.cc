@@ -418,7 +418,10 @@ TrainSummary Trainer::Run() {
   TrainSummary summary;
   const auto start = Clock::now();
   const int first_epoch = static_cast<int>(state_.epoch);
-  for (int epoch = first_epoch; epoch <= config_.epochs; ++epoch) {
+  // A run resumed after early stopping has nothing left to train: it goes on to the test
+  // (or to --refit) at once.
+  const bool already_stopped = resumed_ && config_.patience > 0 && state_.since_best >= config_.patience;
+  for (int epoch = first_epoch; !already_stopped && epoch <= config_.epochs; ++epoch) {
     state_.epoch = epoch;
     const double epoch_seconds = TrainEpoch(epoch, steps, first_step, total_pairs, loss_sum, checkpoints);
     if (epoch_seconds < 0) {
@@ -473,7 +476,7 @@ TrainSummary Trainer::Run() {
                                            epoch, loss, val_hr, val_ndcg, pairs_per_s, epoch_seconds));
     state_.epoch = epoch + 1;
     state_.step = 0;
-    if (checkpoints) WriteCheckpoint(0.0);
+    if (checkpoints) last_checkpoint_ = WriteCheckpoint(0.0);
     if (stop) {
       if (verbose) spdlog::info("early stop: no better validation {} for {} epochs", config_.early_stop, config_.patience);
       break;
@@ -489,6 +492,9 @@ TrainSummary Trainer::Run() {
   if (config_.refit) {
     // Start again from the initial parameters and train on training + validation items for
     // the number of epochs early stopping chose; that model is the one tested and saved.
+    // A stop request ends the refit between epochs; the search's last checkpoint stays the
+    // newest, and resuming it with --refit refits again from the start.
+    if (last_checkpoint_.empty()) last_checkpoint_ = resume_path_;
     if (lead) client_.Reset();
     AMPCF_CHECK_MPI(MPI_Barrier(workers_));
     shard_.Reset();
@@ -506,6 +512,15 @@ TrainSummary Trainer::Run() {
       if (verbose)
         spdlog::info("refit epoch {:3d}/{}  loss {:.4f}  {:.0f} pairs/s  {:.1f}s", epoch, summary.best_epoch,
                      loss_sum / std::max<std::int64_t>(total_pairs, 1), total_pairs / epoch_seconds, epoch_seconds);
+      int signal = StopSignal();
+      AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &signal, 1, MPI_INT, MPI_MAX, workers_));
+      if (signal != 0 && epoch < summary.best_epoch) {
+        summary.interrupted = true;
+        summary.during_refit = true;
+        summary.stop_signal = signal;
+        summary.checkpoint = last_checkpoint_;
+        return summary;
+      }
     }
   } else {
     // Test the best epoch's model.

@@ -34,6 +34,7 @@ struct TrainSummary {
   bool interrupted = false;
   int stop_signal = 0;
   std::string checkpoint;
+  bool during_refit = false;  // stopped in --refit: `checkpoint` is the search's last (may be "")
 };
 
 ModelShape ShapeOf(const TrainConfig& config);
