@@ -89,8 +89,8 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
     "frequency-proportional L2: (l2/2)||row||^2 in the loss of each positive for every user and item row it reads") \
   X(double, l2_user_factor, "--l2-user-factor", 1.0, AtLeast(0),                                \
     "the users' persona rows get --l2-example times this factor") \
-  X(double, persona_tie, "--persona-tie", 0.0, AtLeast(0),                                      \
-    "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together (large: MF)") \
+  X(double, persona_tie, "--persona-tie", 0.1, AtLeast(0),                                      \
+    "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together where the data do not hold them apart (0: off; large: MF)") \
   X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
   X(double, att_lr_scale, "--att-lr-scale", 0.01, Within(1e-12, 1e300),                         \
     "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)") \
