@@ -9,8 +9,8 @@
 #include <xmmintrin.h>
 #include <pmmintrin.h>
 
-#include "src/amp_model.h"
-#include "src/rng.h"
+#include "models/amp/amp_model.h"
+#include "core/rng.h"
 
 int main(int argc, char** argv) {
   _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "src/error.h"
-#include "src/rng.h"
+#include "core/error.h"
+#include "core/rng.h"
 
 namespace ampcf {
 
@@ -45,9 +45,10 @@ ModelData AispModel(const Dataset& data, const TasteSpace& space, int personas, 
   model.items.assign(static_cast<std::size_t>(data.n_items) * (dims + 1), 0.0f);
   for (std::int32_t j = 0; j < data.n_items; ++j)
     for (int c = 0; c < dims; ++c) model.items[static_cast<std::size_t>(j) * (dims + 1) + c] = static_cast<float>(space.item_coordinates(j, c));
-  model.att_u.assign(static_cast<std::size_t>(dims) * dims, 0.0f);
-  for (int c = 0; c < dims; ++c) model.att_u[static_cast<std::size_t>(c) * dims + c] = 1.0f;
-  model.att_v = model.att_u;
+  DenseArray identity{"attention/A_u", dims, dims, std::vector<float>(static_cast<std::size_t>(dims) * dims, 0.0f)};
+  for (int c = 0; c < dims; ++c) identity.values[static_cast<std::size_t>(c) * dims + c] = 1.0f;
+  model.dense = {identity, identity};
+  model.dense[1].path = "attention/A_v";
   model.personas = std::move(all_personas);
   return model;
 }

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "eval/taste_space.h"
-#include "src/dataset.h"
-#include "src/model_file.h"
+#include "data/dataset.h"
+#include "io/model_file.h"
 
 namespace ampcf {
 

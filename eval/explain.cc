@@ -7,8 +7,8 @@
 #include <numeric>
 #include <sstream>
 
-#include "src/error.h"
-#include "src/hdf5_util.h"
+#include "core/error.h"
+#include "io/hdf5_util.h"
 
 namespace ampcf {
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "src/amp_model.h"
-#include "src/dataset.h"
-#include "src/item_info.h"
+#include "models/model.h"
+#include "data/dataset.h"
+#include "data/item_info.h"
 
 namespace ampcf {
 

@@ -7,8 +7,8 @@
 #include <functional>
 #include <vector>
 
-#include "src/amp_model.h"
-#include "src/dataset.h"
+#include "models/model.h"
+#include "data/dataset.h"
 
 namespace ampcf {
 

@@ -6,8 +6,8 @@
 #include <numeric>
 
 #include "eval/ranking.h"
-#include "src/hdf5_util.h"
-#include "src/mpi_env.h"
+#include "io/hdf5_util.h"
+#include "core/mpi_env.h"
 
 namespace ampcf {
 

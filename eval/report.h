@@ -35,8 +35,8 @@
 #include <vector>
 
 #include "eval/taste_space.h"
-#include "src/amp_model.h"
-#include "src/dataset.h"
+#include "models/model.h"
+#include "data/dataset.h"
 
 namespace ampcf {
 

@@ -7,10 +7,10 @@
 #include <cmath>
 #include <limits>
 
-#include "src/error.h"
-#include "src/hdf5_util.h"
-#include "src/mpi_env.h"
-#include "src/rng.h"
+#include "core/error.h"
+#include "io/hdf5_util.h"
+#include "core/mpi_env.h"
+#include "core/rng.h"
 
 namespace ampcf {
 

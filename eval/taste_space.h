@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "src/dataset.h"
+#include "data/dataset.h"
 
 namespace ampcf {
 

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <numeric>
 
-#include "src/error.h"
+#include "core/error.h"
 
 namespace ampcf {
 
-Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::int64_t n_items, int dim) {
+Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::int64_t fewest_rows,
+                  const std::string& table) {
   Layout layout;
   layout.world_size = world_size;
   layout.world_rank = world_rank;
@@ -24,11 +25,11 @@ Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::in
     throw UserError(Cat("--servers must be at least 1 when running on ", world_size, " ranks"));
   if (requested_servers >= world_size)
     throw UserError(Cat("--servers ", requested_servers, " leaves no worker among ", world_size, " MPI ranks"));
-  if (requested_servers > n_items)
-    throw UserError(Cat("--servers ", requested_servers, " is more than the dataset's ", n_items, " items"));
-  if (requested_servers > 2 * dim)
-    throw UserError(Cat("--servers ", requested_servers, " is more than the ", 2 * dim,
-                        " attention rows to share among them (2 x --dim)"));
+  if (requested_servers > fewest_rows)
+    throw UserError(table == "items"
+                        ? Cat("--servers ", requested_servers, " is more than the dataset's ", fewest_rows, " items")
+                        : Cat("--servers ", requested_servers, " is more than the ", fewest_rows, " ", table,
+                              " rows to share among them"));
   layout.colocated = false;
   layout.n_servers = requested_servers;
   layout.n_workers = world_size - requested_servers;

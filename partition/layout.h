@@ -1,12 +1,13 @@
 // Who owns what. Ranks 0 .. W-1 are workers (rank 0 reports progress and writes outputs),
 // ranks W .. W+S-1 are parameter servers. A single rank is both (the server is called in-process).
-//  - item j (v_j, b_j and their Adam state) lives on server j % S;
-//  - attention row k (rows 0..d-1 are A_u, d..2d-1 are A_v) lives on server k % S;
+//  - row k of every server table (item j's [v_j, b_j], AMP-CF's attention row k, with their
+//    Adam state) lives on server k % S;
 //  - users go to workers in contiguous id ranges balanced by interaction count (a worker's rows
 //    are then one block of every per-user array, which checkpoints read and write in one piece).
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ampcf {
@@ -26,7 +27,10 @@ struct Layout {
 };
 
 // Validates the requested number of servers against the world and the model; throws UserError.
-Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::int64_t n_items, int dim);
+// `fewest_rows`: the row count of the model's smallest server table, `table` its name (each
+// server needs a row of every table).
+Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::int64_t fewest_rows,
+                  const std::string& table = "items");
 
 inline int ItemOwner(std::int64_t item, int n_servers) { return static_cast<int>(item % n_servers); }
 inline std::int64_t ItemLocalIndex(std::int64_t item, int n_servers) { return item / n_servers; }

@@ -1,11 +1,12 @@
 // The parameter-server message protocol: every message between workers and servers is defined
 // here. Messages are MPI point-to-point byte buffers on MPI_COMM_WORLD; the MPI tag is the kind.
 //
-//   buffer = Header | item keys (int32 x n_item_keys) | attention keys (int32 x n_att_keys) | values (float)
+//   buffer = Header | keys of server table 0 (int32 x n_keys[0]) | ... | keys of table T-1
+//            | values (float): table 0's rows in key order, then table 1's, ...
 //
-// Two tables live on the servers (see partition/layout.h for who owns which row):
-//   items:     row j = [v_j (d floats), b_j]          width d+1, key = dense item id
-//   attention: row k = A_u row k (k < d), A_v row k-d  width da,  key = 0 .. 2d-1
+// The servers hold the model's kOnServers tables (models/model.h), numbered 0 .. T-1 in the
+// model's order, T <= kMaxTables; row k of every table lives on server k % S (partition/layout.h).
+// For AMP-CF, table 0 is the items (width d+1) and table 1 the attention maps (width da).
 // Contract: keys are unique and sorted ascending within each table, and a message to server s
 // holds only keys that s owns.
 //
@@ -20,7 +21,7 @@
 //                                                               `clock` are applied, the server writes its
 //                                                               rows into the checkpoint in turn (a
 //                                                               token passed rank to rank on a separate
-//                                                               communicator; src/checkpoint_file.h)
+//                                                               communicator; io/checkpoint_file.h)
 // kAverageIn  worker 0 -> server   none; clock = the epoch's    kAck, once every worker's pushes up to
 //                                  end; flag 1 = start the      `clock` are applied: the server folded
 //                                  average afresh (epoch 1)     its rows into their running average
@@ -63,46 +64,58 @@ enum Kind : int {
   kAverageOut = 11,
 };
 
+// The most server tables a model may have (the header has room for their key counts).
+constexpr int kMaxTables = 4;
+
 struct Header {
-  std::int32_t worker = 0;       // sender's worker index
-  std::int32_t n_item_keys = 0;
-  std::int32_t n_att_keys = 0;
-  std::int32_t flag = 0;         // kAverageIn: 1 = start the average afresh
+  std::int32_t worker = 0;             // sender's worker index
+  std::int32_t flag = 0;               // kAverageIn: 1 = start the average afresh
   std::int64_t clock = 0;
+  std::int32_t n_keys[kMaxTables] = {};  // keys of each server table
 };
-static_assert(sizeof(Header) == 24, "the header is part of the wire format");
+static_assert(sizeof(Header) == 2 * 4 + 8 + 4 * kMaxTables, "the header is part of the wire format");
+
+// Per server table: where its keys are and how many.
+struct KeyLists {
+  const std::int32_t* keys[kMaxTables] = {};
+  int n[kMaxTables] = {};
+};
 
 // A view of a received or assembled message.
 struct MessageView {
   Header header;
-  const std::int32_t* item_keys = nullptr;
-  const std::int32_t* att_keys = nullptr;
+  KeyLists keys;
   const float* values = nullptr;
   std::size_t n_values = 0;
 };
 
-inline std::size_t MessageBytes(const Header& header, std::size_t n_values) {
-  return sizeof(Header) + sizeof(std::int32_t) * (header.n_item_keys + header.n_att_keys) + sizeof(float) * n_values;
+inline std::size_t KeyCount(const Header& header) {
+  std::size_t n = 0;
+  for (int t = 0; t < kMaxTables; ++t) n += static_cast<std::size_t>(header.n_keys[t]);
+  return n;
 }
 
-// Writes header and keys into `buffer` (resized) and returns where the values go.
-inline float* BuildMessage(const Header& header, const std::int32_t* item_keys, const std::int32_t* att_keys,
-                           std::size_t n_values, std::vector<char>& buffer) {
+inline std::size_t MessageBytes(const Header& header, std::size_t n_values) {
+  return sizeof(Header) + sizeof(std::int32_t) * KeyCount(header) + sizeof(float) * n_values;
+}
+
+// Writes the header and the keys (header.n_keys[t] of keys.keys[t]) into `buffer` (resized) and
+// returns where the values go.
+inline float* BuildMessage(const Header& header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer) {
   buffer.resize(MessageBytes(header, n_values));
   char* at = buffer.data();
   std::memcpy(at, &header, sizeof(Header));
   at += sizeof(Header);
-  if (header.n_item_keys > 0) std::memcpy(at, item_keys, sizeof(std::int32_t) * header.n_item_keys);
-  at += sizeof(std::int32_t) * header.n_item_keys;
-  if (header.n_att_keys > 0) std::memcpy(at, att_keys, sizeof(std::int32_t) * header.n_att_keys);
-  at += sizeof(std::int32_t) * header.n_att_keys;
+  for (int t = 0; t < kMaxTables; ++t) {
+    if (header.n_keys[t] > 0) std::memcpy(at, keys.keys[t], sizeof(std::int32_t) * header.n_keys[t]);
+    at += sizeof(std::int32_t) * header.n_keys[t];
+  }
   return reinterpret_cast<float*>(at);
 }
 
 // A message without keys (control messages, pull replies): the header, then room for n_values.
 inline float* BuildKeylessMessage(Header header, std::size_t n_values, std::vector<char>& buffer) {
-  header.n_item_keys = 0;
-  header.n_att_keys = 0;
+  for (std::int32_t& n : header.n_keys) n = 0;
   buffer.resize(MessageBytes(header, n_values));
   std::memcpy(buffer.data(), &header, sizeof(Header));
   return reinterpret_cast<float*>(buffer.data() + sizeof(Header));
@@ -112,12 +125,16 @@ inline float* BuildKeylessMessage(Header header, std::size_t n_values, std::vect
 inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view) {
   if (bytes < sizeof(Header)) return false;
   std::memcpy(&view.header, data, sizeof(Header));
-  const Header& h = view.header;
-  if (h.n_item_keys < 0 || h.n_att_keys < 0) return false;
-  const std::size_t key_bytes = sizeof(std::int32_t) * (static_cast<std::size_t>(h.n_item_keys) + h.n_att_keys);
+  for (std::int32_t n : view.header.n_keys)
+    if (n < 0) return false;
+  const std::size_t key_bytes = sizeof(std::int32_t) * KeyCount(view.header);
   if (bytes < sizeof(Header) + key_bytes) return false;
-  view.item_keys = reinterpret_cast<const std::int32_t*>(data + sizeof(Header));
-  view.att_keys = view.item_keys + h.n_item_keys;
+  const auto* keys = reinterpret_cast<const std::int32_t*>(data + sizeof(Header));
+  for (int t = 0; t < kMaxTables; ++t) {
+    view.keys.keys[t] = keys;
+    view.keys.n[t] = view.header.n_keys[t];
+    keys += view.header.n_keys[t];
+  }
   view.values = reinterpret_cast<const float*>(data + sizeof(Header) + key_bytes);
   view.n_values = (bytes - sizeof(Header) - key_bytes) / sizeof(float);
   return true;

@@ -4,8 +4,8 @@
 #include <numeric>
 #include <vector>
 
-#include "src/checkpoint_file.h"
-#include "src/error.h"
+#include "io/checkpoint_file.h"
+#include "core/error.h"
 #include "tests/test_util.h"
 
 namespace ampcf {

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "src/config.h"
-#include "src/config_file.h"
-#include "src/error.h"
+#include "options/config.h"
+#include "options/config_file.h"
+#include "core/error.h"
 #include "tests/test_util.h"
 
 namespace ampcf {

@@ -5,10 +5,10 @@
 #include <iterator>
 #include <set>
 
-#include "src/dataset.h"
-#include "src/error.h"
-#include "src/prepared_file.h"
-#include "src/synthetic.h"
+#include "data/dataset.h"
+#include "core/error.h"
+#include "data/prepared_file.h"
+#include "data/synthetic.h"
 #include "test_util.h"
 
 namespace ampcf {

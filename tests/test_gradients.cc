@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "src/amp_model.h"
-#include "src/rng.h"
+#include "models/amp/amp_model.h"
+#include "core/rng.h"
 
 namespace ampcf {
 namespace {

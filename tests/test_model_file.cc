@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "src/error.h"
-#include "src/hdf5_util.h"
-#include "src/model_file.h"
+#include "core/error.h"
+#include "io/hdf5_util.h"
+#include "io/model_file.h"
 #include "tests/test_util.h"
 
 namespace ampcf {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ps/server_shard.h"
-#include "src/adam.h"
+#include "tables/adam.h"
 
 namespace ampcf {
 namespace {

@@ -3,8 +3,8 @@
 #include <numeric>
 
 #include "partition/layout.h"
-#include "src/error.h"
-#include "src/rng.h"
+#include "core/error.h"
+#include "core/rng.h"
 
 namespace ampcf {
 namespace {
@@ -34,18 +34,18 @@ TEST(Partition, ItemsAndAttentionRowsCoverEveryKeyOnce) {
 }
 
 TEST(Partition, LayoutRolesAndErrors) {
-  Layout one = MakeLayout(1, 0, 1, 100, 64);
+  Layout one = MakeLayout(1, 0, 1, 100);
   EXPECT_TRUE(one.colocated && one.is_worker() && one.is_server());
-  Layout four = MakeLayout(4, 3, 1, 100, 64);
+  Layout four = MakeLayout(4, 3, 1, 100);
   EXPECT_EQ(four.n_workers, 3);
   EXPECT_TRUE(four.is_server());
   EXPECT_FALSE(four.is_worker());
   EXPECT_EQ(four.server_rank(0), 3);
-  EXPECT_TRUE(MakeLayout(4, 0, 1, 100, 64).is_worker());
-  EXPECT_THROW(MakeLayout(4, 0, 4, 100, 64), UserError);   // no worker left
-  EXPECT_THROW(MakeLayout(4, 0, 3, 2, 64), UserError);     // more servers than items
-  EXPECT_THROW(MakeLayout(4, 0, 0, 100, 64), UserError);   // no server
-  EXPECT_THROW(MakeLayout(1, 0, 2, 100, 64), UserError);   // one rank cannot host two servers
+  EXPECT_TRUE(MakeLayout(4, 0, 1, 100).is_worker());
+  EXPECT_THROW(MakeLayout(4, 0, 4, 100), UserError);   // no worker left
+  EXPECT_THROW(MakeLayout(4, 0, 3, 2), UserError);     // more servers than items
+  EXPECT_THROW(MakeLayout(4, 0, 0, 100), UserError);   // no server
+  EXPECT_THROW(MakeLayout(1, 0, 2, 100), UserError);   // one rank cannot host two servers
 }
 
 }  // namespace

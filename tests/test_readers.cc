@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "src/error.h"
-#include "src/dataset.h"
-#include "src/readers.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/readers.h"
 #include "tests/test_util.h"
 
 namespace ampcf {

@@ -3,8 +3,8 @@
 
 #include <filesystem>
 
-#include "src/dataset.h"
-#include "src/stats.h"
+#include "data/dataset.h"
+#include "data/stats.h"
 
 namespace ampcf {
 namespace {

@@ -9,9 +9,9 @@
 #include "eval/explain.h"
 #include "eval/ranking.h"
 #include "eval/report.h"
-#include "src/hdf5_util.h"
-#include "src/rng.h"
-#include "src/synthetic.h"
+#include "io/hdf5_util.h"
+#include "core/rng.h"
+#include "data/synthetic.h"
 #include "test_util.h"
 
 namespace ampcf {

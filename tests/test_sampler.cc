@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "src/sampler.h"
+#include "data/sampler.h"
 
 namespace ampcf {
 namespace {

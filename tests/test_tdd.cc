@@ -7,8 +7,8 @@
 #include <map>
 
 #include "eval/taste_space.h"
-#include "src/rng.h"
-#include "src/synthetic.h"
+#include "core/rng.h"
+#include "data/synthetic.h"
 #include "test_util.h"
 
 namespace ampcf {

@@ -1,0 +1,511 @@
+#include "cli/commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "eval/aisp.h"
+#include "eval/explain.h"
+#include "eval/ranking.h"
+#include "eval/report.h"
+#include "eval/taste_space.h"
+#include "partition/layout.h"
+#include "models/registry.h"
+#include "ps/server.h"
+#include "ps/server_shard.h"
+#include "ps/servers.h"
+#include "io/checkpoint_file.h"
+#include "data/dataset.h"
+#include "io/model_file.h"
+#include "data/prepared_file.h"
+#include "data/readers.h"
+#include "core/gather.h"
+#include "core/mpi_env.h"
+#include "cli/run_info.h"
+#include "data/stats.h"
+#include "data/synthetic.h"
+#include "io/hdf5_util.h"
+#include "core/stop_signal.h"
+#include "worker/schedule.h"
+#include "worker/trainer.h"
+
+namespace ampcf {
+
+namespace {
+
+// Runs `setup` on every rank; if any rank fails with a UserError, rank 0 prints the first
+// failing rank's message and every rank returns false (so all exit with the same code).
+template <typename Setup>
+bool CollectiveSetup(Setup&& setup) {
+  std::string message;
+  try {
+    setup();
+  } catch (const UserError& error) {
+    message = error.what();
+  }
+  message = AgreeOnError(message.empty(), message);
+  if (message.empty()) return true;
+  if (WorldRank() == 0) std::fprintf(stderr, "ampcf: error: %s\n", message.c_str());
+  return false;
+}
+
+void CheckWritableFolder(const std::string& folder) {
+  if (folder.empty()) return;
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error || !std::filesystem::is_directory(folder))
+    throw UserError(Cat("--out ", folder, ": cannot create the folder"));
+}
+
+// A user error found by rank 0 alone, after the collective set-up: one line, exit status 2.
+int ReportLocalError(const UserError& error) {
+  std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+  return 2;
+}
+
+// Refuses a checkpoint that this run cannot continue: another dataset or split, model shape or seed.
+void CheckResumable(const CheckpointInfo& info, const std::string& path, const Dataset& data, const TrainConfig& config,
+                    const Model& model) {
+  const CheckpointHeader& h = info.header;
+  if (h.model != model.name())
+    throw UserError(Cat("--resume ", path, ": a checkpoint of --model ", h.model, "; this run has --model ", model.name()));
+  if (h.dataset_fingerprint != data.Fingerprint())
+    throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
+                        ") than --data gives"));
+  if (h.shape.personas != model.shape().personas || h.shape.dim != model.shape().dim ||
+      h.shape.att_dim != model.shape().att_dim)
+    throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " --dim ", h.shape.dim,
+                        " --att-dim ", h.shape.att_dim, "; this run has --personas ", model.shape().personas,
+                        " --dim ", model.shape().dim, " --att-dim ", model.shape().att_dim));
+  if (h.seed != config.seed)
+    throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
+}
+
+// The model's server table with the fewest rows.
+const TableSpec& SmallestServerTable(const Model& model) {
+  const TableSpec* smallest = nullptr;
+  for (const TableSpec& table : model.tables())
+    if (table.placement == Placement::kOnServers && (smallest == nullptr || table.rows < smallest->rows))
+      smallest = &table;
+  AMPCF_ASSERT(smallest != nullptr, "model ", model.name(), " has no server table");
+  return *smallest;
+}
+
+// A trained model (model.h5 or a checkpoint) and the dataset it must have been trained on.
+void LoadModelAndData(const std::string& model_path, const DataConfig& data_config, ModelData& model, Dataset& data) {
+  model = LoadModel(model_path);
+  data = LoadDataset(data_config);
+  if (model.dataset_fingerprint != data.Fingerprint())
+    throw UserError(Cat("--model ", model_path, " was trained on another dataset or split (", model.dataset,
+                        ") than --data ", data_config.data, " gives"));
+}
+
+}  // namespace
+
+int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
+  Dataset data;
+  Layout layout;
+  std::unique_ptr<Model> model;
+  if (!CollectiveSetup([&] {
+        Validate(config);
+        data = LoadDataset(data_config);
+        model = MakeModel(config, data.n_items);
+        layout = MakeLayout(WorldSize(), WorldRank(), config.servers, SmallestServerTable(*model).rows,
+                            SmallestServerTable(*model).name);
+        if (WorldRank() == 0) CheckWritableFolder(config.out);
+      }))
+    return 2;
+  const std::string description = Describe(data_config, config);
+  const std::string disagreement = CheckRanksAgree(MakeRunInfo(data, description));
+  if (!disagreement.empty()) {
+    if (WorldRank() == 0) std::fprintf(stderr, "ampcf: error: %s\n", disagreement.c_str());
+    return 2;
+  }
+  if (WorldRank() == 0 && !config.quiet) {
+    spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
+                 data.num_train(), data.holdout);
+    spdlog::info("layout: {} worker(s), {} server(s){}; r={} d={} da={} |N|={} batch {} lr {} alpha {} lambda_p {} "
+                 "lambda_n {} l2 {} softmax correction {}; staleness {}{}",
+                 layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
+                 config.personas, config.dim, config.att_dim, config.negatives, config.batch, config.lr, config.alpha,
+                 config.lambda_p, config.lambda_n, config.l2, config.softmax_correction, config.staleness,
+                 config.deterministic ? ", deterministic" : "");
+  }
+
+  // --resume: rank 0 picks the file (auto: the newest that verifies), every rank checks it.
+  std::string resume_path;
+  CheckpointInfo resume_info;
+  if (!config.resume.empty()) {
+    if (!CollectiveSetup([&] {
+          if (WorldRank() != 0) return;
+          if (config.resume == "auto") {
+            std::vector<std::string> warnings;
+            resume_path = FindLatestCheckpoint((std::filesystem::path(config.out) / "checkpoints").string(), warnings);
+            for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+            if (resume_path.empty()) spdlog::info("--resume auto: no checkpoint in {}/checkpoints, starting afresh", config.out);
+          } else {
+            resume_path = config.resume;
+            VerifyCheckpoint(resume_path);
+          }
+        }))
+      return 2;
+    BroadcastString(resume_path, 0, MPI_COMM_WORLD);
+    if (!resume_path.empty() && !CollectiveSetup([&] {
+          resume_info = ReadCheckpointInfo(resume_path);
+          CheckResumable(resume_info, resume_path, data, config, *model);
+        }))
+      return 2;
+    // Allowed (a user may mean to lower the learning rate), but never silent.
+    if (!resume_path.empty() && WorldRank() == 0)
+      for (const std::string& change : ChangedTrainingOptions(resume_info.header.config, description))
+        spdlog::warn("--resume {}: {}", resume_path, change);
+  }
+  if (!config.out.empty()) InstallStopHandlers();
+
+  MPI_Comm workers = MPI_COMM_NULL, checkpoint_comm = MPI_COMM_NULL;
+  AMPCF_CHECK_MPI(MPI_Comm_split(MPI_COMM_WORLD, layout.is_worker() ? 0 : MPI_UNDEFINED, WorldRank(), &workers));
+  AMPCF_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &checkpoint_comm));
+
+  std::vector<TableSpec> server_tables;
+  std::vector<int> widths;
+  for (const TableSpec& table : model->tables())
+    if (table.placement == Placement::kOnServers) {
+      server_tables.push_back(table);
+      widths.push_back(table.width);
+    }
+  auto make_shard = [&] {
+    return ps::ServerShard(server_tables, layout.server_index(), layout.n_servers, config.average_decay);
+  };
+
+  ps::ServerOptions server_options;
+  server_options.synchronous = config.deterministic || config.staleness == 0;
+  server_options.start_clock = resume_path.empty() ? 0 : resume_info.state.clock;
+  server_options.checkpoint_dir = (std::filesystem::path(config.out) / "checkpoints").string();
+  server_options.checkpoint_comm = checkpoint_comm;
+  auto resume = [&](ps::ServerShard* shard, Trainer* trainer) {
+    return resume_path.empty() || CollectiveSetup([&] {
+             if (shard != nullptr) shard->ReadCheckpoint(resume_path);
+             if (trainer != nullptr) trainer->Resume(resume_path, resume_info);
+           });
+  };
+  if (!layout.is_worker()) {
+    ps::ServerShard shard = make_shard();
+    if (!resume(&shard, nullptr)) return 2;
+    ps::RunServer(shard, layout, server_options);
+    AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
+    return 0;
+  }
+  std::optional<ps::ServerShard> local_shard;
+  if (layout.colocated) local_shard.emplace(make_shard());
+  const std::unique_ptr<ps::Servers> servers =
+      ps::ConnectServers(layout, widths, local_shard ? &*local_shard : nullptr);
+  TrainerContext context;
+  context.data = &data;
+  context.data_config = &data_config;
+  context.config = &config;
+  context.layout = layout;
+  context.workers = workers;
+  context.checkpoint_comm = checkpoint_comm;
+  context.servers = servers.get();
+  context.model = model.get();
+  Trainer trainer(context);
+  if (!resume(local_shard ? &*local_shard : nullptr, &trainer)) return 2;
+  const TrainSummary summary = RunSchedule(trainer);
+  if (summary.interrupted) {
+    servers->Done();
+    if (WorldRank() == 0 && summary.during_refit)
+      std::fprintf(stderr, "ampcf: stopped by signal %d during --refit; %s\n", summary.stop_signal,
+                   summary.checkpoint.empty()
+                       ? "without --out there is no checkpoint to refit from"
+                       : Cat("the search ended in ", summary.checkpoint, "; refit again with --resume auto --refit").c_str());
+    else if (WorldRank() == 0)
+      std::fprintf(stderr, "ampcf: %s; wrote %s; continue with --resume auto\n",
+                   summary.stop_signal != 0 ? Cat("stopped by signal ", summary.stop_signal).c_str()
+                                            : Cat("stopped after ", config.stop_after_steps, " steps").c_str(),
+                   summary.checkpoint.c_str());
+    AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
+    AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
+    return summary.stop_signal != 0 ? 128 + summary.stop_signal : 0;
+  }
+  const ModelData trained = trainer.GatherModel();
+  servers->Done();
+  if (WorldRank() == 0) {
+    if (!config.out.empty()) {
+      const std::string path = (std::filesystem::path(config.out) / "model.h5").string();
+      WriteModel(path, trained);
+      if (!config.quiet) spdlog::info("wrote {}", path);
+    }
+    std::printf(
+        "best epoch %d: val HR@10 %.4f NDCG@10 %.4f | test HR@10 %.4f NDCG@10 %.4f | full-ranking HR@10 %.4f "
+        "NDCG@10 %.4f | %.0f pairs/s\n",
+        summary.best_epoch, summary.best_val_hr, summary.best_val_ndcg, summary.test.sampled.hr(),
+        summary.test.sampled.ndcg_mean(), summary.test.full.hr(), summary.test.full.ndcg_mean(), summary.pairs_per_s);
+    std::fflush(stdout);
+  }
+  AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
+  AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
+  return 0;
+}
+
+int RunEval(const DataConfig& data_config, const EvalConfig& config) {
+  Dataset data;
+  ModelData model;
+  if (!CollectiveSetup([&] {
+        if (config.model.empty()) throw UserError("--model is required");
+        LoadModelAndData(config.model, data_config, model, data);
+      }))
+    return 2;
+  // Every rank evaluates an interleaved share of the users.
+  std::vector<std::int32_t> mine;
+  for (std::int32_t u = WorldRank(); u < data.n_users; u += WorldSize()) mine.push_back(u);
+  LoadedScorer loaded;
+  if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
+  const Scorer& scorer = *loaded.scorer;
+  const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
+  auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * block]; };
+  std::string folder = !config.out.empty() ? config.out : std::filesystem::path(config.model).parent_path().string();
+  if (folder.empty()) folder = ".";
+  if (!CollectiveSetup([&] {
+        if (WorldRank() == 0) CheckWritableFolder(folder);
+      }))
+    return 2;
+  const auto start = std::chrono::steady_clock::now();
+  TasteSpace taste;
+  if (!CollectiveSetup([&] { taste = ShareTasteSpace(data, TasteOptions(), config.taste, MPI_COMM_WORLD); }))
+    return 2;
+  const double taste_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ReportOptions report;
+  report.top_k = config.top_k;
+  report.model = config.model;
+  report.path = (std::filesystem::path(folder) / "eval.h5").string();
+  const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);
+  EvalTotals validation = EvaluateUsers(scorer, data, mine, rows, HeldOut::kValidation, false);
+  double sums[3] = {validation.sampled.hits, validation.sampled.ndcg, double(validation.sampled.users)};
+  AMPCF_CHECK_MPI(MPI_Reduce(WorldRank() == 0 ? MPI_IN_PLACE : sums, sums, 3, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (WorldRank() == 0) {
+    if (config.taste.empty()) WriteTasteSpace((std::filesystem::path(folder) / "taste.h5").string(), taste);
+    RankingSums vs{sums[0], sums[1], std::int64_t(sums[2])};
+    std::printf("{\"val_hr@10\": %.6f, \"val_ndcg@10\": %.6f, \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, "
+                "\"test_full_hr@10\": %.6f, \"test_full_ndcg@10\": %.6f, \"tdd_js\": %.6f, \"tdd_hellinger\": %.6f, "
+                "\"coverage\": %.6f, \"gini\": %.6f, \"novelty\": %.4f, \"attention_entropy\": %.4f, "
+                "\"personas_used\": %.4f, \"persona_similarity\": %.4f, \"users\": %lld, \"taste_seconds\": %.3f, "
+                "\"seconds\": %.3f}\n",
+                vs.hr(), vs.ndcg_mean(), summary.at("hr@10"), summary.at("ndcg@10"), summary.at("full_hr@10"),
+                summary.at("full_ndcg@10"), summary.at("tdd_js"), summary.at("tdd_hellinger"), summary.at("coverage"),
+                summary.at("gini"), summary.at("novelty"), summary.at("attention_entropy"), summary.at("personas_used"),
+                summary.at("persona_similarity"), static_cast<long long>(summary.at("users")), taste_seconds, seconds);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+int RunStats(const DataConfig& data_config) {
+  Dataset data;
+  if (!CollectiveSetup([&] { data = LoadDataset(data_config); })) return 2;
+  if (WorldRank() == 0) {
+    std::fputs(FormatStats(data, ComputeStats(data)).c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+
+int RunInspect(const std::string& path) {
+  std::string summary;
+  if (!CollectiveSetup([&] {
+        if (WorldRank() == 0) summary = DescribeCheckpoint(path);
+      }))
+    return 2;
+  if (WorldRank() == 0) {
+    std::fputs(summary.c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+
+int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
+  Dataset data;
+  ModelData model;
+  std::int32_t user = -1;
+  if (!CollectiveSetup([&] {
+        if (config.model.empty()) throw UserError("--model is required");
+        if (config.user.empty()) throw UserError("--user is required (the dataset's own user id)");
+        LoadModelAndData(config.model, data_config, model, data);
+        const auto no_such_user = [&] {
+          return UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
+        };
+        if (!data.user_names.empty()) {  // string ids
+          auto found = std::find(data.user_names.begin(), data.user_names.end(), config.user);
+          if (found == data.user_names.end()) throw no_such_user();
+          user = static_cast<std::int32_t>(found - data.user_names.begin());
+        } else {
+          std::int64_t id = 0;
+          if (!ParseInt(config.user, id)) throw no_such_user();
+          auto found = std::lower_bound(data.user_ids.begin(), data.user_ids.end(), id);
+          if (found == data.user_ids.end() || *found != id) throw no_such_user();
+          user = static_cast<std::int32_t>(found - data.user_ids.begin());
+        }
+      }))
+    return 2;
+  LoadedScorer loaded;
+  if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
+  if (WorldRank() != 0) return 0;
+  const Scorer& scorer = *loaded.scorer;
+  const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
+  const Explanation explanation = Explain(scorer, data, user, &model.personas[user * block], config.top);
+  std::fputs(FormatExplanation(explanation, data, LoadItemInfo(data_config.data), model.shape.personas).c_str(), stdout);
+  std::fflush(stdout);
+  if (!config.out.empty()) {
+    try {
+      WriteExplanation(config.out, explanation, data, model.shape.personas);
+    } catch (const UserError& error) {
+      return ReportLocalError(error);
+    }
+  }
+  return 0;
+}
+
+
+int RunAisp(const DataConfig& data_config, const AispConfig& config) {
+  Dataset data;
+  if (!CollectiveSetup([&] {
+        data = LoadDataset(data_config);
+        if (WorldRank() == 0) CheckWritableFolder(config.out);
+      }))
+    return 2;
+  const auto start = std::chrono::steady_clock::now();
+  const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", MPI_COMM_WORLD);
+  // Each rank builds and evaluates an interleaved share of the users.
+  std::vector<std::int32_t> mine;
+  for (std::int32_t u = WorldRank(); u < data.n_users; u += WorldSize()) mine.push_back(u);
+  const std::vector<float> rows = AispPersonas(data, taste, config.personas, mine, config.seed);
+  const std::size_t block = static_cast<std::size_t>(config.personas) * taste.components;
+  const ModelData shared = AispModel(data, taste, config.personas, {});
+  const LoadedScorer loaded = MakeScorer(shared, "AISP");
+  const Scorer& scorer = *loaded.scorer;
+  ReportOptions report;
+  if (!config.out.empty()) report.path = (std::filesystem::path(config.out) / "eval.h5").string();
+  report.model = Cat("AISP-", config.personas);
+  const Summary summary = EvaluateReport(
+      scorer, data, taste, mine, [&](std::int32_t u) { return &rows[static_cast<std::size_t>(u / WorldSize()) * block]; },
+      report, MPI_COMM_WORLD);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // model.h5 on rank 0: every user's personas, gathered in dense order.
+  if (!config.out.empty()) {
+    std::vector<float> dense = GatherDense(MPI_COMM_WORLD, mine, rows.data(), static_cast<int>(block), data.n_users);
+    if (WorldRank() == 0) {
+      const std::filesystem::path dir(config.out);
+      WriteModel((dir / "model.h5").string(), AispModel(data, taste, config.personas, std::move(dense)));
+      WriteTasteSpace((dir / "taste.h5").string(), taste);
+    }
+  }
+  if (WorldRank() == 0) {
+    std::printf("{\"model\": \"AISP-%d\", \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, \"test_full_hr@10\": %.6f, "
+                "\"test_full_ndcg@10\": %.6f, \"tdd_js\": %.6f, \"tdd_hellinger\": %.6f, \"coverage\": %.6f, "
+                "\"gini\": %.6f, \"novelty\": %.4f, \"users\": %lld, \"seconds\": %.3f}\n",
+                config.personas, summary.at("hr@10"), summary.at("ndcg@10"), summary.at("full_hr@10"),
+                summary.at("full_ndcg@10"), summary.at("tdd_js"), summary.at("tdd_hellinger"), summary.at("coverage"),
+                summary.at("gini"), summary.at("novelty"), static_cast<long long>(summary.at("users")), seconds);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+
+int RunPrepare(const DataConfig& data_config, const PrepareConfig& config) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  Dataset data;
+  double parse_seconds = 0;
+  if (!CollectiveSetup([&] {
+        if (config.out.empty()) throw UserError("--out is required (the prepared file to write)");
+        if (IsPreparedFile(data_config.data)) throw UserError(Cat("--data ", data_config.data, " is already prepared"));
+        const auto start = Clock::now();
+        if (WorldRank() == 0) data = LoadDataset(data_config);
+        parse_seconds = seconds_since(start);
+      }))
+    return 2;
+  if (WorldRank() != 0) return 0;
+  try {
+    auto start = Clock::now();
+    WritePrepared(config.out, data, data_config);
+    const double write_seconds = seconds_since(start);
+    start = Clock::now();
+    const Dataset loaded = ReadPrepared(config.out);
+    const double load_seconds = seconds_since(start);
+    std::printf("{\"prepared\": \"%s\", \"users\": %d, \"items\": %d, \"training_pairs\": %lld, \"parse_seconds\": %.3f, "
+                "\"write_seconds\": %.3f, \"load_seconds\": %.3f, \"bytes\": %lld}\n",
+                config.out.c_str(), loaded.n_users, loaded.n_items, static_cast<long long>(loaded.num_train()), parse_seconds,
+                write_seconds, load_seconds, static_cast<long long>(std::filesystem::file_size(config.out)));
+    std::fflush(stdout);
+  } catch (const UserError& error) {
+    return ReportLocalError(error);
+  }
+  return 0;
+}
+
+
+int RunGenerate(const GenerateConfig& config) {
+  if (WorldRank() != 0) return 0;
+  try {
+    if (config.out.empty()) throw UserError("--out is required (the folder for ratings.csv and truth.h5)");
+    CheckWritableFolder(config.out);
+    SyntheticSpec spec;
+    spec.users = config.users;
+    spec.items = config.items;
+    spec.clusters = config.clusters;
+    spec.max_tastes = config.max_tastes;
+    spec.min_interactions = config.min_interactions;
+    spec.max_interactions = config.max_interactions;
+    spec.zipf_exponent = config.zipf;
+    spec.seed = config.seed;
+    SyntheticGenerator generator(spec);
+    const std::filesystem::path dir(config.out);
+    const std::string ratings = (dir / "ratings.csv").string();
+    std::FILE* file = std::fopen((ratings + ".tmp").c_str(), "w");
+    if (file == nullptr) throw UserError(Cat(ratings, ": cannot write"));
+    std::fputs("userId,itemId,rating,timestamp\n", file);
+    std::vector<Interaction> rows;
+    std::vector<int> tastes;
+    std::vector<double> mix;
+    std::vector<std::int64_t> taste_offsets{0};
+    std::vector<std::int32_t> taste_clusters;
+    std::vector<double> taste_weights;
+    std::int64_t lines = 0;
+    for (int user = 0; user < config.users; ++user) {
+      rows.clear();
+      generator.NextUser(rows, tastes, mix);
+      for (const Interaction& row : rows)
+        std::fprintf(file, "%lld,%lld,1,%lld\n", static_cast<long long>(row.user), static_cast<long long>(row.item),
+                     static_cast<long long>(row.timestamp));
+      lines += static_cast<std::int64_t>(rows.size());
+      taste_clusters.insert(taste_clusters.end(), tastes.begin(), tastes.end());
+      taste_weights.insert(taste_weights.end(), mix.begin(), mix.end());
+      taste_offsets.push_back(static_cast<std::int64_t>(taste_clusters.size()));
+    }
+    if (std::fclose(file) != 0) throw UserError(Cat(ratings, ": cannot write"));
+    std::filesystem::rename(ratings + ".tmp", ratings);
+    const std::vector<std::int32_t> item_cluster(generator.item_cluster().begin(), generator.item_cluster().end());
+    h5::WriteAtomically((dir / "truth.h5").string(), [&](hid_t truth) {
+      h5::WriteAttribute(truth, "format", std::string("ampcf-planted-truth"));
+      h5::WriteAttribute(truth, "clusters", std::int64_t{config.clusters});
+      h5::WriteAttribute(truth, "seed", static_cast<std::int64_t>(config.seed));
+      h5::WriteInt32s(truth, "item_cluster", item_cluster.data(), {item_cluster.size()});
+      h5::WriteInts(truth, "user_taste_offsets", taste_offsets.data(), {taste_offsets.size()});
+      h5::WriteInt32s(truth, "user_tastes", taste_clusters.data(), {taste_clusters.size()});
+      h5::WriteDoubles(truth, "user_taste_weights", taste_weights.data(), {taste_weights.size()});
+    });
+    std::printf("{\"ratings\": \"%s\", \"users\": %d, \"items\": %d, \"interactions\": %lld}\n", ratings.c_str(),
+                config.users, config.items, static_cast<long long>(lines));
+  } catch (const UserError& error) {
+    return ReportLocalError(error);
+  }
+  return 0;
+}
+
+}  // namespace ampcf

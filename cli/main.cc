@@ -1,0 +1,116 @@
+// ampcf: distributed AMP-CF training and evaluation. Every MPI rank runs this binary.
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+#include <xmmintrin.h>
+#include <pmmintrin.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "options/config.h"
+#include "options/config_file.h"
+#include "core/error.h"
+#include "core/mpi_env.h"
+
+namespace {
+
+// Denormal floats appear once the attention softmax saturates and slow the math several-fold.
+void FlushDenormalsToZero() {
+  _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+  _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+}
+
+int Main(int argc, char** argv) {
+  using namespace ampcf;
+  const int rank = WorldRank();
+  spdlog::set_pattern("[%H:%M:%S] %v");
+  if (rank != 0) spdlog::set_level(spdlog::level::warn);
+
+  CLI::App app{"ampcf: distributed AMP-CF (Attentive Multi-Persona Collaborative Filtering). Run under mpirun."};
+  app.require_subcommand(1);
+  DataConfig train_data, eval_data, stats_data, explain_data, aisp_data, prepare_data;
+  PrepareConfig prepare;
+  TrainConfig train;
+  EvalConfig eval;
+  ExplainConfig explain;
+  AispConfig aisp;
+  std::string config_file;
+  // A subcommand that reads a dataset: its data options, its own options and --config.
+  auto add_command = [&](const char* name, const char* help, DataConfig& data, auto&... options) {
+    CLI::App* command = app.add_subcommand(name, help);
+    command->add_option("--config", config_file, "TOML file setting any long option (personas = 3); the command line wins");
+    AddOptions(*command, data);
+    (AddOptions(*command, options), ...);
+    return command;
+  };
+  CLI::App* train_command =
+      add_command("train", "train AMP-CF on a dataset, early-stopped on validation", train_data, train);
+  CLI::App* eval_command =
+      add_command("eval", "evaluate a model.h5 or a checkpoint on its dataset (HR@10, NDCG@10, TDD): eval.h5", eval_data, eval);
+  add_command("stats", "print the dataset's Table 1 statistics", stats_data);  // the remaining case below
+  CLI::App* explain_command = add_command(
+      "explain", "show which persona explains each of a user's recommendations (Fig. 2)", explain_data, explain);
+  CLI::App* aisp_command = add_command(
+      "aisp", "the AISP-p baseline (PCA items, per-user K-Means personas, no learning), evaluated", aisp_data, aisp);
+  CLI::App* prepare_command = add_command(
+      "prepare", "read and prepare a dataset once into an HDF5 file that the other commands load fast", prepare_data,
+      prepare);
+  GenerateConfig generate;
+  CLI::App* generate_command =
+      app.add_subcommand("generate", "write planted multi-persona data (ratings.csv) and its ground truth (truth.h5)");
+  AddOptions(*generate_command, generate);
+  CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
+  std::string inspect_file;
+  inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
+
+  try {
+    std::vector<std::string> arguments(argv, argv + argc);
+    try {
+      arguments = ExpandConfigFile(arguments, app);
+    } catch (const UserError& error) {
+      if (rank == 0) std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+      return 2;
+    }
+    arguments.erase(arguments.begin());  // CLI11 takes the arguments without argv[0], reversed
+    std::reverse(arguments.begin(), arguments.end());
+    app.parse(arguments);
+  } catch (const CLI::CallForHelp& help) {
+    if (rank == 0) app.exit(help);
+    return 0;
+  } catch (const CLI::CallForAllHelp& help) {
+    if (rank == 0) app.exit(help);
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    if (rank == 0) std::fprintf(stderr, "ampcf: error: %s (see ampcf --help)\n", error.what());
+    return 2;
+  }
+  FlushDenormalsToZero();
+  if (train_command->parsed()) return RunTrain(train_data, train);
+  if (eval_command->parsed()) return RunEval(eval_data, eval);
+  if (inspect_command->parsed()) return RunInspect(inspect_file);
+  if (explain_command->parsed()) return RunExplain(explain_data, explain);
+  if (aisp_command->parsed()) return RunAisp(aisp_data, aisp);
+  if (prepare_command->parsed()) return RunPrepare(prepare_data, prepare);
+  if (generate_command->parsed()) return RunGenerate(generate);
+  return RunStats(stats_data);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int code = 0;
+  try {
+    code = Main(argc, argv);
+  } catch (const ampcf::UserError& error) {
+    // A user error on one rank only, after setup (a file that cannot be written, say).
+    ampcf::AbortJob(ampcf::Cat("error: ", error.what()), 2);
+  } catch (const std::exception& error) {
+    ampcf::AbortJob(ampcf::Cat("unexpected error: ", error.what()), 3);
+  }
+  MPI_Finalize();
+  return code;
+}

@@ -1,0 +1,176 @@
+#include "io/hdf5_util.h"
+
+#include "core/error.h"
+
+namespace ampcf::h5 {
+
+void QuietErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+Handle CreateFile(const std::string& path) {
+  QuietErrors();
+  Handle properties(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(properties.get(), false);  // the root group too: same model, same bytes
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, properties.get(), H5P_DEFAULT);
+  if (id < 0) throw UserError(Cat(path, ": cannot create HDF5 file"));
+  return Handle(id, H5Fclose);
+}
+
+Handle OpenFileReadOnly(const std::string& path) {
+  QuietErrors();
+  if (!std::filesystem::exists(path)) throw UserError(Cat(path, ": no such file"));
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) throw UserError(Cat(path, ": not a readable HDF5 file (truncated or corrupt?)"));
+  return Handle(id, H5Fclose);
+}
+
+Handle CreateGroup(hid_t parent, const char* name) {
+  Handle properties(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(properties.get(), false);
+  hid_t id = H5Gcreate2(parent, name, H5P_DEFAULT, properties.get(), H5P_DEFAULT);
+  if (id < 0) throw UserError(Cat("cannot create HDF5 group ", name));
+  return Handle(id, H5Gclose);
+}
+
+namespace {
+void WriteArray(hid_t parent, const char* name, hid_t type, const void* data, const std::vector<hsize_t>& dims) {
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  // No modification times: the same model gives the same bytes (deterministic-mode checks).
+  Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(properties.get(), false);
+  Handle set(H5Dcreate2(parent, name, type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT), H5Dclose);
+  if (!set.valid() || H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw UserError(Cat("cannot write HDF5 dataset ", name));
+}
+
+template <typename T>
+std::vector<T> ReadArray(hid_t file, const std::string& path, hid_t type, const std::string& file_name) {
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) <= 0) throw UserError(Cat(file_name, ": missing dataset ", path));
+  Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!set.valid()) throw UserError(Cat(file_name, ": cannot open dataset ", path));
+  Handle space(H5Dget_space(set.get()), H5Sclose);
+  hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0) throw UserError(Cat(file_name, ": bad dataspace of ", path));
+  std::vector<T> values(static_cast<std::size_t>(n));
+  if (n > 0 && H5Dread(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw UserError(Cat(file_name, ": cannot read ", path, " (truncated or corrupt file?)"));
+  return values;
+}
+}  // namespace
+
+void WriteFloats(hid_t parent, const char* name, const float* data, const std::vector<hsize_t>& dims) {
+  WriteArray(parent, name, H5T_NATIVE_FLOAT, data, dims);
+}
+void WriteInts(hid_t parent, const char* name, const std::int64_t* data, const std::vector<hsize_t>& dims) {
+  WriteArray(parent, name, H5T_NATIVE_INT64, data, dims);
+}
+void WriteDoubles(hid_t parent, const char* name, const double* data, const std::vector<hsize_t>& dims) {
+  WriteArray(parent, name, H5T_NATIVE_DOUBLE, data, dims);
+}
+void WriteInt32s(hid_t parent, const char* name, const std::int32_t* data, const std::vector<hsize_t>& dims) {
+  WriteArray(parent, name, H5T_NATIVE_INT32, data, dims);
+}
+
+void WriteAttribute(hid_t object, const char* name, std::int64_t value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attribute(H5Acreate2(object, name, H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attribute.valid() || H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value) < 0)
+    throw UserError(Cat("cannot write HDF5 attribute ", name));
+}
+
+void WriteAttribute(hid_t object, const char* name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attribute(H5Acreate2(object, name, H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attribute.valid() || H5Awrite(attribute.get(), H5T_NATIVE_DOUBLE, &value) < 0)
+    throw UserError(Cat("cannot write HDF5 attribute ", name));
+}
+
+void WriteAttribute(hid_t object, const char* name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1));
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attribute(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  std::string padded = value.empty() ? std::string(1, '\0') : value;
+  if (!attribute.valid() || H5Awrite(attribute.get(), type.get(), padded.data()) < 0)
+    throw UserError(Cat("cannot write HDF5 attribute ", name));
+}
+
+std::vector<hsize_t> Dims(hid_t file, const std::string& path, const std::string& file_name) {
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) <= 0) throw UserError(Cat(file_name, ": missing dataset ", path));
+  Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(set.get()), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) throw UserError(Cat(file_name, ": bad dataspace of ", path));
+  std::vector<hsize_t> dims(rank);
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+std::vector<float> ReadFloats(hid_t file, const std::string& path, const std::string& file_name) {
+  return ReadArray<float>(file, path, H5T_NATIVE_FLOAT, file_name);
+}
+
+std::vector<std::int64_t> ReadInts(hid_t file, const std::string& path, const std::string& file_name) {
+  return ReadArray<std::int64_t>(file, path, H5T_NATIVE_INT64, file_name);
+}
+
+std::vector<std::int32_t> ReadInt32s(hid_t file, const std::string& path, const std::string& file_name) {
+  return ReadArray<std::int32_t>(file, path, H5T_NATIVE_INT32, file_name);
+}
+
+void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  const hsize_t size = text.size();
+  Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose);
+  Handle set(H5Dcreate2(parent, name, H5T_NATIVE_CHAR, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (!set.valid() || (!text.empty() && H5Dwrite(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0))
+    throw UserError(Cat("cannot write HDF5 dataset ", name));
+}
+
+std::vector<std::string> ReadLinesIfPresent(hid_t file, const std::string& path, const std::string& file_name) {
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) <= 0) return {};
+  return ReadLines(file, path, file_name);
+}
+
+std::vector<std::string> ReadLines(hid_t file, const std::string& path, const std::string& file_name) {
+  const std::vector<hsize_t> dims = Dims(file, path, file_name);
+  std::string text(dims.empty() ? 0 : dims[0], '\0');
+  Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!text.empty() && H5Dread(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
+    throw UserError(Cat(file_name, ": cannot read ", path));
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name) {
+  if (H5Aexists(object, name) <= 0) throw UserError(Cat(file_name, ": missing attribute ", name));
+  Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  std::int64_t value = 0;
+  if (H5Aread(attribute.get(), H5T_NATIVE_INT64, &value) < 0)
+    throw UserError(Cat(file_name, ": cannot read attribute ", name));
+  return value;
+}
+
+std::string ReadStringAttribute(hid_t object, const char* name, const std::string& file_name) {
+  if (H5Aexists(object, name) <= 0) throw UserError(Cat(file_name, ": missing attribute ", name));
+  Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  Handle type(H5Aget_type(attribute.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) throw UserError(Cat(file_name, ": attribute ", name, " is not a string"));
+  std::size_t size = H5Tget_size(type.get());
+  std::string value(size, '\0');
+  Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(memory_type.get(), size);
+  H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD);
+  if (H5Aread(attribute.get(), memory_type.get(), value.data()) < 0)
+    throw UserError(Cat(file_name, ": cannot read attribute ", name));
+  while (!value.empty() && value.back() == '\0') value.pop_back();
+  return value;
+}
+
+}  // namespace ampcf::h5

@@ -1,0 +1,125 @@
+#include "io/model_file.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "io/hdf5_util.h"
+
+#include <sstream>
+
+namespace ampcf {
+
+namespace {
+constexpr const char* kFormat = "ampcf-model";
+constexpr std::int64_t kVersion = 2;
+// Version 1 files are AMP-CF models with the attention maps as their dense arrays.
+constexpr std::int64_t kVersionBeforeModels = 1;
+constexpr const char* kVersion1Dense = "attention/A_u\nattention/A_v\n";
+}  // namespace
+
+void WriteModel(const std::string& path, const ModelData& model) {
+  const ModelShape& s = model.shape;
+  const hsize_t n_items = model.item_ids.size(), n_users = model.user_ids.size();
+  AMPCF_ASSERT(model.items.size() == n_items * s.item_width());
+  AMPCF_ASSERT(model.personas.size() == n_users * s.personas * s.dim);
+  std::vector<float> embedding(n_items * s.dim), bias(n_items);
+  for (hsize_t j = 0; j < n_items; ++j) {
+    std::copy_n(&model.items[j * s.item_width()], s.dim, &embedding[j * s.dim]);
+    bias[j] = model.items[j * s.item_width() + s.dim];
+  }
+  h5::WriteAtomically(path, [&](hid_t file) {
+    h5::WriteAttribute(file, "format", std::string(kFormat));
+    h5::WriteAttribute(file, "version", kVersion);
+    h5::WriteAttribute(file, "model", model.model);
+    h5::WriteAttribute(file, "personas", std::int64_t{s.personas});
+    h5::WriteAttribute(file, "dim", std::int64_t{s.dim});
+    h5::WriteAttribute(file, "att_dim", std::int64_t{s.att_dim});
+    h5::WriteAttribute(file, "dataset", model.dataset);
+    h5::WriteAttribute(file, "dataset_fingerprint", static_cast<std::int64_t>(model.dataset_fingerprint));
+    h5::WriteAttribute(file, "config", model.config);
+    h5::Handle items = h5::CreateGroup(file, "items");
+    h5::WriteInts(items.get(), "ids", model.item_ids.data(), {n_items});
+    if (!model.item_names.empty()) h5::WriteLines(items.get(), "names", model.item_names);
+    h5::WriteFloats(items.get(), "embedding", embedding.data(), {n_items, hsize_t(s.dim)});
+    h5::WriteFloats(items.get(), "bias", bias.data(), {n_items});
+    std::string dense_paths;
+    for (const DenseArray& array : model.dense) {
+      AMPCF_ASSERT(array.values.size() == static_cast<std::size_t>(array.rows * array.cols), array.path);
+      const std::size_t slash = array.path.find('/');
+      AMPCF_ASSERT(slash != std::string::npos, "a dense array's path is group/name: ", array.path);
+      const std::string group_name = array.path.substr(0, slash);
+      h5::Handle group = H5Lexists(file, group_name.c_str(), H5P_DEFAULT) > 0
+                             ? h5::Handle(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose)
+                             : h5::CreateGroup(file, group_name.c_str());
+      h5::WriteFloats(group.get(), array.path.substr(slash + 1).c_str(), array.values.data(),
+                      {hsize_t(array.rows), hsize_t(array.cols)});
+      dense_paths += array.path + "\n";
+    }
+    h5::WriteAttribute(file, "dense", dense_paths);
+    h5::Handle users = h5::CreateGroup(file, "users");
+    h5::WriteInts(users.get(), "ids", model.user_ids.data(), {n_users});
+    if (!model.user_names.empty()) h5::WriteLines(users.get(), "names", model.user_names);
+    h5::WriteFloats(users.get(), "personas", model.personas.data(), {n_users, hsize_t(s.personas), hsize_t(s.dim)});
+  });
+}
+
+ModelData ReadModel(const std::string& path) {
+  h5::Handle file = h5::OpenFileReadOnly(path);
+  const hid_t f = file.get();
+  if (H5Aexists(f, "format") <= 0 || h5::ReadStringAttribute(f, "format", path) != kFormat)
+    throw UserError(Cat(path, ": not an ampcf model file"));
+  const std::int64_t version = h5::ReadIntAttribute(f, "version", path);
+  if (version != kVersion && version != kVersionBeforeModels) throw UserError(Cat(path, ": model format version ", version, " is not supported (expected ", kVersion, ")"));
+  ModelData model;
+  const bool version1 = version == kVersionBeforeModels;
+  model.model = version1 ? std::string("amp-cf") : h5::ReadStringAttribute(f, "model", path);
+  model.shape.personas = static_cast<int>(h5::ReadIntAttribute(f, "personas", path));
+  model.shape.dim = static_cast<int>(h5::ReadIntAttribute(f, "dim", path));
+  model.shape.att_dim = static_cast<int>(h5::ReadIntAttribute(f, "att_dim", path));
+  const ModelShape& s = model.shape;
+  if (s.personas < 1 || s.dim < 1 || s.att_dim < 1) throw UserError(Cat(path, ": invalid model shape"));
+  model.dataset = h5::ReadStringAttribute(f, "dataset", path);
+  model.dataset_fingerprint = static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "dataset_fingerprint", path));
+  model.config = h5::ReadStringAttribute(f, "config", path);
+  model.item_ids = h5::ReadInts(f, "/items/ids", path);
+  const std::vector<float> embedding = h5::ReadFloats(f, "/items/embedding", path);
+  const std::vector<float> bias = h5::ReadFloats(f, "/items/bias", path);
+  std::istringstream dense_paths(version1 ? std::string(kVersion1Dense) : h5::ReadStringAttribute(f, "dense", path));
+  for (std::string name; std::getline(dense_paths, name);) {
+    if (name.empty()) continue;
+    DenseArray& array = model.dense.emplace_back();
+    array.path = name;
+    const std::vector<hsize_t> dims = h5::Dims(f, "/" + name, path);
+    if (dims.size() != 2) throw UserError(Cat(path, ": /", name, " is not a matrix"));
+    array.rows = static_cast<std::int64_t>(dims[0]);
+    array.cols = static_cast<std::int64_t>(dims[1]);
+    array.values = h5::ReadFloats(f, "/" + name, path);
+  }
+  model.user_ids = h5::ReadInts(f, "/users/ids", path);
+  model.user_names = h5::ReadLinesIfPresent(f, "/users/names", path);
+  model.item_names = h5::ReadLinesIfPresent(f, "/items/names", path);
+  model.personas = h5::ReadFloats(f, "/users/personas", path);
+  const std::size_t n_items = model.item_ids.size(), n_users = model.user_ids.size();
+  if (embedding.size() != n_items * s.dim || bias.size() != n_items ||
+      model.personas.size() != n_users * s.personas * s.dim)
+    throw UserError(Cat(path, ": array sizes do not match the model shape"));
+  model.items.resize(n_items * s.item_width());
+  for (std::size_t j = 0; j < n_items; ++j) {
+    std::copy_n(&embedding[j * s.dim], s.dim, &model.items[j * s.item_width()]);
+    model.items[j * s.item_width() + s.dim] = bias[j];
+  }
+  return model;
+}
+
+const DenseArray& FindDense(const ModelData& model, const std::string& name, std::int64_t rows, std::int64_t cols,
+                            const std::string& path) {
+  for (const DenseArray& array : model.dense)
+    if (array.path == name) {
+      if (array.rows != rows || array.cols != cols)
+        throw UserError(Cat(path, ": /", name, " is ", array.rows, " x ", array.cols, ", expected ", rows, " x ", cols));
+      return array;
+    }
+  throw UserError(Cat(path, ": missing /", name, " (a ", model.model, " model has it)"));
+}
+
+}  // namespace ampcf

@@ -1,0 +1,55 @@
+// model.h5: a trained model in HDF5, keyed by the dataset's original ids.
+//
+//   /                 attributes: format ("ampcf-model"), version (2), model (its name,
+//                     models/registry.h), personas, dim, att_dim, dataset, dataset_fingerprint,
+//                     config (the effective options, one per line), dense (the paths of the
+//                     model's dense arrays, one per line)
+//   /items/ids        int64 [n_items]          original item ids
+//   /items/embedding  float [n_items, d]       v_j
+//   /items/bias       float [n_items]          b_j
+//   /users/ids        int64 [n_users]          original user ids
+//   /users/personas   float [n_users, r, d]    u_ik (r = 1: one vector per user)
+//   /users/names, /items/names   the string ids of datasets that have them ('\n'-joined)
+//   each dense array  float [rows, cols]       e.g. AMP-CF's /attention/A_u and /attention/A_v
+//
+// The file is written under a temporary name and renamed, so a crash never leaves half a model.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/model_shape.h"
+
+namespace ampcf {
+
+// A named 2-D array of a model beyond its item and user rows.
+struct DenseArray {
+  std::string path;  // "group/name"
+  std::int64_t rows = 0, cols = 0;
+  std::vector<float> values;  // row-major
+};
+
+struct ModelData {
+  std::string model = "amp-cf";
+  ModelShape shape;
+  std::string dataset;
+  std::uint64_t dataset_fingerprint = 0;
+  std::string config;
+  std::vector<std::int64_t> item_ids;
+  std::vector<float> items;  // n_items x (d+1): [v_j, b_j], the servers' layout
+  std::vector<DenseArray> dense;
+  std::vector<std::int64_t> user_ids;
+  std::vector<float> personas;  // n_users x r x d
+  std::vector<std::string> user_names, item_names;  // string ids (Amazon), else empty
+};
+
+void WriteModel(const std::string& path, const ModelData& model);
+// Also reads a checkpoint (io/checkpoint_file.h): its current parameters.
+// Throws UserError naming the file on a missing, foreign, truncated or inconsistent file.
+ModelData ReadModel(const std::string& path);
+// The named dense array; UserError naming `path` (the file) when absent or of another shape.
+const DenseArray& FindDense(const ModelData& model, const std::string& name, std::int64_t rows, std::int64_t cols,
+                            const std::string& path);
+
+}  // namespace ampcf

@@ -1,0 +1,95 @@
+// AMP-CF: the forward and backward pass, and scoring. Everything the model computes is here;
+// models/amp/amp_cf.h plugs it into the machinery.
+//
+// Item j: v_j (d) and bias b_j. User i: personas u_ik (r x d). Attention maps A_u, A_v (d x da).
+//   psi_ik = u_ik A_u,  phi_j = v_j A_v,  a_ijk = softmax_k(psi_ik . phi_j)
+//   x_ij = sum_k a_ijk u_ik,  y_ij = x_ij . v_j + b_j = sum_k a_ijk (u_ik . v_j) + b_j
+// Training loss per positive (i, j) with negatives N (mean over the batch's positives):
+//   alpha * L_D + (1 - alpha) * (lambda_p * H_p - lambda_n * H_n)
+//   L_D = -log softmax over {j} U N of y at j   (sampled softmax; with the log-Q correction
+//         the softmax runs over y - log q(item), q the negative sampler's distribution, so that
+//         y estimates log p(item | user) rather than that divided by the sampling bias)
+//   H_p = entropy of a_ij.,  H_n = mean over n in N of the entropy of a_in.
+// so that one persona explains a positive (low entropy) while negatives are not pinned on any.
+// L2: --l2-example adds (l2/2)||row||^2 to the loss of each positive for every row it reads
+// (LossWeights::l2_example); --l2 is applied by the optimiser once per updated row (tables/adam.h).
+// --persona-tie adds (tie/2) sum_k ||u_ik - mean_k u_ik||^2 per positive (LossWeights::persona_tie).
+//
+// Layout: item rows are (d+1) floats, [v_j, b_j], exactly as the parameter servers store and
+// send them; persona rows are r consecutive rows of d floats per user.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "core/eigen_types.h"
+#include "io/model_shape.h"
+#include "models/model.h"
+
+namespace ampcf {
+
+struct LossWeights {
+  double alpha = 1.0;
+  double lambda_p = 0.0;
+  double lambda_n = 0.0;
+  // Multiplies every gradient (not the reported loss). A worker that computes its 1/W part of a
+  // batch split over W workers uses 1/W, so the sum of a clock's W pushes is the batch gradient.
+  double gradient_scale = 1.0;
+  // Frequency-proportional L2: (l2_example / 2) * ||row||^2 joins the loss of every positive for
+  // each row it reads (the user's r personas, and [v, b] of the positive and each negative), so a
+  // row is shrunk in proportion to how often the data uses it, as in per-example SGD.
+  double l2_example = 0.0;
+  double l2_user_factor = 1.0;  // the users' rows get l2_example times this
+  // Persona tie: (persona_tie / 2) * sum_k ||u_ik - mean_k u_ik||^2 joins the loss of every
+  // positive of user i. It shrinks each persona towards the user's mean persona, so that personas
+  // share what the user's data says in common and differ only where it pays (0: independent
+  // personas; large: every persona the same vector, which is matrix factorisation).
+  double persona_tie = 0.0;
+};
+
+// The rows a batch reads. `users`: n_user_slots * r rows of d; `items`: n_item_slots rows of d+1.
+struct BatchParams {
+  const float* users = nullptr;
+  int n_user_slots = 0;
+  const float* items = nullptr;
+  int n_item_slots = 0;
+  const float* att_u = nullptr;  // d x da, row-major
+  const float* att_v = nullptr;  // d x da, row-major
+  const float* item_log_q = nullptr;  // optional, per item slot: log-Q correction of the softmax
+};
+
+// Gradients, in the same layouts as BatchParams (resized by ForwardBackward).
+struct BatchGradients {
+  RowMatrixXf users;   // n_user_slots * r x d
+  RowMatrixXf items;   // n_item_slots x (d+1)
+  RowMatrixXf att_u;   // d x da
+  RowMatrixXf att_v;   // d x da
+};
+
+// Computes the loss of the batch (models/model.h; user slot s reads rows s*r .. s*r+r-1 of
+// params.users) and its gradient with respect to every row it read.
+BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
+                           const BatchParams& params, BatchGradients& gradients);
+
+// Scores items for users against a fixed set of item rows (evaluation and explanation).
+class AmpScorer : public Scorer {
+ public:
+  // items: n_items rows of d+1 floats; att_u, att_v: d x da. Keeps pointers; computes phi once.
+  AmpScorer(const ModelShape& shape, const float* items, std::int32_t n_items, const float* att_u, const float* att_v);
+  // user_rows: the user's r personas (r x d); attention: r weights per scored item.
+  void Score(const float* user_rows, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
+             std::vector<float>* attention = nullptr) const override;
+  std::int32_t n_items() const override { return n_items_; }
+  int personas() const override { return shape_.personas; }
+  int dim() const override { return shape_.dim; }
+
+ private:
+  ModelShape shape_;
+  const float* items_;
+  std::int32_t n_items_;
+  Eigen::Map<const RowMatrixXf> att_u_;
+  RowMatrixXf phi_;  // n_items x da
+};
+
+}  // namespace ampcf

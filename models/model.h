@@ -1,0 +1,100 @@
+// What the worker and server machinery knows of a model: its tables, the rows a batch reads,
+// the loss and gradients of a batch, and how to score items for a user. AMP-CF (models/amp) and
+// BPR-MF (models/bpr_mf) implement it; nothing outside a model's folder names a model.
+//
+// Tables. A model keeps its parameters in row tables of two placements:
+//   kPerUser   one row per user, on the worker that owns the user, updated there (personas);
+//   kOnServers rows spread over the parameter servers, row key k on server k % S (item rows,
+//              and dense blocks such as AMP-CF's attention maps: a table of a fixed row count
+//              that every step reads whole).
+// Every model has exactly one kPerUser table, named "users", and a kOnServers table named
+// "items" with one row of width d+1 ([v_j, b_j]) per item; checkpoints store tables by name.
+//
+// A step. The worker's batch builder draws positives and negatives (Batch); the model names the
+// rows of each kOnServers table the batch reads (RowsRead: unique, ascending keys, as
+// ps/protocol.h requires); the machinery pulls them and gathers the per-user rows of the batch's
+// users; ForwardBackward computes the loss and the gradient of every row read; the machinery
+// applies the per-user gradients locally and pushes the others to the servers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/model_file.h"
+#include "io/model_shape.h"
+#include "options/config.h"
+#include "tables/adam.h"
+#include "tables/row_table.h"
+#include "tables/table_spec.h"
+
+namespace ampcf {
+
+// One minibatch of a worker, as slots into the rows gathered for it.
+struct Batch {
+  int candidates = 5;                 // 1 + |N| items per positive; the first is the positive
+  std::vector<std::int32_t> user;     // per positive: its user's slot in `users`
+  std::vector<std::int32_t> item;     // per positive, `candidates` slots in `items`
+  std::vector<std::int32_t> users;    // the slots' local user indices, unique, in first-use order
+  std::vector<std::int32_t> items;    // the slots' dense item ids, unique and ascending
+  std::vector<float> item_log_q;      // per item slot: log of its sampling probability (or empty)
+  // Multiplies every gradient: a worker computing its 1/W share of a batch uses 1/W, so that the
+  // sum of a clock's W pushes is the whole batch's gradient.
+  double gradient_scale = 1.0;
+  int size() const { return static_cast<int>(user.size()); }
+};
+
+struct BatchStats {
+  double loss = 0;  // the objective, mean per positive
+  double sampled_nll = 0;
+  double entropy_pos = 0;
+  double entropy_neg = 0;
+};
+
+// Scores items for one user against fixed item rows (evaluation, explanations).
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  // Scores of `candidates` (of every item when empty) for the user whose per-user row is
+  // `user_row`. With `attention`, also personas() weights per scored item: how much each of the
+  // user's personas explains it (all 1 for single-vector models).
+  virtual void Score(const float* user_row, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
+                     std::vector<float>* attention = nullptr) const = 0;
+  virtual std::int32_t n_items() const = 0;
+  virtual int personas() const = 0;
+  virtual int dim() const = 0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const std::string& name() const = 0;
+  virtual const ModelShape& shape() const = 0;
+  // The tables, in a fixed order: the kOnServers ones in it are "server table 0, 1, ...".
+  virtual const std::vector<TableSpec>& tables() const = 0;
+  // Keys of every kOnServers table that the batch reads, in server-table order.
+  virtual void RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const = 0;
+  // `user_rows`: the per-user rows of batch.users, in slot order. `server_rows[t]`: the rows of
+  // server table t, in RowsRead's key order. Sets `user_gradients` and `server_gradients[t]`
+  // to buffers of the same layouts, owned by the model and valid until the next call.
+  virtual BatchStats ForwardBackward(const Batch& batch, const float* user_rows,
+                                     const std::vector<const float*>& server_rows, const float*& user_gradients,
+                                     std::vector<const float*>& server_gradients) = 0;
+  // A scorer over whole server tables (`server_tables[t]`: every row of table t, in key order);
+  // it keeps the pointers.
+  virtual std::unique_ptr<Scorer> MakeScorer(const std::vector<const float*>& server_tables,
+                                             std::int32_t n_items) const = 0;
+  // The model file's arrays of whole server tables, and back (io/model_file.h).
+  virtual void ExportTables(const std::vector<const float*>& server_tables, ModelData& model) const = 0;
+  virtual std::vector<std::vector<float>> ImportTables(const ModelData& model, const std::string& path) const = 0;
+};
+
+}  // namespace ampcf
+
+namespace ampcf {
+
+// The optimiser of --lr and --l2, as every model's tables start from.
+AdamConfig MakeAdam(const TrainConfig& config);
+
+}  // namespace ampcf

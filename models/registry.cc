@@ -1,0 +1,117 @@
+#include "models/registry.h"
+
+#include "core/error.h"
+#include "io/checkpoint_file.h"
+#include "io/hdf5_util.h"
+#include "models/amp/amp_cf.h"
+#include "models/bpr_mf/bpr_mf.h"
+
+namespace ampcf {
+
+namespace {
+
+struct Registration {
+  const char* name;
+  std::unique_ptr<Model> (*train)(const TrainConfig& config, std::int64_t n_items);
+  std::unique_ptr<Model> (*score)(const ModelShape& shape);
+};
+
+template <typename M>
+std::unique_ptr<Model> ForTraining(const TrainConfig& config, std::int64_t n_items) {
+  return std::make_unique<M>(config, n_items);
+}
+template <typename M>
+std::unique_ptr<Model> ForScoring(const ModelShape& shape) {
+  return std::make_unique<M>(shape);
+}
+
+// One line per model.
+constexpr Registration kModels[] = {
+    {"amp-cf", ForTraining<AmpCf>, ForScoring<AmpCf>},
+    {"bpr-mf", ForTraining<BprMf>, ForScoring<BprMf>},
+};
+
+const Registration* Find(const std::string& name) {
+  for (const Registration& model : kModels)
+    if (name == model.name) return &model;
+  return nullptr;
+}
+
+std::string Known() {
+  std::string names;
+  for (const Registration& model : kModels) names += std::string(names.empty() ? "" : ", ") + model.name;
+  return names;
+}
+
+// A checkpoint's model: the average rows of its tables, server tables through the model.
+ModelData ModelOfCheckpoint(const std::string& path) {
+  const CheckpointInfo info = ReadCheckpointInfo(path);
+  ModelData model;
+  model.model = info.header.model;
+  model.shape = info.header.shape;
+  model.dataset = info.header.dataset;
+  model.dataset_fingerprint = info.header.dataset_fingerprint;
+  model.config = info.header.config;
+  model.item_ids = info.header.item_ids;
+  model.user_ids = info.header.user_ids;
+  const std::unique_ptr<Model> owner = ModelOf(model, path);
+  std::vector<std::vector<float>> server_tables;
+  for (const CheckpointTable& table : info.header.tables) {
+    const std::size_t n = static_cast<std::size_t>(table.rows) * table.width;
+    std::vector<float> average(n), scratch(4 * n);
+    std::vector<std::int32_t> steps(table.rows);
+    ReadCheckpointRows(path, table.name.c_str(), table.width, RowSelection{0, 1, table.rows},
+                       RowArrays{scratch.data(), scratch.data() + n, scratch.data() + 2 * n, scratch.data() + 3 * n,
+                                 steps.data(), average.data()});
+    if (table.name == "users")
+      model.personas = std::move(average);
+    else
+      server_tables.push_back(std::move(average));
+  }
+  std::vector<const float*> pointers;
+  for (const std::vector<float>& table : server_tables) pointers.push_back(table.data());
+  owner->ExportTables(pointers, model);
+  return model;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> MakeModel(const TrainConfig& config, std::int64_t n_items) {
+  const Registration* model = Find(config.model);
+  if (model == nullptr) throw UserError(Cat("--model ", config.model, ": no such model (", Known(), ")"));
+  return model->train(config, n_items);
+}
+
+std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path) {
+  const Registration* found = Find(model.model);
+  if (found == nullptr) throw UserError(Cat(path, ": a model of kind '", model.model, "', which this ampcf lacks (", Known(), ")"));
+  return found->score(model.shape);
+}
+
+std::vector<std::string> ModelNames() {
+  std::vector<std::string> names;
+  for (const Registration& model : kModels) names.emplace_back(model.name);
+  return names;
+}
+
+ModelData LoadModel(const std::string& path) {
+  bool checkpoint = false;
+  {
+    h5::Handle file = h5::OpenFileReadOnly(path);
+    checkpoint = H5Aexists(file.get(), "format") > 0 &&
+                 h5::ReadStringAttribute(file.get(), "format", path) == "ampcf-checkpoint";
+  }
+  return checkpoint ? ModelOfCheckpoint(path) : ReadModel(path);
+}
+
+LoadedScorer MakeScorer(const ModelData& model, const std::string& path) {
+  LoadedScorer loaded;
+  loaded.model = ModelOf(model, path);
+  loaded.tables = loaded.model->ImportTables(model, path);
+  std::vector<const float*> pointers;
+  for (const std::vector<float>& table : loaded.tables) pointers.push_back(table.data());
+  loaded.scorer = loaded.model->MakeScorer(pointers, static_cast<std::int32_t>(model.item_ids.size()));
+  return loaded;
+}
+
+}  // namespace ampcf

@@ -1,0 +1,104 @@
+#include "options/config.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace ampcf {
+
+namespace {
+template <typename T>
+void AddOne(CLI::App& app, const char* flags, T& member, const CLI::Validator& check, const char* help) {
+  // TakeLast: a config file's settings come first on the command line, and the user's win.
+  if constexpr (std::is_same_v<T, bool>) {
+    app.add_flag(flags, member, help)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  } else {
+    app.add_option(flags, member, help)->check(check)->capture_default_str()->multi_option_policy(
+        CLI::MultiOptionPolicy::TakeLast);
+  }
+}
+}  // namespace
+
+#define AMPCF_ADD_OPTION(type, name, flags, dflt, check, help) AddOne(app, flags, config.name, check, help);
+
+void AddOptions(CLI::App& app, DataConfig& config) { AMPCF_DATA_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, TrainConfig& config) { AMPCF_TRAIN_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, EvalConfig& config) { AMPCF_EVAL_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, ExplainConfig& config) { AMPCF_EXPLAIN_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, AispConfig& config) { AMPCF_AISP_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, PrepareConfig& config) { AMPCF_PREPARE_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, GenerateConfig& config) { AMPCF_GENERATE_OPTIONS(AMPCF_ADD_OPTION) }
+
+void Validate(const TrainConfig& c) {
+  if (c.personas < 1) throw UserError(Cat("--personas must be at least 1, got ", c.personas));
+  if (c.dim < 1) throw UserError(Cat("--dim must be positive, got ", c.dim));
+  if (c.att_dim < 1) throw UserError(Cat("--att-dim must be positive, got ", c.att_dim));
+  if (c.negatives < 1) throw UserError(Cat("--negatives must be at least 1, got ", c.negatives));
+  if (c.batch < 1) throw UserError(Cat("--batch must be positive, got ", c.batch));
+  if (c.epochs < 1) throw UserError(Cat("--epochs must be positive, got ", c.epochs));
+  if (c.lr <= 0) throw UserError(Cat("--lr must be positive, got ", c.lr));
+  if (c.alpha < 0 || c.alpha > 1) throw UserError(Cat("--alpha must be in [0,1], got ", c.alpha));
+  if (c.servers < 0) throw UserError(Cat("--servers must be >= 0, got ", c.servers));
+  if (c.staleness < -1) throw UserError(Cat("--staleness must be >= -1, got ", c.staleness));
+  if (c.out.empty()) {
+    if (c.checkpoint_every > 0) throw UserError("--checkpoint-every needs --out (checkpoints go to --out/checkpoints)");
+    if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
+    if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
+  }
+}
+
+#define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";
+
+std::string Describe(const DataConfig& data, const TrainConfig& train) {
+  std::ostringstream out;
+  {
+    const DataConfig& config = data;
+    AMPCF_DATA_OPTIONS(AMPCF_DESCRIBE)
+  }
+  {
+    const TrainConfig& config = train;
+    AMPCF_TRAIN_OPTIONS(AMPCF_DESCRIBE)
+  }
+  return out.str();
+}
+
+namespace {
+std::map<std::string, std::string> ParseDescription(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto equals = line.find(" = ");
+    if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 3);
+  }
+  return values;
+}
+}  // namespace
+
+std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now) {
+  // Only the training table is compared: data options are left to the dataset fingerprint,
+  // which the checkpoint check compares already. The run-only options do not change the
+  // training the checkpoint holds (--refit acts after early stopping: a finished run can be
+  // resumed with it to refit without searching for the epoch again).
+  static const std::set<std::string> kRunOnly = {"out",   "resume",           "epochs",           "patience",
+                                                 "quiet", "checkpoint_every", "keep_checkpoints", "stop_after_steps",
+                                                 "servers", "staleness",        "refit"};
+  const auto old_values = ParseDescription(before), new_values = ParseDescription(now);
+  std::vector<std::string> changed;
+  auto compare = [&](const char* name, const char* flags) {
+    const auto old = old_values.find(name), current = new_values.find(name);
+    if (kRunOnly.count(name) != 0 || current == new_values.end()) return;
+    const std::string old_value = old == old_values.end() ? "(absent)" : old->second;
+    const std::string_view flag(flags);  // "--dim,-d": the long name
+    if (old_value != current->second)
+      changed.push_back(Cat(flag.substr(0, flag.find(',')), " was ", old_value, ", now ", current->second));
+  };
+#define AMPCF_COMPARE(type, name, flags, dflt, check, help) compare(#name, flags);
+  AMPCF_TRAIN_OPTIONS(AMPCF_COMPARE)
+#undef AMPCF_COMPARE
+  return changed;
+}
+
+}  // namespace ampcf

@@ -1,0 +1,219 @@
+// The single source of truth for ampcf's options: the CLI, `--help`, the config file and
+// validation all come from the tables below (as in LightGBM's config.h). To add an option, add
+// one line to a table; it then has a flag, a default, a check and a help text everywhere.
+//
+// Columns: C++ type, member name, flags (CLI11 syntax), default, check (a CLI11 validator),
+// help text. Every long flag is also a key of the TOML-style `--config FILE`.
+#pragma once
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace ampcf {
+
+// A check that accepts everything.
+inline CLI::Validator AnyValue() { return CLI::Validator([](std::string&) { return std::string(); }, ""); }
+
+// A number in [low, high], reported as "--name: must be at least 1, got 0".
+inline CLI::Validator Within(double low, double high) {
+  auto show = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  std::string description = high == 1e300 ? ">= " + show(low) : "in [" + show(low) + ", " + show(high) + "]";
+  return CLI::Validator(
+      [=](std::string& text) {
+        double value = 0;
+        std::istringstream in(text);
+        if (!(in >> value) || !in.eof()) return "'" + text + "' is not a number";
+        if (value < low) return "must be at least " + show(low) + ", got " + text;
+        if (value > high) return "must be at most " + show(high) + ", got " + text;
+        return std::string();
+      },
+      description);
+}
+inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
+
+// Options of every subcommand that reads a dataset.
+#define AMPCF_DATA_OPTIONS(X)                                                                    \
+  X(std::string, data, "--data", "synthetic", AnyValue(),                                        \
+    "dataset: a ratings file, a folder holding one, or 'synthetic' (planted personas, no download)") \
+  X(std::string, format, "--format", "auto",                                                     \
+    CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "lastfm", "yahoo", "log", "amazon-csv", \
+                   "amazon-json", "delimited", \
+                   "synthetic"}),                                                                \
+    "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating (also Pinterest), " \
+    "user_artists.dat, ydata-ymusic-*, ratings_*.csv (Amazon), *.json (Amazon reviews)); log: 'user item' lines in time order") \
+  X(std::string, delimiter, "--delimiter", ",", AnyValue(), "field separator of --format delimited (\\t for a tab)") \
+  X(bool, header, "--header", false, AnyValue(), "--format delimited: the first line is a header")   \
+  X(std::string, columns, "--columns", "0,1,-1", AnyValue(),                                     \
+    "--format delimited: zero-based user,item,timestamp columns (-1: no timestamp)")           \
+  X(std::string, ncf_timestamps, "--ncf-timestamps", "", AnyValue(),                             \
+    "--format ncf: MovieLens ratings.dat(.gz) giving timestamps (user index = UserID-1) for the validation hold-out") \
+  X(std::string, ncf_item_map, "--ncf-item-map", "", AnyValue(),                                 \
+    "--format ncf: 'index<TAB>original id' file; outputs and --ncf-timestamps then use original item ids") \
+  X(std::string, untimed_validation, "--untimed-validation", "random", CLI::IsMember({"random", "none"}), \
+    "--format ncf: users whose training timestamps are unknown get a seeded random validation item, or none (they train on all their items)") \
+  X(int, synthetic_users, "--synthetic-users", 2000, AtLeast(1), "users of --data synthetic") \
+  X(int, synthetic_items, "--synthetic-items", 1000, AtLeast(1), "items of --data synthetic") \
+  X(int, min_items, "--min-items", 2, AtLeast(2), "drop users with fewer training+held-out items") \
+  X(int, min_item_ratings, "--min-item-ratings", 1, AtLeast(1),                                 \
+    "first drop items with fewer ratings (2 gives the paper's ML100K item set)")                  \
+  X(int, eval_negatives, "--eval-negatives", 99, AtLeast(1),                           \
+    "sampled protocol: unseen items drawn uniformly per user to rank the held-out item against") \
+  X(std::uint64_t, eval_seed, "--eval-seed", 20170403, AnyValue(),                                \
+    "seed of the evaluation negatives and random hold-outs (fixed, so every run ranks the same candidates)")
+
+// Options of `train` (and the model shape, which `eval` reads from the model file).
+#define AMPCF_TRAIN_OPTIONS(X)                                                                   \
+  X(std::string, model, "--model", "amp-cf", AnyValue(),                                         \
+    "the model: amp-cf (r = 1 is matrix factorisation) or bpr-mf (models/registry.h)")           \
+  X(int, personas, "--personas,-r", 2, AtLeast(1), "personas r per user (r=1 is matrix factorisation)") \
+  X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
+  X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
+  X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
+  X(double, alpha, "--alpha", 1.0, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
+  X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \
+  X(double, lambda_n, "--lambda-n", 1.0, AtLeast(0), "weight of the attention entropy on negatives (maximised)") \
+  X(double, negative_power, "--negative-power", 0.5, AtLeast(0),                               \
+    "negatives are drawn from training item counts to this power (the paper: 0.5; 0: uniform)") \
+  X(bool, exclude_seen, "--exclude-seen", false, AnyValue(),                                   \
+    "redraw negatives that are among the user's training items")                               \
+  X(std::string, softmax_correction, "--softmax-correction", "logq", CLI::IsMember({"none", "logq"}), \
+    "logq: subtract log q(item) of the negative sampler inside the sampled softmax")              \
+  X(double, l2, "--l2", 3e-5, AtLeast(0), "L2 penalty on the user, item and bias rows of each batch") \
+  X(double, l2_example, "--l2-example", 3e-3, AtLeast(0),                                        \
+    "frequency-proportional L2: (l2/2)||row||^2 in the loss of each positive for every user and item row it reads") \
+  X(double, l2_user_factor, "--l2-user-factor", 1.0, AtLeast(0),                                \
+    "the users' persona rows get --l2-example times this factor") \
+  X(double, persona_tie, "--persona-tie", 0.1, AtLeast(0),                                      \
+    "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together where the data do not hold them apart (0: off; large: MF)") \
+  X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
+  X(double, att_lr_scale, "--att-lr-scale", 0.01, Within(1e-12, 1e300),                         \
+    "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)") \
+  X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
+  X(double, average_decay, "--average-decay", 0.0, Within(0, 0.999),                             \
+    "validate, keep and test the running average of the parameters over epochs: average = decay * average + (1 - decay) * rows after each epoch (0: the rows themselves)") \
+  X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
+  X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \
+  X(double, persona_spread, "--persona-spread", 0.5, Within(0, 1),                              \
+    "initial personas: sqrt(1-s^2)*base + s*noise per user (1: independent; smaller: variations of one vector)") \
+  X(double, att_init_scale, "--att-init-scale", 0.25, Within(1e-12, 1e300),                      \
+    "A_u and A_v start as N(0, (scale/sqrt(d))^2): larger values start with sharper persona attention") \
+  X(double, att_init_identity, "--att-init-identity", 0.0, AtLeast(0),                           \
+    "add this times the identity to the initial A_u, A_v: attention then starts by favouring the persona that scores the item highest") \
+  X(int, epochs, "--epochs", 300, AtLeast(1), "maximum epochs")                          \
+  X(int, patience, "--patience", 30, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
+  X(bool, refit, "--refit", false, AnyValue(),                                                  \
+    "after early stopping, train again from the start on training + validation items for the best number of epochs, and test that model") \
+  X(std::string, early_stop, "--early-stop", "ndcg", CLI::IsMember({"hr", "ndcg"}), "validation metric (@10) that picks the best epoch") \
+  X(int, servers, "--servers", 1, AtLeast(0),                                      \
+    "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
+  X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
+    "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous and bitwise reproducible, -1: fully asynchronous)") \
+  X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
+    "a seed and rank layout give bitwise-identical runs: the same as --staleness 0, whatever --staleness says") \
+  X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of initialisation, shuffling and negative sampling") \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: metrics.jsonl, model.h5, checkpoints/") \
+  X(std::string, resume, "--resume", "", AnyValue(),                                             \
+    "continue from a checkpoint file, or 'auto': the newest good one in --out/checkpoints (none there: start afresh)") \
+  X(std::int64_t, checkpoint_every, "--checkpoint-every", 0, AtLeast(0),                        \
+    "also checkpoint every N steps (with --out, a checkpoint is written after every epoch and on SIGTERM/SIGINT)") \
+  X(int, keep_checkpoints, "--keep-checkpoints", 3, AtLeast(1), "checkpoints kept in --out/checkpoints (the newest)") \
+  X(std::int64_t, stop_after_steps, "--stop-after-steps", 0, AtLeast(0),                        \
+    "checkpoint and stop once N steps are done in all, as on SIGTERM (for tests and planned pre-emption)") \
+  X(bool, quiet, "--quiet", false, AnyValue(), "print only the final summary")
+
+// Options of `eval`.
+#define AMPCF_EVAL_OPTIONS(X)                                                                    \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
+  X(std::string, out, "--out", "", AnyValue(), "folder for eval.h5 and taste.h5 (default: the model's folder)") \
+  X(std::string, taste, "--taste", "", AnyValue(),                                                \
+    "taste space (taste.h5) to measure TDD in; default: computed from the training data and saved") \
+  X(int, top_k, "--top-k", 30, AtLeast(1), "length of each user's recommendation list in eval.h5 (TDD uses 30)")
+
+// Options of `explain`.
+#define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
+  X(std::string, user, "--user", "", AnyValue(), "the user to explain (the dataset's own id)") \
+  X(int, top, "--top", 10, AtLeast(1), "recommendations, and items per persona, to show")      \
+  X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file")
+
+// Options of `aisp` (the paper's AISP-p baseline, eval/aisp.h).
+#define AMPCF_AISP_OPTIONS(X)                                                                    \
+  X(int, personas, "--personas,-p", 2, AtLeast(1), "p: K-Means means per user (personas)")    \
+  X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of the per-user K-Means")              \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: model.h5, eval.h5, taste.h5")
+
+// Options of `generate` (planted multi-persona data, data/synthetic.h).
+#define AMPCF_GENERATE_OPTIONS(X)                                                                \
+  X(int, users, "--users", 2000, AtLeast(1), "users (any number: they are streamed to the file)") \
+  X(int, items, "--items", 1000, AtLeast(2), "items")                                         \
+  X(int, clusters, "--clusters", 10, AtLeast(1), "item taste clusters K")                     \
+  X(int, max_tastes, "--max-tastes", 3, AtLeast(1), "each user has 1..R tastes (uniformly)")  \
+  X(int, min_interactions, "--min-interactions", 10, AtLeast(2), "interactions per user, at least") \
+  X(int, max_interactions, "--max-interactions", 60, AtLeast(2), "interactions per user, at most") \
+  X(double, zipf, "--zipf", 0.8, AtLeast(0), "Zipf exponent of item popularity inside a cluster") \
+  X(std::uint64_t, seed, "--seed", 7, AnyValue(), "seed")                                       \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: ratings.csv and truth.h5 (the planted tastes)")
+
+// Options of `prepare`.
+#define AMPCF_PREPARE_OPTIONS(X) \
+  X(std::string, out, "--out", "", AnyValue(), "the prepared file to write (train, eval, stats, explain take it as --data)")
+
+#define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;
+
+struct DataConfig {
+  AMPCF_DATA_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct TrainConfig {
+  AMPCF_TRAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct EvalConfig {
+  AMPCF_EVAL_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct GenerateConfig {
+  AMPCF_GENERATE_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct PrepareConfig {
+  AMPCF_PREPARE_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct AispConfig {
+  AMPCF_AISP_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct ExplainConfig {
+  AMPCF_EXPLAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+// Registers every option of the table on a CLI11 (sub)command.
+void AddOptions(CLI::App& app, DataConfig& config);
+void AddOptions(CLI::App& app, TrainConfig& config);
+void AddOptions(CLI::App& app, EvalConfig& config);
+void AddOptions(CLI::App& app, ExplainConfig& config);
+void AddOptions(CLI::App& app, AispConfig& config);
+void AddOptions(CLI::App& app, PrepareConfig& config);
+void AddOptions(CLI::App& app, GenerateConfig& config);
+
+// Cross-option checks that no single validator can make; throws UserError naming the options.
+void Validate(const TrainConfig& config);
+
+// One line per option, `name = value`: logged at start and stored in model files.
+std::string Describe(const DataConfig& data, const TrainConfig& train);
+
+// The options that change the model or its training and whose values differ between two Describe()
+// texts, as "--name was OLD, now NEW" ("(absent)" for an option the older text predates). Options
+// that only steer the run (--out, --resume, --epochs, --quiet, checkpoint cadence) are left out.
+std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now);
+
+}  // namespace ampcf

@@ -1,0 +1,155 @@
+// Server ranks over MPI (ps/servers.h, ps/protocol.h).
+#include <mpi.h>
+
+#include <algorithm>
+
+#include "core/mpi_env.h"
+#include "ps/protocol.h"
+#include "ps/routing.h"
+#include "ps/servers.h"
+
+namespace ampcf::ps {
+
+namespace {
+
+class RemoteServers : public Servers {
+ public:
+  RemoteServers(const Layout& layout, const std::vector<int>& widths)
+      : layout_(layout),
+        widths_(widths),
+        keys_of_(widths.size()),
+        positions_of_(widths.size()),
+        request_buffers_(layout.n_servers),
+        reply_buffers_(layout.n_servers),
+        push_buffers_(layout.n_servers) {
+    AMPCF_ASSERT(widths.size() <= static_cast<std::size_t>(kMaxTables), "more server tables than the protocol carries");
+  }
+
+  void Pull(const TableKeys& keys, std::int64_t clock, const std::vector<float*>& out) override {
+    const int S = layout_.n_servers;
+    Route(keys);
+    std::vector<MPI_Request> requests(S, MPI_REQUEST_NULL);
+    for (int s = 0; s < S; ++s) {
+      const Header header = HeaderFor(s, clock);
+      if (KeyCount(header) == 0) continue;
+      BuildMessage(header, KeysFor(s), 0, request_buffers_[s]);
+      AMPCF_CHECK_MPI(MPI_Isend(request_buffers_[s].data(), static_cast<int>(request_buffers_[s].size()), MPI_CHAR,
+                                layout_.server_rank(s), kPull, MPI_COMM_WORLD, &requests[s]));
+    }
+    for (int s = 0; s < S; ++s) {
+      const std::size_t n_values = ValuesFor(s);
+      if (n_values == 0 && KeyCount(HeaderFor(s, clock)) == 0) continue;
+      std::vector<char>& reply = reply_buffers_[s];
+      reply.resize(sizeof(Header) + n_values * sizeof(float));
+      MPI_Status status;
+      AMPCF_CHECK_MPI(MPI_Recv(reply.data(), static_cast<int>(reply.size()), MPI_CHAR, layout_.server_rank(s),
+                               kPullReply, MPI_COMM_WORLD, &status));
+      int bytes = 0;
+      AMPCF_CHECK_MPI(MPI_Get_count(&status, MPI_CHAR, &bytes));
+      AMPCF_ASSERT(static_cast<std::size_t>(bytes) == reply.size(), "pull reply of ", bytes, " bytes from server ", s);
+      const float* values = reinterpret_cast<const float*>(reply.data() + sizeof(Header));
+      for (std::size_t t = 0; t < widths_.size(); ++t) {
+        const int width = widths_[t];
+        for (std::int32_t position : positions_of_[t][s]) {
+          std::copy_n(values, width, out[t] + static_cast<std::size_t>(position) * width);
+          values += width;
+        }
+      }
+    }
+    AMPCF_CHECK_MPI(MPI_Waitall(S, requests.data(), MPI_STATUSES_IGNORE));
+  }
+
+  void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) override {
+    Wait();  // the previous push's buffers are reused
+    const int S = layout_.n_servers;
+    Route(keys);
+    push_requests_.assign(S, MPI_REQUEST_NULL);
+    for (int s = 0; s < S; ++s) {
+      float* values = BuildMessage(HeaderFor(s, clock), KeysFor(s), ValuesFor(s), push_buffers_[s]);
+      for (std::size_t t = 0; t < widths_.size(); ++t) {
+        const int width = widths_[t];
+        for (std::int32_t position : positions_of_[t][s]) {
+          std::copy_n(gradients[t] + static_cast<std::size_t>(position) * width, width, values);
+          values += width;
+        }
+      }
+      AMPCF_CHECK_MPI(MPI_Isend(push_buffers_[s].data(), static_cast<int>(push_buffers_[s].size()), MPI_CHAR,
+                                layout_.server_rank(s), kPush, MPI_COMM_WORLD, &push_requests_[s]));
+    }
+  }
+
+  void Wait() override {
+    if (push_requests_.empty()) return;
+    AMPCF_CHECK_MPI(MPI_Waitall(static_cast<int>(push_requests_.size()), push_requests_.data(), MPI_STATUSES_IGNORE));
+    push_requests_.clear();
+  }
+
+  void Snapshot() override { SendControlAndWaitAck(kSnapshot); }
+  void Restore() override { SendControlAndWaitAck(kRestore); }
+  void Reset() override { SendControlAndWaitAck(kReset); }
+  void SwapInAverage(std::int64_t clock, bool restart) override { SendControlAndWaitAck(kAverageIn, clock, restart ? 1 : 0); }
+  void SwapOutAverage() override { SendControlAndWaitAck(kAverageOut); }
+  void RequestCheckpoint(std::int64_t clock) override { SendControl(kCheckpoint, clock); }
+  void WriteRowsHeldHere(const std::string&) override {}
+  void Done() override { SendControl(kDone); }
+
+ private:
+  // Splits every table's keys by owning server.
+  void Route(const TableKeys& keys) {
+    AMPCF_ASSERT(keys.size() == widths_.size(), "keys of ", keys.size(), " tables for ", widths_.size());
+    for (std::size_t t = 0; t < keys.size(); ++t) RouteKeys(keys[t], layout_.n_servers, keys_of_[t], positions_of_[t]);
+  }
+  Header HeaderFor(int server, std::int64_t clock) const {
+    Header header;
+    header.worker = layout_.worker_index();
+    header.clock = clock;
+    for (std::size_t t = 0; t < widths_.size(); ++t) header.n_keys[t] = static_cast<std::int32_t>(keys_of_[t][server].size());
+    return header;
+  }
+  KeyLists KeysFor(int server) const {
+    KeyLists lists;
+    for (std::size_t t = 0; t < widths_.size(); ++t) {
+      lists.keys[t] = keys_of_[t][server].data();
+      lists.n[t] = static_cast<int>(keys_of_[t][server].size());
+    }
+    return lists;
+  }
+  std::size_t ValuesFor(int server) const {
+    std::size_t n = 0;
+    for (std::size_t t = 0; t < widths_.size(); ++t) n += keys_of_[t][server].size() * widths_[t];
+    return n;
+  }
+  // A header-only message of `kind` to every server (after the pending pushes).
+  void SendControl(int kind, std::int64_t clock = 0, std::int32_t flag = 0) {
+    Wait();
+    std::vector<char> buffer;
+    Header header;
+    header.worker = layout_.worker_index();
+    header.clock = clock;
+    header.flag = flag;
+    BuildKeylessMessage(header, 0, buffer);
+    for (int s = 0; s < layout_.n_servers; ++s)
+      AMPCF_CHECK_MPI(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
+                               MPI_COMM_WORLD));
+  }
+  void SendControlAndWaitAck(int kind, std::int64_t clock = 0, std::int32_t flag = 0) {
+    SendControl(kind, clock, flag);
+    for (int s = 0; s < layout_.n_servers; ++s)
+      AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, layout_.server_rank(s), kAck, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+  }
+
+  Layout layout_;
+  std::vector<int> widths_;
+  // Per table, per server: the keys routed there and their positions in the table's key list.
+  std::vector<std::vector<std::vector<std::int32_t>>> keys_of_, positions_of_;
+  std::vector<std::vector<char>> request_buffers_, reply_buffers_, push_buffers_;
+  std::vector<MPI_Request> push_requests_;
+};
+
+}  // namespace
+
+std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths) {
+  return std::make_unique<RemoteServers>(layout, widths);
+}
+
+}  // namespace ampcf::ps

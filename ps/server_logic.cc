@@ -1,0 +1,119 @@
+#include "ps/server_logic.h"
+
+#include <algorithm>
+
+#include "core/mpi_env.h"
+
+namespace ampcf::ps {
+
+ServerLogic::ServerLogic(ServerShard* shard, ServerPort* port, int n_workers, bool synchronous,
+                         std::int64_t start_clock)
+    : shard_(shard),
+      port_(port),
+      n_workers_(n_workers),
+      synchronous_(synchronous),
+      pushed_clock_(n_workers, start_clock),
+      applied_clock_(start_clock) {}
+
+std::int64_t ServerLogic::slowest_pushed() const { return *std::min_element(pushed_clock_.begin(), pushed_clock_.end()); }
+
+std::int64_t ServerLogic::ready_clock() const { return synchronous_ ? applied_clock_ : slowest_pushed(); }
+
+void ServerLogic::AnswerPull(const Received& pull) {
+  std::size_t n_values = 0;
+  for (int t = 0; t < shard_->n_tables(); ++t) n_values += static_cast<std::size_t>(pull.view.keys.n[t]) * shard_->width(t);
+  float* values = BuildKeylessMessage(pull.view.header, n_values, reply_);
+  shard_->ReadRows(pull.view.keys, values);
+  port_->Send(pull.source, kPullReply, reply_);
+}
+
+void ServerLogic::Acknowledge(int destination) { port_->Send(destination, kAck, {}); }
+
+void ServerLogic::OnPush(Received push) {
+  const Header& h = push.view.header;
+  const int worker = h.worker;
+  AMPCF_ASSERT(worker >= 0 && worker < n_workers_, "push from unknown worker ", worker);
+  AMPCF_ASSERT(h.clock == pushed_clock_[worker] + 1, "worker ", worker, " skipped a clock");
+  pushed_clock_[worker] = h.clock;
+  if (!synchronous_) {
+    // Asynchronous: each push is one Adam step on its own sub-batch's mean gradient (the push
+    // carries 1/W of a batch's gradient, so it is scaled by W).
+    shard_->ApplyGradients(push.view.keys, push.view.values, static_cast<float>(n_workers_));
+    return;
+  }
+  auto& slot = pending_[h.clock];
+  if (slot.empty()) slot.resize(n_workers_);
+  slot[worker] = std::move(push);
+  // Apply whole clocks, in worker order, as soon as every worker's push has arrived.
+  while (!pending_.empty() && pending_.begin()->first == applied_clock_ + 1 &&
+         std::all_of(pending_.begin()->second.begin(), pending_.begin()->second.end(),
+                     [](const Received& r) { return !r.bytes.empty(); })) {
+    clock_pushes_.clear();
+    for (const Received& pushed : pending_.begin()->second) clock_pushes_.push_back({pushed.view.keys, pushed.view.values});
+    shard_->ApplyClock(clock_pushes_);
+    pending_.erase(pending_.begin());
+    ++applied_clock_;
+  }
+}
+
+void ServerLogic::Handle(Received message) {
+  const Header& h = message.view.header;
+  switch (message.kind) {
+    case kPull:
+      if (h.clock <= ready_clock())
+        AnswerPull(message);
+      else
+        waiting_pulls_.push_back(std::move(message));
+      break;
+    case kPush:
+      OnPush(std::move(message));
+      break;
+    case kSnapshot:
+      shard_->SaveBest();
+      Acknowledge(message.source);
+      break;
+    case kRestore:
+      shard_->RestoreBest();
+      Acknowledge(message.source);
+      break;
+    case kReset:
+      shard_->Reset();
+      Acknowledge(message.source);
+      break;
+    case kCheckpoint:
+      checkpoint_clocks_.push_back(h.clock);
+      break;
+    case kAverageIn:
+      average_requests_.push_back(std::move(message));
+      break;
+    case kAverageOut:
+      shard_->SwapOutAverage();
+      Acknowledge(message.source);
+      break;
+    case kDone:
+      ++done_;
+      break;
+    default:
+      AbortJob(Cat("server received unknown message kind ", message.kind, " from rank ", message.source));
+  }
+  while (!checkpoint_clocks_.empty() && all_applied(checkpoint_clocks_.front())) {
+    port_->WriteCheckpoint(checkpoint_clocks_.front());
+    checkpoint_clocks_.pop_front();
+  }
+  // The epoch's average once all its pushes are applied (worker 0 waits for the ack).
+  while (!average_requests_.empty() && all_applied(average_requests_.front().view.header.clock)) {
+    shard_->SwapInAverage(average_requests_.front().view.header.flag == 1);
+    Acknowledge(average_requests_.front().source);
+    average_requests_.pop_front();
+  }
+  for (auto it = waiting_pulls_.begin(); it != waiting_pulls_.end();) {
+    if (it->view.header.clock <= ready_clock()) {
+      AnswerPull(*it);
+      it = waiting_pulls_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace ampcf::ps

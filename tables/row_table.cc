@@ -1,0 +1,61 @@
+#include "tables/row_table.h"
+
+#include <utility>
+
+#include "core/error.h"
+#include "tables/parameter_average.h"
+
+namespace ampcf {
+
+RowTable::RowTable(std::string name, int width, RowSelection rows, RowInitialiser init, AdamConfig adam)
+    : name_(std::move(name)), width_(width), rows_(rows), init_(std::move(init)), adam_(adam) {
+  Reset();
+}
+
+void RowTable::Reset() {
+  values_.assign(Offset(rows_.count), 0.0f);
+  for (std::int64_t local = 0; local < rows_.count; ++local) init_(key(local), row(local));
+  first_moment_.assign(values_.size(), 0.0f);
+  second_moment_.assign(values_.size(), 0.0f);
+  steps_.assign(rows_.count, 0);
+  best_ = values_;
+  average_ = values_;
+  average_in_ = false;
+}
+
+void RowTable::Update(std::int64_t local, const float* gradient, float gradient_scale) {
+  const std::size_t offset = Offset(local);
+  AdamUpdateRow(adam_, &values_[offset], &first_moment_[offset], &second_moment_[offset], gradient, width_,
+                steps_[local], gradient_scale);
+}
+
+void RowTable::SwapInAverage(double decay, bool restart) {
+  AMPCF_ASSERT(!average_in_, "the average of ", name_, " is already swapped in");
+  FoldAverage(average_, values_, decay, restart);
+  std::swap(values_, average_);
+  average_in_ = true;
+}
+
+void RowTable::SwapOutAverage() {
+  AMPCF_ASSERT(average_in_, "the average of ", name_, " is not swapped in");
+  std::swap(values_, average_);
+  average_in_ = false;
+}
+
+RowArrays RowTable::Arrays(bool averaging) const {
+  // The checkpoint interface takes mutable pointers for reading and writing alike.
+  auto* self = const_cast<RowTable*>(this);
+  return RowArrays{self->values_.data(), self->first_moment_.data(), self->second_moment_.data(), self->best_.data(),
+                   self->steps_.data(), averaging ? self->average_.data() : self->values_.data()};
+}
+
+void RowTable::WriteCheckpoint(const std::string& path, bool averaging) const {
+  AMPCF_ASSERT(!average_in_, "checkpoint of ", name_, " written while the average is swapped in");
+  WriteCheckpointRows(path, name_.c_str(), width_, rows_, Arrays(averaging));
+}
+
+void RowTable::ReadCheckpoint(const std::string& path) {
+  ReadCheckpointRows(path, name_.c_str(), width_, rows_, Arrays(true));
+}
+
+}  // namespace ampcf

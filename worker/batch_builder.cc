@@ -1,0 +1,113 @@
+#include "worker/batch_builder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace ampcf {
+
+namespace {
+// Random stream tags (core/rng.h: MixSeed).
+constexpr std::uint64_t kShuffleStream = 0x5b0ff1e, kNegativeStream = 0x9e9a71e;
+// Redraws of a negative that hits its positive (or, with exclude_seen, a training item): bounded
+// for users who saw most items.
+constexpr int kMaxRedraws = 32;
+// log q of an item the sampler never draws.
+constexpr double kSmallestProbability = 1e-30;
+}  // namespace
+
+BatchBuilder::BatchBuilder(const Dataset& data, const std::vector<std::int32_t>& users, const BatchOptions& options)
+    : data_(data),
+      users_(users),
+      options_(options),
+      sampler_(data.item_train_counts, options.negative_power),
+      rng_(options.seed) {
+  user_slot_of_.assign(users_.size(), -1);
+  item_slot_of_.assign(data.n_items, -1);
+  UseValidation(false);
+}
+
+void BatchBuilder::UseValidation(bool with_validation) {
+  pair_user_.clear();
+  pair_item_.clear();
+  for (std::size_t local = 0; local < users_.size(); ++local) {
+    const std::int32_t u = users_[local];
+    for (auto i = data_.train_offsets[u]; i < data_.train_offsets[u + 1]; ++i) {
+      pair_user_.push_back(static_cast<std::int32_t>(local));
+      pair_item_.push_back(data_.train_items[i]);
+    }
+    if (with_validation && data_.val_item[u] >= 0) {
+      pair_user_.push_back(static_cast<std::int32_t>(local));
+      pair_item_.push_back(data_.val_item[u]);
+    }
+  }
+  if (with_validation) {
+    // Every worker counts all users' validation items, so all draw from the same distribution.
+    std::vector<std::int64_t> counts = data_.item_train_counts;
+    for (std::int32_t u = 0; u < data_.n_users; ++u)
+      if (data_.val_item[u] >= 0) ++counts[data_.val_item[u]];
+    sampler_ = AliasSampler(counts, options_.negative_power);
+  }
+  log_q_.resize(data_.n_items);
+  for (std::int32_t item = 0; item < data_.n_items; ++item)
+    log_q_[item] = static_cast<float>(std::log(std::max(sampler_.Probability(item), kSmallestProbability)));
+}
+
+void BatchBuilder::Shuffle(int epoch) {
+  const std::int64_t n = n_pairs();
+  Rng shuffle(MixSeed(MixSeed(options_.seed, kShuffleStream, static_cast<std::uint64_t>(epoch)),
+                      static_cast<std::uint64_t>(options_.worker)));
+  order_.resize(n);
+  std::iota(order_.begin(), order_.end(), 0);
+  for (std::int64_t i = n - 1; i > 0; --i)
+    std::swap(order_[i], order_[static_cast<std::int64_t>(UniformIndex(shuffle, static_cast<std::uint64_t>(i + 1)))]);
+}
+
+void BatchBuilder::Build(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, Batch& batch) {
+  const int C = 1 + options_.negatives;
+  const int n = static_cast<int>(end - begin);
+  rng_.seed(MixSeed(MixSeed(options_.seed, kNegativeStream, static_cast<std::uint64_t>(epoch)),
+                    static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(options_.worker)));
+  batch.candidates = C;
+  batch.gradient_scale = options_.gradient_scale;
+  batch.user.resize(n);
+  batch.item.resize(static_cast<std::size_t>(n) * C);
+  batch.users.clear();
+  batch.items.clear();
+  for (int b = 0; b < n; ++b) {
+    const std::int64_t pair = order_[begin + b];
+    const std::int32_t local = pair_user_[pair];
+    if (user_slot_of_[local] < 0) {
+      user_slot_of_[local] = static_cast<std::int32_t>(batch.users.size());
+      batch.users.push_back(local);
+    }
+    batch.user[b] = user_slot_of_[local];
+    const std::int32_t positive = pair_item_[pair];
+    batch.item[static_cast<std::size_t>(b) * C] = positive;
+    const std::int32_t user = users_[local];
+    for (int c = 1; c < C; ++c) {
+      std::int32_t negative = sampler_.Draw(rng_);
+      for (int redraw = 0; redraw < kMaxRedraws && (negative == positive ||
+                                                    (options_.exclude_seen && IsTrainItem(data_, user, negative)));
+           ++redraw)
+        negative = sampler_.Draw(rng_);
+      batch.item[static_cast<std::size_t>(b) * C + c] = negative;
+    }
+  }
+  for (std::int32_t item : batch.item) {
+    if (item_slot_of_[item] < 0) {
+      item_slot_of_[item] = 0;
+      batch.items.push_back(item);
+    }
+  }
+  std::sort(batch.items.begin(), batch.items.end());
+  for (std::size_t s = 0; s < batch.items.size(); ++s) item_slot_of_[batch.items[s]] = static_cast<std::int32_t>(s);
+  for (std::int32_t& item : batch.item) item = item_slot_of_[item];
+  batch.item_log_q.clear();
+  if (options_.log_q)
+    for (std::int32_t item : batch.items) batch.item_log_q.push_back(log_q_[item]);
+  for (std::int32_t local : batch.users) user_slot_of_[local] = -1;
+  for (std::int32_t item : batch.items) item_slot_of_[item] = -1;
+}
+
+}  // namespace ampcf

@@ -1,0 +1,72 @@
+#include "worker/metrics_log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace ampcf {
+
+namespace {
+constexpr const char* kEpochLineStart = "{\"epoch\": ";
+}  // namespace
+
+std::string FormatEpochLine(const EpochRecord& r) {
+  return fmt::format("{}{}, \"loss\": {:.6f}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, \"pairs_per_s\": {:.1f}, "
+                     "\"seconds\": {:.3f}}}",
+                     kEpochLineStart, r.epoch, r.loss, r.val_hr, r.val_ndcg, r.pairs_per_s, r.seconds);
+}
+
+std::string FormatRunLine(const RunRecord& r) {
+  const std::string tdd =
+      r.has_tdd ? fmt::format(", \"tdd_js\": {:.6f}, \"tdd_hellinger\": {:.6f}", r.tdd_js, r.tdd_hellinger) : "";
+  return fmt::format("{{\"best_epoch\": {}, \"refit\": {}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, "
+                     "\"test_hr@10\": {:.6f}, \"test_ndcg@10\": {:.6f}, \"test_full_hr@10\": {:.6f}, "
+                     "\"test_full_ndcg@10\": {:.6f}{}, \"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
+                     r.best_epoch, r.refit ? "true" : "false", r.val_hr, r.val_ndcg, r.test_hr, r.test_ndcg,
+                     r.test_full_hr, r.test_full_ndcg, tdd, r.pairs_per_s, r.train_seconds);
+}
+
+void MetricsLog::Start() {
+  if (path_.empty() || !std::filesystem::exists(path_)) return;
+  const std::string kept = Cat(path_, ".", std::time(nullptr));
+  std::filesystem::rename(path_, kept);
+  spdlog::warn("kept the earlier {} as {}", path_, kept);
+}
+
+void MetricsLog::Resume(const TrainingState& state, std::int64_t total_pairs) {
+  if (path_.empty()) return;
+  const std::int64_t completed = state.epoch - 1;
+  std::string kept, line;
+  if (!std::filesystem::exists(path_)) {
+    for (std::int64_t e = 0; e < completed; ++e)
+      kept += FormatEpochLine({static_cast<int>(e + 1), state.loss[e], state.val_hr[e], state.val_ndcg[e],
+                               total_pairs / std::max(state.seconds[e], 1e-9), state.seconds[e]}) +
+              "\n";
+    if (!kept.empty()) Append(kept.substr(0, kept.size() - 1));
+    return;
+  }
+  std::ifstream in(path_);
+  const std::size_t prefix = std::char_traits<char>::length(kEpochLineStart);
+  while (std::getline(in, line)) {
+    if (line.rfind(kEpochLineStart, 0) != 0) continue;  // the summary line of an earlier finish
+    if (std::stoll(line.substr(prefix)) <= completed) kept += line + "\n";
+  }
+  const std::string temporary = path_ + ".tmp";
+  std::ofstream(temporary) << kept;
+  std::filesystem::rename(temporary, path_);
+}
+
+void MetricsLog::Append(const std::string& line) const {
+  if (path_.empty()) return;
+  std::ofstream out(path_, std::ios::app);
+  out << line << "\n";
+  out.flush();
+  if (!out) throw UserError(Cat(path_, ": cannot write"));
+}
+
+}  // namespace ampcf

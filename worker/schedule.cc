@@ -1,0 +1,224 @@
+#include "worker/schedule.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "core/mpi_env.h"
+#include "core/stop_signal.h"
+#include "worker/timing.h"
+#include "eval/report.h"
+#include "eval/taste_space.h"
+#include "worker/metrics_log.h"
+
+namespace ampcf {
+
+namespace {
+
+
+// Where a run starts: a fresh run, or the checkpoint's epoch and step. A checkpoint of another
+// layout (other workers, so other batches) goes on at the same fraction of the epoch.
+struct StartPoint {
+  std::int64_t first_step = 0;
+  double loss_sum = 0;
+};
+
+StartPoint StartOf(Trainer& trainer, std::int64_t steps) {
+  StartPoint start;
+  if (!trainer.resumed()) return start;
+  TrainingState& state = trainer.state();
+  int n_workers = 1, worker = 0;
+  AMPCF_CHECK_MPI(MPI_Comm_size(trainer.context().workers, &n_workers));
+  AMPCF_CHECK_MPI(MPI_Comm_rank(trainer.context().workers, &worker));
+  const bool same_layout = trainer.resumed_workers() == n_workers && state.steps_per_epoch == steps;
+  start.first_step = same_layout ? state.step
+                                 : std::min<std::int64_t>(steps, std::llround(double(state.step) * steps / state.steps_per_epoch));
+  double all_workers = 0;
+  for (double sum : state.worker_loss_sums) all_workers += sum;
+  start.loss_sum = same_layout ? state.worker_loss_sums[worker] : (trainer.lead() ? all_workers : 0.0);
+  if (trainer.lead() && !trainer.config().quiet)
+    spdlog::info("resumed from {}: epoch {}, step {} of {}{}", trainer.resume_path(), state.epoch, start.first_step, steps,
+                 same_layout ? "" : Cat(" (written by ", trainer.resumed_workers(), " worker(s) at step ", state.step,
+                                        " of ", state.steps_per_epoch, ")"));
+  return start;
+}
+
+// The search: epochs until --epochs or early stopping. Returns false when a stop was requested
+// (summary then says where the checkpoint is).
+bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSummary& summary) {
+  const TrainConfig& config = trainer.config();
+  const bool verbose = trainer.lead() && !config.quiet, checkpoints = !config.out.empty();
+  TrainingState& state = trainer.state();
+  const std::int64_t steps = trainer.StepsPerEpoch();
+  StartPoint start = StartOf(trainer, steps);
+  state.steps_per_epoch = steps;
+  const auto started = Clock::now();
+  const int first_epoch = static_cast<int>(state.epoch);
+  // A run resumed after early stopping has nothing left to train: it goes on to the test
+  // (or to --refit) at once.
+  const bool already_stopped = trainer.resumed() && config.patience > 0 && state.since_best >= config.patience;
+  for (int epoch = first_epoch; !already_stopped && epoch <= config.epochs; ++epoch) {
+    state.epoch = epoch;
+    const double epoch_seconds = trainer.TrainEpoch(epoch, steps, start.first_step, total_pairs, start.loss_sum, checkpoints);
+    if (epoch_seconds < 0) {
+      summary.interrupted = true;
+      summary.stop_signal = StopSignal();
+      summary.checkpoint = trainer.last_checkpoint();
+      return false;
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.seconds = epoch_seconds;
+    record.pairs_per_s = total_pairs * (steps - start.first_step) / steps / epoch_seconds;
+    start.first_step = 0;
+    state.train_seconds += epoch_seconds;
+
+    trainer.SwapInAverage(epoch == 1);
+    const EvalTotals validation = trainer.Evaluate(HeldOut::kValidation, false);
+    record.loss = start.loss_sum / std::max<std::int64_t>(total_pairs, 1);
+    start.loss_sum = 0;
+    record.val_hr = validation.sampled.hr();
+    record.val_ndcg = validation.sampled.ndcg_mean();
+    state.loss.push_back(record.loss);
+    state.val_hr.push_back(record.val_hr);
+    state.val_ndcg.push_back(record.val_ndcg);
+    state.seconds.push_back(epoch_seconds);
+
+    const double score = config.early_stop == "hr" ? record.val_hr : record.val_ndcg;
+    const bool improved = trainer.KeepIfBest(score > state.best_score);
+    if (improved) {
+      state.best_score = score;
+      state.since_best = 0;
+      state.best_epoch = epoch;
+      state.best_val_hr = record.val_hr;
+      state.best_val_ndcg = record.val_ndcg;
+    } else {
+      ++state.since_best;
+    }
+    trainer.SwapOutAverage();
+    const bool stop = config.patience > 0 && state.since_best >= config.patience;
+    if (verbose)
+      spdlog::info("epoch {:3d}/{}  loss {:.4f}  val HR@10 {:.4f} NDCG@10 {:.4f}{}  {:.0f} pairs/s  {:.1f}s  ETA {}",
+                   epoch, config.epochs, record.loss, record.val_hr, record.val_ndcg, improved ? " *" : "  ",
+                   record.pairs_per_s, epoch_seconds,
+                   Duration(Seconds(started) / (epoch - first_epoch + 1) * (config.epochs - epoch)));
+    if (trainer.lead()) log.Append(FormatEpochLine(record));
+    state.epoch = epoch + 1;
+    state.step = 0;
+    if (checkpoints) trainer.set_last_checkpoint(trainer.WriteCheckpoint(0.0));
+    if (stop) {
+      if (verbose) spdlog::info("early stop: no better validation {} for {} epochs", config.early_stop, config.patience);
+      break;
+    }
+  }
+  return true;
+}
+
+// --refit: start again from the initial parameters and train on training + validation items
+// for the number of epochs early stopping chose; that model is the one tested and saved. A stop
+// request ends the refit between epochs; the search's last checkpoint stays the newest, and
+// resuming it with --refit refits again from the start. Returns false when stopped.
+bool Refit(Trainer& trainer, std::int64_t& pairs_trained, TrainSummary& summary) {
+  const bool verbose = trainer.lead() && !trainer.config().quiet;
+  if (trainer.last_checkpoint().empty()) trainer.set_last_checkpoint(trainer.resume_path());
+  trainer.ResetRows();
+  const std::int64_t total_pairs = trainer.UseValidation(true);
+  const std::int64_t steps = trainer.StepsPerEpoch();
+  for (int epoch = 1; epoch <= summary.best_epoch; ++epoch) {
+    double loss_sum = 0;
+    const double epoch_seconds = trainer.TrainEpoch(epoch, steps, 0, total_pairs, loss_sum, false);
+    summary.train_seconds += epoch_seconds;
+    pairs_trained += total_pairs;
+    trainer.SwapInAverage(epoch == 1);  // the last epoch's average stays in: it is the model tested
+    if (epoch < summary.best_epoch) trainer.SwapOutAverage();
+    if (verbose)
+      spdlog::info("refit epoch {:3d}/{}  loss {:.4f}  {:.0f} pairs/s  {:.1f}s", epoch, summary.best_epoch,
+                   loss_sum / std::max<std::int64_t>(total_pairs, 1), total_pairs / epoch_seconds, epoch_seconds);
+    int signal = StopSignal();
+    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &signal, 1, MPI_INT, MPI_MAX, trainer.context().workers));
+    if (signal != 0 && epoch < summary.best_epoch) {
+      summary.interrupted = true;
+      summary.during_refit = true;
+      summary.stop_signal = signal;
+      summary.checkpoint = trainer.last_checkpoint();
+      return false;
+    }
+  }
+  return true;
+}
+
+// The tested model's metrics; with --out also DIR/eval.h5 (eval/report.h) and its taste space,
+// DIR/taste.h5 (the report ranks the test items in both protocols, so they are not ranked twice).
+void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
+  const TrainConfig& config = trainer.config();
+  if (config.out.empty()) {
+    summary.test = trainer.Evaluate(HeldOut::kTest, true);
+    return;
+  }
+  const std::unique_ptr<Scorer> scorer = trainer.PullScorer();
+  const Dataset& data = *trainer.context().data;
+  const std::filesystem::path dir(config.out);
+  const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", trainer.context().workers);
+  ReportOptions report;
+  report.path = (dir / "eval.h5").string();
+  report.model = (dir / "model.h5").string();
+  summary.report = EvaluateReport(*scorer, data, taste, trainer.users(),
+                                  [&](std::int32_t u) { return trainer.user_row(u); }, report, trainer.context().workers);
+  if (trainer.lead()) WriteTasteSpace((dir / "taste.h5").string(), taste);
+  const double users = summary.report.at("users");
+  summary.test.sampled = RankingSums{summary.report.at("hr@10") * users, summary.report.at("ndcg@10") * users,
+                                     static_cast<std::int64_t>(users)};
+  summary.test.full = RankingSums{summary.report.at("full_hr@10") * users, summary.report.at("full_ndcg@10") * users,
+                                  static_cast<std::int64_t>(users)};
+  record.has_tdd = true;
+  record.tdd_js = summary.report.at("tdd_js");
+  record.tdd_hellinger = summary.report.at("tdd_hellinger");
+}
+
+}  // namespace
+
+TrainSummary RunSchedule(Trainer& trainer) {
+  const TrainConfig& config = trainer.config();
+  const std::int64_t total_pairs = trainer.UseValidation(false);
+  MetricsLog log(trainer.lead() && !config.out.empty()
+                     ? (std::filesystem::path(config.out) / "metrics.jsonl").string()
+                     : std::string());
+  if (trainer.lead() && !config.out.empty()) {
+    std::filesystem::create_directories(std::filesystem::path(config.out) / "checkpoints");
+    if (trainer.resumed())
+      log.Resume(trainer.state(), total_pairs);
+    else
+      log.Start();
+  }
+  TrainSummary summary;
+  if (!Search(trainer, log, total_pairs, summary)) return summary;
+  const TrainingState& state = trainer.state();
+  summary.epochs = static_cast<int>(state.loss.size());
+  summary.best_epoch = state.best_epoch;
+  summary.best_val_hr = state.best_val_hr;
+  summary.best_val_ndcg = state.best_val_ndcg;
+  summary.train_seconds = state.train_seconds;
+  std::int64_t pairs_trained = total_pairs * summary.epochs;
+  if (config.refit) {
+    if (!Refit(trainer, pairs_trained, summary)) return summary;
+  } else {
+    trainer.RestoreBest();  // test the best epoch's model
+  }
+  summary.pairs_per_s = pairs_trained / std::max(summary.train_seconds, 1e-9);
+  RunRecord record;
+  Test(trainer, record, summary);
+  record.best_epoch = summary.best_epoch;
+  record.refit = config.refit;
+  record.val_hr = summary.best_val_hr;
+  record.val_ndcg = summary.best_val_ndcg;
+  record.test_hr = summary.test.sampled.hr();
+  record.test_ndcg = summary.test.sampled.ndcg_mean();
+  record.test_full_hr = summary.test.full.hr();
+  record.test_full_ndcg = summary.test.full.ndcg_mean();
+  record.pairs_per_s = summary.pairs_per_s;
+  record.train_seconds = summary.train_seconds;
+  if (trainer.lead()) log.Append(FormatRunLine(record));
+  return summary;
+}
+
+}  // namespace ampcf
