@@ -35,6 +35,7 @@ struct SmallCheckpoint {
   void Write(const std::string& path) {
     CheckpointHeader header;
     header.shape = ModelShape{2, 2, 2};
+    header.tables = {{"items", 2, 3}, {"attention", 4, 2}, {"users", kUsers, kWidth}};
     header.dataset = "toy";
     header.item_ids = {10, 20};
     header.user_ids = {7, 8, 9};
@@ -42,7 +43,7 @@ struct SmallCheckpoint {
     state.steps_per_epoch = 1;
     state.worker_loss_sums = {0.0};
     CreateCheckpoint(path, header, state);
-    WriteCheckpointRows(path, kCheckpointUsers, kWidth, RowSelection{0, 1, kUsers}, arrays());
+    WriteCheckpointRows(path, "users", kWidth, RowSelection{0, 1, kUsers}, arrays());
   }
 };
 
@@ -55,7 +56,7 @@ TEST(CheckpointFile, RowsRoundTripWithTheirAverage) {
   for (auto* array : {&read.values, &read.adam_m, &read.adam_v, &read.best, &read.average})
     std::fill(array->begin(), array->end(), 0.0f);
   read.steps.assign(3, 0);
-  ReadCheckpointRows(path, kCheckpointUsers, SmallCheckpoint::kWidth, RowSelection{0, 1, 3}, read.arrays());
+  ReadCheckpointRows(path, "users", SmallCheckpoint::kWidth, RowSelection{0, 1, 3}, read.arrays());
   EXPECT_EQ(read.values, written.values);
   EXPECT_EQ(read.best, written.best);
   EXPECT_EQ(read.average, written.average);
@@ -77,7 +78,7 @@ TEST(CheckpointFile, FileWithoutAnAverageReadsTheRowsAsTheAverage) {
   }
   SmallCheckpoint read;
   std::fill(read.average.begin(), read.average.end(), 0.0f);
-  ReadCheckpointRows(path, kCheckpointUsers, SmallCheckpoint::kWidth, RowSelection{1, 1, 2}, read.arrays());
+  ReadCheckpointRows(path, "users", SmallCheckpoint::kWidth, RowSelection{1, 1, 2}, read.arrays());
   // Rows 1 and 2 of the file: their values, and the same as the average.
   const std::vector<float> expected(written.values.begin() + SmallCheckpoint::kWidth, written.values.end());
   EXPECT_EQ(std::vector<float>(read.values.begin(), read.values.begin() + 2 * SmallCheckpoint::kWidth), expected);

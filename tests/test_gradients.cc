@@ -115,7 +115,7 @@ TEST(Model, OnePersonaIsMatrixFactorisation) {
 
 TEST(Model, ScorerAgreesWithTrainingScores) {
   Problem p = MakeProblem(3);
-  Scorer scorer(p.shape, p.items.data(), 6, p.att_u.data(), p.att_v.data());
+  AmpScorer scorer(p.shape, p.items.data(), 6, p.att_u.data(), p.att_v.data());
   std::vector<float> all, some, attention;
   scorer.Score(p.users.data(), {}, all);
   scorer.Score(p.users.data(), {4, 1}, some, &attention);
@@ -126,7 +126,7 @@ TEST(Model, ScorerAgreesWithTrainingScores) {
   EXPECT_NEAR(attention[0] + attention[1] + attention[2], 1.0, 1e-6);
   // r=1 with the same vectors: the score is u.v + b.
   Problem mf = MakeProblem(1);
-  Scorer mf_scorer(mf.shape, mf.items.data(), 6, mf.att_u.data(), mf.att_v.data());
+  AmpScorer mf_scorer(mf.shape, mf.items.data(), 6, mf.att_u.data(), mf.att_v.data());
   mf_scorer.Score(mf.users.data(), {2}, some);
   double y = mf.items[2 * 6 + 5];
   for (int k = 0; k < 5; ++k) y += double(mf.users[k]) * mf.items[2 * 6 + k];

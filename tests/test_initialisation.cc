@@ -6,8 +6,7 @@
 #include <numeric>
 #include <vector>
 
-#include "ps/server_shard.h"
-#include "worker/user_shard.h"
+#include "models/amp/amp_cf.h"
 
 namespace ampcf {
 namespace {
@@ -17,23 +16,33 @@ struct PersonaMoments {
   double correlation, stddev0, stddev1;
 };
 
+// AMP-CF's initial rows of table `table` (0: users, 2: attention), keys 0 .. n-1, in a RowTable.
+RowTable InitialRows(const TrainConfig& config, int table, std::int64_t n) {
+  const TableSpec spec = AmpCf(config, 2).tables()[table];
+  return RowTable(spec.name, spec.width, RowSelection{0, 1, n}, spec.init, spec.adam);
+}
+
 PersonaMoments Moments(double spread) {
+  TrainConfig config;
+  config.personas = 2;
+  config.dim = 8;
+  config.init_std = 0.1;
+  config.persona_spread = spread;
+  config.seed = 7;
   ModelShape shape;
-  shape.personas = 2;
-  shape.dim = 8;
-  std::vector<std::int32_t> users(4000);
-  std::iota(users.begin(), users.end(), 0);
-  const UserShard shard(shape, users, 0.1, spread, 7);
+  shape.dim = config.dim;
+  const std::int32_t n_users = 4000;
+  const RowTable users = InitialRows(config, 0, n_users);
   double s00 = 0, s11 = 0, s01 = 0;
-  for (std::size_t u = 0; u < users.size(); ++u) {
-    const float* rows = shard.rows(static_cast<std::int32_t>(u));
+  for (std::int32_t u = 0; u < n_users; ++u) {
+    const float* rows = users.row(u);
     for (int c = 0; c < shape.dim; ++c) {
       s00 += rows[c] * rows[c];
       s11 += rows[shape.dim + c] * rows[shape.dim + c];
       s01 += rows[c] * rows[shape.dim + c];
     }
   }
-  const double n = static_cast<double>(users.size()) * shape.dim;
+  const double n = static_cast<double>(n_users) * shape.dim;
   return {s01 / std::sqrt(s00 * s11), std::sqrt(s00 / n), std::sqrt(s11 / n)};
 }
 
@@ -47,27 +56,25 @@ TEST(Initialisation, PersonaSpreadSetsTheCorrelationOfAUsersPersonas) {
 }
 
 TEST(Initialisation, DistinctPersonasEvenWithASmallSpread) {
+  TrainConfig config;
+  config.persona_spread = 0.05;
   ModelShape shape;
-  const UserShard shard(shape, {0, 1}, 0.1, 0.05, 7);
-  const float* rows = shard.rows(0);
+  const RowTable users = InitialRows(config, 0, 2);
+  const float* rows = users.row(0);
   double difference = 0;
   for (int c = 0; c < shape.dim; ++c) difference += std::abs(rows[c] - rows[shape.dim + c]);
   EXPECT_GT(difference, 0.0);  // identical personas would get identical gradients forever
 }
 
 TEST(Initialisation, AttentionMapsStartNearTheIdentity) {
-  ps::ShardOptions options;
-  options.shape.dim = 4;
-  options.shape.att_dim = 3;
-  options.n_items = 2;
-  options.att_init_scale = 1e-9;
-  options.att_init_identity = 0.5;
-  const int d = options.shape.dim, da = options.shape.att_dim;
-  std::vector<std::int32_t> att_keys(2 * d);
-  std::iota(att_keys.begin(), att_keys.end(), 0);
-  const std::vector<std::int32_t> no_items;
-  std::vector<float> rows(att_keys.size() * da);
-  ps::ServerShard(options).ReadRows(no_items.data(), 0, att_keys.data(), 2 * d, rows.data());
+  TrainConfig config;
+  config.dim = 4;
+  config.att_dim = 3;
+  config.att_init_scale = 1e-9;
+  config.att_init_identity = 0.5;
+  const int d = config.dim, da = config.att_dim;
+  const RowTable attention = InitialRows(config, 2, 2 * d);
+  const float* rows = attention.row(0);
   for (int key = 0; key < 2 * d; ++key)  // A_u then A_v: 0.5 on the diagonal of the first da columns
     for (int c = 0; c < da; ++c)
       EXPECT_NEAR(rows[key * da + c], key % d == c ? 0.5 : 0.0, 1e-6) << "row " << key << " column " << c;

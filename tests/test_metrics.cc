@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "eval/ranking.h"
+#include "models/amp/amp_model.h"
 
 namespace ampcf {
 namespace {
@@ -43,7 +44,7 @@ TEST(Ranking, EvaluateUsersSampledAndFull) {
   std::vector<float> items(13 * 2, 0.0f);
   for (int j = 0; j < 13; ++j) items[j * 2] = static_cast<float>(j);  // v_j = j, b_j = 0
   std::vector<float> att = {1.0f};
-  Scorer scorer(shape, items.data(), 13, att.data(), att.data());
+  AmpScorer scorer(shape, items.data(), 13, att.data(), att.data());
   const float user[] = {1.0f};
   EvalTotals totals = EvaluateUsers(scorer, data, {0}, [&](std::int32_t) { return user; }, HeldOut::kTest, true);
   // Sampled: candidates 0, 1, 9 -> only 9 beats 5: rank 1.

@@ -19,8 +19,8 @@ ModelData SmallModel() {
   model.config = "personas = 2\n";
   model.item_ids = {10, 20};
   model.items = {1, 2, 3, 0.5f, 4, 5, 6, -0.5f};
-  model.att_u.assign(12, 0.25f);
-  model.att_v.assign(12, -0.25f);
+  model.dense = {{"attention/A_u", 3, 4, std::vector<float>(12, 0.25f)},
+                 {"attention/A_v", 3, 4, std::vector<float>(12, -0.25f)}};
   model.user_ids = {7};
   model.personas = {1, 2, 3, 4, 5, 6};
   return model;
@@ -39,6 +39,18 @@ TEST(ModelFile, RoundTrip) {
   EXPECT_EQ(read.items, SmallModel().items);
   EXPECT_EQ(read.personas, SmallModel().personas);
   EXPECT_EQ(read.config, "personas = 2\n");
+  EXPECT_EQ(read.model, "amp-cf");
+  ASSERT_EQ(read.dense.size(), 2u);
+  EXPECT_EQ(read.dense[1].path, "attention/A_v");
+  EXPECT_EQ(read.dense[1].values, SmallModel().dense[1].values);
+}
+
+// A model's dense arrays are found by name and shape; a missing or misshapen one names the file.
+TEST(ModelFile, DenseArraysAreCheckedByNameAndShape) {
+  const ModelData model = SmallModel();
+  EXPECT_EQ(FindDense(model, "attention/A_u", 3, 4, "m.h5").values[0], 0.25f);
+  EXPECT_THROW(FindDense(model, "attention/A_u", 4, 4, "m.h5"), UserError);
+  EXPECT_THROW(FindDense(model, "mlp/W1", 3, 4, "m.h5"), UserError);
 }
 
 TEST(ModelFile, TruncatedCorruptAndForeignFilesAreClearErrors) {

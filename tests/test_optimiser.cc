@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "models/amp/amp_cf.h"
 #include "ps/server_shard.h"
 #include "tables/adam.h"
 
@@ -51,20 +52,36 @@ TEST(Adam, GradientScaleMultipliesTheGradient) {
   EXPECT_NEAR(p1[1], p2[1], 1e-7f);
 }
 
-ps::ShardOptions SmallShard() {
-  ps::ShardOptions options;
-  options.shape.personas = 2;
-  options.shape.dim = 3;
-  options.shape.att_dim = 2;
-  options.adam.l2 = 0.01f;
-  options.n_items = 5;
-  return options;
+// AMP-CF's server tables (items, attention) on one server.
+TrainConfig SmallConfig() {
+  TrainConfig config;
+  config.personas = 2;
+  config.dim = 3;
+  config.att_dim = 2;
+  config.l2 = 0.01;
+  return config;
+}
+
+ps::ServerShard ShardOf(const TrainConfig& config, std::int64_t n_items, double average_decay = 0) {
+  std::vector<TableSpec> server_tables;
+  for (const TableSpec& table : AmpCf(config, n_items).tables())
+    if (table.placement == Placement::kOnServers) server_tables.push_back(table);
+  return ps::ServerShard(server_tables, 0, 1, average_decay);
+}
+
+ps::KeyLists Keys(const std::vector<std::int32_t>& items, const std::vector<std::int32_t>& att) {
+  ps::KeyLists keys;
+  keys.keys[0] = items.data();
+  keys.n[0] = static_cast<int>(items.size());
+  keys.keys[1] = att.data();
+  keys.n[1] = static_cast<int>(att.size());
+  return keys;
 }
 
 // Two workers' pushes of one clock, summed by the server, are one step on their sum.
 TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
-  const ps::ShardOptions options = SmallShard();
-  const int width = options.shape.item_width(), da = options.shape.att_dim;
+  const TrainConfig config = SmallConfig();
+  const int width = config.dim + 1, da = config.att_dim;
   // Worker 0: items 1, 3 and attention row 0; worker 1: items 0, 3 and attention rows 0, 4.
   const std::vector<std::int32_t> items0 = {1, 3}, att0 = {0}, items1 = {0, 3}, att1 = {0, 4};
   auto values = [&](int n_items, int n_att, float base) {
@@ -74,8 +91,8 @@ TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
   };
   const std::vector<float> g0 = values(2, 1, 0.1f), g1 = values(2, 2, -0.3f);
 
-  ps::ServerShard summed(options);
-  summed.ApplyClock({{items0.data(), 2, att0.data(), 1, g0.data()}, {items1.data(), 2, att1.data(), 2, g1.data()}});
+  ps::ServerShard summed = ShardOf(config, 5);
+  summed.ApplyClock({{Keys(items0, att0), g0.data()}, {Keys(items1, att1), g1.data()}});
 
   // The same step from the hand-summed gradient, rows in key order.
   const std::vector<std::int32_t> all_items = {0, 1, 3}, all_att = {0, 4};
@@ -90,14 +107,14 @@ TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
   add(2, width, 0, &g1[width]);              // worker 1, item 3
   add(0, da, 3 * width, &g1[2 * width]);     // worker 1, attention 0
   add(1, da, 3 * width, &g1[2 * width + da]);  // worker 1, attention 4
-  ps::ServerShard by_hand(options);
-  by_hand.ApplyGradients(all_items.data(), 3, all_att.data(), 2, sum.data());
+  ps::ServerShard by_hand = ShardOf(config, 5);
+  by_hand.ApplyGradients(Keys(all_items, all_att), sum.data());
 
   const std::vector<std::int32_t> every_item = {0, 1, 2, 3, 4}, every_att = {0, 1, 2, 3, 4, 5};
   std::vector<float> a(5 * width + 6 * da), b(a.size()), initial(a.size());
-  summed.ReadRows(every_item.data(), 5, every_att.data(), 6, a.data());
-  by_hand.ReadRows(every_item.data(), 5, every_att.data(), 6, b.data());
-  ps::ServerShard(options).ReadRows(every_item.data(), 5, every_att.data(), 6, initial.data());
+  summed.ReadRows(Keys(every_item, every_att), a.data());
+  by_hand.ReadRows(Keys(every_item, every_att), b.data());
+  ShardOf(config, 5).ReadRows(Keys(every_item, every_att), initial.data());
   EXPECT_EQ(a, b);  // bitwise: the same sums in the same order
   // Untouched rows (item 2, attention rows 1-3, 5) keep their initial values; touched ones moved.
   for (int k = 0; k < width; ++k) EXPECT_EQ(a[2 * width + k], initial[2 * width + k]);
@@ -106,19 +123,17 @@ TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
 }
 
 TEST(ServerShard, AttentionMapsLearnAtTheirOwnRate) {
-  ps::ShardOptions options;
-  options.shape.dim = 3;
-  options.shape.att_dim = 2;
-  options.n_items = 1;
-  options.adam.lr = 0.01f;
-  options.att_lr_scale = 0.1;
-  const int width = options.shape.item_width(), da = options.shape.att_dim;
+  TrainConfig config = SmallConfig();
+  config.l2 = 0;
+  config.lr = 0.01;
+  config.att_lr_scale = 0.1;
+  const int width = config.dim + 1, da = config.att_dim;
   const std::vector<std::int32_t> item = {0}, att = {0};
   std::vector<float> before(width + da), after(width + da), gradient(width + da, 1.0f);
-  ps::ServerShard shard(options);
-  shard.ReadRows(item.data(), 1, att.data(), 1, before.data());
-  shard.ApplyGradients(item.data(), 1, att.data(), 1, gradient.data());
-  shard.ReadRows(item.data(), 1, att.data(), 1, after.data());
+  ps::ServerShard shard = ShardOf(config, 1);
+  shard.ReadRows(Keys(item, att), before.data());
+  shard.ApplyGradients(Keys(item, att), gradient.data());
+  shard.ReadRows(Keys(item, att), after.data());
   // Adam's first step moves every coordinate by its learning rate against the gradient's sign.
   for (int k = 0; k < width; ++k) EXPECT_NEAR(before[k] - after[k], 0.01f, 1e-5f) << "item column " << k;
   for (int k = 0; k < da; ++k) EXPECT_NEAR(before[width + k] - after[width + k], 0.001f, 1e-6f) << "attention column " << k;
@@ -127,31 +142,31 @@ TEST(ServerShard, AttentionMapsLearnAtTheirOwnRate) {
 // --average-decay: the average is folded in at each swap, is what reads and SaveBest see while
 // it is in, and the rows come back untouched when it is swapped out.
 TEST(ServerShard, RunningAverageIsSwappedInAndKeptAsBest) {
-  ps::ShardOptions options = SmallShard();
-  options.average_decay = 0.25;
-  const int width = options.shape.item_width();
+  const TrainConfig config = SmallConfig();
+  const int width = config.dim + 1;
   const std::vector<std::int32_t> item = {2};
   std::vector<float> gradient(width, 1.0f), first(width), second(width), read(width);
-  ps::ServerShard shard(options);
-  shard.ApplyGradients(item.data(), 1, nullptr, 0, gradient.data());
-  shard.ReadRows(item.data(), 1, nullptr, 0, first.data());
+  ps::ServerShard shard = ShardOf(config, 5, 0.25);
+  auto read_item = [&](std::vector<float>& out) { shard.ReadRows(0, item.data(), 1, out.data()); };
+  shard.ApplyGradients(0, item.data(), 1, gradient.data());
+  read_item(first);
   shard.SwapInAverage(/*restart=*/true);  // the first epoch: the average is the rows
-  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  read_item(read);
   EXPECT_EQ(read, first);
   shard.SwapOutAverage();
-  shard.ApplyGradients(item.data(), 1, nullptr, 0, gradient.data());
-  shard.ReadRows(item.data(), 1, nullptr, 0, second.data());
+  shard.ApplyGradients(0, item.data(), 1, gradient.data());
+  read_item(second);
   ASSERT_NE(second, first);
   shard.SwapInAverage(/*restart=*/false);
-  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  read_item(read);
   for (int k = 0; k < width; ++k) EXPECT_NEAR(read[k], 0.25f * first[k] + 0.75f * second[k], 1e-6f) << "column " << k;
   const std::vector<float> average = read;
   shard.SaveBest();
   shard.SwapOutAverage();
-  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  read_item(read);
   EXPECT_EQ(read, second);
   shard.RestoreBest();
-  shard.ReadRows(item.data(), 1, nullptr, 0, read.data());
+  read_item(read);
   EXPECT_EQ(read, average);
 }
 

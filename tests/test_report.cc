@@ -10,6 +10,8 @@
 #include "eval/ranking.h"
 #include "eval/report.h"
 #include "io/hdf5_util.h"
+#include "models/amp/amp_model.h"
+#include "models/registry.h"
 #include "core/rng.h"
 #include "data/synthetic.h"
 #include "test_util.h"
@@ -38,7 +40,7 @@ TEST(Report, AgreesWithRankingAndExplainsByAttention) {
   FillNormal(att_u.data(), 32, 1.0, 1, 2, 0);
   FillNormal(att_v.data(), 32, 1.0, 1, 3, 0);
   FillNormal(users.data(), static_cast<int>(users.size()), 0.5, 1, 4, 0);
-  Scorer scorer(shape, items.data(), data.n_items, att_u.data(), att_v.data());
+  AmpScorer scorer(shape, items.data(), data.n_items, att_u.data(), att_v.data());
   auto rows = [&](std::int32_t u) { return &users[static_cast<std::size_t>(u) * 24]; };
   std::vector<std::int32_t> all(data.n_users);
   for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
@@ -105,9 +107,9 @@ TEST(Aisp, PlantedTastes) {
   for (int c = 0; c < 16; ++c) EXPECT_NEAR(one[c], mean[c], 1e-4);
 
   const ModelData model = AispModel(data, space, 2, AispPersonas(data, space, 2, all, 1));
-  Scorer scorer(model.shape, model.items.data(), data.n_items, model.att_u.data(), model.att_v.data());
+  const LoadedScorer loaded = MakeScorer(model, "AISP");
   const EvalTotals totals = EvaluateUsers(
-      scorer, data, all, [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * 32]; },
+      *loaded.scorer, data, all, [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * 32]; },
       HeldOut::kTest, false);
   EXPECT_GT(totals.sampled.hr(), 0.4);  // chance: 0.1
 }
@@ -126,7 +128,7 @@ TEST(Explain, ConsistentWithScoresAndAttention) {
   FillNormal(att_u.data(), 18, 1.0, 2, 2, 0);
   FillNormal(att_v.data(), 18, 1.0, 2, 3, 0);
   FillNormal(user.data(), 12, 0.7, 2, 4, 0);
-  Scorer scorer(shape, items.data(), data.n_items, att_u.data(), att_v.data());
+  AmpScorer scorer(shape, items.data(), data.n_items, att_u.data(), att_v.data());
   const Explanation e = Explain(scorer, data, 3, user.data(), 5);
   std::vector<float> scores, attention;
   scorer.Score(user.data(), {}, scores, &attention);
