@@ -81,7 +81,7 @@ void TransferTable(hid_t file, const std::string& file_name, const char* table, 
   float* floats[] = {arrays.values, arrays.adam_m, arrays.adam_v, arrays.best, arrays.average};
   for (int a = 0; a < kFloatArrayCount - 1; ++a)
     TransferRows(file, file_name, table, kFloatArrays[a], H5T_NATIVE_FLOAT, width, rows, floats[a], write);
-  // The average came with parameter averaging; an older file's rows are their own average.
+  // A version-1 file may lack the average (it predates --average-decay): its rows are their own.
   const std::string average = Cat("/", table, "/average");
   if (write || H5Lexists(file, average.c_str(), H5P_DEFAULT) > 0)
     TransferRows(file, file_name, table, "average", H5T_NATIVE_FLOAT, width, rows, arrays.average, write);

@@ -1,1 +1,116 @@
-// (being written)
+// The batch builder's contract (worker/batch_builder.h), without MPI.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+#include "data/dataset.h"
+#include "data/synthetic.h"
+#include "worker/batch_builder.h"
+
+namespace ampcf {
+namespace {
+
+constexpr int kBatch = 64;
+
+Dataset SmallData() {
+  SyntheticSpec spec;
+  spec.users = 60;
+  spec.items = 40;  // few items: negatives often hit a positive and must be redrawn
+  return Prepare(GenerateSynthetic(spec).raw, DataConfig());
+}
+
+std::vector<std::int32_t> AllUsers(const Dataset& data) {
+  std::vector<std::int32_t> users(data.n_users);
+  std::iota(users.begin(), users.end(), 0);
+  return users;
+}
+
+// Every batch of the first epoch.
+std::vector<Batch> Epoch(BatchBuilder& builder, int epoch) {
+  builder.Shuffle(epoch);
+  std::vector<Batch> batches;
+  for (std::int64_t begin = 0, step = 0; begin < builder.n_pairs(); begin += kBatch, ++step) {
+    batches.emplace_back();
+    builder.Build(epoch, step, begin, std::min(builder.n_pairs(), begin + kBatch), batches.back());
+  }
+  return batches;
+}
+
+TEST(BatchBuilder, ANegativeNeverEqualsItsPositive) {
+  const Dataset data = SmallData();
+  BatchBuilder builder(data, AllUsers(data), BatchOptions());
+  for (const Batch& batch : Epoch(builder, 1))
+    for (int b = 0; b < batch.size(); ++b) {
+      const std::int32_t positive = batch.items[batch.item[static_cast<std::size_t>(b) * batch.candidates]];
+      for (int c = 1; c < batch.candidates; ++c)
+        EXPECT_NE(batch.items[batch.item[static_cast<std::size_t>(b) * batch.candidates + c]], positive);
+    }
+}
+
+TEST(BatchBuilder, ItemKeysAreSortedAndUniqueAndEverySlotIsUsed) {
+  const Dataset data = SmallData();
+  BatchBuilder builder(data, AllUsers(data), BatchOptions());
+  for (const Batch& batch : Epoch(builder, 1)) {
+    EXPECT_TRUE(std::is_sorted(batch.items.begin(), batch.items.end()));
+    EXPECT_EQ(std::adjacent_find(batch.items.begin(), batch.items.end()), batch.items.end());
+    std::set<std::int32_t> used(batch.item.begin(), batch.item.end());
+    EXPECT_EQ(used.size(), batch.items.size());
+  }
+}
+
+TEST(BatchBuilder, UserSlotsAreUniqueAndPointAtTheirPositivesUser) {
+  const Dataset data = SmallData();
+  BatchBuilder builder(data, AllUsers(data), BatchOptions());
+  for (const Batch& batch : Epoch(builder, 1)) {
+    std::set<std::int32_t> distinct(batch.users.begin(), batch.users.end());
+    EXPECT_EQ(distinct.size(), batch.users.size());
+    for (int b = 0; b < batch.size(); ++b) {
+      const std::int32_t user = batch.users[batch.user[b]];
+      const std::int32_t positive = batch.items[batch.item[static_cast<std::size_t>(b) * batch.candidates]];
+      EXPECT_TRUE(IsTrainItem(data, user, positive)) << "user " << user << " item " << positive;
+    }
+  }
+}
+
+TEST(BatchBuilder, TheSameSeedGivesTheSameBatches) {
+  const Dataset data = SmallData();
+  BatchBuilder a(data, AllUsers(data), BatchOptions()), b(data, AllUsers(data), BatchOptions());
+  const std::vector<Batch> first = Epoch(a, 3), second = Epoch(b, 3);
+  ASSERT_EQ(first.size(), second.size());
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].item, second[i].item);
+    EXPECT_EQ(first[i].items, second[i].items);
+    EXPECT_EQ(first[i].users, second[i].users);
+  }
+  BatchOptions other;
+  other.seed = 2;
+  BatchBuilder c(data, AllUsers(data), other);
+  EXPECT_NE(Epoch(c, 3)[0].item, first[0].item);
+  EXPECT_NE(Epoch(a, 4)[0].item, first[0].item);  // and another epoch, another order
+}
+
+TEST(BatchBuilder, RefitAddsTheValidationItems) {
+  const Dataset data = SmallData();
+  BatchBuilder builder(data, AllUsers(data), BatchOptions());
+  const std::int64_t training = builder.n_pairs();
+  builder.UseValidation(true);
+  const auto validation = std::count_if(data.val_item.begin(), data.val_item.end(), [](std::int32_t i) { return i >= 0; });
+  EXPECT_EQ(builder.n_pairs(), training + validation);
+}
+
+TEST(BatchBuilder, LogQIsTheSamplersPerItemSlot) {
+  const Dataset data = SmallData();
+  BatchOptions options;
+  options.log_q = true;
+  BatchBuilder builder(data, AllUsers(data), options);
+  const Batch batch = Epoch(builder, 1)[0];
+  ASSERT_EQ(batch.item_log_q.size(), batch.items.size());
+  const AliasSampler sampler(data.item_train_counts, options.negative_power);
+  for (std::size_t s = 0; s < batch.items.size(); ++s)
+    EXPECT_FLOAT_EQ(batch.item_log_q[s], static_cast<float>(std::log(sampler.Probability(batch.items[s]))));
+}
+
+}  // namespace
+}  // namespace ampcf

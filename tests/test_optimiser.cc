@@ -63,8 +63,9 @@ TrainConfig SmallConfig() {
 }
 
 ps::ServerShard ShardOf(const TrainConfig& config, std::int64_t n_items, double average_decay = 0) {
+  const AmpCf model(config, n_items);
   std::vector<TableSpec> server_tables;
-  for (const TableSpec& table : AmpCf(config, n_items).tables())
+  for (const TableSpec& table : model.tables())
     if (table.placement == Placement::kOnServers) server_tables.push_back(table);
   return ps::ServerShard(server_tables, 0, 1, average_decay);
 }
