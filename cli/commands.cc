@@ -1,97 +1,37 @@
 #include "cli/commands.h"
 
+#include "cli/collective.h"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 
 #include "eval/aisp.h"
 #include "eval/explain.h"
 #include "eval/ranking.h"
 #include "eval/report.h"
 #include "eval/taste_space.h"
-#include "partition/layout.h"
 #include "models/registry.h"
-#include "ps/server.h"
-#include "ps/server_shard.h"
-#include "ps/servers.h"
-#include "io/checkpoint_file.h"
 #include "data/dataset.h"
 #include "io/model_file.h"
 #include "data/prepared_file.h"
 #include "data/readers.h"
 #include "core/gather.h"
 #include "core/mpi_env.h"
-#include "cli/run_info.h"
 #include "data/stats.h"
 #include "data/synthetic.h"
 #include "io/hdf5_util.h"
-#include "core/stop_signal.h"
-#include "worker/schedule.h"
-#include "worker/trainer.h"
 
 namespace ampcf {
 
 namespace {
 
-// Runs `setup` on every rank; if any rank fails with a UserError, rank 0 prints the first
-// failing rank's message and every rank returns false (so all exit with the same code).
-template <typename Setup>
-bool CollectiveSetup(Setup&& setup) {
-  std::string message;
-  try {
-    setup();
-  } catch (const UserError& error) {
-    message = error.what();
-  }
-  message = AgreeOnError(message.empty(), message);
-  if (message.empty()) return true;
-  if (WorldRank() == 0) std::fprintf(stderr, "ampcf: error: %s\n", message.c_str());
-  return false;
-}
-
-void CheckWritableFolder(const std::string& folder) {
-  if (folder.empty()) return;
-  std::error_code error;
-  std::filesystem::create_directories(folder, error);
-  if (error || !std::filesystem::is_directory(folder))
-    throw UserError(Cat("--out ", folder, ": cannot create the folder"));
-}
-
 // A user error found by rank 0 alone, after the collective set-up: one line, exit status 2.
 int ReportLocalError(const UserError& error) {
   std::fprintf(stderr, "ampcf: error: %s\n", error.what());
   return 2;
-}
-
-// Refuses a checkpoint that this run cannot continue: another dataset or split, model shape or seed.
-void CheckResumable(const CheckpointInfo& info, const std::string& path, const Dataset& data, const TrainConfig& config,
-                    const Model& model) {
-  const CheckpointHeader& h = info.header;
-  if (h.model != model.name())
-    throw UserError(Cat("--resume ", path, ": a checkpoint of --model ", h.model, "; this run has --model ", model.name()));
-  if (h.dataset_fingerprint != data.Fingerprint())
-    throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
-                        ") than --data gives"));
-  if (h.shape.personas != model.shape().personas || h.shape.dim != model.shape().dim ||
-      h.shape.att_dim != model.shape().att_dim)
-    throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " --dim ", h.shape.dim,
-                        " --att-dim ", h.shape.att_dim, "; this run has --personas ", model.shape().personas,
-                        " --dim ", model.shape().dim, " --att-dim ", model.shape().att_dim));
-  if (h.seed != config.seed)
-    throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
-}
-
-// The model's server table with the fewest rows.
-const TableSpec& SmallestServerTable(const Model& model) {
-  const TableSpec* smallest = nullptr;
-  for (const TableSpec& table : model.tables())
-    if (table.placement == Placement::kOnServers && (smallest == nullptr || table.rows < smallest->rows))
-      smallest = &table;
-  AMPCF_ASSERT(smallest != nullptr, "model ", model.name(), " has no server table");
-  return *smallest;
 }
 
 // A trained model (model.h5 or a checkpoint) and the dataset it must have been trained on.
@@ -104,151 +44,6 @@ void LoadModelAndData(const std::string& model_path, const DataConfig& data_conf
 }
 
 }  // namespace
-
-int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
-  Dataset data;
-  Layout layout;
-  std::unique_ptr<Model> model;
-  if (!CollectiveSetup([&] {
-        Validate(config);
-        data = LoadDataset(data_config);
-        model = MakeModel(config, data.n_items);
-        layout = MakeLayout(WorldSize(), WorldRank(), config.servers, SmallestServerTable(*model).rows,
-                            SmallestServerTable(*model).name);
-        if (WorldRank() == 0) CheckWritableFolder(config.out);
-      }))
-    return 2;
-  const std::string description = Describe(data_config, config);
-  const std::string disagreement = CheckRanksAgree(MakeRunInfo(data, description));
-  if (!disagreement.empty()) {
-    if (WorldRank() == 0) std::fprintf(stderr, "ampcf: error: %s\n", disagreement.c_str());
-    return 2;
-  }
-  if (WorldRank() == 0 && !config.quiet) {
-    spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
-                 data.num_train(), data.holdout);
-    spdlog::info("layout: {} worker(s), {} server(s){}; r={} d={} da={} |N|={} batch {} lr {} alpha {} lambda_p {} "
-                 "lambda_n {} l2 {} softmax correction {}; staleness {}{}",
-                 layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
-                 config.personas, config.dim, config.att_dim, config.negatives, config.batch, config.lr, config.alpha,
-                 config.lambda_p, config.lambda_n, config.l2, config.softmax_correction, config.staleness,
-                 config.deterministic ? ", deterministic" : "");
-  }
-
-  // --resume: rank 0 picks the file (auto: the newest that verifies), every rank checks it.
-  std::string resume_path;
-  CheckpointInfo resume_info;
-  if (!config.resume.empty()) {
-    if (!CollectiveSetup([&] {
-          if (WorldRank() != 0) return;
-          if (config.resume == "auto") {
-            std::vector<std::string> warnings;
-            resume_path = FindLatestCheckpoint((std::filesystem::path(config.out) / "checkpoints").string(), warnings);
-            for (const std::string& warning : warnings) spdlog::warn("{}", warning);
-            if (resume_path.empty()) spdlog::info("--resume auto: no checkpoint in {}/checkpoints, starting afresh", config.out);
-          } else {
-            resume_path = config.resume;
-            VerifyCheckpoint(resume_path);
-          }
-        }))
-      return 2;
-    BroadcastString(resume_path, 0, MPI_COMM_WORLD);
-    if (!resume_path.empty() && !CollectiveSetup([&] {
-          resume_info = ReadCheckpointInfo(resume_path);
-          CheckResumable(resume_info, resume_path, data, config, *model);
-        }))
-      return 2;
-    // Allowed (a user may mean to lower the learning rate), but never silent.
-    if (!resume_path.empty() && WorldRank() == 0)
-      for (const std::string& change : ChangedTrainingOptions(resume_info.header.config, description))
-        spdlog::warn("--resume {}: {}", resume_path, change);
-  }
-  if (!config.out.empty()) InstallStopHandlers();
-
-  MPI_Comm workers = MPI_COMM_NULL, checkpoint_comm = MPI_COMM_NULL;
-  AMPCF_CHECK_MPI(MPI_Comm_split(MPI_COMM_WORLD, layout.is_worker() ? 0 : MPI_UNDEFINED, WorldRank(), &workers));
-  AMPCF_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &checkpoint_comm));
-
-  std::vector<TableSpec> server_tables;
-  std::vector<int> widths;
-  for (const TableSpec& table : model->tables())
-    if (table.placement == Placement::kOnServers) {
-      server_tables.push_back(table);
-      widths.push_back(table.width);
-    }
-  auto make_shard = [&] {
-    return ps::ServerShard(server_tables, layout.server_index(), layout.n_servers, config.average_decay);
-  };
-
-  ps::ServerOptions server_options;
-  server_options.synchronous = config.deterministic || config.staleness == 0;
-  server_options.start_clock = resume_path.empty() ? 0 : resume_info.state.clock;
-  server_options.checkpoint_dir = (std::filesystem::path(config.out) / "checkpoints").string();
-  server_options.checkpoint_comm = checkpoint_comm;
-  auto resume = [&](ps::ServerShard* shard, Trainer* trainer) {
-    return resume_path.empty() || CollectiveSetup([&] {
-             if (shard != nullptr) shard->ReadCheckpoint(resume_path);
-             if (trainer != nullptr) trainer->Resume(resume_path, resume_info);
-           });
-  };
-  if (!layout.is_worker()) {
-    ps::ServerShard shard = make_shard();
-    if (!resume(&shard, nullptr)) return 2;
-    ps::RunServer(shard, layout, server_options);
-    AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
-    return 0;
-  }
-  std::optional<ps::ServerShard> local_shard;
-  if (layout.colocated) local_shard.emplace(make_shard());
-  const std::unique_ptr<ps::Servers> servers =
-      ps::ConnectServers(layout, widths, local_shard ? &*local_shard : nullptr);
-  TrainerContext context;
-  context.data = &data;
-  context.data_config = &data_config;
-  context.config = &config;
-  context.layout = layout;
-  context.workers = workers;
-  context.checkpoint_comm = checkpoint_comm;
-  context.servers = servers.get();
-  context.model = model.get();
-  Trainer trainer(context);
-  if (!resume(local_shard ? &*local_shard : nullptr, &trainer)) return 2;
-  const TrainSummary summary = RunSchedule(trainer);
-  if (summary.interrupted) {
-    servers->Done();
-    if (WorldRank() == 0 && summary.during_refit)
-      std::fprintf(stderr, "ampcf: stopped by signal %d during --refit; %s\n", summary.stop_signal,
-                   summary.checkpoint.empty()
-                       ? "without --out there is no checkpoint to refit from"
-                       : Cat("the search ended in ", summary.checkpoint, "; refit again with --resume auto --refit").c_str());
-    else if (WorldRank() == 0)
-      std::fprintf(stderr, "ampcf: %s; wrote %s; continue with --resume auto\n",
-                   summary.stop_signal != 0 ? Cat("stopped by signal ", summary.stop_signal).c_str()
-                                            : Cat("stopped after ", config.stop_after_steps, " steps").c_str(),
-                   summary.checkpoint.c_str());
-    AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
-    AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
-    return summary.stop_signal != 0 ? 128 + summary.stop_signal : 0;
-  }
-  const ModelData trained = trainer.GatherModel();
-  servers->Done();
-  if (WorldRank() == 0) {
-    if (!config.out.empty()) {
-      const std::string path = (std::filesystem::path(config.out) / "model.h5").string();
-      WriteModel(path, trained);
-      if (!config.quiet) spdlog::info("wrote {}", path);
-    }
-    std::printf(
-        "best epoch %d: val HR@10 %.4f NDCG@10 %.4f | test HR@10 %.4f NDCG@10 %.4f | full-ranking HR@10 %.4f "
-        "NDCG@10 %.4f | %.0f pairs/s\n",
-        summary.best_epoch, summary.best_val_hr, summary.best_val_ndcg, summary.test.sampled.hr(),
-        summary.test.sampled.ndcg_mean(), summary.test.full.hr(), summary.test.full.ndcg_mean(), summary.pairs_per_s);
-    std::fflush(stdout);
-  }
-  AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
-  AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
-  return 0;
-}
 
 int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   Dataset data;

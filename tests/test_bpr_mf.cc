@@ -5,6 +5,7 @@
 
 #include "core/rng.h"
 #include "models/bpr_mf/bpr_mf.h"
+#include "tests/finite_difference.h"
 
 namespace ampcf {
 namespace {
@@ -42,21 +43,6 @@ struct Problem {
   }
 };
 
-// Gradients are of the loss times gradient_scale (a worker's share of a batch).
-void CheckAgainstFiniteDifferences(Problem& p, std::vector<float>& values, const float* analytic, const char* name) {
-  const float eps = 2e-3f;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const float kept = values[i];
-    values[i] = kept + eps;
-    const double up = p.Loss();
-    values[i] = kept - eps;
-    const double down = p.Loss();
-    values[i] = kept;
-    const double numeric = p.batch.gradient_scale * (up - down) / (2.0 * eps);
-    EXPECT_NEAR(analytic[i], numeric, 2e-4 + 1e-2 * std::abs(numeric)) << name << "[" << i << "]";
-  }
-}
-
 TEST(BprMf, GradientsMatchFiniteDifferences) {
   Problem p;
   BprMf model(p.config, 10);
@@ -65,8 +51,10 @@ TEST(BprMf, GradientsMatchFiniteDifferences) {
   p.Run(user_gradients, item_gradients, model);
   const std::vector<float> users(user_gradients, user_gradients + p.users.size());
   const std::vector<float> items(item_gradients[0], item_gradients[0] + p.items.size());
-  CheckAgainstFiniteDifferences(p, p.users, users.data(), "users");
-  CheckAgainstFiniteDifferences(p, p.items, items.data(), "items");
+  // The gradients are of the loss times gradient_scale (a worker's share of a batch).
+  const auto loss = [&] { return p.Loss(); };
+  testing::CheckAgainstFiniteDifferences(loss, p.users, users.data(), "users", p.batch.gradient_scale);
+  testing::CheckAgainstFiniteDifferences(loss, p.items, items.data(), "items", p.batch.gradient_scale);
 }
 
 TEST(BprMf, LossOfOnePairIsMinusLogSigmoidOfTheMargin) {

@@ -7,6 +7,7 @@
 
 #include "models/amp/amp_model.h"
 #include "core/rng.h"
+#include "tests/finite_difference.h"
 
 namespace ampcf {
 namespace {
@@ -48,30 +49,16 @@ Problem MakeProblem(int personas) {
   return p;
 }
 
-void CheckAgainstFiniteDifferences(Problem& p, std::vector<float>& values, const float* analytic, const char* name) {
-  const float eps = 2e-3f;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const float kept = values[i];
-    values[i] = kept + eps;
-    const double up = p.Loss();
-    values[i] = kept - eps;
-    const double down = p.Loss();
-    values[i] = kept;
-    const double numeric = (up - down) / (2.0 * eps);
-    EXPECT_NEAR(analytic[i], numeric, 2e-4 + 1e-2 * std::abs(numeric)) << name << "[" << i << "]";
-  }
-}
-
 class GradientTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(GradientTest, MatchesFiniteDifferences) {
   Problem p = MakeProblem(GetParam());
   BatchGradients g;
   ForwardBackward(p.shape, p.weights, p.batch, p.Params(), g);
-  CheckAgainstFiniteDifferences(p, p.users, g.users.data(), "U");
-  CheckAgainstFiniteDifferences(p, p.items, g.items.data(), "V,b");
-  CheckAgainstFiniteDifferences(p, p.att_u, g.att_u.data(), "A_u");
-  CheckAgainstFiniteDifferences(p, p.att_v, g.att_v.data(), "A_v");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.users, g.users.data(), "U");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.items, g.items.data(), "V,b");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.att_u, g.att_u.data(), "A_u");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.att_v, g.att_v.data(), "A_v");
 }
 
 INSTANTIATE_TEST_SUITE_P(Personas, GradientTest, ::testing::Values(1, 2, 3));

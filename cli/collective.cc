@@ -1,0 +1,15 @@
+#include "cli/collective.h"
+
+#include <filesystem>
+
+namespace ampcf {
+
+void CheckWritableFolder(const std::string& folder) {
+  if (folder.empty()) return;
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error || !std::filesystem::is_directory(folder))
+    throw UserError(Cat("--out ", folder, ": cannot create the folder"));
+}
+
+}  // namespace ampcf

@@ -1,0 +1,233 @@
+// `ampcf train`: set-up on every rank, then a server rank's loop or a worker's schedule.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "cli/collective.h"
+#include "cli/commands.h"
+#include "cli/run_info.h"
+#include "core/stop_signal.h"
+#include "io/checkpoint_file.h"
+#include "models/registry.h"
+#include "ps/server.h"
+#include "ps/servers.h"
+#include "worker/schedule.h"
+#include "worker/trainer.h"
+
+namespace ampcf {
+
+namespace {
+
+// Refuses a checkpoint that this run cannot continue: another dataset or split, model shape or seed.
+void CheckResumable(const CheckpointInfo& info, const std::string& path, const Dataset& data, const TrainConfig& config,
+                    const Model& model) {
+  const CheckpointHeader& h = info.header;
+  if (h.model != model.name())
+    throw UserError(Cat("--resume ", path, ": a checkpoint of --model ", h.model, "; this run has --model ", model.name()));
+  if (h.dataset_fingerprint != data.Fingerprint())
+    throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
+                        ") than --data gives"));
+  if (h.shape.personas != model.shape().personas || h.shape.dim != model.shape().dim ||
+      h.shape.att_dim != model.shape().att_dim)
+    throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " --dim ", h.shape.dim,
+                        " --att-dim ", h.shape.att_dim, "; this run has --personas ", model.shape().personas,
+                        " --dim ", model.shape().dim, " --att-dim ", model.shape().att_dim));
+  if (h.seed != config.seed)
+    throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
+}
+
+// The model's server table with the fewest rows.
+const TableSpec& SmallestServerTable(const Model& model) {
+  const TableSpec* smallest = nullptr;
+  for (const TableSpec& table : model.tables())
+    if (table.placement == Placement::kOnServers && (smallest == nullptr || table.rows < smallest->rows))
+      smallest = &table;
+  AMPCF_ASSERT(smallest != nullptr, "model ", model.name(), " has no server table");
+  return *smallest;
+}
+
+// What every rank has once the set-up has succeeded.
+struct TrainSetup {
+  Dataset data;
+  Layout layout;
+  std::unique_ptr<Model> model;
+  std::string description;  // the effective options (options/config.h: Describe)
+  std::string resume_path;  // "" for a fresh run
+  CheckpointInfo resume_info;
+};
+
+void LogStart(const TrainSetup& setup, const TrainConfig& config) {
+  const Dataset& data = setup.data;
+  const Layout& layout = setup.layout;
+  spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
+               data.num_train(), data.holdout);
+  spdlog::info("layout: {} worker(s), {} server(s){}; model {} r={} d={} da={} |N|={} batch {} lr {} alpha {} "
+               "lambda_p {} lambda_n {} l2 {} softmax correction {}; staleness {}{}",
+               layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
+               setup.model->name(), config.personas, config.dim, config.att_dim, config.negatives, config.batch,
+               config.lr, config.alpha, config.lambda_p, config.lambda_n, config.l2, config.softmax_correction,
+               config.staleness, config.deterministic ? ", deterministic" : "");
+}
+
+// The dataset, the model, the layout, and the ranks' agreement on them. False after a user error.
+bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup& setup) {
+  if (!CollectiveSetup([&] {
+        Validate(config);
+        setup.data = LoadDataset(data_config);
+        setup.model = MakeModel(config, setup.data.n_items);
+        const TableSpec& smallest = SmallestServerTable(*setup.model);
+        setup.layout = MakeLayout(WorldSize(), WorldRank(), config.servers, smallest.rows, smallest.name);
+        if (WorldRank() == 0) CheckWritableFolder(config.out);
+      }))
+    return false;
+  setup.description = Describe(data_config, config);
+  const std::string disagreement = CheckRanksAgree(MakeRunInfo(setup.data, setup.description));
+  if (!disagreement.empty()) {
+    if (WorldRank() == 0) std::fprintf(stderr, "ampcf: error: %s\n", disagreement.c_str());
+    return false;
+  }
+  if (WorldRank() == 0 && !config.quiet) LogStart(setup, config);
+  return true;
+}
+
+// --resume: rank 0 picks the file (auto: the newest that verifies), every rank checks it.
+bool FindResumePoint(const TrainConfig& config, TrainSetup& setup) {
+  if (config.resume.empty()) return true;
+  std::string& path = setup.resume_path;
+  if (!CollectiveSetup([&] {
+        if (WorldRank() != 0) return;
+        if (config.resume == "auto") {
+          std::vector<std::string> warnings;
+          path = FindLatestCheckpoint((std::filesystem::path(config.out) / "checkpoints").string(), warnings);
+          for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+          if (path.empty()) spdlog::info("--resume auto: no checkpoint in {}/checkpoints, starting afresh", config.out);
+        } else {
+          path = config.resume;
+          VerifyCheckpoint(path);
+        }
+      }))
+    return false;
+  BroadcastString(path, 0, MPI_COMM_WORLD);
+  if (path.empty()) return true;
+  if (!CollectiveSetup([&] {
+        setup.resume_info = ReadCheckpointInfo(path);
+        CheckResumable(setup.resume_info, path, setup.data, config, *setup.model);
+      }))
+    return false;
+  // Allowed (a user may mean to lower the learning rate), but never silent.
+  if (WorldRank() == 0)
+    for (const std::string& change : ChangedTrainingOptions(setup.resume_info.header.config, setup.description))
+      spdlog::warn("--resume {}: {}", path, change);
+  return true;
+}
+
+std::vector<TableSpec> ServerTables(const Model& model) {
+  std::vector<TableSpec> tables;
+  for (const TableSpec& table : model.tables())
+    if (table.placement == Placement::kOnServers) tables.push_back(table);
+  return tables;
+}
+
+ps::ServerShard MakeShard(const TrainSetup& setup, const TrainConfig& config) {
+  return ps::ServerShard(ServerTables(*setup.model), setup.layout.server_index(), setup.layout.n_servers,
+                         config.average_decay);
+}
+
+// A server rank: its shard (resumed), then the server loop until every worker is done.
+int RunServerRank(const TrainSetup& setup, const TrainConfig& config, MPI_Comm checkpoint_comm) {
+  ps::ServerShard shard = MakeShard(setup, config);
+  if (!setup.resume_path.empty() && !CollectiveSetup([&] { shard.ReadCheckpoint(setup.resume_path); })) return 2;
+  ps::ServerOptions options;
+  options.synchronous = config.deterministic || config.staleness == 0;
+  options.start_clock = setup.resume_path.empty() ? 0 : setup.resume_info.state.clock;
+  options.checkpoint_dir = (std::filesystem::path(config.out) / "checkpoints").string();
+  options.checkpoint_comm = checkpoint_comm;
+  ps::RunServer(shard, setup.layout, options);
+  return 0;
+}
+
+// The one line a stopped run prints, naming the checkpoint to continue from; its exit code.
+int ReportStop(const TrainSummary& summary, const TrainConfig& config) {
+  if (WorldRank() == 0 && summary.during_refit)
+    std::fprintf(stderr, "ampcf: stopped by signal %d during --refit; %s\n", summary.stop_signal,
+                 summary.checkpoint.empty()
+                     ? "without --out there is no checkpoint to refit from"
+                     : Cat("the search ended in ", summary.checkpoint, "; refit again with --resume auto --refit").c_str());
+  else if (WorldRank() == 0)
+    std::fprintf(stderr, "ampcf: %s; wrote %s; continue with --resume auto\n",
+                 summary.stop_signal != 0 ? Cat("stopped by signal ", summary.stop_signal).c_str()
+                                          : Cat("stopped after ", config.stop_after_steps, " steps").c_str(),
+                 summary.checkpoint.c_str());
+  return summary.stop_signal != 0 ? 128 + summary.stop_signal : 0;
+}
+
+// Rank 0: model.h5 (with --out) and the result line.
+void ReportResult(const TrainSummary& summary, const ModelData& trained, const TrainConfig& config) {
+  if (!config.out.empty()) {
+    const std::string path = (std::filesystem::path(config.out) / "model.h5").string();
+    WriteModel(path, trained);
+    if (!config.quiet) spdlog::info("wrote {}", path);
+  }
+  std::printf(
+      "best epoch %d: val HR@10 %.4f NDCG@10 %.4f | test HR@10 %.4f NDCG@10 %.4f | full-ranking HR@10 %.4f "
+      "NDCG@10 %.4f | %.0f pairs/s\n",
+      summary.best_epoch, summary.best_val_hr, summary.best_val_ndcg, summary.test.sampled.hr(),
+      summary.test.sampled.ndcg_mean(), summary.test.full.hr(), summary.test.full.ndcg_mean(), summary.pairs_per_s);
+  std::fflush(stdout);
+}
+
+// A worker rank (rank 0 alone holds the servers' rows too in a one-rank run).
+int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const TrainConfig& config, MPI_Comm workers,
+                  MPI_Comm checkpoint_comm) {
+  std::optional<ps::ServerShard> colocated;
+  if (setup.layout.colocated) colocated.emplace(MakeShard(setup, config));
+  std::vector<int> widths;
+  for (const TableSpec& table : ServerTables(*setup.model)) widths.push_back(table.width);
+  const std::unique_ptr<ps::Servers> servers =
+      ps::ConnectServers(setup.layout, widths, colocated ? &*colocated : nullptr);
+  TrainerContext context;
+  context.data = &setup.data;
+  context.data_config = &data_config;
+  context.config = &config;
+  context.layout = setup.layout;
+  context.workers = workers;
+  context.checkpoint_comm = checkpoint_comm;
+  context.servers = servers.get();
+  context.model = setup.model.get();
+  Trainer trainer(context);
+  if (!setup.resume_path.empty() && !CollectiveSetup([&] {
+        if (colocated) colocated->ReadCheckpoint(setup.resume_path);
+        trainer.Resume(setup.resume_path, setup.resume_info);
+      }))
+    return 2;
+  const TrainSummary summary = RunSchedule(trainer);
+  if (summary.interrupted) {
+    servers->Done();
+    return ReportStop(summary, config);
+  }
+  const ModelData trained = trainer.GatherModel();
+  servers->Done();
+  if (WorldRank() == 0) ReportResult(summary, trained, config);
+  return 0;
+}
+
+}  // namespace
+
+int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
+  TrainSetup setup;
+  if (!SetUp(data_config, config, setup) || !FindResumePoint(config, setup)) return 2;
+  if (!config.out.empty()) InstallStopHandlers();
+  MPI_Comm workers = MPI_COMM_NULL, checkpoint_comm = MPI_COMM_NULL;
+  AMPCF_CHECK_MPI(MPI_Comm_split(MPI_COMM_WORLD, setup.layout.is_worker() ? 0 : MPI_UNDEFINED, WorldRank(), &workers));
+  AMPCF_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &checkpoint_comm));
+  const int status = setup.layout.is_worker() ? RunWorkerRank(setup, data_config, config, workers, checkpoint_comm)
+                                              : RunServerRank(setup, config, checkpoint_comm);
+  if (workers != MPI_COMM_NULL) AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
+  AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
+  return status;
+}
+
+}  // namespace ampcf
