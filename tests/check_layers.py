@@ -2,6 +2,7 @@
 """Fails when a source file includes a header of a layer its own layer may not use.
 
 usage: check_layers.py SOURCE_DIR LAYERS_FILE
+       check_layers.py --self-test   (a violation in a made-up tree must be caught)
 LAYERS_FILE is written by CMakeLists.txt from its AMPCF_LAYERS table ("layer: used layers"),
 the one statement of the allowed graph; a layer may use what its used layers use.
 Every .h/.cc under a layer's folder belongs to that layer; tests/ and bench/ may use any layer.
@@ -31,8 +32,7 @@ def closure(graph, layer, seen=None):
     return seen
 
 
-def main():
-    root, graph = pathlib.Path(sys.argv[1]), read_graph(sys.argv[2])
+def violations(root, graph):
     allowed = {layer: closure(graph, layer) | {layer} for layer in graph}
     problems = []
     for path in sorted(root.glob("*/**/*")):
@@ -53,6 +53,32 @@ def main():
                 problems.append(f"{path.relative_to(root)}:{number}: layer '{top}' may not include "
                                 f"{match.group(1)} (layer '{target}'; '{top}' may use: "
                                 f"{', '.join(sorted(allowed[top] - {top})) or 'nothing'})")
+    return problems
+
+
+def self_test():
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        root = pathlib.Path(folder)
+        (root / "core").mkdir()
+        (root / "worker").mkdir()
+        (root / "core" / "a.h").write_text('#include "core/b.h"\n')
+        (root / "worker" / "w.cc").write_text('#include "core/a.h"\n')
+        graph = {"core": [], "worker": ["core"]}
+        assert violations(root, graph) == [], "an allowed include was flagged"
+        (root / "core" / "bad.cc").write_text('#include "worker/w.h"\n')
+        (root / "stray").mkdir()
+        (root / "stray" / "s.cc").write_text("")
+        found = violations(root, graph)
+        assert len(found) == 2 and "core/bad.cc:1" in found[0] and "stray" in found[1], found
+    print("layers self-test: a downward include passes, an upward one and a file outside the layers fail")
+    return 0
+
+
+def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
+    problems = violations(pathlib.Path(sys.argv[1]), read_graph(sys.argv[2]))
     for problem in problems:
         print(problem)
     print(f"layers: {len(problems)} violation(s)")
