@@ -4,6 +4,11 @@
 
 namespace ampcf {
 
+int ReportLocalError(const UserError& error) {
+  std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+  return 2;
+}
+
 void CheckWritableFolder(const std::string& folder) {
   if (folder.empty()) return;
   std::error_code error;

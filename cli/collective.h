@@ -25,6 +25,9 @@ bool CollectiveSetup(Setup&& setup) {
   return false;
 }
 
+// A user error found by rank 0 alone, after the collective set-up: one line, exit status 2.
+int ReportLocalError(const UserError& error);
+
 // Creates `folder` (and its parents); UserError naming --out when it cannot. "" is no folder.
 void CheckWritableFolder(const std::string& folder);
 
