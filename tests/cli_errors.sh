@@ -33,5 +33,17 @@ expect_error "--resume auto without --out" "needs --out" train --resume auto
 expect_error "not a checkpoint" "bad.csv: not a readable HDF5 file" inspect "$work/bad.csv"
 "$ampcf" train --data "$work/two_items.csv" --epochs 1 --quiet --out "$work/tiny" > /dev/null 2>&1
 expect_error "explain: unknown user" "--user 99: no such user" explain --data "$work/two_items.csv" --model "$work/tiny/model.h5" --user 99
+# A diverging run ends at its first non-finite loss on every rank, naming the epoch, the step and
+# the last good checkpoint, which stays intact.
+"$ampcf" train --data synthetic --epochs 1 --quiet --out "$work/diverge" > /dev/null 2>&1
+out=$(timeout 60 mpirun --oversubscribe -np 2 "$ampcf" train --data synthetic --servers 1 --epochs 2 --lr 1e30 \
+      --quiet --out "$work/diverge" --resume auto 2>&1); rc=$?
+good=$(ls "$work"/diverge/checkpoints/*.h5 2>/dev/null | head -1)
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q "loss is not finite at epoch 2, step" &&
+   printf '%s' "$out" | grep -q "last good checkpoint is $good" && "$ampcf" inspect "$good" > /dev/null 2>&1; then
+  echo "ok: non-finite loss"; passed=$((passed+1))
+else
+  echo "FAILED: non-finite loss (exit $rc)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

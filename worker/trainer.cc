@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <numeric>
@@ -165,6 +166,7 @@ void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::i
     const float* user_gradients = nullptr;
     const BatchStats stats =
         model.ForwardBackward(batch_, step_.user_rows.data(), step_.const_row_pointers, user_gradients, step_.gradients);
+    if (!std::isfinite(stats.loss)) StopOnNonFiniteLoss(epoch, step);
     loss_sum += stats.loss * batch_.size();
     for (std::size_t s = 0; s < batch_.users.size(); ++s)
       user_table_.Update(batch_.users[s], user_gradients + s * width);
@@ -173,6 +175,16 @@ void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::i
   }
   ++clock_;
   context_.servers->Push(step_.keys, step_.gradients, clock_);
+}
+
+void Trainer::StopOnNonFiniteLoss(int epoch, std::int64_t step) const {
+  // A diverged model must not train on, be validated or overwrite a good checkpoint: end the
+  // job from this rank (the others may be blocked on it), naming what to continue from.
+  const std::string& good = last_checkpoint_.empty() ? resume_path_ : last_checkpoint_;
+  AbortJob(Cat("the training loss is not finite at epoch ", epoch, ", step ", step + 1, " (worker ",
+               context_.layout.worker_index(), "); ",
+               good.empty() ? std::string("no checkpoint was written") : Cat("the last good checkpoint is ", good),
+               "; try a lower --lr"));
 }
 
 EvalTotals Trainer::Evaluate(HeldOut which, bool full) {

@@ -105,6 +105,7 @@ class Trainer {
   // Whether this step ends in a checkpoint, and whether training then stops. Collective.
   bool StopRequested();
   CheckpointHeader MakeCheckpointHeader() const;
+  [[noreturn]] void StopOnNonFiniteLoss(int epoch, std::int64_t step) const;
 
   TrainerContext context_;
   int worker_rank_ = 0, n_workers_ = 1;
