@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/amp/amp_cf.h"
+#include "tests/amp_shard.h"
 #include "ps/server_shard.h"
 #include "tables/adam.h"
 
@@ -52,32 +53,10 @@ TEST(Adam, GradientScaleMultipliesTheGradient) {
   EXPECT_NEAR(p1[1], p2[1], 1e-7f);
 }
 
-// AMP-CF's server tables (items, attention) on one server.
-TrainConfig SmallConfig() {
-  TrainConfig config;
-  config.personas = 2;
-  config.dim = 3;
-  config.att_dim = 2;
-  config.l2 = 0.01;
-  return config;
-}
+using testing::Keys;
+using testing::ShardOf;
+using testing::SmallConfig;
 
-ps::ServerShard ShardOf(const TrainConfig& config, std::int64_t n_items, double average_decay = 0) {
-  const AmpCf model(config, n_items);
-  std::vector<TableSpec> server_tables;
-  for (const TableSpec& table : model.tables())
-    if (table.placement == Placement::kOnServers) server_tables.push_back(table);
-  return ps::ServerShard(server_tables, 0, 1, average_decay);
-}
-
-ps::KeyLists Keys(const std::vector<std::int32_t>& items, const std::vector<std::int32_t>& att) {
-  ps::KeyLists keys;
-  keys.keys[0] = items.data();
-  keys.n[0] = static_cast<int>(items.size());
-  keys.keys[1] = att.data();
-  keys.n[1] = static_cast<int>(att.size());
-  return keys;
-}
 
 // Two workers' pushes of one clock, summed by the server, are one step on their sum.
 TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {

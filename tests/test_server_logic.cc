@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/amp/amp_cf.h"
+#include "tests/amp_shard.h"
 #include "ps/protocol.h"
 #include "ps/routing.h"
 #include "ps/server_logic.h"
@@ -19,33 +20,12 @@
 namespace ampcf {
 namespace {
 
-// AMP-CF's server tables (items, attention) on one server, as in test_optimiser.cc.
-TrainConfig SmallConfig() {
-  TrainConfig config;
-  config.personas = 2;
-  config.dim = 3;
-  config.att_dim = 2;
-  config.l2 = 0.01;
-  return config;
-}
+using testing::Keys;
+using testing::ShardOf;
+using testing::SmallConfig;
 
 constexpr std::int64_t kItems = 5;  // rows of the items table (the attention table has 2 * dim)
 
-ps::ServerShard ShardOf(const TrainConfig& config, std::int64_t n_items, double average_decay = 0) {
-  std::vector<TableSpec> server_tables;
-  for (const TableSpec& table : AmpCf(config, n_items).tables())
-    if (table.placement == Placement::kOnServers) server_tables.push_back(table);
-  return ps::ServerShard(server_tables, 0, 1, average_decay);
-}
-
-ps::KeyLists Keys(const std::vector<std::int32_t>& items, const std::vector<std::int32_t>& att) {
-  ps::KeyLists keys;
-  keys.keys[0] = items.data();
-  keys.n[0] = static_cast<int>(items.size());
-  keys.keys[1] = att.data();
-  keys.n[1] = static_cast<int>(att.size());
-  return keys;
-}
 
 // Every row of both tables, items first, in key order.
 std::vector<float> AllRows(const ps::ServerShard& shard) {
@@ -173,8 +153,9 @@ TEST(ServerLogic, SynchronousClockIsOneStepOnThePushesSummedInWorkerOrder) {
   EXPECT_EQ(AllRows(server.shard), AllRows(reference));  // bitwise
 }
 
-// With three workers the order of a float sum shows: (1 + tiny) - 1 == 0 but (-1 + 1) + tiny ==
-// tiny. Without L2 a zero gradient leaves a row where it is, a tiny one moves it.
+// With three workers the order of a float sum shows: in worker order (1 - 1) + tiny == tiny, in
+// any other order the tiny gradient is lost against a 1 and the sum is 0. Without L2 a zero
+// gradient leaves a row where it is, a tiny one moves it.
 TEST(ServerLogic, SynchronousSumFollowsWorkerIndexNotArrivalOrder) {
   constexpr int kThreeWorkers = 3;
   constexpr float kTiny = 1e-8f;  // under half an ulp of 1
@@ -183,7 +164,7 @@ TEST(ServerLogic, SynchronousSumFollowsWorkerIndexNotArrivalOrder) {
   Server server(kThreeWorkers, kSynchronous, 0, config);
   // Every worker pushes item 2 only, the same gradient in each of its coordinates.
   auto item_2 = [&](float gradient) { return Rows{{2}, {}, std::vector<float>(config.dim + 1, gradient)}; };
-  const Rows push0 = item_2(1.0f), push1 = item_2(kTiny), push2 = item_2(-1.0f);
+  const Rows push0 = item_2(1.0f), push1 = item_2(-1.0f), push2 = item_2(kTiny);
   server.logic.Handle(Push(2, 1, push2));
   server.logic.Handle(Push(0, 1, push0));
   server.logic.Handle(Push(1, 1, push1));
