@@ -1,21 +1,44 @@
 #include "eval/ranking.h"
 
 #include <cmath>
-#include <limits>
 
 namespace ampcf {
 
+double NdcgAt(std::int64_t rank, int k) {
+  // One relevant item: the ideal DCG is 1, and the item at 1-based position rank + 1 is
+  // discounted by log2(position + 1).
+  return HitAt(rank, k) ? 1.0 / std::log2(static_cast<double>(rank) + 2.0) : 0.0;
+}
+
 void RankingSums::Add(std::int64_t rank, int k) {
   ++users;
-  if (rank < k) {
-    hits += 1.0;
-    ndcg += 1.0 / std::log2(static_cast<double>(rank) + 2.0);
-  }
+  hits += HitAt(rank, k) ? 1.0 : 0.0;
+  ndcg += NdcgAt(rank, k);
 }
 
 std::int64_t RankAgainst(float target, const float* others, std::size_t n) {
   std::int64_t above = 0;
-  for (std::size_t i = 0; i < n; ++i) above += others[i] >= target ? 1 : 0;
+  for (std::size_t i = 0; i < n; ++i) above += RanksAbove(others[i], target) ? 1 : 0;
+  return above;
+}
+
+std::int64_t RankAmong(std::span<const float> scores, std::int32_t target, std::span<const std::int32_t> candidates) {
+  const float target_score = scores[target];
+  std::int64_t above = 0;
+  for (std::int32_t j : candidates) above += RanksAbove(scores[j], target_score) ? 1 : 0;
+  return above;
+}
+
+std::int64_t FullRank(const Dataset& data, std::int32_t u, HeldOut which, std::span<const float> scores,
+                      const std::vector<char>& is_train) {
+  const std::int32_t target = which == HeldOut::kTest ? data.test_item[u] : data.val_item[u];
+  const std::int32_t also_held_out = which == HeldOut::kTest ? data.val_item[u] : -1;  // -1 matches no item
+  const float target_score = scores[target];
+  std::int64_t above = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    const auto j = static_cast<std::int32_t>(i);
+    if (!is_train[i] && j != target && j != also_held_out && RanksAbove(scores[i], target_score)) ++above;
+  }
   return above;
 }
 
@@ -24,6 +47,7 @@ EvalTotals EvaluateUsers(const Scorer& scorer, const Dataset& data, const std::v
   EvalTotals totals;
   std::vector<std::int32_t> candidates;
   std::vector<float> scores;
+  std::vector<char> is_train(full ? data.n_items : 0, 0);
   const std::vector<std::int32_t>& none = {};
   for (std::int32_t u : users) {
     const std::int32_t target = which == HeldOut::kTest ? data.test_item[u] : data.val_item[u];
@@ -37,14 +61,11 @@ EvalTotals EvaluateUsers(const Scorer& scorer, const Dataset& data, const std::v
     totals.sampled.Add(RankAgainst(scores[0], scores.data() + 1, scores.size() - 1));
     if (!full) continue;
     scorer.Score(rows, none, scores);
-    const float target_score = scores[target];
-    // Items the user is known to have: out of the ranking, as is the target itself.
-    for (auto i = data.train_offsets[u]; i < data.train_offsets[u + 1]; ++i)
-      scores[data.train_items[i]] = -std::numeric_limits<float>::infinity();
-    if (which == HeldOut::kTest && data.val_item[u] >= 0)
-      scores[data.val_item[u]] = -std::numeric_limits<float>::infinity();
-    scores[target] = -std::numeric_limits<float>::infinity();
-    totals.full.Add(RankAgainst(target_score, scores.data(), scores.size()));
+    const auto train_begin = data.train_items.begin() + data.train_offsets[u];
+    const auto train_end = data.train_items.begin() + data.train_offsets[u + 1];
+    for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 1;
+    totals.full.Add(FullRank(data, u, which, scores, is_train));
+    for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 0;
   }
   return totals;
 }

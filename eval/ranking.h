@@ -1,10 +1,14 @@
 // HR@K and NDCG@K of the held-out item, in the NCF sampled protocol (against the user's drawn
 // or given negatives) and in full ranking (against every item not in the user's training set).
 // Ties count against the held-out item: a model that scores everything alike gets no credit.
+//
+// Every rank and NDCG figure of ampcf (validation, test, eval.h5) comes from the functions here.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "models/model.h"
@@ -12,7 +16,19 @@
 
 namespace ampcf {
 
+// The K of HR@K and NDCG@K.
 constexpr int kTopK = 10;
+
+// Whether an item scoring `other` ranks above a held-out item scoring `target`. Ties rank above,
+// and a non-finite score ranks last: a diverged model's NaN or infinite score never makes a hit
+// (NaN compares false with everything, so `>=` alone would rank a NaN target first).
+inline bool RanksAbove(float other, float target) {
+  return !std::isfinite(target) || (std::isfinite(other) && other >= target);
+}
+
+// HR@k and NDCG@k of a held-out item at 0-based `rank`.
+inline bool HitAt(std::int64_t rank, int k = kTopK) { return rank < k; }
+double NdcgAt(std::int64_t rank, int k = kTopK);
 
 struct RankingSums {
   double hits = 0;
@@ -26,7 +42,17 @@ struct RankingSums {
 // 0-based rank of a target scoring `target` against `others`: how many score at least as high.
 std::int64_t RankAgainst(float target, const float* others, std::size_t n);
 
+// The same for item `target` against the items `candidates` (the target not among them), with
+// `scores` indexed by item.
+std::int64_t RankAmong(std::span<const float> scores, std::int32_t target, std::span<const std::int32_t> candidates);
+
 enum class HeldOut { kValidation, kTest };
+
+// Full-ranking rank of user `u`'s held-out item, with `scores` indexed by item: against every
+// item but the target, u's training items (flagged in `is_train`, indexed by item; the caller
+// sets and clears them) and, for the test item, u's validation item, which the user also has.
+std::int64_t FullRank(const Dataset& data, std::int32_t u, HeldOut which, std::span<const float> scores,
+                      const std::vector<char>& is_train);
 
 struct EvalTotals {
   RankingSums sampled;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <numeric>
+#include <span>
 
 #include "eval/ranking.h"
 #include "io/hdf5_util.h"
@@ -13,9 +13,14 @@ namespace ampcf {
 
 namespace {
 
-constexpr int kFixed = 8;  // user, sampled_rank, full_rank, js, hellinger, entropy, used, similarity
-
-double NdcgOf(std::int64_t rank) { return rank < kTopK ? 1.0 / std::log2(static_cast<double>(rank) + 2.0) : 0.0; }
+// A user's record: these fixed fields, then kPerListItem blocks of K (the top items, their
+// scores, dominant personas and persona weights) and kPerCluster blocks of C (list and history
+// taste). Entries past a list shorter than K stay kAbsent.
+enum RecordField { kUserField, kSampledRankField, kFullRankField, kJsField, kHellingerField, kEntropyField,
+                   kPersonasUsedField, kSimilarityField, kFixed };
+constexpr int kPerListItem = 4;
+constexpr int kPerCluster = 2;
+constexpr double kAbsent = -1.0;
 
 }  // namespace
 
@@ -36,10 +41,10 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
                        const std::function<const float*(std::int32_t)>& user_rows, const ReportOptions& options,
                        MPI_Comm comm) {
   const int r = scorer.personas(), d = scorer.dim(), K = std::min<int>(options.top_k, data.n_items), C = space.clusters;
-  const int record = kFixed + 4 * K + 2 * C;
+  const int record = kFixed + kPerListItem * K + kPerCluster * C;
   std::vector<double> records;
   records.reserve(users.size() * record);
-  std::vector<std::int64_t> recommended(data.n_items, 0);  // top-10 appearances per item
+  std::vector<std::int64_t> recommended(data.n_items, 0);  // top-kTopK appearances per item
   enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kEntropy, kUsed, kSimilarity, kNovelty, kUsers, kN };
   double sums[kN] = {};
 
@@ -52,15 +57,11 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     const auto train_begin = data.train_items.begin() + data.train_offsets[u];
     const auto train_end = data.train_items.begin() + data.train_offsets[u + 1];
     for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 1;
-    const std::int32_t target = data.test_item[u];
-    const float target_score = scores[target];
-    // Sampled protocol: against the user's candidates; full: every item not in training (nor
-    // the validation item), the target aside.
-    std::int64_t sampled_rank = 0, full_rank = 0;
-    for (auto i = data.test_negative_offsets[u]; i < data.test_negative_offsets[u + 1]; ++i)
-      sampled_rank += scores[data.test_negatives[i]] >= target_score ? 1 : 0;
-    for (std::int32_t j = 0; j < data.n_items; ++j)
-      if (!is_train[j] && j != target && j != data.val_item[u] && scores[j] >= target_score) ++full_rank;
+    // The test item, in the sampled protocol and in full ranking.
+    const std::span<const std::int32_t> negatives(data.test_negatives.data() + data.test_negative_offsets[u],
+                                                  data.test_negatives.data() + data.test_negative_offsets[u + 1]);
+    const std::int64_t sampled_rank = RankAmong(scores, data.test_item[u], negatives);
+    const std::int64_t full_rank = FullRank(data, u, HeldOut::kTest, scores, is_train);
     // Top-K unseen (training items excluded).
     std::iota(order.begin(), order.end(), 0);
     auto unseen_end = std::partition(order.begin(), order.end(), [&](std::int32_t j) { return !is_train[j]; });
@@ -103,11 +104,10 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
         TasteDistribution(space, &*train_begin, static_cast<std::size_t>(train_end - train_begin));
     const double js = JensenShannon(list_taste, history_taste), hellinger = Hellinger(list_taste, history_taste);
 
-    const bool sampled_hit = sampled_rank < kTopK, full_hit = full_rank < kTopK;
-    sums[kHits] += sampled_hit;
-    sums[kNdcg] += NdcgOf(sampled_rank);
-    sums[kFullHits] += full_hit;
-    sums[kFullNdcg] += NdcgOf(full_rank);
+    sums[kHits] += HitAt(sampled_rank);
+    sums[kNdcg] += NdcgAt(sampled_rank);
+    sums[kFullHits] += HitAt(full_rank);
+    sums[kFullNdcg] += NdcgAt(full_rank);
     sums[kJs] += js;
     sums[kHellinger] += hellinger;
     sums[kEntropy] += entropy;
@@ -120,10 +120,11 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
                                    std::max(data.n_users, 1));
     }
 
+    // In RecordField order.
     records.insert(records.end(), {double(u), double(sampled_rank), double(full_rank), js, hellinger, entropy,
                                    double(personas_used), similarity});
     const std::size_t at = records.size();
-    records.resize(at + 4 * K + 2 * C, -1.0);
+    records.resize(at + kPerListItem * K + kPerCluster * C, kAbsent);
     for (int i = 0; i < k; ++i) {
       float weight = 0;
       records[at + i] = order[i];
@@ -131,8 +132,8 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
       records[at + 2 * K + i] = dominant(order[i], &weight);
       records[at + 3 * K + i] = weight;
     }
-    std::copy(list_taste.begin(), list_taste.end(), records.begin() + at + 4 * K);
-    std::copy(history_taste.begin(), history_taste.end(), records.begin() + at + 4 * K + C);
+    std::copy(list_taste.begin(), list_taste.end(), records.begin() + at + kPerListItem * K);
+    std::copy(history_taste.begin(), history_taste.end(), records.begin() + at + kPerListItem * K + C);
     for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 0;
   }
 
@@ -175,7 +176,8 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   const std::size_t n = all.size() / record;
   std::vector<const double*> by_user(n);
   for (std::size_t i = 0; i < n; ++i) by_user[i] = &all[i * record];
-  std::sort(by_user.begin(), by_user.end(), [](const double* a, const double* b) { return a[0] < b[0]; });
+  std::sort(by_user.begin(), by_user.end(),
+            [](const double* a, const double* b) { return a[kUserField] < b[kUserField]; });
   auto column = [&](int field) {
     std::vector<double> out(n);
     for (std::size_t i = 0; i < n; ++i) out[i] = by_user[i][field];
@@ -203,17 +205,18 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     for (const auto& [name, value] : summary) h5::WriteAttribute(file, name.c_str(), value);
     h5::Handle group = h5::CreateGroup(file, "users");
     const hid_t g = group.get();
-    const std::vector<double> user = column(0);
+    const std::vector<double> user = column(kUserField);
     const std::vector<std::int64_t> user_ids = ids(user, data.user_ids);
     std::vector<std::int64_t> test_items(n);
     for (std::size_t i = 0; i < n; ++i) test_items[i] = data.item_ids[data.test_item[static_cast<std::size_t>(user[i])]];
-    const std::vector<std::int64_t> sampled_rank = as_ints(column(1)), full_rank = as_ints(column(2));
+    const std::vector<std::int64_t> sampled_rank = as_ints(column(kSampledRankField)),
+                                    full_rank = as_ints(column(kFullRankField));
     std::vector<double> sampled_hit(n), sampled_ndcg(n), full_hit(n), full_ndcg(n);
     for (std::size_t i = 0; i < n; ++i) {
-      sampled_hit[i] = sampled_rank[i] < kTopK;
-      sampled_ndcg[i] = NdcgOf(sampled_rank[i]);
-      full_hit[i] = full_rank[i] < kTopK;
-      full_ndcg[i] = NdcgOf(full_rank[i]);
+      sampled_hit[i] = HitAt(sampled_rank[i]);
+      sampled_ndcg[i] = NdcgAt(sampled_rank[i]);
+      full_hit[i] = HitAt(full_rank[i]);
+      full_ndcg[i] = NdcgAt(full_rank[i]);
     }
     const hsize_t rows = n, k = static_cast<hsize_t>(K), c = static_cast<hsize_t>(C);
     h5::WriteInts(g, "ids", user_ids.data(), {rows});
@@ -237,13 +240,13 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     h5::WriteDoubles(g, "top_scores", block(kFixed + K, K).data(), {rows, k});
     h5::WriteInts(g, "top_persona", as_ints(block(kFixed + 2 * K, K)).data(), {rows, k});
     h5::WriteDoubles(g, "top_persona_weight", block(kFixed + 3 * K, K).data(), {rows, k});
-    h5::WriteDoubles(g, "list_taste", block(kFixed + 4 * K, C).data(), {rows, c});
-    h5::WriteDoubles(g, "history_taste", block(kFixed + 4 * K + C, C).data(), {rows, c});
-    h5::WriteDoubles(g, "tdd_js", column(3).data(), {rows});
-    h5::WriteDoubles(g, "tdd_hellinger", column(4).data(), {rows});
-    h5::WriteDoubles(g, "attention_entropy", column(5).data(), {rows});
-    h5::WriteInts(g, "personas_used", as_ints(column(6)).data(), {rows});
-    h5::WriteDoubles(g, "persona_similarity", column(7).data(), {rows});
+    h5::WriteDoubles(g, "list_taste", block(kFixed + kPerListItem * K, C).data(), {rows, c});
+    h5::WriteDoubles(g, "history_taste", block(kFixed + kPerListItem * K + C, C).data(), {rows, c});
+    h5::WriteDoubles(g, "tdd_js", column(kJsField).data(), {rows});
+    h5::WriteDoubles(g, "tdd_hellinger", column(kHellingerField).data(), {rows});
+    h5::WriteDoubles(g, "attention_entropy", column(kEntropyField).data(), {rows});
+    h5::WriteInts(g, "personas_used", as_ints(column(kPersonasUsedField)).data(), {rows});
+    h5::WriteDoubles(g, "persona_similarity", column(kSimilarityField).data(), {rows});
   });
   return summary;
 }

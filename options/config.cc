@@ -33,16 +33,8 @@ void AddOptions(CLI::App& app, PrepareConfig& config) { AMPCF_PREPARE_OPTIONS(AM
 void AddOptions(CLI::App& app, GenerateConfig& config) { AMPCF_GENERATE_OPTIONS(AMPCF_ADD_OPTION) }
 
 void Validate(const TrainConfig& c) {
-  if (c.personas < 1) throw UserError(Cat("--personas must be at least 1, got ", c.personas));
-  if (c.dim < 1) throw UserError(Cat("--dim must be positive, got ", c.dim));
-  if (c.att_dim < 1) throw UserError(Cat("--att-dim must be positive, got ", c.att_dim));
-  if (c.negatives < 1) throw UserError(Cat("--negatives must be at least 1, got ", c.negatives));
-  if (c.batch < 1) throw UserError(Cat("--batch must be positive, got ", c.batch));
-  if (c.epochs < 1) throw UserError(Cat("--epochs must be positive, got ", c.epochs));
-  if (c.lr <= 0) throw UserError(Cat("--lr must be positive, got ", c.lr));
-  if (c.alpha < 0 || c.alpha > 1) throw UserError(Cat("--alpha must be in [0,1], got ", c.alpha));
-  if (c.servers < 0) throw UserError(Cat("--servers must be >= 0, got ", c.servers));
-  if (c.staleness < -1) throw UserError(Cat("--staleness must be >= -1, got ", c.staleness));
+  // Single-option bounds are the table's validators (options/config.h); only what depends on
+  // another option is checked here.
   if (c.out.empty()) {
     if (c.checkpoint_every > 0) throw UserError("--checkpoint-every needs --out (checkpoints go to --out/checkpoints)");
     if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");

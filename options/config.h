@@ -18,6 +18,12 @@ namespace ampcf {
 // A check that accepts everything.
 inline CLI::Validator AnyValue() { return CLI::Validator([](std::string&) { return std::string(); }, ""); }
 
+// The upper bound of Within() for a number that has none.
+constexpr double kNoUpperBound = 1e300;
+
+// The lower bound of a real option that must be positive: validators' bounds are inclusive.
+constexpr double kSmallestPositive = 1e-12;
+
 // A number in [low, high], reported as "--name: must be at least 1, got 0".
 inline CLI::Validator Within(double low, double high) {
   auto show = [](double v) {
@@ -25,7 +31,7 @@ inline CLI::Validator Within(double low, double high) {
     out << v;
     return out.str();
   };
-  std::string description = high == 1e300 ? ">= " + show(low) : "in [" + show(low) + ", " + show(high) + "]";
+  std::string description = high == kNoUpperBound ? ">= " + show(low) : "in [" + show(low) + ", " + show(high) + "]";
   return CLI::Validator(
       [=](std::string& text) {
         double value = 0;
@@ -37,7 +43,8 @@ inline CLI::Validator Within(double low, double high) {
       },
       description);
 }
-inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
+inline CLI::Validator AtLeast(double low) { return Within(low, kNoUpperBound); }
+inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
 
 // Options of every subcommand that reads a dataset.
 #define AMPCF_DATA_OPTIONS(X)                                                                    \
@@ -94,16 +101,16 @@ inline CLI::Validator AtLeast(double low) { return Within(low, 1e300); }
   X(double, persona_tie, "--persona-tie", 0.1, AtLeast(0),                                      \
     "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together where the data do not hold them apart (0: off; large: MF)") \
   X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
-  X(double, att_lr_scale, "--att-lr-scale", 0.01, Within(1e-12, 1e300),                         \
+  X(double, att_lr_scale, "--att-lr-scale", 0.01, Positive(),                         \
     "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)") \
-  X(double, lr, "--lr", 1e-3, Within(1e-12, 1e300), "Adam learning rate")                        \
+  X(double, lr, "--lr", 1e-3, Positive(), "Adam learning rate")                        \
   X(double, average_decay, "--average-decay", 0.0, Within(0, 0.999),                             \
     "validate, keep and test the running average of the parameters over epochs: average = decay * average + (1 - decay) * rows after each epoch (0: the rows themselves)") \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
-  X(double, init_std, "--init-std", 0.1, Within(1e-12, 1e300), "standard deviation of the initial user and item vectors") \
+  X(double, init_std, "--init-std", 0.1, Positive(), "standard deviation of the initial user and item vectors") \
   X(double, persona_spread, "--persona-spread", 0.5, Within(0, 1),                              \
     "initial personas: sqrt(1-s^2)*base + s*noise per user (1: independent; smaller: variations of one vector)") \
-  X(double, att_init_scale, "--att-init-scale", 0.25, Within(1e-12, 1e300),                      \
+  X(double, att_init_scale, "--att-init-scale", 0.25, Positive(),                      \
     "A_u and A_v start as N(0, (scale/sqrt(d))^2): larger values start with sharper persona attention") \
   X(double, att_init_identity, "--att-init-identity", 0.0, AtLeast(0),                           \
     "add this times the identity to the initial A_u, A_v: attention then starts by favouring the persona that scores the item highest") \

@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "options/config.h"
 #include "options/config_file.h"
 #include "core/error.h"
@@ -55,11 +60,53 @@ TEST(ConfigFile, UnknownKeysBadValuesAndMissingFilesAreErrors) {
   EXPECT_THROW(range.Parse({"ampcf", "train", "--config", dir.File("zero.toml", "personas = 0\n")}), CLI::ValidationError);
 }
 
+// Single-option bounds live in the option table: the command line rejects them, naming the option.
+TEST(Config, TheTableRejectsOutOfRangeValues) {
+  const std::vector<std::pair<std::string, std::string>> out_of_range = {
+      {"--personas", "0"}, {"--dim", "0"},   {"--att-dim", "0"},   {"--negatives", "0"},
+      {"--batch", "0"},    {"--epochs", "0"}, {"--lr", "0"},        {"--alpha", "-0.5"},
+      {"--alpha", "1.5"},  {"--servers", "-1"}, {"--staleness", "-2"}};
+  for (const auto& [flag, value] : out_of_range) {
+    Command command;
+    try {
+      command.Parse({"ampcf", "train", flag, value});
+      ADD_FAILURE() << flag << " " << value << " was accepted";
+    } catch (const CLI::ValidationError& error) {
+      EXPECT_NE(std::string(error.what()).find(flag), std::string::npos) << error.what();
+    }
+  }
+  // The bounds themselves are valid.
+  Command edges;
+  edges.Parse({"ampcf", "train", "--personas", "1", "--alpha", "1", "--servers", "0", "--staleness", "-1", "--lr",
+               "1e-12"});
+  EXPECT_EQ(edges.config.personas, 1);
+  EXPECT_DOUBLE_EQ(edges.config.alpha, 1.0);
+  EXPECT_EQ(edges.config.servers, 0);
+  EXPECT_EQ(edges.config.staleness, -1);
+  EXPECT_DOUBLE_EQ(edges.config.lr, 1e-12);
+}
+
+// What needs --out is a relation between two options, which no single validator sees.
 TEST(Config, ValidateRejectsWhatValidatorsCannotSee) {
   TrainConfig config;
   EXPECT_NO_THROW(Validate(config));
-  config.personas = 0;
-  EXPECT_THROW(Validate(config), UserError);
+  auto needs_out = [](TrainConfig with) {
+    try {
+      Validate(with);
+      ADD_FAILURE() << "accepted without --out";
+    } catch (const UserError& error) {
+      EXPECT_NE(std::string(error.what()).find("needs --out"), std::string::npos) << error.what();
+    }
+    with.out = "run";
+    EXPECT_NO_THROW(Validate(with));
+  };
+  TrainConfig checkpoints = config, stop = config, resume = config;
+  checkpoints.checkpoint_every = 100;
+  stop.stop_after_steps = 5;
+  resume.resume = "auto";
+  needs_out(checkpoints);
+  needs_out(stop);
+  needs_out(resume);
 }
 
 // --resume warns about these: a checkpoint trained at another learning rate must not pass unnoticed.
