@@ -60,6 +60,7 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   ReportOptions report;
   report.top_k = config.top_k;
   report.model = config.model;
+  report.exclude_validation = model.trained_on_validation;
   report.path = (std::filesystem::path(folder) / "eval.h5").string();
   const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);
   EvalTotals validation = EvaluateUsers(scorer, data, mine, rows, HeldOut::kValidation, false);
@@ -112,7 +113,8 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   if (WorldRank() != 0) return 0;
   const Scorer& scorer = *loaded.scorer;
   const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
-  const Explanation explanation = Explain(scorer, data, user, &model.personas[user * block], config.top);
+  const Explanation explanation =
+      Explain(scorer, data, user, &model.personas[user * block], config.top, model.trained_on_validation);
   std::fputs(FormatExplanation(explanation, data, LoadItemInfo(data_config.data), model.shape.personas).c_str(), stdout);
   std::fflush(stdout);
   if (!config.out.empty()) {

@@ -29,7 +29,8 @@ std::vector<Explained> TopOf(const std::vector<float>& scores, const std::vector
 
 }  // namespace
 
-Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user, const float* user_rows, int top) {
+Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user, const float* user_rows, int top,
+                    bool exclude_validation) {
   const int r = scorer.personas(), d = scorer.dim();
   Explanation out;
   out.user = user;
@@ -37,6 +38,7 @@ Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user
   scorer.Score(user_rows, {}, scores, &attention);
   std::vector<char> seen(data.n_items, 0);
   for (auto i = data.train_offsets[user]; i < data.train_offsets[user + 1]; ++i) seen[data.train_items[i]] = 1;
+  if (exclude_validation && data.val_item[user] >= 0) seen[data.val_item[user]] = 1;
   auto label = [&](Explained& e) {
     const float* a = &attention[static_cast<std::size_t>(e.item) * r];
     e.persona = static_cast<int>(std::max_element(a, a + r) - a);

@@ -35,7 +35,10 @@ struct Explanation {
   std::vector<Explained> history;                   // training items, by dominant persona then item
 };
 
-Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user, const float* user_rows, int top);
+// `exclude_validation`: the model trained on the user's validation item too (--refit), so it is
+// not recommended either.
+Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user, const float* user_rows, int top,
+                    bool exclude_validation = false);
 
 std::string FormatExplanation(const Explanation& explanation, const Dataset& data,
                               const std::map<std::int64_t, ItemInfo>& info, int personas);

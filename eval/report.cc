@@ -57,6 +57,8 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     const auto train_begin = data.train_items.begin() + data.train_offsets[u];
     const auto train_end = data.train_items.begin() + data.train_offsets[u + 1];
     for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 1;
+    const std::int32_t trained_validation = options.exclude_validation ? data.val_item[u] : -1;
+    if (trained_validation >= 0) is_train[trained_validation] = 1;  // FullRank excludes it for the test anyway
     // The test item, in the sampled protocol and in full ranking.
     const std::span<const std::int32_t> negatives(data.test_negatives.data() + data.test_negative_offsets[u],
                                                   data.test_negatives.data() + data.test_negative_offsets[u + 1]);
@@ -135,6 +137,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     std::copy(list_taste.begin(), list_taste.end(), records.begin() + at + kPerListItem * K);
     std::copy(history_taste.begin(), history_taste.end(), records.begin() + at + kPerListItem * K + C);
     for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 0;
+    if (trained_validation >= 0) is_train[trained_validation] = 0;
   }
 
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, kN, MPI_DOUBLE, MPI_SUM, comm));

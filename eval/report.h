@@ -44,6 +44,9 @@ struct ReportOptions {
   int top_k = 30;             // list length (TDD uses 30, the paper's)
   std::string path;           // eval.h5 to write ("" = none)
   std::string model;          // what was evaluated, stored as an attribute
+  // The model trained on the validation items too (--refit): top-K lists, and so TDD, leave
+  // them out like the training items.
+  bool exclude_validation = false;
 };
 
 using Summary = std::map<std::string, double>;

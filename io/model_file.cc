@@ -31,6 +31,7 @@ void WriteModel(const std::string& path, const ModelData& model) {
     h5::WriteAttribute(file, "format", std::string(kFormat));
     h5::WriteAttribute(file, "version", kVersion);
     h5::WriteAttribute(file, "model", model.model);
+    h5::WriteAttribute(file, "trained_on_validation", std::int64_t{model.trained_on_validation ? 1 : 0});
     h5::WriteAttribute(file, "personas", std::int64_t{s.personas});
     h5::WriteAttribute(file, "dim", std::int64_t{s.dim});
     h5::WriteAttribute(file, "att_dim", std::int64_t{s.att_dim});
@@ -73,6 +74,8 @@ ModelData ReadModel(const std::string& path) {
   ModelData model;
   const bool version1 = version == kVersionBeforeModels;
   model.model = version1 ? std::string("amp-cf") : h5::ReadStringAttribute(f, "model", path);
+  model.trained_on_validation =
+      H5Aexists(f, "trained_on_validation") > 0 && h5::ReadIntAttribute(f, "trained_on_validation", path) == 1;
   model.shape.personas = static_cast<int>(h5::ReadIntAttribute(f, "personas", path));
   model.shape.dim = static_cast<int>(h5::ReadIntAttribute(f, "dim", path));
   model.shape.att_dim = static_cast<int>(h5::ReadIntAttribute(f, "att_dim", path));

@@ -3,7 +3,8 @@
 //   /                 attributes: format ("ampcf-model"), version (2), model (its name,
 //                     models/registry.h), personas, dim, att_dim, dataset, dataset_fingerprint,
 //                     config (the effective options, one per line), dense (the paths of the
-//                     model's dense arrays, one per line)
+//                     model's dense arrays, one per line), trained_on_validation (1 after
+//                     --refit: the users' validation items were trained on)
 //   /items/ids        int64 [n_items]          original item ids
 //   /items/embedding  float [n_items, d]       v_j
 //   /items/bias       float [n_items]          b_j
@@ -42,6 +43,9 @@ struct ModelData {
   std::vector<std::int64_t> user_ids;
   std::vector<float> personas;  // n_users x r x d
   std::vector<std::string> user_names, item_names;  // string ids (Amazon), else empty
+  // --refit: the validation items were training items too, so outputs exclude them like the
+  // training items (attribute trained_on_validation; absent: false).
+  bool trained_on_validation = false;
 };
 
 void WriteModel(const std::string& path, const ModelData& model);

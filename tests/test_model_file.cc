@@ -40,6 +40,11 @@ TEST(ModelFile, RoundTrip) {
   EXPECT_EQ(read.personas, SmallModel().personas);
   EXPECT_EQ(read.config, "personas = 2\n");
   EXPECT_EQ(read.model, "amp-cf");
+  EXPECT_FALSE(read.trained_on_validation);
+  ModelData refitted = SmallModel();
+  refitted.trained_on_validation = true;
+  WriteModel(path, refitted);
+  EXPECT_TRUE(ReadModel(path).trained_on_validation);
   ASSERT_EQ(read.dense.size(), 2u);
   EXPECT_EQ(read.dense[1].path, "attention/A_v");
   EXPECT_EQ(read.dense[1].values, SmallModel().dense[1].values);

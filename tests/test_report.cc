@@ -25,6 +25,50 @@ TEST(Report, GiniOfKnownCounts) {
   EXPECT_NEAR(Gini({0, 0, 0, 0}), 0.0, 1e-12);
 }
 
+// A --refit model trained on the validation items: its top-K lists leave them out.
+TEST(Report, TopListsOfARefittedModelLeaveOutTheValidationItems) {
+  SyntheticSpec spec;
+  spec.users = 60;
+  spec.items = 30;  // a small catalogue: top-20 lists would hold most validation items
+  const Dataset data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
+  ModelShape shape;
+  shape.personas = 1;
+  shape.dim = 4;
+  shape.att_dim = 2;
+  std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att(8),
+      users(static_cast<std::size_t>(data.n_users) * 4);
+  FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
+  FillNormal(att.data(), 8, 1.0, 1, 2, 0);
+  FillNormal(users.data(), static_cast<int>(users.size()), 0.5, 1, 4, 0);
+  AmpScorer scorer(shape, items.data(), data.n_items, att.data(), att.data());
+  auto rows = [&](std::int32_t u) { return &users[static_cast<std::size_t>(u) * 4]; };
+  std::vector<std::int32_t> all(data.n_users);
+  for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
+  TasteOptions taste_options;
+  taste_options.components = 4;
+  taste_options.clusters = 3;
+  const TasteSpace taste = BuildTasteSpace(data, taste_options);
+  testing::TempDir dir;
+  auto validation_items_listed = [&](bool exclude) {
+    ReportOptions options;
+    options.top_k = 20;
+    options.path = dir.Path(exclude ? "refit.h5" : "plain.h5");
+    options.exclude_validation = exclude;
+    EvaluateReport(scorer, data, taste, all, rows, options, MPI_COMM_SELF);
+    h5::Handle file = h5::OpenFileReadOnly(options.path);
+    const std::vector<std::int64_t> top = h5::ReadInts(file.get(), "/users/top_items", options.path);
+    int listed = 0;
+    for (std::int32_t u = 0; u < data.n_users; ++u)
+      for (int i = 0; i < options.top_k; ++i)
+        listed += data.val_item[u] >= 0 && top[static_cast<std::size_t>(u) * options.top_k + i] == data.item_ids[data.val_item[u]];
+    return listed;
+  };
+  EXPECT_GT(validation_items_listed(false), 0);  // the check can see them
+  EXPECT_EQ(validation_items_listed(true), 0);
+  const Explanation explained = Explain(scorer, data, 0, rows(0), 20, /*exclude_validation=*/true);
+  for (const Explained& e : explained.recommendations) EXPECT_NE(e.item, data.val_item[0]);
+}
+
 TEST(Report, AgreesWithRankingAndExplainsByAttention) {
   SyntheticSpec spec;
   spec.users = 200;

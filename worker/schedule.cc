@@ -162,6 +162,7 @@ void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
   ReportOptions report;
   report.path = (dir / "eval.h5").string();
   report.model = (dir / "model.h5").string();
+  report.exclude_validation = config.refit;
   summary.report = EvaluateReport(*scorer, data, taste, trainer.users(),
                                   [&](std::int32_t u) { return trainer.user_row(u); }, report, trainer.context().workers);
   if (trainer.lead()) WriteTasteSpace((dir / "taste.h5").string(), taste);

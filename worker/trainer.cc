@@ -313,6 +313,7 @@ ModelData Trainer::GatherModel() {
   model.user_names = data.user_names;
   model.item_names = data.item_names;
   model.personas = std::move(personas);
+  model.trained_on_validation = config().refit;
   std::vector<const float*> tables;
   for (const AlignedVector<float>& table : whole_tables_) tables.push_back(table.data());
   context_.model->ExportTables(tables, model);
