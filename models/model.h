@@ -1,6 +1,7 @@
 // What the worker and server machinery knows of a model: its tables, the rows a batch reads,
-// the loss and gradients of a batch, and how to score items for a user. AMP-CF (models/amp) and
-// BPR-MF (models/bpr_mf) implement it; nothing outside a model's folder names a model.
+// the loss and gradients of a batch, and how to score items for a user. Each model has a folder
+// of its own (models/amp: AMP-CF) and one line in models/registry.cc; nothing outside a model's
+// folder and that line names a model.
 //
 // Tables. A model keeps its parameters in row tables of two placements:
 //   kPerUser   one row per user, on the worker that owns the user, updated there (personas);

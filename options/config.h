@@ -79,7 +79,7 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
 // Options of `train` (and the model shape, which `eval` reads from the model file).
 #define AMPCF_TRAIN_OPTIONS(X)                                                                   \
   X(std::string, model, "--model", "amp-cf", AnyValue(),                                         \
-    "the model: amp-cf (r = 1 is matrix factorisation) or bpr-mf (models/registry.h)")           \
+    "the model to train: amp-cf (r = 1 is matrix factorisation) or another of models/registry.cc's table; an unknown name lists them") \
   X(int, personas, "--personas,-r", 2, AtLeast(1), "personas r per user (r=1 is matrix factorisation)") \
   X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
   X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \

@@ -40,7 +40,7 @@
 // waits for are applied. Fixed order makes the result bitwise reproducible. With staleness > 0 or
 // -1 each push is applied on arrival as one Adam step on its sub-batch's mean gradient.
 // Each worker's gradients are its positives' loss gradients divided by the global batch share
-// (src/amp_model.h: LossWeights::gradient_scale), so a clock's pushes add up to one batch.
+// (models/model.h: Batch::gradient_scale), so a clock's pushes add up to one batch.
 // MPI keeps messages from one sender to one receiver in order, so a worker reads its own writes.
 #pragma once
 
