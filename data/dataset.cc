@@ -56,136 +56,243 @@ void DrawUnseen(std::int32_t n_items, const std::vector<std::int32_t>& seen, int
   }
 }
 
-}  // namespace
+// Rows of items rated fewer than `min_ratings` times are dropped before anything else (the
+// paper's ML100K keeps the 6278 items of ml-latest-small rated at least twice).
+std::vector<Interaction> WithoutRareItems(std::vector<Interaction> rows, int min_ratings) {
+  std::unordered_map<std::int64_t, std::int64_t> ratings;
+  for (const Interaction& row : rows) ++ratings[row.item];
+  std::erase_if(rows, [&](const Interaction& row) { return ratings[row.item] < min_ratings; });
+  return rows;
+}
 
-Dataset Prepare(RawData raw, const DataConfig& config) {
-  Dataset data;
-  data.name = raw.name;
-  if (config.min_item_ratings > 1) {
-    if (raw.presplit) throw UserError("--min-item-ratings does not apply to pre-split (NCF) data");
-    // Items rated fewer times than that are dropped before anything else (the paper's ML100K
-    // keeps the 6278 items of ml-latest-small rated at least twice).
-    std::unordered_map<std::int64_t, std::int64_t> ratings;
-    for (const Interaction& row : raw.rows) ++ratings[row.item];
-    std::erase_if(raw.rows, [&](const Interaction& row) { return ratings[row.item] < config.min_item_ratings; });
-  }
-  // Order every user's rows by time, ties in file order (stable sort over file positions).
-  const std::size_t n_rows = raw.rows.size();
-  std::vector<std::uint32_t> order(n_rows);
+// Positions of `rows` ordered by user, then time; ties keep file order (stable sort).
+std::vector<std::uint32_t> UserTimeOrder(const std::vector<Interaction>& rows) {
+  std::vector<std::uint32_t> order(rows.size());
   std::iota(order.begin(), order.end(), 0u);
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    const Interaction& x = raw.rows[a];
-    const Interaction& y = raw.rows[b];
+    const Interaction& x = rows[a];
+    const Interaction& y = rows[b];
     if (x.user != y.user) return x.user < y.user;
     return x.timestamp < y.timestamp;
   });
+  return order;
+}
 
-  // Users with too few distinct items are dropped; duplicates keep their latest occurrence.
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> test_of;  // presplit: user -> test item
+// Pre-split data: original user id -> the items of its test rows (file order).
+using GivenTests = std::unordered_map<std::int64_t, std::vector<std::int64_t>>;
+
+GivenTests GivenTestsByUser(const RawData& raw) {
+  GivenTests test_of;
   for (const Interaction& row : raw.test_rows) test_of[row.user].push_back(row.item);
+  return test_of;
+}
 
-  std::vector<std::int64_t> kept_users, item_pool;
-  struct UserRows {
-    std::int64_t user;
-    std::vector<std::uint32_t> rows;  // positions in raw.rows, time order, deduplicated
-  };
-  std::vector<UserRows> per_user;
+struct UserRows {
+  std::int64_t user;
+  std::vector<std::uint32_t> rows;  // positions in raw.rows, time order, deduplicated
+};
+
+// The positions order[start, end) (one user's rows, time order) with each item kept only at its
+// last occurrence: walk backwards, remember what was seen, then restore time order.
+std::vector<std::uint32_t> LatestOccurrences(const std::vector<Interaction>& rows,
+                                             const std::vector<std::uint32_t>& order, std::size_t start,
+                                             std::size_t end) {
+  std::vector<std::uint32_t> kept;
+  std::unordered_set<std::int64_t> seen;
+  for (std::size_t k = end; k-- > start;) {
+    if (!seen.insert(rows[order[k]].item).second) continue;
+    kept.push_back(order[k]);
+  }
+  std::reverse(kept.begin(), kept.end());
+  return kept;
+}
+
+// Groups the ordered rows by user, deduplicated, and keeps the users with at least `min_items`
+// distinct items (a pre-split user's given test pair counts; one without a test pair has none).
+// The result is sorted by user id, as `order` is.
+std::vector<UserRows> KeptUsers(const RawData& raw, const std::vector<std::uint32_t>& order,
+                                const GivenTests& given_tests, int min_items) {
+  std::vector<UserRows> kept;
+  const std::size_t n_rows = order.size();
   for (std::size_t start = 0; start < n_rows;) {
     std::size_t end = start;
     const std::int64_t user = raw.rows[order[start]].user;
     while (end < n_rows && raw.rows[order[end]].user == user) ++end;
-    UserRows entry{user, {}};
-    // Keep the last occurrence of each item: walk backwards, remember what was seen.
-    std::unordered_set<std::int64_t> seen;
-    for (std::size_t k = end; k-- > start;) {
-      if (!seen.insert(raw.rows[order[k]].item).second) continue;
-      entry.rows.push_back(order[k]);
-    }
-    std::reverse(entry.rows.begin(), entry.rows.end());
-    std::size_t total_items = entry.rows.size() + (raw.presplit ? test_of.count(user) : 0);
-    if (raw.presplit && test_of.count(user) == 0) total_items = 0;  // no test pair: unusable
-    if (static_cast<int>(total_items) >= config.min_items) {
-      kept_users.push_back(user);
-      for (std::uint32_t r : entry.rows) item_pool.push_back(raw.rows[r].item);
-      per_user.push_back(std::move(entry));
-    }
+    UserRows entry{user, LatestOccurrences(raw.rows, order, start, end)};
+    std::size_t total_items = entry.rows.size() + (raw.presplit ? given_tests.count(user) : 0);
+    if (raw.presplit && given_tests.count(user) == 0) total_items = 0;  // no test pair: unusable
+    if (static_cast<int>(total_items) >= min_items) kept.push_back(std::move(entry));
     start = end;
   }
-  if (per_user.empty())
-    throw UserError(Cat("--data ", config.data, ": no user has at least ", config.min_items, " items"));
+  return kept;
+}
+
+// Every original item id the prepared data refers to: the kept users' rows and, pre-split, the
+// given test items and negatives.
+std::vector<std::int64_t> ItemPool(const RawData& raw, const std::vector<UserRows>& users) {
+  std::vector<std::int64_t> pool;
+  for (const UserRows& entry : users)
+    for (std::uint32_t r : entry.rows) pool.push_back(raw.rows[r].item);
   if (raw.presplit) {
-    for (const Interaction& row : raw.test_rows) item_pool.push_back(row.item);
-    for (const auto& [user, negatives] : raw.given_negatives)
-      item_pool.insert(item_pool.end(), negatives.begin(), negatives.end());
+    for (const Interaction& row : raw.test_rows) pool.push_back(row.item);
+    for (const auto& [user, negatives] : raw.given_negatives) pool.insert(pool.end(), negatives.begin(), negatives.end());
   }
-  data.user_ids = kept_users;  // already sorted: `order` sorts by user
-  data.item_ids = SortedUnique(std::move(item_pool));
+  return pool;
+}
+
+// Sets the dense ids (sorted by original id), the names of string ids, and the counts.
+void AssignDenseIds(const RawData& raw, const std::vector<UserRows>& users, Dataset& data) {
+  for (const UserRows& entry : users) data.user_ids.push_back(entry.user);  // already sorted
+  data.item_ids = SortedUnique(ItemPool(raw, users));
   if (!raw.user_names.empty()) {
     for (std::int64_t id : data.user_ids) data.user_names.push_back(raw.user_names[static_cast<std::size_t>(id)]);
     for (std::int64_t id : data.item_ids) data.item_names.push_back(raw.item_names[static_cast<std::size_t>(id)]);
   }
   data.n_users = static_cast<std::int32_t>(data.user_ids.size());
   data.n_items = static_cast<std::int32_t>(data.item_ids.size());
+}
 
+// How the test and validation items are chosen.
+enum class HoldoutMode {
+  kGiven,   // pre-split (NCF): the test item is given
+  kLatest,  // timestamps: the latest items
+  kRandom,  // no timestamps: seeded random picks
+};
+
+HoldoutMode HoldoutModeOf(const RawData& raw) {
+  if (raw.presplit) return HoldoutMode::kGiven;
+  const bool timed = raw.has_timestamps || !raw.timestamp_known.empty();
+  return timed ? HoldoutMode::kLatest : HoldoutMode::kRandom;
+}
+
+// A validation item is held out only when at least this many items are left after the test
+// item, so that at least one is left to train on.
+constexpr std::size_t kMinItemsForValidation = 2;
+
+// One user's held-out items and the rest, to train on.
+struct UserSplit {
+  std::int32_t test_item = -1;
+  std::int32_t val_item = -1;       // -1: none
+  bool random_validation = false;   // val_item is a seeded random pick
+  std::vector<std::int32_t> train;  // sorted
+};
+
+// Removes items[position] from `items` and returns it.
+std::int32_t TakeAt(std::vector<std::int32_t>& items, std::size_t position) {
+  std::int32_t item = items[position];
+  items.erase(items.begin() + static_cast<std::ptrdiff_t>(position));
+  return item;
+}
+
+// Pre-split: the given test item (removed from training if the file lists it there too); the
+// validation item is the latest training item when `latest_known`, else a seeded random one
+// (`random_untimed`) or none.
+UserSplit SplitGiven(std::vector<std::int32_t> items, std::int32_t test_item, bool latest_known, bool random_untimed,
+                     std::uint64_t eval_seed, std::uint64_t user_key) {
+  UserSplit split;
+  split.test_item = test_item;
+  items.erase(std::remove(items.begin(), items.end(), test_item), items.end());
+  if (items.size() >= kMinItemsForValidation) {
+    if (latest_known) {
+      split.val_item = TakeAt(items, items.size() - 1);
+    } else if (random_untimed) {
+      Rng holdout_rng(MixSeed(eval_seed, kStreamValidation, user_key));
+      split.val_item = TakeAt(items, UniformIndex(holdout_rng, items.size()));
+      split.random_validation = true;
+    }
+  }
+  split.train = std::move(items);
+  return split;
+}
+
+// Timestamps: the latest item is the test item, the second-latest the validation item.
+UserSplit SplitLatest(std::vector<std::int32_t> items) {
+  UserSplit split;
+  split.test_item = TakeAt(items, items.size() - 1);
+  if (items.size() >= kMinItemsForValidation) split.val_item = TakeAt(items, items.size() - 1);
+  split.train = std::move(items);
+  return split;
+}
+
+// No timestamps: the test and then the validation item are seeded random picks, each from its
+// own stream keyed by the user.
+UserSplit SplitRandom(std::vector<std::int32_t> items, std::uint64_t eval_seed, std::uint64_t user_key) {
+  UserSplit split;
+  Rng test_rng(MixSeed(eval_seed, kStreamTest, user_key));
+  split.test_item = TakeAt(items, UniformIndex(test_rng, items.size()));
+  if (items.size() >= kMinItemsForValidation) {
+    Rng holdout_rng(MixSeed(eval_seed, kStreamValidation, user_key));
+    split.val_item = TakeAt(items, UniformIndex(holdout_rng, items.size()));
+    split.random_validation = true;
+  }
+  split.train = std::move(items);
+  return split;
+}
+
+struct HoldoutCounts {
+  std::int64_t users_with_validation = 0;
+  std::int64_t random_validations = 0;
+};
+
+// Whether every row of `entry` got its timestamp (NCF + --ncf-timestamps).
+bool AllTimestampsKnown(const RawData& raw, const UserRows& entry) {
+  return !raw.timestamp_known.empty() && std::all_of(entry.rows.begin(), entry.rows.end(),
+                                                     [&](std::uint32_t r) { return raw.timestamp_known[r] != 0; });
+}
+
+// Splits every kept user's time-ordered items into test, validation and training items (sorted),
+// filling data's train CSR, val_item and test_item.
+HoldoutCounts HoldOut(const RawData& raw, const std::vector<UserRows>& users, const GivenTests& given_tests,
+                      const DataConfig& config, HoldoutMode mode, Dataset& data) {
   data.train_offsets.assign(1, 0);
   data.val_item.assign(data.n_users, -1);
   data.test_item.assign(data.n_users, -1);
-  data.val_negative_offsets.assign(1, 0);
-  data.test_negative_offsets.assign(1, 0);
-  const bool timed = raw.has_timestamps || !raw.timestamp_known.empty();
-  std::int64_t users_with_validation = 0, random_validations = 0;
-  std::vector<std::int32_t> items;
+  const bool random_untimed = config.untimed_validation == "random";
+  HoldoutCounts counts;
   for (std::int32_t u = 0; u < data.n_users; ++u) {
-    const UserRows& entry = per_user[u];
-    items.clear();
+    const UserRows& entry = users[u];
+    const auto user_key = static_cast<std::uint64_t>(entry.user);
+    std::vector<std::int32_t> items;
     for (std::uint32_t r : entry.rows) items.push_back(DenseOf(data.item_ids, raw.rows[r].item));
-    Rng holdout_rng(MixSeed(config.eval_seed, kStreamValidation, static_cast<std::uint64_t>(entry.user)));
-    // Pick the held-out positions (test, then validation) from the time-ordered list.
-    auto take = [&](std::size_t position) {
-      std::int32_t item = items[position];
-      items.erase(items.begin() + static_cast<std::ptrdiff_t>(position));
-      return item;
-    };
-    if (raw.presplit) {
-      data.test_item[u] = DenseOf(data.item_ids, test_of[entry.user].back());
-      // Remove the test item from training if the file lists it there too.
-      items.erase(std::remove(items.begin(), items.end(), data.test_item[u]), items.end());
-      if (items.size() >= 2) {
-        bool all_known = !raw.timestamp_known.empty() &&
-                         std::all_of(entry.rows.begin(), entry.rows.end(),
-                                     [&](std::uint32_t r) { return raw.timestamp_known[r] != 0; });
-        if (raw.has_timestamps || all_known) {
-          data.val_item[u] = take(items.size() - 1);
-        } else if (config.untimed_validation == "random") {
-          data.val_item[u] = take(UniformIndex(holdout_rng, items.size()));
-          ++random_validations;
-        }
-      }
-    } else if (timed) {
-      data.test_item[u] = take(items.size() - 1);
-      if (items.size() >= 2) data.val_item[u] = take(items.size() - 1);
+    UserSplit split;
+    if (mode == HoldoutMode::kGiven) {
+      const std::int32_t test_item = DenseOf(data.item_ids, given_tests.at(entry.user).back());
+      const bool latest_known = raw.has_timestamps || AllTimestampsKnown(raw, entry);
+      split = SplitGiven(std::move(items), test_item, latest_known, random_untimed, config.eval_seed, user_key);
+    } else if (mode == HoldoutMode::kLatest) {
+      split = SplitLatest(std::move(items));
     } else {
-      Rng test_rng(MixSeed(config.eval_seed, kStreamTest, static_cast<std::uint64_t>(entry.user)));
-      data.test_item[u] = take(UniformIndex(test_rng, items.size()));
-      if (items.size() >= 2) {
-        data.val_item[u] = take(UniformIndex(holdout_rng, items.size()));
-        ++random_validations;
-      }
+      split = SplitRandom(std::move(items), config.eval_seed, user_key);
     }
-    if (data.val_item[u] >= 0) ++users_with_validation;
-    std::sort(items.begin(), items.end());
-    data.train_items.insert(data.train_items.end(), items.begin(), items.end());
+    data.test_item[u] = split.test_item;
+    data.val_item[u] = split.val_item;
+    if (split.val_item >= 0) ++counts.users_with_validation;
+    if (split.random_validation) ++counts.random_validations;
+    std::sort(split.train.begin(), split.train.end());
+    data.train_items.insert(data.train_items.end(), split.train.begin(), split.train.end());
     data.train_offsets.push_back(static_cast<std::int64_t>(data.train_items.size()));
   }
-  data.total_interactions = data.num_train() + data.n_users + users_with_validation;
+  return counts;
+}
 
-  // Evaluation candidates.
-  std::vector<std::int32_t> seen;
+// The items user `u` interacted with (training, test and validation), sorted.
+std::vector<std::int32_t> SeenItems(const Dataset& data, std::int32_t u) {
+  std::vector<std::int32_t> seen(data.train_items.begin() + data.train_offsets[u],
+                                 data.train_items.begin() + data.train_offsets[u + 1]);
+  seen.push_back(data.test_item[u]);
+  if (data.val_item[u] >= 0) seen.push_back(data.val_item[u]);
+  std::sort(seen.begin(), seen.end());
+  return seen;
+}
+
+// Evaluation candidates per user: validation negatives drawn for users with a validation item;
+// test negatives NCF's given ones (without the test item itself) or drawn. Each draw has its
+// own stream keyed by the user, so a user's candidates do not depend on the other users.
+void DrawCandidates(const RawData& raw, const DataConfig& config, Dataset& data) {
+  data.val_negative_offsets.assign(1, 0);
+  data.test_negative_offsets.assign(1, 0);
   for (std::int32_t u = 0; u < data.n_users; ++u) {
-    seen.assign(data.train_items.begin() + data.train_offsets[u], data.train_items.begin() + data.train_offsets[u + 1]);
-    seen.push_back(data.test_item[u]);
-    if (data.val_item[u] >= 0) seen.push_back(data.val_item[u]);
-    std::sort(seen.begin(), seen.end());
+    const std::vector<std::int32_t> seen = SeenItems(data, u);
     const std::uint64_t user_key = static_cast<std::uint64_t>(data.user_ids[u]);
     if (data.val_item[u] >= 0) {
       Rng rng(MixSeed(config.eval_seed, kStreamValNegatives, user_key));
@@ -204,18 +311,50 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
     }
     data.test_negative_offsets.push_back(static_cast<std::int64_t>(data.test_negatives.size()));
   }
+}
 
+// The hold-out rule in one line, for the log and the prepared file.
+std::string DescribeHoldout(HoldoutMode mode, const DataConfig& config, const HoldoutCounts& counts,
+                            std::int32_t n_users) {
+  switch (mode) {
+    case HoldoutMode::kGiven:
+      return Cat("test: given (NCF); validation: latest training item where timestamps are known, ",
+                 config.untimed_validation == "random"
+                     ? Cat("seeded random for ", counts.random_validations, " users")
+                     : Cat("none for ", n_users - counts.users_with_validation, " users"));
+    case HoldoutMode::kLatest:
+      return "test: latest item; validation: second-latest (users with >= 3 items)";
+    case HoldoutMode::kRandom:
+      break;
+  }
+  return "no timestamps: test and validation items are seeded random picks";
+}
+
+}  // namespace
+
+// Preparation in steps (each documented in dataset.h): drop rare items, order and deduplicate
+// every user's rows, keep users with enough items, remap ids densely, hold out the test and
+// validation items, draw the evaluation candidates.
+Dataset Prepare(RawData raw, const DataConfig& config) {
+  Dataset data;
+  data.name = raw.name;
+  if (config.min_item_ratings > 1) {
+    if (raw.presplit) throw UserError("--min-item-ratings does not apply to pre-split (NCF) data");
+    raw.rows = WithoutRareItems(std::move(raw.rows), config.min_item_ratings);
+  }
+  const GivenTests given_tests = GivenTestsByUser(raw);
+  const std::vector<UserRows> users = KeptUsers(raw, UserTimeOrder(raw.rows), given_tests, config.min_items);
+  if (users.empty())
+    throw UserError(Cat("--data ", config.data, ": no user has at least ", config.min_items, " items"));
+  AssignDenseIds(raw, users, data);
+
+  const HoldoutMode mode = HoldoutModeOf(raw);
+  const HoldoutCounts counts = HoldOut(raw, users, given_tests, config, mode, data);
+  data.total_interactions = data.num_train() + data.n_users + counts.users_with_validation;
+  DrawCandidates(raw, config, data);
   data.item_train_counts.assign(data.n_items, 0);
   for (std::int32_t item : data.train_items) ++data.item_train_counts[item];
-
-  if (raw.presplit)
-    data.holdout = Cat("test: given (NCF); validation: latest training item where timestamps are known, ",
-                       config.untimed_validation == "random" ? Cat("seeded random for ", random_validations, " users")
-                                                             : Cat("none for ", data.n_users - users_with_validation, " users"));
-  else if (timed)
-    data.holdout = "test: latest item; validation: second-latest (users with >= 3 items)";
-  else
-    data.holdout = "no timestamps: test and validation items are seeded random picks";
+  data.holdout = DescribeHoldout(mode, config, counts, data.n_users);
   return data;
 }
 

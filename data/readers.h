@@ -65,7 +65,7 @@ RawData ReadDelimited(const std::string& path, const std::string& delimiter, boo
 RawData ReadNcf(const std::string& prefix, const std::string& item_map, const std::string& timestamps);
 
 // Picks the reader from --format (guessing from the path for auto) and reads the data.
-// `synthetic` data comes from src/synthetic.h.
+// `synthetic` data comes from data/synthetic.h.
 RawData LoadRawData(const DataConfig& config);
 
 }  // namespace ampcf
