@@ -131,6 +131,12 @@ struct Server {
 constexpr int kTwoWorkers = 2;
 constexpr bool kSynchronous = true, kAsynchronous = false;
 
+// Both workers' pushes of `clock`, worker 0 first.
+void PushClock(Server& server, std::int64_t clock) {
+  server.logic.Handle(Push(0, clock, PushOfWorker0()));
+  server.logic.Handle(Push(1, clock, PushOfWorker1()));
+}
+
 // --- synchronous mode -----------------------------------------------------------------------
 
 TEST(ServerLogic, SynchronousPushIsHeldUntilEveryWorkerHasPushedItsClock) {
@@ -208,8 +214,7 @@ TEST(ServerLogic, WaitingPullsAreAnsweredInArrivalOrder) {
   const Rows pulled{{1}, {}, {}};
   server.logic.Handle(Pull(1, 1, pulled));
   server.logic.Handle(Pull(0, 1, pulled));
-  server.logic.Handle(Push(0, 1, PushOfWorker0()));
-  server.logic.Handle(Push(1, 1, PushOfWorker1()));
+  PushClock(server, 1);
   const std::vector<Sent> replies = server.port.Of(ps::kPullReply);
   ASSERT_EQ(replies.size(), 2u);
   EXPECT_EQ(replies[0].destination, RankOf(1));
@@ -264,8 +269,7 @@ TEST(ServerLogic, CheckpointIsWrittenOnceEveryPushUpToItsClockIsApplied) {
   std::vector<float> rows_written;
   server.port.on_checkpoint = [&] { rows_written = AllRows(server.shard); };
   constexpr std::int64_t kCheckpointClock = 2;
-  server.logic.Handle(Push(0, 1, PushOfWorker0()));
-  server.logic.Handle(Push(1, 1, PushOfWorker1()));
+  PushClock(server, 1);
   server.logic.Handle(Push(0, 2, PushOfWorker0()));
   server.logic.Handle(Control(ps::kCheckpoint, 0, kCheckpointClock));
   EXPECT_TRUE(server.port.checkpoints.empty());
@@ -274,8 +278,7 @@ TEST(ServerLogic, CheckpointIsWrittenOnceEveryPushUpToItsClockIsApplied) {
   EXPECT_EQ(server.port.checkpoints, std::vector<std::int64_t>{kCheckpointClock});
   EXPECT_EQ(rows_written, AllRows(server.shard));  // clock 2 was applied before the write
   // Later messages do not write it again.
-  server.logic.Handle(Push(0, 3, PushOfWorker0()));
-  server.logic.Handle(Push(1, 3, PushOfWorker1()));
+  PushClock(server, 3);
   EXPECT_EQ(server.port.checkpoints.size(), 1u);
 }
 
@@ -343,12 +346,10 @@ TEST(ServerLogic, SnapshotRestoreAndResetAreAcknowledgedAtOnce) {
 
 TEST(ServerLogic, RestoreBringsBackTheSnapshotRows) {
   Server server(kTwoWorkers, kSynchronous);
-  server.logic.Handle(Push(0, 1, PushOfWorker0()));
-  server.logic.Handle(Push(1, 1, PushOfWorker1()));
+  PushClock(server, 1);
   server.logic.Handle(Control(ps::kSnapshot, 0));
   const std::vector<float> snapshot = AllRows(server.shard);
-  server.logic.Handle(Push(0, 2, PushOfWorker0()));
-  server.logic.Handle(Push(1, 2, PushOfWorker1()));
+  PushClock(server, 2);
   ASSERT_NE(AllRows(server.shard), snapshot);
   server.logic.Handle(Control(ps::kRestore, 0));
   EXPECT_EQ(AllRows(server.shard), snapshot);
@@ -357,8 +358,7 @@ TEST(ServerLogic, RestoreBringsBackTheSnapshotRows) {
 TEST(ServerLogic, ResetReturnsTheInitialRows) {
   Server server(kTwoWorkers, kSynchronous);
   const std::vector<float> initial = AllRows(server.shard);
-  server.logic.Handle(Push(0, 1, PushOfWorker0()));
-  server.logic.Handle(Push(1, 1, PushOfWorker1()));
+  PushClock(server, 1);
   ASSERT_NE(AllRows(server.shard), initial);
   server.logic.Handle(Control(ps::kReset, 0));
   EXPECT_EQ(AllRows(server.shard), initial);
