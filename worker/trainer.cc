@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <chrono>
 #include <filesystem>
 #include <numeric>
 
@@ -19,7 +18,6 @@ namespace {
 
 // Progress lines within an epoch, at most this often.
 constexpr double kProgressSeconds = 10.0;
-
 
 std::vector<std::int32_t> OwnedUsers(const Dataset& data, const Layout& layout) {
   std::vector<std::int64_t> counts(data.n_users);
