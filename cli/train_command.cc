@@ -1,6 +1,7 @@
 // `ampcf train`: set-up on every rank, then a server rank's loop or a worker's schedule.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -40,13 +41,11 @@ void CheckResumable(const CheckpointInfo& info, const std::string& path, const D
 }
 
 // The model's server table with the fewest rows.
-const TableSpec& SmallestServerTable(const Model& model) {
-  const TableSpec* smallest = nullptr;
-  for (const TableSpec& table : model.tables())
-    if (table.placement == Placement::kOnServers && (smallest == nullptr || table.rows < smallest->rows))
-      smallest = &table;
-  AMPCF_ASSERT(smallest != nullptr, "model ", model.name(), " has no server table");
-  return *smallest;
+TableSpec SmallestServerTable(const Model& model) {
+  const std::vector<TableSpec> tables = ServerTables(model);
+  AMPCF_ASSERT(!tables.empty(), "model ", model.name(), " has no server table");
+  return *std::min_element(tables.begin(), tables.end(),
+                           [](const TableSpec& a, const TableSpec& b) { return a.rows < b.rows; });
 }
 
 // What every rank has once the set-up has succeeded.
@@ -122,13 +121,6 @@ bool FindResumePoint(const TrainConfig& config, TrainSetup& setup) {
     for (const std::string& change : ChangedTrainingOptions(setup.resume_info.header.config, setup.description))
       spdlog::warn("--resume {}: {}", path, change);
   return true;
-}
-
-std::vector<TableSpec> ServerTables(const Model& model) {
-  std::vector<TableSpec> tables;
-  for (const TableSpec& table : model.tables())
-    if (table.placement == Placement::kOnServers) tables.push_back(table);
-  return tables;
 }
 
 ps::ServerShard MakeShard(const TrainSetup& setup, const TrainConfig& config) {

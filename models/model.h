@@ -98,4 +98,8 @@ namespace ampcf {
 // The optimiser of --lr and --l2, as every model's tables start from.
 AdamConfig MakeAdam(const TrainConfig& config);
 
+// The model's kOnServers tables, in order ("server table 0, 1, ..."), and its kPerUser table.
+std::vector<TableSpec> ServerTables(const Model& model);
+const TableSpec& UserTable(const Model& model);
+
 }  // namespace ampcf

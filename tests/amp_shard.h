@@ -24,10 +24,7 @@ inline TrainConfig SmallConfig() {
 inline ps::ServerShard ShardOf(const TrainConfig& config, std::int64_t n_items, double average_decay = 0) {
   // A named model: ranging over a temporary's tables() would read them after it is destroyed.
   const AmpCf model(config, n_items);
-  std::vector<TableSpec> server_tables;
-  for (const TableSpec& table : model.tables())
-    if (table.placement == Placement::kOnServers) server_tables.push_back(table);
-  return ps::ServerShard(server_tables, 0, 1, average_decay);
+  return ps::ServerShard(ServerTables(model), 0, 1, average_decay);
 }
 
 // Keys of the items table and of the attention table.

@@ -27,9 +27,7 @@ StartPoint StartOf(Trainer& trainer, std::int64_t steps) {
   StartPoint start;
   if (!trainer.resumed()) return start;
   TrainingState& state = trainer.state();
-  int n_workers = 1, worker = 0;
-  AMPCF_CHECK_MPI(MPI_Comm_size(trainer.context().workers, &n_workers));
-  AMPCF_CHECK_MPI(MPI_Comm_rank(trainer.context().workers, &worker));
+  const int n_workers = trainer.n_workers(), worker = trainer.worker_rank();
   const bool same_layout = trainer.resumed_workers() == n_workers && state.steps_per_epoch == steps;
   start.first_step = same_layout ? state.step
                                  : std::min<std::int64_t>(steps, std::llround(double(state.step) * steps / state.steps_per_epoch));

@@ -29,14 +29,8 @@ std::vector<std::int32_t> OwnedUsers(const Dataset& data, const Layout& layout) 
   return mine;
 }
 
-const TableSpec& UserTableOf(const Model& model) {
-  for (const TableSpec& table : model.tables())
-    if (table.placement == Placement::kPerUser) return table;
-  AbortJob(Cat("model ", model.name(), " has no per-user table"));
-}
-
 RowTable MakeUserTable(const Model& model, const std::vector<std::int32_t>& users) {
-  const TableSpec& spec = UserTableOf(model);
+  const TableSpec& spec = UserTable(model);
   const RowSelection rows{users.empty() ? 0 : users.front(), 1, static_cast<std::int64_t>(users.size())};
   AMPCF_ASSERT(users.empty() || users.back() - users.front() + 1 == static_cast<std::int32_t>(users.size()),
                "a worker's users must be one contiguous range");
@@ -66,8 +60,7 @@ Trainer::Trainer(const TrainerContext& context)
       ring_(context.checkpoint_comm) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(context.workers, &worker_rank_));
   AMPCF_CHECK_MPI(MPI_Comm_size(context.workers, &n_workers_));
-  for (const TableSpec& table : context.model->tables())
-    if (table.placement == Placement::kOnServers) step_.widths.push_back(table.width);
+  for (const TableSpec& table : ServerTables(*context.model)) step_.widths.push_back(table.width);
   const std::size_t n_tables = step_.widths.size();
   step_.rows.resize(n_tables);
   step_.row_pointers.resize(n_tables);
@@ -202,8 +195,7 @@ std::unique_ptr<Scorer> Trainer::PullScorer() {
   std::vector<float*> out;
   std::vector<const float*> tables;
   std::size_t t = 0;
-  for (const TableSpec& spec : context_.model->tables()) {
-    if (spec.placement != Placement::kOnServers) continue;
+  for (const TableSpec& spec : ServerTables(*context_.model)) {
     keys.emplace_back(spec.rows);
     std::iota(keys.back().begin(), keys.back().end(), 0);
     whole_tables_[t].resize(static_cast<std::size_t>(spec.rows) * spec.width);

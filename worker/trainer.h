@@ -54,6 +54,8 @@ class Trainer {
   const TrainerContext& context() const { return context_; }
   const TrainConfig& config() const { return *context_.config; }
   bool lead() const { return worker_rank_ == 0; }
+  int worker_rank() const { return worker_rank_; }
+  int n_workers() const { return n_workers_; }
   TrainingState& state() { return state_; }
   std::int64_t clock() const { return clock_; }
 
