@@ -88,12 +88,6 @@ std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path) 
   return found->score(model.shape);
 }
 
-std::vector<std::string> ModelNames() {
-  std::vector<std::string> names;
-  for (const Registration& model : kModels) names.emplace_back(model.name);
-  return names;
-}
-
 ModelData LoadModel(const std::string& path) {
   bool checkpoint = false;
   {

@@ -16,7 +16,6 @@ namespace ampcf {
 std::unique_ptr<Model> MakeModel(const TrainConfig& config, std::int64_t n_items);
 // The model a file holds (model.h5 or a checkpoint), for scoring; UserError naming `path`.
 std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path);
-std::vector<std::string> ModelNames();
 
 // A model file or a checkpoint (its rows' running average: the rows themselves when averaging
 // is off); UserError naming the file on a missing, foreign, truncated or inconsistent file.
