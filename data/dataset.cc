@@ -369,6 +369,12 @@ bool IsTrainItem(const Dataset& data, std::int32_t user, std::int32_t item) {
   return std::binary_search(begin, end, item);
 }
 
+void Dataset::Candidates(HeldOut which, std::int32_t u, std::vector<std::int32_t>& out) const {
+  const auto& offsets = which == HeldOut::kTest ? test_negative_offsets : val_negative_offsets;
+  const auto& negatives = which == HeldOut::kTest ? test_negatives : val_negatives;
+  out.assign(negatives.begin() + offsets[u], negatives.begin() + offsets[u + 1]);
+}
+
 std::uint64_t Dataset::Fingerprint() const {
   std::uint64_t hash = 0x243f6a8885a308d3ULL;
   auto mix = [&](std::uint64_t value) { hash = MixSeed(hash, value); };

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@
 #include "data/readers.h"
 
 namespace ampcf {
+
+// Which held-out item of a user: the validation item (early stopping) or the test item.
+enum class HeldOut { kValidation, kTest };
 
 struct Dataset {
   std::string name;
@@ -48,6 +52,20 @@ struct Dataset {
 
   std::int64_t num_train() const { return static_cast<std::int64_t>(train_items.size()); }
   std::int64_t train_count(std::int32_t user) const { return train_offsets[user + 1] - train_offsets[user]; }
+
+  // Per-user lookups (dense user ids); code outside data/ reads users' data only through these.
+  std::span<const std::int32_t> TrainItems(std::int32_t u) const {  // sorted
+    return {train_items.data() + train_offsets[u], train_items.data() + train_offsets[u + 1]};
+  }
+  std::int32_t ValItem(std::int32_t u) const { return val_item[u]; }  // -1: none
+  std::int32_t TestItem(std::int32_t u) const { return test_item[u]; }
+  std::int32_t HeldOutItem(HeldOut which, std::int32_t u) const {
+    return which == HeldOut::kTest ? test_item[u] : val_item[u];
+  }
+  // Replaces `out` with u's ranking candidates for `which` (the negatives, without the held-out
+  // item itself); empty for a user without a validation item.
+  void Candidates(HeldOut which, std::int32_t u, std::vector<std::int32_t>& out) const;
+  std::int64_t UserId(std::int32_t u) const { return user_ids[u]; }
   // A 64-bit fingerprint of the split (ids, train, held-out and candidate items).
   std::uint64_t Fingerprint() const;
 };

@@ -13,8 +13,7 @@ std::vector<float> AispPersonas(const Dataset& data, const TasteSpace& space, in
   std::vector<float> out;
   out.reserve(users.size() * personas * dims);
   for (std::int32_t u : users) {
-    std::vector<std::int32_t> items(data.train_items.begin() + data.train_offsets[u],
-                                    data.train_items.begin() + data.train_offsets[u + 1]);
+    const std::span<const std::int32_t> items = data.TrainItems(u);
     Eigen::MatrixXd points(static_cast<Eigen::Index>(items.size()), dims);
     for (std::size_t i = 0; i < items.size(); ++i) points.row(static_cast<Eigen::Index>(i)) = space.item_coordinates.row(items[i]);
     const int clusters = std::max(1, std::min<int>(personas, static_cast<int>(items.size())));

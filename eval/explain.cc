@@ -37,8 +37,8 @@ Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user
   std::vector<float> scores, attention;
   scorer.Score(user_rows, {}, scores, &attention);
   std::vector<char> seen(data.n_items, 0);
-  for (auto i = data.train_offsets[user]; i < data.train_offsets[user + 1]; ++i) seen[data.train_items[i]] = 1;
-  if (exclude_validation && data.val_item[user] >= 0) seen[data.val_item[user]] = 1;
+  for (std::int32_t j : data.TrainItems(user)) seen[j] = 1;
+  if (exclude_validation && data.ValItem(user) >= 0) seen[data.ValItem(user)] = 1;
   auto label = [&](Explained& e) {
     const float* a = &attention[static_cast<std::size_t>(e.item) * r];
     e.persona = static_cast<int>(std::max_element(a, a + r) - a);
@@ -58,8 +58,8 @@ Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user
       e.persona = k;
     }
   }
-  for (auto i = data.train_offsets[user]; i < data.train_offsets[user + 1]; ++i) {
-    Explained e{data.train_items[i], scores[data.train_items[i]], 0, 0.0f};
+  for (std::int32_t j : data.TrainItems(user)) {
+    Explained e{j, scores[j], 0, 0.0f};
     label(e);
     out.history.push_back(e);
   }

@@ -31,8 +31,8 @@ std::int64_t RankAmong(std::span<const float> scores, std::int32_t target, std::
 
 std::int64_t FullRank(const Dataset& data, std::int32_t u, HeldOut which, std::span<const float> scores,
                       const std::vector<char>& is_train) {
-  const std::int32_t target = which == HeldOut::kTest ? data.test_item[u] : data.val_item[u];
-  const std::int32_t also_held_out = which == HeldOut::kTest ? data.val_item[u] : -1;  // -1 matches no item
+  const std::int32_t target = data.HeldOutItem(which, u);
+  const std::int32_t also_held_out = which == HeldOut::kTest ? data.ValItem(u) : -1;  // -1 matches no item
   const float target_score = scores[target];
   std::int64_t above = 0;
   for (std::size_t i = 0; i < scores.size(); ++i) {
@@ -45,27 +45,25 @@ std::int64_t FullRank(const Dataset& data, std::int32_t u, HeldOut which, std::s
 EvalTotals EvaluateUsers(const Scorer& scorer, const Dataset& data, const std::vector<std::int32_t>& users,
                          const std::function<const float*(std::int32_t)>& user_rows, HeldOut which, bool full) {
   EvalTotals totals;
-  std::vector<std::int32_t> candidates;
+  std::vector<std::int32_t> candidates, negatives;
   std::vector<float> scores;
   std::vector<char> is_train(full ? data.n_items : 0, 0);
   const std::vector<std::int32_t>& none = {};
   for (std::int32_t u : users) {
-    const std::int32_t target = which == HeldOut::kTest ? data.test_item[u] : data.val_item[u];
+    const std::int32_t target = data.HeldOutItem(which, u);
     if (target < 0) continue;
-    const auto& offsets = which == HeldOut::kTest ? data.test_negative_offsets : data.val_negative_offsets;
-    const auto& negatives = which == HeldOut::kTest ? data.test_negatives : data.val_negatives;
+    data.Candidates(which, u, negatives);
     candidates.assign(1, target);
-    candidates.insert(candidates.end(), negatives.begin() + offsets[u], negatives.begin() + offsets[u + 1]);
+    candidates.insert(candidates.end(), negatives.begin(), negatives.end());
     const float* rows = user_rows(u);
     scorer.Score(rows, candidates, scores);
     totals.sampled.Add(RankAgainst(scores[0], scores.data() + 1, scores.size() - 1));
     if (!full) continue;
     scorer.Score(rows, none, scores);
-    const auto train_begin = data.train_items.begin() + data.train_offsets[u];
-    const auto train_end = data.train_items.begin() + data.train_offsets[u + 1];
-    for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 1;
+    const std::span<const std::int32_t> train = data.TrainItems(u);
+    for (std::int32_t j : train) is_train[j] = 1;
     totals.full.Add(FullRank(data, u, which, scores, is_train));
-    for (auto it = train_begin; it != train_end; ++it) is_train[*it] = 0;
+    for (std::int32_t j : train) is_train[j] = 0;
   }
   return totals;
 }

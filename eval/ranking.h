@@ -46,8 +46,6 @@ std::int64_t RankAgainst(float target, const float* others, std::size_t n);
 // `scores` indexed by item.
 std::int64_t RankAmong(std::span<const float> scores, std::int32_t target, std::span<const std::int32_t> candidates);
 
-enum class HeldOut { kValidation, kTest };
-
 // Full-ranking rank of user `u`'s held-out item, with `scores` indexed by item: against every
 // item but the target, u's training items (flagged in `is_train`, indexed by item; the caller
 // sets and clears them) and, for the test item, u's validation item, which the user also has.

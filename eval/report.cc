@@ -40,6 +40,7 @@ struct UserScratch {
   std::vector<float> scores, attention;
   std::vector<std::int32_t> order;  // item ids; the first UserFigures::k are the top-K list
   std::vector<char> is_train;       // the items left out of the top-K list, set per user
+  std::vector<std::int32_t> negatives;
 };
 
 // One user's figures; the top-K list itself stays in UserScratch::order.
@@ -59,10 +60,6 @@ struct SummarySums {
   double sums[kN] = {};
   std::vector<std::int64_t> recommended;  // top-kTopK appearances per item
 };
-
-std::span<const std::int32_t> TrainItems(const Dataset& data, std::int32_t u) {
-  return {data.train_items.data() + data.train_offsets[u], data.train_items.data() + data.train_offsets[u + 1]};
-}
 
 void MarkSeen(std::vector<char>& is_train, std::span<const std::int32_t> train, std::int32_t trained_validation,
               char value) {
@@ -128,14 +125,13 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   const int r = scorer.personas();
   UserFigures f;
   scorer.Score(rows, {}, scratch.scores, &scratch.attention);
-  const std::span<const std::int32_t> train = TrainItems(data, u);
+  const std::span<const std::int32_t> train = data.TrainItems(u);
   // FullRank excludes the validation item for the test anyway; this keeps it off the top-K list.
-  const std::int32_t trained_validation = exclude_validation ? data.val_item[u] : -1;
+  const std::int32_t trained_validation = exclude_validation ? data.ValItem(u) : -1;
   MarkSeen(scratch.is_train, train, trained_validation, 1);
   // The test item, in the sampled protocol and in full ranking.
-  const std::span<const std::int32_t> negatives(data.test_negatives.data() + data.test_negative_offsets[u],
-                                                data.test_negatives.data() + data.test_negative_offsets[u + 1]);
-  f.sampled_rank = RankAmong(scratch.scores, data.test_item[u], negatives);
+  data.Candidates(HeldOut::kTest, u, scratch.negatives);
+  f.sampled_rank = RankAmong(scratch.scores, data.TestItem(u), scratch.negatives);
   f.full_rank = FullRank(data, u, HeldOut::kTest, scratch.scores, scratch.is_train);
   f.k = TopUnseen(scratch.scores, scratch.is_train, K, scratch.order);
   f.entropy = AttentionEntropy(scratch.attention, r, scratch.order, f.k);
@@ -272,7 +268,7 @@ void WriteUserRanks(hid_t file, hid_t g, const RecordTable& table, const Dataset
   const std::vector<double> user = table.column(kUserField);
   const std::vector<std::int64_t> user_ids = OriginalIds(user, data.user_ids);
   std::vector<std::int64_t> test_items(n);
-  for (std::size_t i = 0; i < n; ++i) test_items[i] = data.item_ids[data.test_item[static_cast<std::size_t>(user[i])]];
+  for (std::size_t i = 0; i < n; ++i) test_items[i] = data.item_ids[data.TestItem(user[i])];
   const std::vector<std::int64_t> sampled_rank = AsInts(table.column(kSampledRankField)),
                                   full_rank = AsInts(table.column(kFullRankField));
   std::vector<double> sampled_hit(n), sampled_ndcg(n), full_hit(n), full_ndcg(n);

@@ -32,13 +32,13 @@ void BatchBuilder::UseValidation(bool with_validation) {
   pair_item_.clear();
   for (std::size_t local = 0; local < users_.size(); ++local) {
     const std::int32_t u = users_[local];
-    for (auto i = data_.train_offsets[u]; i < data_.train_offsets[u + 1]; ++i) {
+    for (std::int32_t item : data_.TrainItems(u)) {
       pair_user_.push_back(static_cast<std::int32_t>(local));
-      pair_item_.push_back(data_.train_items[i]);
+      pair_item_.push_back(item);
     }
-    if (with_validation && data_.val_item[u] >= 0) {
+    if (with_validation && data_.ValItem(u) >= 0) {
       pair_user_.push_back(static_cast<std::int32_t>(local));
-      pair_item_.push_back(data_.val_item[u]);
+      pair_item_.push_back(data_.ValItem(u));
     }
   }
   if (with_validation) {
