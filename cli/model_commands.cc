@@ -2,11 +2,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <numeric>
 
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "core/gather.h"
 #include "data/dataset.h"
+#include "data/dataset_share.h"
 #include "data/item_info.h"
 #include "eval/aisp.h"
 #include "eval/explain.h"
@@ -15,19 +17,41 @@
 #include "eval/taste_space.h"
 #include "io/model_file.h"
 #include "models/registry.h"
+#include "ps/checkpoint_ring.h"
 
 namespace ampcf {
 
 namespace {
 
-// A trained model (model.h5 or a checkpoint) and the dataset it must have been trained on.
-void LoadModelAndData(const std::string& model_path, const DataConfig& data_config, ModelData& model, Dataset& data) {
-  model = LoadModel(model_path);
-  data = LoadDataset(data_config);
+void CheckSameDataset(const ModelData& model, const std::string& model_path, const Dataset& data,
+                      const DataConfig& data_config) {
   if (model.dataset_fingerprint != data.Fingerprint())
     throw UserError(Cat("--model ", model_path, " was trained on another dataset or split (", model.dataset,
                         ") than --data ", data_config.data, " gives"));
 }
+
+// A trained model (model.h5 or a checkpoint) and the whole dataset it must have been trained on.
+void LoadModelAndData(const std::string& model_path, const DataConfig& data_config, ModelData& model, Dataset& data) {
+  model = LoadModel(model_path);
+  data = LoadDataset(data_config);
+  CheckSameDataset(model, model_path, data, data_config);
+}
+
+// This rank's share of the users (data/dataset_share.h: the input is read once). Collective;
+// false after a user error, reported by rank 0.
+bool LoadShare(const DataConfig& data_config, Dataset& data) {
+  DatasetSource source(data_config, MPI_COMM_WORLD);
+  if (!CollectiveSetup([&] { source.Open(); })) return false;
+  source.Description();
+  return CollectiveSetup([&] { data = source.TakeShare(WorldRank(), WorldSize()); });
+}
+
+std::vector<std::int32_t> HeldUsers(const Dataset& data) {
+  std::vector<std::int32_t> users(static_cast<std::size_t>(data.held.size()));
+  std::iota(users.begin(), users.end(), data.held.begin);
+  return users;
+}
+
 }  // namespace
 
 int RunEval(const DataConfig& data_config, const EvalConfig& config) {
@@ -35,12 +59,14 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   ModelData model;
   if (!CollectiveSetup([&] {
         if (config.model.empty()) throw UserError("--model is required");
-        LoadModelAndData(config.model, data_config, model, data);
+      }) ||
+      !LoadShare(data_config, data) || !CollectiveSetup([&] {
+        model = LoadModel(config.model);
+        CheckSameDataset(model, config.model, data, data_config);
       }))
     return 2;
-  // Every rank evaluates an interleaved share of the users.
-  std::vector<std::int32_t> mine;
-  for (std::int32_t u = WorldRank(); u < data.n_users; u += WorldSize()) mine.push_back(u);
+  // Every rank evaluates its share of the users.
+  const std::vector<std::int32_t> mine = HeldUsers(data);
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const Scorer& scorer = *loaded.scorer;
@@ -130,16 +156,14 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
 
 int RunAisp(const DataConfig& data_config, const AispConfig& config) {
   Dataset data;
-  if (!CollectiveSetup([&] {
-        data = LoadDataset(data_config);
+  if (!LoadShare(data_config, data) || !CollectiveSetup([&] {
         if (WorldRank() == 0) CheckWritableFolder(config.out);
       }))
     return 2;
   const auto start = std::chrono::steady_clock::now();
   const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", MPI_COMM_WORLD);
-  // Each rank builds and evaluates an interleaved share of the users.
-  std::vector<std::int32_t> mine;
-  for (std::int32_t u = WorldRank(); u < data.n_users; u += WorldSize()) mine.push_back(u);
+  // Each rank builds and evaluates its share of the users.
+  const std::vector<std::int32_t> mine = HeldUsers(data);
   const std::vector<float> rows = AispPersonas(data, taste, config.personas, mine, config.seed);
   const std::size_t block = static_cast<std::size_t>(config.personas) * taste.components;
   const ModelData shared = AispModel(data, taste, config.personas, {});
@@ -149,17 +173,29 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
   if (!config.out.empty()) report.path = (std::filesystem::path(config.out) / "eval.h5").string();
   report.model = Cat("AISP-", config.personas);
   const Summary summary = EvaluateReport(
-      scorer, data, taste, mine, [&](std::int32_t u) { return &rows[static_cast<std::size_t>(u / WorldSize()) * block]; },
+      scorer, data, taste, mine, [&](std::int32_t u) { return &rows[static_cast<std::size_t>(u - data.held.begin) * block]; },
       report, MPI_COMM_WORLD);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // model.h5 on rank 0: every user's personas, gathered in dense order.
+  // model.h5: rank 0 writes the item side, every rank its users' personas in turn.
   if (!config.out.empty()) {
-    std::vector<float> dense = GatherDense(MPI_COMM_WORLD, mine, rows.data(), static_cast<int>(block), data.n_users);
-    if (WorldRank() == 0) {
-      const std::filesystem::path dir(config.out);
-      WriteModel((dir / "model.h5").string(), AispModel(data, taste, config.personas, std::move(dense)));
-      WriteTasteSpace((dir / "taste.h5").string(), taste);
-    }
+    const std::filesystem::path dir(config.out);
+    const std::string path = (dir / "model.h5").string(), temporary = path + ".tmp";
+    std::vector<std::string> names = GatherLines(MPI_COMM_WORLD, data.user_names);
+    MPI_Comm ring_comm = MPI_COMM_NULL;
+    AMPCF_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &ring_comm));
+    ps::CheckpointRing(ring_comm).WriteInTurn(
+        temporary,
+        [&] {
+          if (WorldRank() == 0) {
+            ModelData model = AispModel(data, taste, config.personas, {});
+            model.user_names = std::move(names);
+            CreateModelFile(temporary, model, data.n_users);
+          }
+          WriteModelUsers(temporary, data.held.begin, data.user_ids, rows.data());
+        },
+        [&] { FinishModelFile(temporary, path); });
+    AMPCF_CHECK_MPI(MPI_Comm_free(&ring_comm));
+    if (WorldRank() == 0) WriteTasteSpace((dir / "taste.h5").string(), taste);
   }
   if (WorldRank() == 0) {
     std::printf("{\"model\": \"AISP-%d\", \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, \"test_full_hr@10\": %.6f, "

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/run_info.h"
 #include "core/stop_signal.h"
+#include "data/dataset_share.h"
 #include "io/checkpoint_file.h"
 #include "models/registry.h"
 #include "ps/server.h"
@@ -71,15 +72,26 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
                config.staleness, config.deterministic ? ", deterministic" : "");
 }
 
-// The dataset, the model, the layout, and the ranks' agreement on them. False after a user error.
+// The dataset (each worker its share of the users, data/dataset_share.h), the model, the layout,
+// and the ranks' agreement on them. False after a user error.
 bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup& setup) {
+  DatasetSource source(data_config, MPI_COMM_WORLD);
   if (!CollectiveSetup([&] {
         Validate(config);
-        setup.data = LoadDataset(data_config);
-        setup.model = MakeModel(config, setup.data.n_items);
+        source.Open();
+      }))
+    return false;
+  const Dataset& description = source.Description();
+  if (!CollectiveSetup([&] {
+        setup.model = MakeModel(config, description.n_items);
         const TableSpec& smallest = SmallestServerTable(*setup.model);
         setup.layout = MakeLayout(WorldSize(), WorldRank(), config.servers, smallest.rows, smallest.name);
         if (WorldRank() == 0) CheckWritableFolder(config.out);
+      }))
+    return false;
+  const Layout& layout = setup.layout;
+  if (!CollectiveSetup([&] {
+        setup.data = source.TakeShare(layout.is_worker() ? layout.worker_index() : -1, layout.n_workers);
       }))
     return false;
   setup.description = Describe(data_config, config);
@@ -156,13 +168,8 @@ int ReportStop(const TrainSummary& summary, const TrainConfig& config) {
   return summary.stop_signal != 0 ? 128 + summary.stop_signal : 0;
 }
 
-// Rank 0: model.h5 (with --out) and the result line.
-void ReportResult(const TrainSummary& summary, const ModelData& trained, const TrainConfig& config) {
-  if (!config.out.empty()) {
-    const std::string path = (std::filesystem::path(config.out) / "model.h5").string();
-    WriteModel(path, trained);
-    if (!config.quiet) spdlog::info("wrote {}", path);
-  }
+// Rank 0: the result line.
+void ReportResult(const TrainSummary& summary) {
   std::printf(
       "best epoch %d: val HR@10 %.4f NDCG@10 %.4f | test HR@10 %.4f NDCG@10 %.4f | full-ranking HR@10 %.4f "
       "NDCG@10 %.4f | %.0f pairs/s\n",
@@ -200,9 +207,13 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
     servers->Done();
     return ReportStop(summary, config);
   }
-  const ModelData trained = trainer.GatherModel();
+  if (!config.out.empty()) {
+    const std::string path = (std::filesystem::path(config.out) / "model.h5").string();
+    trainer.WriteModelFile(path);
+    if (WorldRank() == 0 && !config.quiet) spdlog::info("wrote {}", path);
+  }
   servers->Done();
-  if (WorldRank() == 0) ReportResult(summary, trained, config);
+  if (WorldRank() == 0) ReportResult(summary);
   return 0;
 }
 

@@ -37,4 +37,25 @@ std::vector<float> GatherDense(MPI_Comm comm, const std::vector<std::int32_t>& i
   return dense;
 }
 
+std::vector<std::string> GatherLines(MPI_Comm comm, const std::vector<std::string>& lines) {
+  int rank = 0, size = 1;
+  AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  AMPCF_CHECK_MPI(MPI_Comm_size(comm, &size));
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  int length = static_cast<int>(text.size());
+  std::vector<int> lengths(size), starts(size, 0);
+  AMPCF_CHECK_MPI(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, comm));
+  std::string all;
+  if (rank == 0) {
+    for (int r = 1; r < size; ++r) starts[r] = starts[r - 1] + lengths[r - 1];
+    all.resize(static_cast<std::size_t>(starts.back()) + lengths.back());
+  }
+  AMPCF_CHECK_MPI(MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), starts.data(), MPI_CHAR, 0, comm));
+  std::vector<std::string> out;
+  for (std::size_t start = 0, end; (end = all.find('\n', start)) != std::string::npos; start = end + 1)
+    out.push_back(all.substr(start, end - start));
+  return out;
+}
+
 }  // namespace ampcf

@@ -56,6 +56,19 @@ void DrawUnseen(std::int32_t n_items, const std::vector<std::int32_t>& seen, int
   }
 }
 
+// Draws u's candidates for `which` (u must have that held-out item): --eval-negatives items
+// the user never interacted with, from a stream keyed by (eval seed, which, the user's id).
+void DrawCandidates(const Dataset& data, HeldOut which, std::int32_t u, std::vector<std::int32_t>& out) {
+  const std::span<const std::int32_t> train = data.TrainItems(u);
+  std::vector<std::int32_t> seen(train.begin(), train.end());  // every item of u, sorted
+  seen.push_back(data.TestItem(u));
+  if (data.ValItem(u) >= 0) seen.push_back(data.ValItem(u));
+  std::sort(seen.begin(), seen.end());
+  const std::uint64_t stream = which == HeldOut::kTest ? kStreamTestNegatives : kStreamValNegatives;
+  Rng rng(MixSeed(data.eval_seed, stream, static_cast<std::uint64_t>(data.UserId(u))));
+  DrawUnseen(data.n_items, seen, data.eval_negatives, rng, out);
+}
+
 // Rows of items rated fewer than `min_ratings` times are dropped before anything else (the
 // paper's ML100K keeps the 6278 items of ml-latest-small rated at least twice).
 std::vector<Interaction> WithoutRareItems(std::vector<Interaction> rows, int min_ratings) {
@@ -275,41 +288,25 @@ HoldoutCounts HoldOut(const RawData& raw, const std::vector<UserRows>& users, co
   return counts;
 }
 
-// The items user `u` interacted with (training, test and validation), sorted.
-std::vector<std::int32_t> SeenItems(const Dataset& data, std::int32_t u) {
-  std::vector<std::int32_t> seen(data.train_items.begin() + data.train_offsets[u],
-                                 data.train_items.begin() + data.train_offsets[u + 1]);
-  seen.push_back(data.test_item[u]);
-  if (data.val_item[u] >= 0) seen.push_back(data.val_item[u]);
-  std::sort(seen.begin(), seen.end());
-  return seen;
-}
-
-// Evaluation candidates per user: validation negatives drawn for users with a validation item;
-// test negatives NCF's given ones (without the test item itself) or drawn. Each draw has its
-// own stream keyed by the user, so a user's candidates do not depend on the other users.
-void DrawCandidates(const RawData& raw, const DataConfig& config, Dataset& data) {
-  data.val_negative_offsets.assign(1, 0);
-  data.test_negative_offsets.assign(1, 0);
+// Pre-split data: NCF's given test negatives of every user (without the test item itself)
+// are stored; a user the file gives none gets drawn ones, stored too.
+void StoreGivenCandidates(const RawData& raw, Dataset& data) {
+  data.test_candidates_stored = true;
+  data.test_candidate_offsets.assign(1, 0);
+  std::vector<std::int32_t> drawn;
   for (std::int32_t u = 0; u < data.n_users; ++u) {
-    const std::vector<std::int32_t> seen = SeenItems(data, u);
-    const std::uint64_t user_key = static_cast<std::uint64_t>(data.user_ids[u]);
-    if (data.val_item[u] >= 0) {
-      Rng rng(MixSeed(config.eval_seed, kStreamValNegatives, user_key));
-      DrawUnseen(data.n_items, seen, config.eval_negatives, rng, data.val_negatives);
-    }
-    data.val_negative_offsets.push_back(static_cast<std::int64_t>(data.val_negatives.size()));
     auto given = raw.given_negatives.find(data.user_ids[u]);
-    if (raw.presplit && given != raw.given_negatives.end()) {
+    if (given != raw.given_negatives.end()) {
       for (std::int64_t original : given->second) {
-        std::int32_t item = DenseOf(data.item_ids, original);
-        if (item != data.test_item[u]) data.test_negatives.push_back(item);
+        const std::int32_t item = DenseOf(data.item_ids, original);
+        if (item != data.test_item[u]) data.test_candidates.push_back(item);
       }
     } else {
-      Rng rng(MixSeed(config.eval_seed, kStreamTestNegatives, user_key));
-      DrawUnseen(data.n_items, seen, config.eval_negatives, rng, data.test_negatives);
+      drawn.clear();
+      DrawCandidates(data, HeldOut::kTest, u, drawn);
+      data.test_candidates.insert(data.test_candidates.end(), drawn.begin(), drawn.end());
     }
-    data.test_negative_offsets.push_back(static_cast<std::int64_t>(data.test_negatives.size()));
+    data.test_candidate_offsets.push_back(static_cast<std::int64_t>(data.test_candidates.size()));
   }
 }
 
@@ -350,11 +347,19 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
 
   const HoldoutMode mode = HoldoutModeOf(raw);
   const HoldoutCounts counts = HoldOut(raw, users, given_tests, config, mode, data);
-  data.total_interactions = data.num_train() + data.n_users + counts.users_with_validation;
-  DrawCandidates(raw, config, data);
+  data.held = {0, data.n_users};
+  data.n_train = static_cast<std::int64_t>(data.train_items.size());
+  data.total_interactions = data.n_train + data.n_users + counts.users_with_validation;
+  data.eval_seed = config.eval_seed;
+  data.eval_negatives = config.eval_negatives;
+  if (raw.presplit) StoreGivenCandidates(raw, data);
   data.item_train_counts.assign(data.n_items, 0);
   for (std::int32_t item : data.train_items) ++data.item_train_counts[item];
+  data.item_validation_counts.assign(data.n_items, 0);
+  for (std::int32_t item : data.val_item)
+    if (item >= 0) ++data.item_validation_counts[item];
   data.holdout = DescribeHoldout(mode, config, counts, data.n_users);
+  data.fingerprint = ComputeFingerprint(data);
   return data;
 }
 
@@ -364,30 +369,39 @@ Dataset LoadDataset(const DataConfig& config) {
 }
 
 bool IsTrainItem(const Dataset& data, std::int32_t user, std::int32_t item) {
-  auto begin = data.train_items.begin() + data.train_offsets[user];
-  auto end = data.train_items.begin() + data.train_offsets[user + 1];
-  return std::binary_search(begin, end, item);
+  const std::span<const std::int32_t> train = data.TrainItems(user);
+  return std::binary_search(train.begin(), train.end(), item);
 }
 
 void Dataset::Candidates(HeldOut which, std::int32_t u, std::vector<std::int32_t>& out) const {
-  const auto& offsets = which == HeldOut::kTest ? test_negative_offsets : val_negative_offsets;
-  const auto& negatives = which == HeldOut::kTest ? test_negatives : val_negatives;
-  out.assign(negatives.begin() + offsets[u], negatives.begin() + offsets[u + 1]);
+  out.clear();
+  const std::size_t l = Local(u);
+  if (which == HeldOut::kTest && test_candidates_stored) {
+    out.assign(test_candidates.begin() + test_candidate_offsets[l], test_candidates.begin() + test_candidate_offsets[l + 1]);
+    return;
+  }
+  if (which == HeldOut::kValidation && val_item[l] < 0) return;
+  DrawCandidates(*this, which, u, out);
 }
 
-std::uint64_t Dataset::Fingerprint() const {
+std::uint64_t ComputeFingerprint(const Dataset& data) {
+  AMPCF_ASSERT(data.holds_all(), "the fingerprint hashes every user");
   std::uint64_t hash = 0x243f6a8885a308d3ULL;
   auto mix = [&](std::uint64_t value) { hash = MixSeed(hash, value); };
-  mix(static_cast<std::uint64_t>(n_users));
-  mix(static_cast<std::uint64_t>(n_items));
-  for (auto v : user_ids) mix(static_cast<std::uint64_t>(v));
-  for (auto v : item_ids) mix(static_cast<std::uint64_t>(v));
-  for (auto v : train_offsets) mix(static_cast<std::uint64_t>(v));
-  for (auto v : train_items) mix(static_cast<std::uint64_t>(v));
-  for (auto v : val_item) mix(static_cast<std::uint64_t>(v));
-  for (auto v : test_item) mix(static_cast<std::uint64_t>(v));
-  for (auto v : test_negatives) mix(static_cast<std::uint64_t>(v));
-  for (auto v : val_negatives) mix(static_cast<std::uint64_t>(v));
+  mix(static_cast<std::uint64_t>(data.n_users));
+  mix(static_cast<std::uint64_t>(data.n_items));
+  for (auto v : data.user_ids) mix(static_cast<std::uint64_t>(v));
+  for (auto v : data.item_ids) mix(static_cast<std::uint64_t>(v));
+  for (auto v : data.train_offsets) mix(static_cast<std::uint64_t>(v));
+  for (auto v : data.train_items) mix(static_cast<std::uint64_t>(v));
+  for (auto v : data.val_item) mix(static_cast<std::uint64_t>(v));
+  for (auto v : data.test_item) mix(static_cast<std::uint64_t>(v));
+  std::vector<std::int32_t> candidates;
+  for (HeldOut which : {HeldOut::kTest, HeldOut::kValidation})
+    for (std::int32_t u = 0; u < data.n_users; ++u) {
+      data.Candidates(which, u, candidates);
+      for (auto v : candidates) mix(static_cast<std::uint64_t>(v));
+    }
   auto mix_names = [&](const std::vector<std::string>& names) {
     for (const std::string& name : names) {
       std::uint64_t fnv = 0xcbf29ce484222325ULL;  // FNV-1a: the same on every platform
@@ -395,9 +409,45 @@ std::uint64_t Dataset::Fingerprint() const {
       mix(fnv);
     }
   };
-  mix_names(user_names);
-  mix_names(item_names);
+  mix_names(data.user_names);
+  mix_names(data.item_names);
   return hash;
+}
+
+Dataset TakeUsers(const Dataset& whole, UserRange range) {
+  AMPCF_ASSERT(whole.holds_all() && range.begin >= 0 && range.begin <= range.end && range.end <= whole.n_users);
+  Dataset part;
+  part.name = whole.name;
+  part.holdout = whole.holdout;
+  part.n_users = whole.n_users;
+  part.n_items = whole.n_items;
+  part.n_train = whole.n_train;
+  part.total_interactions = whole.total_interactions;
+  part.fingerprint = whole.fingerprint;
+  part.item_ids = whole.item_ids;
+  part.item_names = whole.item_names;
+  part.item_train_counts = whole.item_train_counts;
+  part.item_validation_counts = whole.item_validation_counts;
+  part.eval_seed = whole.eval_seed;
+  part.eval_negatives = whole.eval_negatives;
+  part.test_candidates_stored = whole.test_candidates_stored;
+  part.held = range;
+  const auto b = static_cast<std::size_t>(range.begin), e = static_cast<std::size_t>(range.end);
+  auto slice = [&](const auto& v) { return std::decay_t<decltype(v)>(v.begin() + b, v.begin() + e); };
+  part.user_ids = slice(whole.user_ids);
+  if (!whole.user_names.empty()) part.user_names = slice(whole.user_names);
+  part.val_item = slice(whole.val_item);
+  part.test_item = slice(whole.test_item);
+  auto csr = [&](const std::vector<std::int64_t>& offsets, const std::vector<std::int32_t>& values,
+                 std::vector<std::int64_t>& part_offsets, std::vector<std::int32_t>& part_values) {
+    part_values.assign(values.begin() + offsets[b], values.begin() + offsets[e]);
+    part_offsets.resize(e - b + 1);
+    for (std::size_t i = b; i <= e; ++i) part_offsets[i - b] = offsets[i] - offsets[b];
+  };
+  csr(whole.train_offsets, whole.train_items, part.train_offsets, part.train_items);
+  if (whole.test_candidates_stored)
+    csr(whole.test_candidate_offsets, whole.test_candidates, part.test_candidate_offsets, part.test_candidates);
+  return part;
 }
 
 }  // namespace ampcf

@@ -10,9 +10,10 @@
 //    seeded random picks, and pre-split data (NCF) takes the validation item as the latest
 //    training item where timestamps are known and, elsewhere, a seeded random one or none
 //    (--untimed-validation);
-//  - evaluation candidates: --eval-negatives items drawn uniformly, once, from the items the
-//    user never interacted with (seeded by --eval-seed and the user), or the given NCF negatives
-//    (with the test item itself removed where NCF's file lists it among them).
+//  - evaluation candidates: --eval-negatives items drawn uniformly from the items the user
+//    never interacted with (seeded by --eval-seed and the user, so they are the same whenever
+//    and wherever they are drawn), or the given NCF negatives (with the test item itself
+//    removed where NCF's file lists it among them).
 // Ids are remapped densely (sorted by original id); user_ids / item_ids map back.
 #pragma once
 
@@ -29,46 +30,83 @@ namespace ampcf {
 // Which held-out item of a user: the validation item (early stopping) or the test item.
 enum class HeldOut { kValidation, kTest };
 
+// A contiguous range of dense user ids, [begin, end).
+struct UserRange {
+  std::int32_t begin = 0, end = 0;
+  std::int32_t size() const { return end - begin; }
+  bool contains(std::int32_t u) const { return u >= begin && u < end; }
+};
+
+// A prepared dataset as one rank holds it: what describes the whole dataset (its size, the
+// item side, the fingerprint) and the per-user data of the users it holds, `held` (every user
+// after Prepare or LoadDataset; a worker's share in a multi-rank run, data/dataset_share.h).
 struct Dataset {
   std::string name;
   std::string holdout;  // how validation and test items were chosen, for the log
   std::int32_t n_users = 0;
   std::int32_t n_items = 0;
-  std::vector<std::int64_t> user_ids;  // dense user -> original id
-  std::vector<std::int64_t> item_ids;  // dense item -> original id
-  // Datasets with string ids (Amazon): the original ids, dense order; ids above are then the
-  // order of first appearance. Empty otherwise.
-  std::vector<std::string> user_names, item_names;
-  // Training items per user (CSR): train_items[train_offsets[u] .. train_offsets[u+1]).
-  std::vector<std::int64_t> train_offsets;
-  std::vector<std::int32_t> train_items;
-  std::vector<std::int32_t> val_item;   // -1: the user has no validation item
-  std::vector<std::int32_t> test_item;  // every kept user has one
-  // Ranking candidates per user (CSR), drawn once.
-  std::vector<std::int64_t> val_negative_offsets, test_negative_offsets;
-  std::vector<std::int32_t> val_negatives, test_negatives;
-  std::vector<std::int64_t> item_train_counts;  // positives per item in the training set
-  std::int64_t total_interactions = 0;           // after dedup and user filtering
+  std::int64_t n_train = 0;             // training pairs of all users
+  std::int64_t total_interactions = 0;  // after dedup and user filtering
+  // A 64-bit hash of the whole split (ids, training, held-out and candidate items), computed
+  // once by Prepare (ComputeFingerprint) and carried by prepared files and shares.
+  std::uint64_t fingerprint = 0;
 
-  std::int64_t num_train() const { return static_cast<std::int64_t>(train_items.size()); }
-  std::int64_t train_count(std::int32_t user) const { return train_offsets[user + 1] - train_offsets[user]; }
+  // The item side, dense order.
+  std::vector<std::int64_t> item_ids;          // dense item -> original id
+  std::vector<std::string> item_names;         // string ids (Amazon), else empty
+  std::vector<std::int64_t> item_train_counts;       // positives per item in the training set
+  std::vector<std::int64_t> item_validation_counts;  // users whose validation item it is
 
-  // Per-user lookups (dense user ids); code outside data/ reads users' data only through these.
+  // How validation candidates (always) and test candidates (unless stored) are drawn: seeded by
+  // (eval_seed, the user's original id), so any rank can redraw any user's.
+  std::uint64_t eval_seed = 0;
+  int eval_negatives = 0;
+  bool test_candidates_stored = false;  // pre-split (NCF): the given negatives, in test_candidates
+
+  // The held users' data, indexed by u - held.begin. Datasets with string ids (Amazon) also
+  // have the names of the ids above, which are then the order of first appearance.
+  UserRange held;
+  std::vector<std::int64_t> user_ids;  // original ids
+  std::vector<std::string> user_names;
+  std::vector<std::int64_t> train_offsets;  // CSR over train_items, held.size() + 1 entries from 0
+  std::vector<std::int32_t> train_items;    // sorted per user
+  std::vector<std::int32_t> val_item;       // -1: the user has no validation item
+  std::vector<std::int32_t> test_item;      // every kept user has one
+  std::vector<std::int64_t> test_candidate_offsets;  // when test_candidates_stored
+  std::vector<std::int32_t> test_candidates;
+
+  std::int64_t num_train() const { return n_train; }
+  std::uint64_t Fingerprint() const { return fingerprint; }
+  bool holds_all() const { return held.begin == 0 && held.end == n_users; }
+
+  // Per-user lookups (dense user ids of held users); code outside data/ reads users' data only
+  // through these.
   std::span<const std::int32_t> TrainItems(std::int32_t u) const {  // sorted
-    return {train_items.data() + train_offsets[u], train_items.data() + train_offsets[u + 1]};
+    const std::size_t l = Local(u);
+    return {train_items.data() + train_offsets[l], train_items.data() + train_offsets[l + 1]};
   }
-  std::int32_t ValItem(std::int32_t u) const { return val_item[u]; }  // -1: none
-  std::int32_t TestItem(std::int32_t u) const { return test_item[u]; }
+  std::int64_t train_count(std::int32_t u) const { return static_cast<std::int64_t>(TrainItems(u).size()); }
+  std::int32_t ValItem(std::int32_t u) const { return val_item[Local(u)]; }  // -1: none
+  std::int32_t TestItem(std::int32_t u) const { return test_item[Local(u)]; }
   std::int32_t HeldOutItem(HeldOut which, std::int32_t u) const {
-    return which == HeldOut::kTest ? test_item[u] : val_item[u];
+    return which == HeldOut::kTest ? TestItem(u) : ValItem(u);
   }
   // Replaces `out` with u's ranking candidates for `which` (the negatives, without the held-out
-  // item itself); empty for a user without a validation item.
+  // item itself); empty for a user without a validation item. Drawn ones are redrawn per call.
   void Candidates(HeldOut which, std::int32_t u, std::vector<std::int32_t>& out) const;
-  std::int64_t UserId(std::int32_t u) const { return user_ids[u]; }
-  // A 64-bit fingerprint of the split (ids, train, held-out and candidate items).
-  std::uint64_t Fingerprint() const;
+  std::int64_t UserId(std::int32_t u) const { return user_ids[Local(u)]; }
+  bool HasUserNames() const { return !user_names.empty(); }
+  const std::string& UserName(std::int32_t u) const { return user_names[Local(u)]; }
+
+ private:
+  std::size_t Local(std::int32_t u) const { return static_cast<std::size_t>(u - held.begin); }
 };
+
+// The fingerprint of a dataset holding every user (all candidates drawn once to hash them).
+std::uint64_t ComputeFingerprint(const Dataset& whole);
+
+// A copy of `whole`'s description and item side with the users of `range` only.
+Dataset TakeUsers(const Dataset& whole, UserRange range);
 
 // Applies the preparation above; throws UserError when nothing usable is left.
 Dataset Prepare(RawData raw, const DataConfig& config);
@@ -76,7 +114,7 @@ Dataset Prepare(RawData raw, const DataConfig& config);
 // Reads and prepares the dataset of `config`.
 Dataset LoadDataset(const DataConfig& config);
 
-// Per-user set lookups: whether `item` is among the user's training items (sorted per user).
+// Whether `item` is among the (held) user's training items.
 bool IsTrainItem(const Dataset& data, std::int32_t user, std::int32_t item);
 
 }  // namespace ampcf

@@ -1,22 +1,27 @@
 #include "data/prepared_file.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
 #include "io/hdf5_util.h"
 #include "data/item_info.h"
+#include "data/user_share.h"
 
 namespace ampcf {
 
 namespace {
 
 constexpr const char* kFormat = "ampcf-prepared";
-constexpr std::int64_t kVersion = 1;
+// 2: candidates are drawn when needed (only NCF's given test negatives are stored); per-item
+// validation counts.
+constexpr std::int64_t kVersion = 2;
 
 }  // namespace
 
 void WritePrepared(const std::string& path, const Dataset& data, const DataConfig& config) {
+  AMPCF_ASSERT(data.holds_all(), "a prepared file holds every user");
   const std::map<std::int64_t, ItemInfo> info = LoadItemInfo(config.data);
   std::vector<std::string> titles, genres;
   if (!info.empty()) {
@@ -33,8 +38,11 @@ void WritePrepared(const std::string& path, const Dataset& data, const DataConfi
     h5::WriteAttribute(file, "holdout", data.holdout);
     h5::WriteAttribute(file, "n_users", std::int64_t{data.n_users});
     h5::WriteAttribute(file, "n_items", std::int64_t{data.n_items});
+    h5::WriteAttribute(file, "n_train", data.n_train);
     h5::WriteAttribute(file, "total_interactions", data.total_interactions);
-    h5::WriteAttribute(file, "fingerprint", static_cast<std::int64_t>(data.Fingerprint()));
+    h5::WriteAttribute(file, "fingerprint", static_cast<std::int64_t>(data.fingerprint));
+    h5::WriteAttribute(file, "eval_seed", static_cast<std::int64_t>(data.eval_seed));
+    h5::WriteAttribute(file, "eval_negatives", std::int64_t{data.eval_negatives});
     h5::WriteAttribute(file, "preparation", Cat("data = ", config.data, "\nformat = ", config.format, "\nmin_items = ",
                                                 config.min_items, "\neval_negatives = ", config.eval_negatives,
                                                 "\neval_seed = ", config.eval_seed, "\n"));
@@ -45,6 +53,7 @@ void WritePrepared(const std::string& path, const Dataset& data, const DataConfi
     h5::Handle items = h5::CreateGroup(file, "items");
     h5::WriteInts(items.get(), "ids", data.item_ids.data(), size(data.item_ids));
     h5::WriteInts(items.get(), "train_counts", data.item_train_counts.data(), size(data.item_train_counts));
+    h5::WriteInts(items.get(), "validation_counts", data.item_validation_counts.data(), size(data.item_validation_counts));
     if (!data.item_names.empty()) h5::WriteLines(items.get(), "names", data.item_names);
     if (!titles.empty()) {
       h5::WriteLines(items.get(), "titles", titles);
@@ -56,11 +65,11 @@ void WritePrepared(const std::string& path, const Dataset& data, const DataConfi
     h5::Handle heldout = h5::CreateGroup(file, "heldout");
     h5::WriteInt32s(heldout.get(), "validation", data.val_item.data(), size(data.val_item));
     h5::WriteInt32s(heldout.get(), "test", data.test_item.data(), size(data.test_item));
-    h5::Handle candidates = h5::CreateGroup(file, "candidates");
-    h5::WriteInts(candidates.get(), "validation_offsets", data.val_negative_offsets.data(), size(data.val_negative_offsets));
-    h5::WriteInt32s(candidates.get(), "validation", data.val_negatives.data(), size(data.val_negatives));
-    h5::WriteInts(candidates.get(), "test_offsets", data.test_negative_offsets.data(), size(data.test_negative_offsets));
-    h5::WriteInt32s(candidates.get(), "test", data.test_negatives.data(), size(data.test_negatives));
+    if (data.test_candidates_stored) {
+      h5::Handle candidates = h5::CreateGroup(file, "candidates");
+      h5::WriteInts(candidates.get(), "test_offsets", data.test_candidate_offsets.data(), size(data.test_candidate_offsets));
+      h5::WriteInt32s(candidates.get(), "test", data.test_candidates.data(), size(data.test_candidates));
+    }
   });
 }
 
@@ -76,46 +85,111 @@ bool IsPreparedFile(const std::string& path) {
          h5::ReadStringAttribute(file.get(), "format", path) == kFormat;
 }
 
-Dataset ReadPrepared(const std::string& path) {
+namespace {
+
+// Throws UserError naming `path` unless every item of `items` is a dense item id (-1 allowed
+// where `none_allowed`).
+void CheckItems(const std::vector<std::int32_t>& items, std::int32_t n_items, bool none_allowed, const std::string& path,
+                const char* what) {
+  for (std::int32_t item : items)
+    if (item >= n_items || item < (none_allowed ? -1 : 0))
+      throw UserError(Cat(path, ": an item id out of range in ", what, " (corrupt prepared file?)"));
+}
+
+// The CSR rows of users [b, e): offsets rebased to 0 and the values between.
+void ReadCsrRange(hid_t f, const std::string& offsets_path, const std::string& values_path, hsize_t b, hsize_t e,
+                  const std::string& path, std::vector<std::int64_t>& offsets, std::vector<std::int32_t>& values) {
+  offsets = h5::ReadIntRange(f, offsets_path, b, e - b + 1, path);
+  const std::int64_t first = offsets.front();
+  for (std::int64_t& offset : offsets) offset -= first;
+  if (!std::is_sorted(offsets.begin(), offsets.end()) || first < 0)
+    throw UserError(Cat(path, ": ", offsets_path, " is not ascending (corrupt prepared file?)"));
+  values = h5::ReadInt32Range(f, values_path, static_cast<hsize_t>(first), static_cast<hsize_t>(offsets.back()), path);
+}
+
+h5::Handle OpenPrepared(const std::string& path) {
   h5::Handle file = h5::OpenFileReadOnly(path);
   const hid_t f = file.get();
   if (H5Aexists(f, "format") <= 0 || h5::ReadStringAttribute(f, "format", path) != kFormat)
     throw UserError(Cat(path, ": not a prepared ampcf dataset"));
   const std::int64_t version = h5::ReadIntAttribute(f, "version", path);
-  if (version != kVersion) throw UserError(Cat(path, ": prepared-data version ", version, ", this ampcf reads ", kVersion));
+  if (version != kVersion)
+    throw UserError(Cat(path, ": prepared-data version ", version, ", this ampcf reads ", kVersion,
+                        " (run ampcf prepare again)"));
+  return file;
+}
+
+}  // namespace
+
+Dataset ReadPreparedDescription(const std::string& path) {
+  h5::Handle file = OpenPrepared(path);
+  const hid_t f = file.get();
   Dataset data;
   data.name = h5::ReadStringAttribute(f, "name", path);
   data.holdout = h5::ReadStringAttribute(f, "holdout", path) + " (prepared: " + path + ")";
   data.n_users = static_cast<std::int32_t>(h5::ReadIntAttribute(f, "n_users", path));
   data.n_items = static_cast<std::int32_t>(h5::ReadIntAttribute(f, "n_items", path));
+  data.n_train = h5::ReadIntAttribute(f, "n_train", path);
   data.total_interactions = h5::ReadIntAttribute(f, "total_interactions", path);
-  data.user_ids = h5::ReadInts(f, "/users/ids", path);
+  data.fingerprint = static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "fingerprint", path));
+  data.eval_seed = static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "eval_seed", path));
+  data.eval_negatives = static_cast<int>(h5::ReadIntAttribute(f, "eval_negatives", path));
+  data.test_candidates_stored = H5Lexists(f, "/candidates", H5P_DEFAULT) > 0;
   data.item_ids = h5::ReadInts(f, "/items/ids", path);
   data.item_train_counts = h5::ReadInts(f, "/items/train_counts", path);
-  data.user_names = h5::ReadLinesIfPresent(f, "/users/names", path);
+  data.item_validation_counts = h5::ReadInts(f, "/items/validation_counts", path);
   data.item_names = h5::ReadLinesIfPresent(f, "/items/names", path);
-  data.train_offsets = h5::ReadInts(f, "/train/offsets", path);
-  data.train_items = h5::ReadInt32s(f, "/train/items", path);
-  data.val_item = h5::ReadInt32s(f, "/heldout/validation", path);
-  data.test_item = h5::ReadInt32s(f, "/heldout/test", path);
-  data.val_negative_offsets = h5::ReadInts(f, "/candidates/validation_offsets", path);
-  data.val_negatives = h5::ReadInt32s(f, "/candidates/validation", path);
-  data.test_negative_offsets = h5::ReadInts(f, "/candidates/test_offsets", path);
-  data.test_negatives = h5::ReadInt32s(f, "/candidates/test", path);
-  // Consistency: sizes, then the fingerprint over everything.
-  const std::size_t users = static_cast<std::size_t>(data.n_users), items = static_cast<std::size_t>(data.n_items);
-  const bool sizes_ok = data.user_ids.size() == users && data.item_ids.size() == items &&
-                        data.item_train_counts.size() == items && data.train_offsets.size() == users + 1 &&
-                        data.val_item.size() == users && data.test_item.size() == users &&
-                        data.val_negative_offsets.size() == users + 1 && data.test_negative_offsets.size() == users + 1 &&
-                        data.train_offsets.back() == static_cast<std::int64_t>(data.train_items.size()) &&
-                        data.val_negative_offsets.back() == static_cast<std::int64_t>(data.val_negatives.size()) &&
-                        data.test_negative_offsets.back() == static_cast<std::int64_t>(data.test_negatives.size());
-  if (!sizes_ok) throw UserError(Cat(path, ": array sizes do not agree (corrupt prepared file?)"));
-  if (static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "fingerprint", path)) != data.Fingerprint())
+  const std::size_t items = static_cast<std::size_t>(data.n_items);
+  if (data.n_users < 1 || data.n_items < 1 || data.eval_negatives < 0 || data.item_ids.size() != items ||
+      data.item_train_counts.size() != items || data.item_validation_counts.size() != items ||
+      (!data.item_names.empty() && data.item_names.size() != items) ||
+      h5::Dims(f, "/train/offsets", path) != std::vector<hsize_t>{static_cast<hsize_t>(data.n_users) + 1})
+    throw UserError(Cat(path, ": array sizes do not agree (corrupt prepared file?)"));
+  data.held = {0, 0};
+  data.train_offsets.assign(1, 0);
+  if (data.test_candidates_stored) data.test_candidate_offsets.assign(1, 0);
+  return data;
+}
+
+UserRange ReadPreparedShare(const std::string& path, std::int32_t n_users, int index, int shares) {
+  h5::Handle file = OpenPrepared(path);
+  auto offset = [&](std::int32_t u) {
+    return h5::ReadIntRange(file.get(), "/train/offsets", static_cast<hsize_t>(u), 1, path).front();
+  };
+  return ShareOfUsers(n_users, index, shares, offset);
+}
+
+void ReadPreparedUsers(const std::string& path, UserRange range, Dataset& data) {
+  AMPCF_ASSERT(range.begin >= 0 && range.begin <= range.end && range.end <= data.n_users);
+  h5::Handle file = OpenPrepared(path);
+  const hid_t f = file.get();
+  const auto b = static_cast<hsize_t>(range.begin), e = static_cast<hsize_t>(range.end);
+  data.held = range;
+  data.user_ids = h5::ReadIntRange(f, "/users/ids", b, e - b, path);
+  data.user_names.clear();
+  const std::vector<std::string> names = h5::ReadLinesIfPresent(f, "/users/names", path);  // string ids: small sets
+  if (!names.empty()) {
+    if (names.size() != static_cast<std::size_t>(data.n_users))
+      throw UserError(Cat(path, ": array sizes do not agree (corrupt prepared file?)"));
+    data.user_names.assign(names.begin() + range.begin, names.begin() + range.end);
+  }
+  ReadCsrRange(f, "/train/offsets", "/train/items", b, e, path, data.train_offsets, data.train_items);
+  data.val_item = h5::ReadInt32Range(f, "/heldout/validation", b, e - b, path);
+  data.test_item = h5::ReadInt32Range(f, "/heldout/test", b, e - b, path);
+  if (data.test_candidates_stored)
+    ReadCsrRange(f, "/candidates/test_offsets", "/candidates/test", b, e, path, data.test_candidate_offsets,
+                 data.test_candidates);
+  CheckItems(data.train_items, data.n_items, false, path, "/train/items");
+  CheckItems(data.val_item, data.n_items, true, path, "/heldout/validation");
+  CheckItems(data.test_item, data.n_items, false, path, "/heldout/test");
+  CheckItems(data.test_candidates, data.n_items, false, path, "/candidates/test");
+}
+
+Dataset ReadPrepared(const std::string& path) {
+  Dataset data = ReadPreparedDescription(path);
+  ReadPreparedUsers(path, {0, data.n_users}, data);
+  if (data.n_train != static_cast<std::int64_t>(data.train_items.size()) || ComputeFingerprint(data) != data.fingerprint)
     throw UserError(Cat(path, ": contents do not match the stored fingerprint (corrupt prepared file?)"));
-  for (std::int32_t item : data.train_items)
-    if (item < 0 || item >= data.n_items) throw UserError(Cat(path, ": an item id out of range (corrupt prepared file?)"));
   return data;
 }
 

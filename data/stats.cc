@@ -32,14 +32,14 @@ DatasetStats ComputeStats(const Dataset& data) {
   std::vector<std::int64_t> per_user(data.n_users), per_item(data.n_items, 0);
   for (std::int32_t u = 0; u < data.n_users; ++u) {
     per_user[u] = data.train_count(u);
-    for (auto i = data.train_offsets[u]; i < data.train_offsets[u + 1]; ++i) ++per_item[data.train_items[i]];
-    if (data.val_item[u] >= 0) {
+    for (std::int32_t j : data.TrainItems(u)) ++per_item[j];
+    if (data.ValItem(u) >= 0) {
       ++per_user[u];
-      ++per_item[data.val_item[u]];
+      ++per_item[data.ValItem(u)];
       ++stats.validation_items;
     }
     ++per_user[u];
-    ++per_item[data.test_item[u]];
+    ++per_item[data.TestItem(u)];
     ++stats.test_items;
   }
   stats.interactions = stats.training_examples + stats.validation_items + stats.test_items;

@@ -8,16 +8,17 @@
 
 #include "eval/ranking.h"
 #include "io/hdf5_util.h"
+#include "core/gather.h"
 #include "core/mpi_env.h"
 
 namespace ampcf {
 
 namespace {
 
-// A user's record: these fixed fields, then kPerListItem blocks of K (the top items, their
+// A user's record: these fixed fields (the user's dense id, its original id and its test item's), then kPerListItem blocks of K (the top items, their
 // scores, dominant personas and persona weights) and kPerCluster blocks of C (list and history
 // taste). Entries past a list shorter than K stay kAbsent.
-enum RecordField { kUserField, kSampledRankField, kFullRankField, kJsField, kHellingerField, kEntropyField,
+enum RecordField { kUserField, kUserIdField, kTestItemIdField, kSampledRankField, kFullRankField, kJsField, kHellingerField, kEntropyField,
                    kPersonasUsedField, kSimilarityField, kFixed };
 enum ListBlock { kTopItemsBlock, kTopScoresBlock, kTopPersonaBlock, kTopWeightBlock, kPerListItem };
 enum ClusterBlock { kListTasteBlock, kHistoryTasteBlock, kPerCluster };
@@ -166,10 +167,11 @@ void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const
   }
 }
 
-void AppendRecord(std::int32_t u, const UserFigures& f, const UserScratch& scratch, int r, const RecordLayout& layout,
-                  std::vector<double>& records) {
-  // In RecordField order.
-  records.insert(records.end(), {double(u), double(f.sampled_rank), double(f.full_rank), f.js, f.hellinger,
+void AppendRecord(const Dataset& data, std::int32_t u, const UserFigures& f, const UserScratch& scratch, int r,
+                  const RecordLayout& layout, std::vector<double>& records) {
+  // In RecordField order; original ids are exact in a double below 2^53.
+  records.insert(records.end(), {double(u), double(data.UserId(u)), double(data.item_ids[data.TestItem(u)]),
+                                 double(f.sampled_rank), double(f.full_rank), f.js, f.hellinger,
                                  f.entropy, double(f.personas_used), f.similarity});
   const std::size_t at = records.size() - kFixed;
   records.resize(at + layout.size(), kAbsent);
@@ -263,12 +265,11 @@ std::vector<std::int64_t> AsInts(const std::vector<double>& values) {
 }
 
 // /users/{ids,names,test_item}, the ranks and their hits and NDCG; /items for string ids.
-void WriteUserRanks(hid_t file, hid_t g, const RecordTable& table, const Dataset& data) {
+void WriteUserRanks(hid_t file, hid_t g, const RecordTable& table, const Dataset& data,
+                    const std::vector<std::string>& user_names) {
   const std::size_t n = table.n;
-  const std::vector<double> user = table.column(kUserField);
-  const std::vector<std::int64_t> user_ids = OriginalIds(user, data.user_ids);
-  std::vector<std::int64_t> test_items(n);
-  for (std::size_t i = 0; i < n; ++i) test_items[i] = data.item_ids[data.TestItem(user[i])];
+  const std::vector<std::int64_t> user_ids = AsInts(table.column(kUserIdField));
+  const std::vector<std::int64_t> test_items = AsInts(table.column(kTestItemIdField));
   const std::vector<std::int64_t> sampled_rank = AsInts(table.column(kSampledRankField)),
                                   full_rank = AsInts(table.column(kFullRankField));
   std::vector<double> sampled_hit(n), sampled_ndcg(n), full_hit(n), full_ndcg(n);
@@ -280,10 +281,8 @@ void WriteUserRanks(hid_t file, hid_t g, const RecordTable& table, const Dataset
   }
   const hsize_t rows = n;
   h5::WriteInts(g, "ids", user_ids.data(), {rows});
-  if (!data.user_names.empty()) {  // string ids: rows are in dense user order
-    std::vector<std::string> names(n);
-    for (std::size_t i = 0; i < n; ++i) names[i] = data.user_names[static_cast<std::size_t>(user[i])];
-    h5::WriteLines(g, "names", names);
+  if (!user_names.empty()) {  // string ids: rows are in dense user order
+    h5::WriteLines(g, "names", user_names);
     h5::Handle items = h5::CreateGroup(file, "items");  // id -> name for test_item and top_items
     h5::WriteInts(items.get(), "ids", data.item_ids.data(), {data.item_ids.size()});
     h5::WriteLines(items.get(), "names", data.item_names);
@@ -316,7 +315,7 @@ void WriteUserLists(hid_t g, const RecordTable& table, const Dataset& data, cons
 }
 
 void WriteEvalFile(const std::vector<double>& all, const RecordLayout& layout, const Summary& summary,
-                   const Dataset& data, const ReportOptions& options) {
+                   const Dataset& data, const std::vector<std::string>& user_names, const ReportOptions& options) {
   const RecordTable table(all, layout.size());
   h5::WriteAtomically(options.path, [&](hid_t file) {
     h5::WriteAttribute(file, "format", std::string(kEvalFormat));
@@ -328,7 +327,7 @@ void WriteEvalFile(const std::vector<double>& all, const RecordLayout& layout, c
     h5::WriteAttribute(file, "clusters", std::int64_t{layout.C});
     for (const auto& [name, value] : summary) h5::WriteAttribute(file, name.c_str(), value);
     h5::Handle group = h5::CreateGroup(file, "users");
-    WriteUserRanks(file, group.get(), table, data);
+    WriteUserRanks(file, group.get(), table, data, user_names);
     WriteUserLists(group.get(), table, data, layout);
   });
 }
@@ -364,13 +363,19 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     const UserFigures figures =
         EvaluateUser(scorer, data, space, u, rows, layout.K, options.exclude_validation, scratch);
     AddUser(figures, scratch.order, data, sums);
-    AppendRecord(u, figures, scratch, scorer.personas(), layout, records);
+    AppendRecord(data, u, figures, scratch, scorer.personas(), layout, records);
   }
   const Summary summary = ReduceSummary(sums, data, layout.K, comm);
   // Per-user rows to rank 0 of comm, which writes eval.h5.
   if (options.path.empty()) return summary;
+  // Users' string ids (datasets that have them), in the records' order: ranks hold ascending
+  // ranges of users, in rank order.
+  std::vector<std::string> names;
+  if (data.HasUserNames())
+    for (std::int32_t u : users) names.push_back(data.UserName(u));
+  names = GatherLines(comm, names);
   const std::optional<std::vector<double>> all = GatherRecords(records, comm);
-  if (all) WriteEvalFile(*all, layout, summary, data, options);
+  if (all) WriteEvalFile(*all, layout, summary, data, names, options);
   return summary;
 }
 

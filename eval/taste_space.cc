@@ -28,35 +28,61 @@ MatrixXd Orthonormalise(const MatrixXd& y) {
   return qr.householderQ() * MatrixXd::Identity(y.rows(), y.cols());
 }
 
-// Items' coordinates on the top `k` principal axes of the column-centred binary matrix X.
-MatrixXd PrincipalCoordinates(const Dataset& data, int k, std::uint64_t seed) {
-  const Eigen::Index n_items = data.n_items, n_users = data.n_users;
+// Orthonormal columns spanning those of `y`, whose rows are spread over the ranks of `comm`
+// (SVQB: y V L^-1/2 from the eigen-decomposition V L V^T of the Gram matrix y^T y, summed over
+// the ranks; columns of eigenvalue ~0 become zero). Collective.
+MatrixXd OrthonormaliseRows(const MatrixXd& y, MPI_Comm comm) {
+  MatrixXd gram = y.transpose() * y;
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, gram.data(), static_cast<int>(gram.size()), MPI_DOUBLE, MPI_SUM, comm));
+  Eigen::SelfAdjointEigenSolver<MatrixXd> eigen(gram);
+  const VectorXd& values = eigen.eigenvalues();
+  const double floor = std::max(values.maxCoeff(), 0.0) * 1e-12;
+  VectorXd scale(values.size());
+  for (Eigen::Index c = 0; c < values.size(); ++c) scale[c] = values[c] > floor ? 1.0 / std::sqrt(values[c]) : 0.0;
+  return y * eigen.eigenvectors() * scale.asDiagonal();
+}
+
+// Items' coordinates on the top `k` principal axes of the column-centred binary matrix X (items x
+// users), with the users (columns) spread over the ranks of `comm`: each rank holds its users'
+// columns; products X m are summed over the ranks, products X^T q stay with the rank's users.
+// Every rank returns the same coordinates. Collective.
+MatrixXd PrincipalCoordinates(const Dataset& data, int k, std::uint64_t seed, MPI_Comm comm) {
+  const Eigen::Index n_items = data.n_items, n_users = data.n_users, held = data.held.size();
   std::vector<Eigen::Triplet<double>> ones;
   ones.reserve(data.train_items.size());
-  for (std::int32_t u = 0; u < data.n_users; ++u)
-    for (auto i = data.train_offsets[u]; i < data.train_offsets[u + 1]; ++i) ones.emplace_back(data.train_items[i], u, 1.0);
-  Eigen::SparseMatrix<double, Eigen::RowMajor> x(n_items, n_users);
+  VectorXd mean(held);  // column means over items
+  for (std::int32_t u = data.held.begin; u < data.held.end; ++u) {
+    const Eigen::Index column = u - data.held.begin;
+    for (std::int32_t j : data.TrainItems(u)) ones.emplace_back(j, column, 1.0);
+    mean[column] = static_cast<double>(data.train_count(u)) / n_items;
+  }
+  Eigen::SparseMatrix<double, Eigen::RowMajor> x(n_items, held);
   x.setFromTriplets(ones.begin(), ones.end());
-  VectorXd mean(n_users);  // column means over items
-  for (std::int32_t u = 0; u < data.n_users; ++u) mean[u] = static_cast<double>(data.train_count(u)) / n_items;
   // Products with Xc = X - 1 mean^T without forming it.
-  auto times = [&](const MatrixXd& m) -> MatrixXd {  // Xc m
+  auto times = [&](const MatrixXd& m) -> MatrixXd {  // Xc m, m: the held users' rows
     MatrixXd out = x * m;
     out.rowwise() -= (mean.transpose() * m);
+    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, out.data(), static_cast<int>(out.size()), MPI_DOUBLE, MPI_SUM, comm));
     return out;
   };
-  auto transpose_times = [&](const MatrixXd& m) -> MatrixXd {  // Xc^T m
+  auto transpose_times = [&](const MatrixXd& m) -> MatrixXd {  // Xc^T m: the held users' rows
     MatrixXd out = x.transpose() * m;
     out -= mean * m.colwise().sum();
     return out;
   };
   const Eigen::Index width = std::min<Eigen::Index>({static_cast<Eigen::Index>(k) + 10, n_items, n_users});
-  MatrixXd omega(n_users, width);
-  for (Eigen::Index c = 0; c < width; ++c) FillNormal(omega.col(c).data(), static_cast<int>(n_users), 1.0, seed, kPcaStream, c);
+  MatrixXd omega(held, width);  // the held users' rows of a seeded n_users x width Gaussian matrix
+  std::vector<double> column(static_cast<std::size_t>(n_users));
+  for (Eigen::Index c = 0; c < width; ++c) {
+    FillNormal(column.data(), static_cast<int>(n_users), 1.0, seed, kPcaStream, c);
+    omega.col(c) = Eigen::Map<const VectorXd>(column.data() + data.held.begin, held);
+  }
   MatrixXd q = Orthonormalise(times(omega));
-  for (int power = 0; power < 3; ++power) q = Orthonormalise(times(Orthonormalise(transpose_times(q))));
-  const MatrixXd b = transpose_times(q).transpose();  // width x n_users = Q^T Xc
-  Eigen::SelfAdjointEigenSolver<MatrixXd> eigen(b * b.transpose());
+  for (int power = 0; power < 3; ++power) q = Orthonormalise(times(OrthonormaliseRows(transpose_times(q), comm)));
+  const MatrixXd b = transpose_times(q);  // the held users' rows of (Q^T Xc)^T
+  MatrixXd gram = b.transpose() * b;      // Q^T Xc Xc^T Q, summed over the ranks
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, gram.data(), static_cast<int>(gram.size()), MPI_DOUBLE, MPI_SUM, comm));
+  Eigen::SelfAdjointEigenSolver<MatrixXd> eigen(gram);
   // Eigenvalues ascending: the last k columns, largest first. Coordinates = Q W sigma = Xc V.
   const Eigen::Index keep = std::min<Eigen::Index>(k, width);
   MatrixXd coordinates(n_items, keep);
@@ -141,12 +167,13 @@ void TasteSpace::ComputeDistances() {
   item_centroid_distance = (MatrixXd::Ones(unit_items.rows(), unit_centroids.rows()) - unit_items * unit_centroids.transpose());
 }
 
-TasteSpace BuildTasteSpace(const Dataset& data, const TasteOptions& options) {
+TasteSpace BuildTasteSpace(const Dataset& data, const TasteOptions& options, MPI_Comm comm) {
   TasteSpace space;
   space.dataset_fingerprint = data.Fingerprint();
-  space.item_coordinates = PrincipalCoordinates(data, options.components, options.seed);
+  space.item_coordinates = PrincipalCoordinates(data, options.components, options.seed, comm);
   space.components = static_cast<int>(space.item_coordinates.cols());
   space.clusters = std::min<int>(options.clusters, data.n_items);
+  // Every rank clusters the same coordinates alike (K-Means is seeded), so nothing is broadcast.
   space.centroids = KMeans(space.item_coordinates, space.clusters, options.restarts, options.max_iterations, options.seed,
                            space.item_cluster, space.inertia);
   space.ComputeDistances();
@@ -154,12 +181,13 @@ TasteSpace BuildTasteSpace(const Dataset& data, const TasteOptions& options) {
 }
 
 TasteSpace ShareTasteSpace(const Dataset& data, const TasteOptions& options, const std::string& path, MPI_Comm comm) {
+  if (path.empty()) return BuildTasteSpace(data, options, comm);
   int rank = 0;
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   TasteSpace space;
   std::int64_t shape[3] = {0, 0, 0};
   if (rank == 0) {
-    space = path.empty() ? BuildTasteSpace(data, options) : ReadTasteSpace(path, data);
+    space = ReadTasteSpace(path, data);
     shape[0] = space.item_coordinates.rows();
     shape[1] = space.components;
     shape[2] = space.clusters;

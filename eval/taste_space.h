@@ -5,7 +5,7 @@
 //  1. X = the binary item x user matrix (X_ju = 1 when user u has item j in training);
 //  2. PCA: items' coordinates on the top `components` (100) principal axes of X with its
 //     columns centred, by a randomised SVD (Halko, Martinsson and Tropp 2011; 10 extra
-//     columns, 3 power iterations);
+//     columns, 3 power iterations), with the users spread over the ranks;
 //  3. K-Means with `clusters` (50) centroids over those coordinates: k-means++ seeding,
 //     `restarts` seeded runs of Lloyd's algorithm, the run with the lowest inertia kept.
 // It is saved to and loaded from HDF5, so two implementations can be compared in one space.
@@ -53,10 +53,13 @@ struct TasteSpace {
   void ComputeDistances();
 };
 
-// Components and clusters are capped by what the data allows (items, users).
-TasteSpace BuildTasteSpace(const Dataset& data, const TasteOptions& options);
-// Collective over `comm`: rank 0 builds the space (or reads it from `path` when not empty) and
-// broadcasts it; every rank returns the same space.
+// Components and clusters are capped by what the data allows (items, users). Collective over
+// `comm`, whose ranks hold disjoint shares of the users, together every user (one rank holding
+// every user: MPI_COMM_SELF); every rank returns the same space, built without gathering the
+// users' data: PCA products are summed over the ranks.
+TasteSpace BuildTasteSpace(const Dataset& data, const TasteOptions& options, MPI_Comm comm = MPI_COMM_SELF);
+// Collective over `comm`: the space built as above, or read from `path` when not empty by rank 0
+// and broadcast.
 TasteSpace ShareTasteSpace(const Dataset& data, const TasteOptions& options, const std::string& path, MPI_Comm comm);
 
 // taste.h5: attributes format ("ampcf-taste-space"), version, components, clusters, inertia,

@@ -187,7 +187,10 @@ void CreateCheckpoint(const std::string& path, const CheckpointHeader& header, c
     CreateChunkedArray(group.get(), "adam_steps", H5T_NATIVE_INT32, rows, 0);
     const std::vector<std::int64_t>* ids =
         table.name == "items" ? &header.item_ids : table.name == "users" ? &header.user_ids : nullptr;
-    if (ids != nullptr) h5::WriteInts(group.get(), "ids", ids->data(), {ids->size()});
+    if (ids != nullptr && !ids->empty())
+      h5::WriteInts(group.get(), "ids", ids->data(), {ids->size()});
+    else if (ids != nullptr)  // filled by the ranks holding the rows (WriteCheckpointIds)
+      h5::CreateChecksummedArray(group.get(), "ids", H5T_NATIVE_INT64, {rows});
   }
   Handle history = h5::CreateGroup(root, "history");
   h5::WriteDoubles(history.get(), "loss", state.loss.data(), {state.loss.size()});
@@ -217,6 +220,13 @@ void WriteCheckpointRows(const std::string& path, const char* table, int width, 
   for (int a = 0; a < kFloatArrayCount; ++a)
     if (n > 0 && !std::equal(written[a], written[a] + n, floats.data() + a * n))
       throw UserError(Cat(path, ": /", table, "/", kFloatArrays[a], " reads back differently from what was written"));
+}
+
+void WriteCheckpointIds(const std::string& path, const char* table, std::int64_t first, std::span<const std::int64_t> ids) {
+  Handle file = OpenReadWrite(path);
+  h5::WriteRows(file.get(), Cat("/", table, "/ids").c_str(), H5T_NATIVE_INT64, static_cast<hsize_t>(first), ids.size(),
+                ids.data(), path);
+  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(path, ": cannot flush"));
 }
 
 void FinishCheckpoint(const std::string& temporary, const std::string& path, int keep) {

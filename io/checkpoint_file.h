@@ -30,6 +30,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,7 @@ struct CheckpointHeader {
   std::string config;
   std::uint64_t seed = 0;
   int n_workers = 1, n_servers = 1;
+  // Original ids. Empty user_ids: every rank writes its users' (WriteCheckpointIds).
   std::vector<std::int64_t> item_ids, user_ids;
 };
 
@@ -93,6 +95,9 @@ void WriteCheckpointRows(const std::string& path, const char* table, int width, 
                          const RowArrays& arrays);
 // Marks `temporary` complete, flushes it to disk, renames it to `path` and keeps only the
 // newest `keep` checkpoints in its folder.
+// Writes the original ids of rows [first, first + ids.size()) of `table` (when the header left
+// them to the ranks).
+void WriteCheckpointIds(const std::string& path, const char* table, std::int64_t first, std::span<const std::int64_t> ids);
 void FinishCheckpoint(const std::string& temporary, const std::string& path, int keep);
 
 // Opens a complete checkpoint of this format and version; UserError naming the file otherwise.

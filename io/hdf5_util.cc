@@ -1,5 +1,11 @@
 #include "io/hdf5_util.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
 #include "core/error.h"
 
 namespace ampcf::h5 {
@@ -171,6 +177,91 @@ std::string ReadStringAttribute(hid_t object, const char* name, const std::strin
     throw UserError(Cat(file_name, ": cannot read attribute ", name));
   while (!value.empty() && value.back() == '\0') value.pop_back();
   return value;
+}
+
+namespace {
+template <typename T>
+std::vector<T> ReadRange(hid_t file, const std::string& path, hsize_t begin, hsize_t count, hid_t type,
+                         const std::string& file_name) {
+  const std::vector<hsize_t> dims = Dims(file, path, file_name);
+  if (dims.size() != 1 || begin + count > dims[0])
+    throw UserError(Cat(file_name, ": ", path, " has no elements [", begin, ", ", begin + count, ")"));
+  std::vector<T> out(count);
+  if (count == 0) return out;
+  Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(set.get()), H5Sclose);
+  Handle memory(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &begin, nullptr, &count, nullptr) < 0 ||
+      H5Dread(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0)
+    throw UserError(Cat(file_name, ": cannot read ", path));
+  return out;
+}
+}  // namespace
+
+std::vector<std::int64_t> ReadIntRange(hid_t file, const std::string& path, hsize_t begin, hsize_t count,
+                                       const std::string& file_name) {
+  return ReadRange<std::int64_t>(file, path, begin, count, H5T_NATIVE_INT64, file_name);
+}
+
+std::vector<std::int32_t> ReadInt32Range(hid_t file, const std::string& path, hsize_t begin, hsize_t count,
+                                         const std::string& file_name) {
+  return ReadRange<std::int32_t>(file, path, begin, count, H5T_NATIVE_INT32, file_name);
+}
+
+Handle OpenFileReadWrite(const std::string& path) {
+  QuietErrors();
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  if (id < 0) throw UserError(Cat(path, ": cannot open the file being written"));
+  return Handle(id, H5Fclose);
+}
+
+void CreateChecksummedArray(hid_t parent, const char* name, hid_t type, const std::vector<hsize_t>& dims) {
+  std::vector<hsize_t> chunk = dims;
+  chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], kChecksumRows));
+  for (hsize_t& c : chunk) c = std::max<hsize_t>(c, 1);
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(properties.get(), false);
+  if (dims[0] > 0) {
+    H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data());
+    H5Pset_fletcher32(properties.get());
+  }
+  Handle set(H5Dcreate2(parent, name, type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT), H5Dclose);
+  if (!set.valid()) throw UserError(Cat("cannot create HDF5 dataset ", name));
+}
+
+void WriteRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, const void* data,
+               const std::string& file_name) {
+  if (count == 0) return;
+  Handle set(H5Dopen2(file, path, H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(set.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 1)));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::vector<hsize_t> start(dims.size(), 0), extent = dims;
+  start[0] = first;
+  extent[0] = count;
+  Handle memory(H5Screate_simple(rank, extent.data(), nullptr), H5Sclose);
+  if (!set.valid() || first + count > dims[0] ||
+      H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr) < 0 ||
+      H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data) < 0)
+    throw UserError(Cat(file_name, ": cannot write rows ", first, "..", first + count, " of ", path));
+}
+
+void CommitFile(const std::string& temporary, const std::string& path) {
+  auto sync = [](const std::string& name) {
+    const int fd = ::open(name.c_str(), O_RDONLY);
+    if (fd < 0) throw UserError(Cat(name, ": cannot open to flush to disk"));
+    const int status = ::fsync(fd);
+    ::close(fd);
+    if (status != 0) throw UserError(Cat(name, ": cannot flush to disk"));
+  };
+  sync(temporary);
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) throw UserError(Cat(path, ": cannot rename from ", temporary, ": ", error.message()));
+  const std::string folder = std::filesystem::path(path).parent_path().string();
+  sync(folder.empty() ? "." : folder);
 }
 
 }  // namespace ampcf::h5

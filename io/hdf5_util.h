@@ -59,6 +59,24 @@ std::vector<hsize_t> Dims(hid_t file, const std::string& path, const std::string
 std::vector<float> ReadFloats(hid_t file, const std::string& path, const std::string& file_name);
 std::vector<std::int64_t> ReadInts(hid_t file, const std::string& path, const std::string& file_name);
 std::vector<std::int32_t> ReadInt32s(hid_t file, const std::string& path, const std::string& file_name);
+Handle OpenFileReadWrite(const std::string& path);
+// An N-D array of `dims`, chunked by rows (kChecksumRows per chunk) with Fletcher-32
+// checksums, so HDF5 refuses to read a corrupted chunk; filled later with WriteRows.
+constexpr hsize_t kChecksumRows = 4096;
+void CreateChecksummedArray(hid_t parent, const char* name, hid_t type, const std::vector<hsize_t>& dims);
+// Writes rows [first, first + count) of the array at `path` (all other dimensions whole) from
+// `data`, contiguous in memory.
+void WriteRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, const void* data,
+               const std::string& file_name);
+// Moves a finished `temporary` file to `path`: flushed to disk, renamed, the folder flushed.
+void CommitFile(const std::string& temporary, const std::string& path);
+
+// Elements [begin, begin + count) of a one-dimensional dataset (a hyperslab: only they are read);
+// UserError when the dataset is missing, not 1-D or shorter.
+std::vector<std::int64_t> ReadIntRange(hid_t file, const std::string& path, hsize_t begin, hsize_t count,
+                                       const std::string& file_name);
+std::vector<std::int32_t> ReadInt32Range(hid_t file, const std::string& path, hsize_t begin, hsize_t count,
+                                         const std::string& file_name);
 std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name);
 // Lists of strings as one '\n'-joined char array (h5py: bytes(f[path][:]).decode().split("\n")).
 void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& lines);

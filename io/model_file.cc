@@ -17,51 +17,72 @@ constexpr std::int64_t kVersionBeforeModels = 1;
 constexpr const char* kVersion1Dense = "attention/A_u\nattention/A_v\n";
 }  // namespace
 
-void WriteModel(const std::string& path, const ModelData& model) {
+void CreateModelFile(const std::string& temporary, const ModelData& model, std::int64_t n_users) {
   const ModelShape& s = model.shape;
-  const hsize_t n_items = model.item_ids.size(), n_users = model.user_ids.size();
+  const hsize_t n_items = model.item_ids.size();
   AMPCF_ASSERT(model.items.size() == n_items * s.item_width());
-  AMPCF_ASSERT(model.personas.size() == n_users * s.personas * s.dim);
   std::vector<float> embedding(n_items * s.dim), bias(n_items);
   for (hsize_t j = 0; j < n_items; ++j) {
     std::copy_n(&model.items[j * s.item_width()], s.dim, &embedding[j * s.dim]);
     bias[j] = model.items[j * s.item_width() + s.dim];
   }
-  h5::WriteAtomically(path, [&](hid_t file) {
-    h5::WriteAttribute(file, "format", std::string(kFormat));
-    h5::WriteAttribute(file, "version", kVersion);
-    h5::WriteAttribute(file, "model", model.model);
-    h5::WriteAttribute(file, "trained_on_validation", std::int64_t{model.trained_on_validation ? 1 : 0});
-    h5::WriteAttribute(file, "personas", std::int64_t{s.personas});
-    h5::WriteAttribute(file, "dim", std::int64_t{s.dim});
-    h5::WriteAttribute(file, "att_dim", std::int64_t{s.att_dim});
-    h5::WriteAttribute(file, "dataset", model.dataset);
-    h5::WriteAttribute(file, "dataset_fingerprint", static_cast<std::int64_t>(model.dataset_fingerprint));
-    h5::WriteAttribute(file, "config", model.config);
-    h5::Handle items = h5::CreateGroup(file, "items");
-    h5::WriteInts(items.get(), "ids", model.item_ids.data(), {n_items});
-    if (!model.item_names.empty()) h5::WriteLines(items.get(), "names", model.item_names);
-    h5::WriteFloats(items.get(), "embedding", embedding.data(), {n_items, hsize_t(s.dim)});
-    h5::WriteFloats(items.get(), "bias", bias.data(), {n_items});
-    std::string dense_paths;
-    for (const DenseArray& array : model.dense) {
-      AMPCF_ASSERT(array.values.size() == static_cast<std::size_t>(array.rows * array.cols), array.path);
-      const std::size_t slash = array.path.find('/');
-      AMPCF_ASSERT(slash != std::string::npos, "a dense array's path is group/name: ", array.path);
-      const std::string group_name = array.path.substr(0, slash);
-      h5::Handle group = H5Lexists(file, group_name.c_str(), H5P_DEFAULT) > 0
-                             ? h5::Handle(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose)
-                             : h5::CreateGroup(file, group_name.c_str());
-      h5::WriteFloats(group.get(), array.path.substr(slash + 1).c_str(), array.values.data(),
-                      {hsize_t(array.rows), hsize_t(array.cols)});
-      dense_paths += array.path + "\n";
-    }
-    h5::WriteAttribute(file, "dense", dense_paths);
-    h5::Handle users = h5::CreateGroup(file, "users");
-    h5::WriteInts(users.get(), "ids", model.user_ids.data(), {n_users});
-    if (!model.user_names.empty()) h5::WriteLines(users.get(), "names", model.user_names);
-    h5::WriteFloats(users.get(), "personas", model.personas.data(), {n_users, hsize_t(s.personas), hsize_t(s.dim)});
-  });
+  h5::Handle handle = h5::CreateFile(temporary);
+  const hid_t file = handle.get();
+  h5::WriteAttribute(file, "format", std::string(kFormat));
+  h5::WriteAttribute(file, "version", kVersion);
+  h5::WriteAttribute(file, "model", model.model);
+  h5::WriteAttribute(file, "trained_on_validation", std::int64_t{model.trained_on_validation ? 1 : 0});
+  h5::WriteAttribute(file, "personas", std::int64_t{s.personas});
+  h5::WriteAttribute(file, "dim", std::int64_t{s.dim});
+  h5::WriteAttribute(file, "att_dim", std::int64_t{s.att_dim});
+  h5::WriteAttribute(file, "dataset", model.dataset);
+  h5::WriteAttribute(file, "dataset_fingerprint", static_cast<std::int64_t>(model.dataset_fingerprint));
+  h5::WriteAttribute(file, "config", model.config);
+  h5::Handle items = h5::CreateGroup(file, "items");
+  h5::WriteInts(items.get(), "ids", model.item_ids.data(), {n_items});
+  if (!model.item_names.empty()) h5::WriteLines(items.get(), "names", model.item_names);
+  h5::WriteFloats(items.get(), "embedding", embedding.data(), {n_items, hsize_t(s.dim)});
+  h5::WriteFloats(items.get(), "bias", bias.data(), {n_items});
+  std::string dense_paths;
+  for (const DenseArray& array : model.dense) {
+    AMPCF_ASSERT(array.values.size() == static_cast<std::size_t>(array.rows * array.cols), array.path);
+    const std::size_t slash = array.path.find('/');
+    AMPCF_ASSERT(slash != std::string::npos, "a dense array's path is group/name: ", array.path);
+    const std::string group_name = array.path.substr(0, slash);
+    h5::Handle group = H5Lexists(file, group_name.c_str(), H5P_DEFAULT) > 0
+                           ? h5::Handle(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose)
+                           : h5::CreateGroup(file, group_name.c_str());
+    h5::WriteFloats(group.get(), array.path.substr(slash + 1).c_str(), array.values.data(),
+                    {hsize_t(array.rows), hsize_t(array.cols)});
+    dense_paths += array.path + "\n";
+  }
+  h5::WriteAttribute(file, "dense", dense_paths);
+  h5::Handle users = h5::CreateGroup(file, "users");
+  const hsize_t rows = static_cast<hsize_t>(n_users);
+  h5::CreateChecksummedArray(users.get(), "ids", H5T_NATIVE_INT64, {rows});
+  h5::CreateChecksummedArray(users.get(), "personas", H5T_NATIVE_FLOAT, {rows, hsize_t(s.personas), hsize_t(s.dim)});
+  if (!model.user_names.empty()) h5::WriteLines(users.get(), "names", model.user_names);
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
+}
+
+void WriteModelUsers(const std::string& temporary, std::int64_t first_user, std::span<const std::int64_t> ids,
+                     const float* personas) {
+  h5::Handle file = h5::OpenFileReadWrite(temporary);
+  const auto first = static_cast<hsize_t>(first_user), count = static_cast<hsize_t>(ids.size());
+  h5::WriteRows(file.get(), "/users/ids", H5T_NATIVE_INT64, first, count, ids.data(), temporary);
+  h5::WriteRows(file.get(), "/users/personas", H5T_NATIVE_FLOAT, first, count, personas, temporary);
+  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
+}
+
+void FinishModelFile(const std::string& temporary, const std::string& path) { h5::CommitFile(temporary, path); }
+
+void WriteModel(const std::string& path, const ModelData& model) {
+  const std::string temporary = path + ".tmp";
+  const std::size_t n_users = model.user_ids.size();
+  AMPCF_ASSERT(model.personas.size() == n_users * model.shape.personas * model.shape.dim);
+  CreateModelFile(temporary, model, static_cast<std::int64_t>(n_users));
+  WriteModelUsers(temporary, 0, model.user_ids, model.personas.data());
+  FinishModelFile(temporary, path);
 }
 
 ModelData ReadModel(const std::string& path) {

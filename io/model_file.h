@@ -8,8 +8,8 @@
 //   /items/ids        int64 [n_items]          original item ids
 //   /items/embedding  float [n_items, d]       v_j
 //   /items/bias       float [n_items]          b_j
-//   /users/ids        int64 [n_users]          original user ids
-//   /users/personas   float [n_users, r, d]    u_ik (r = 1: one vector per user)
+//   /users/ids        int64 [n_users]          original user ids        (chunked, Fletcher-32)
+//   /users/personas   float [n_users, r, d]    u_ik (r = 1: one vector per user; chunked, Fletcher-32)
 //   /users/names, /items/names   the string ids of datasets that have them ('\n'-joined)
 //   each dense array  float [rows, cols]       e.g. AMP-CF's /attention/A_u and /attention/A_v
 //
@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,15 @@ struct ModelData {
 };
 
 void WriteModel(const std::string& path, const ModelData& model);
+// model.h5 from many ranks, no rank holding every user's rows: the lead creates `temporary`
+// with everything but the users' ids and rows (CreateModelFile: `model`'s user_ids and personas
+// are ignored, the arrays sized for n_users), each rank holding users writes its block of them
+// (WriteModelUsers: ids.size() users from first_user, personas r x d each; one rank at a time),
+// and the lead moves the file into place (FinishModelFile: flushed to disk, then renamed).
+void CreateModelFile(const std::string& temporary, const ModelData& model, std::int64_t n_users);
+void WriteModelUsers(const std::string& temporary, std::int64_t first_user, std::span<const std::int64_t> ids,
+                     const float* personas);
+void FinishModelFile(const std::string& temporary, const std::string& path);
 // Also reads a checkpoint (io/checkpoint_file.h): its current parameters.
 // Throws UserError naming the file on a missing, foreign, truncated or inconsistent file.
 ModelData ReadModel(const std::string& path);

@@ -1,8 +1,5 @@
 #include "partition/layout.h"
 
-#include <algorithm>
-#include <numeric>
-
 #include "core/error.h"
 
 namespace ampcf {
@@ -34,32 +31,6 @@ Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::in
   layout.n_servers = requested_servers;
   layout.n_workers = world_size - requested_servers;
   return layout;
-}
-
-std::vector<int> AssignUsers(const std::vector<std::int64_t>& counts, int n_workers) {
-  // Cut the users, in id order, where the running total of their pairs crosses k/W of the whole:
-  // each user goes to the worker whose share holds the middle of the user's pairs.
-  const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
-  std::vector<int> owner(counts.size(), 0);
-  double before = 0;
-  for (std::size_t u = 0; u < counts.size(); ++u) {
-    const double middle = before + 0.5 * static_cast<double>(counts[u]);
-    const int worker = total > 0 ? static_cast<int>(middle * n_workers / total) : 0;
-    owner[u] = std::clamp(worker, 0, n_workers - 1);
-    before += static_cast<double>(counts[u]);
-  }
-  return owner;
-}
-
-LoadBalance MeasureBalance(const std::vector<std::int64_t>& counts, const std::vector<int>& owner, int n_workers) {
-  std::vector<std::int64_t> load(n_workers, 0);
-  for (std::size_t u = 0; u < counts.size(); ++u) load[owner[u]] += counts[u];
-  LoadBalance balance;
-  balance.min_pairs = *std::min_element(load.begin(), load.end());
-  balance.max_pairs = *std::max_element(load.begin(), load.end());
-  double mean = std::accumulate(load.begin(), load.end(), 0.0) / n_workers;
-  balance.imbalance = mean > 0 ? balance.max_pairs / mean - 1.0 : 0.0;
-  return balance;
 }
 
 }  // namespace ampcf

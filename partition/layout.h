@@ -2,13 +2,13 @@
 // ranks W .. W+S-1 are parameter servers. A single rank is both (the server is called in-process).
 //  - row k of every server table (item j's [v_j, b_j], AMP-CF's attention row k, with their
 //    Adam state) lives on server k % S;
-//  - users go to workers in contiguous id ranges balanced by interaction count (a worker's rows
-//    are then one block of every per-user array, which checkpoints read and write in one piece).
+//  - users go to workers in contiguous id ranges balanced by interaction count (data/user_share.h;
+//    a worker's rows are then one block of every per-user array, which it reads from a prepared
+//    file and writes to checkpoints and model files in one piece).
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace ampcf {
 
@@ -38,15 +38,5 @@ inline std::int64_t ItemLocalIndex(std::int64_t item, int n_servers) { return it
 inline std::int64_t ItemsOwned(std::int64_t n_items, int server, int n_servers) {
   return n_items / n_servers + (server < n_items % n_servers ? 1 : 0);
 }
-
-// Worker of each user: contiguous ranges of user ids whose sums of `counts` (training pairs per
-// user) are as equal as whole users allow (off by at most one user's count).
-std::vector<int> AssignUsers(const std::vector<std::int64_t>& counts, int n_workers);
-
-struct LoadBalance {
-  std::int64_t min_pairs = 0, max_pairs = 0;
-  double imbalance = 0;  // max / mean - 1
-};
-LoadBalance MeasureBalance(const std::vector<std::int64_t>& counts, const std::vector<int>& owner, int n_workers);
 
 }  // namespace ampcf

@@ -24,7 +24,7 @@ RawData Rows(std::initializer_list<Interaction> rows) {
 
 std::vector<std::int64_t> TrainIds(const Dataset& data, std::int32_t u) {
   std::vector<std::int64_t> ids;
-  for (auto i = data.train_offsets[u]; i < data.train_offsets[u + 1]; ++i) ids.push_back(data.item_ids[data.train_items[i]]);
+  for (std::int32_t j : data.TrainItems(u)) ids.push_back(data.item_ids[j]);
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -73,22 +73,29 @@ TEST(Prepare, NegativesAreUnseenDistinctAndReproducible) {
   DataConfig config;
   Dataset a = Prepare(GenerateSynthetic(spec).raw, config);
   Dataset b = Prepare(GenerateSynthetic(spec).raw, config);
-  EXPECT_EQ(a.test_negatives, b.test_negatives);
   EXPECT_EQ(a.Fingerprint(), b.Fingerprint());
+  std::vector<std::int32_t> negatives, again;
   for (std::int32_t u = 0; u < a.n_users; ++u) {
-    std::set<std::int32_t> seen(a.train_items.begin() + a.train_offsets[u], a.train_items.begin() + a.train_offsets[u + 1]);
-    seen.insert(a.test_item[u]);
-    if (a.val_item[u] >= 0) seen.insert(a.val_item[u]);
+    const std::span<const std::int32_t> train = a.TrainItems(u);
+    std::set<std::int32_t> seen(train.begin(), train.end());
+    seen.insert(a.TestItem(u));
+    if (a.ValItem(u) >= 0) seen.insert(a.ValItem(u));
     std::set<std::int32_t> drawn;
-    ASSERT_EQ(a.test_negative_offsets[u + 1] - a.test_negative_offsets[u], 99);
-    for (auto i = a.test_negative_offsets[u]; i < a.test_negative_offsets[u + 1]; ++i) {
-      EXPECT_EQ(seen.count(a.test_negatives[i]), 0u);
-      EXPECT_TRUE(drawn.insert(a.test_negatives[i]).second) << "negatives repeat";
+    a.Candidates(HeldOut::kTest, u, negatives);
+    b.Candidates(HeldOut::kTest, u, again);
+    EXPECT_EQ(negatives, again);
+    ASSERT_EQ(negatives.size(), 99u);
+    for (std::int32_t j : negatives) {
+      EXPECT_EQ(seen.count(j), 0u);
+      EXPECT_TRUE(drawn.insert(j).second) << "negatives repeat";
     }
   }
   DataConfig other = config;
   other.eval_seed = 99;
-  EXPECT_NE(Prepare(GenerateSynthetic(spec).raw, other).test_negatives, a.test_negatives);
+  const Dataset c = Prepare(GenerateSynthetic(spec).raw, other);
+  a.Candidates(HeldOut::kTest, 0, negatives);
+  c.Candidates(HeldOut::kTest, 0, again);
+  EXPECT_NE(negatives, again);
 }
 
 TEST(Prepare, NcfGivenNegativesWithoutTheTestItem) {
@@ -102,7 +109,9 @@ TEST(Prepare, NcfGivenNegativesWithoutTheTestItem) {
   Dataset data = Prepare(raw, config);
   EXPECT_EQ(data.item_ids[data.test_item[0]], 3);
   std::vector<std::int64_t> negatives;
-  for (std::int32_t item : data.test_negatives) negatives.push_back(data.item_ids[item]);
+  std::vector<std::int32_t> candidates;
+  data.Candidates(HeldOut::kTest, 0, candidates);
+  for (std::int32_t item : candidates) negatives.push_back(data.item_ids[item]);
   EXPECT_EQ(negatives, (std::vector<std::int64_t>{4, 5}));
   EXPECT_GE(data.val_item[0], 0);  // no timestamps: a seeded random training item
   EXPECT_EQ(data.num_train(), 2);
@@ -146,7 +155,7 @@ TEST(Prepared, RoundTripAndCorruption) {
   const Dataset loaded = LoadDataset(config);  // --data FILE.h5 loads the prepared form
   EXPECT_EQ(loaded.Fingerprint(), data.Fingerprint());
   EXPECT_EQ(loaded.train_items, data.train_items);
-  EXPECT_EQ(loaded.test_negatives, data.test_negatives);
+  EXPECT_EQ(loaded.val_item, data.val_item);
   EXPECT_EQ(loaded.item_train_counts, data.item_train_counts);
   EXPECT_EQ(loaded.name, data.name);
   // Flip bytes in the middle of the file: refused with the file's name, never loaded silently.

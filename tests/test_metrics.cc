@@ -86,12 +86,14 @@ TEST(Ranking, EvaluateUsersSampledAndFull) {
   Dataset data;
   data.n_users = 1;
   data.n_items = 13;
+  data.held = {0, 1};
   data.train_offsets = {0, 2};
   data.train_items = {11, 12};  // the two best-scored items, excluded in full ranking
   data.val_item = {-1};
   data.test_item = {5};
-  data.test_negative_offsets = {0, 3};
-  data.test_negatives = {0, 1, 9};
+  data.test_candidates_stored = true;
+  data.test_candidate_offsets = {0, 3};
+  data.test_candidates = {0, 1, 9};
   ModelShape shape;
   shape.personas = 1;
   shape.dim = 1;

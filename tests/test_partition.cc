@@ -9,20 +9,6 @@
 namespace ampcf {
 namespace {
 
-TEST(Partition, UsersBalancedByInteractions) {
-  Rng rng(5);
-  std::vector<std::int64_t> counts(5000);
-  for (auto& c : counts) c = 2 + static_cast<std::int64_t>(std::pow(Uniform01(rng), 4) * 2000);  // heavy tail
-  for (int workers : {1, 3, 7}) {
-    const std::vector<int> owner = AssignUsers(counts, workers);
-    const LoadBalance balance = MeasureBalance(counts, owner, workers);
-    EXPECT_LT(balance.imbalance, 0.01) << workers << " workers";
-    for (int w : owner) EXPECT_TRUE(w >= 0 && w < workers);
-    for (std::size_t u = 1; u < owner.size(); ++u) EXPECT_LE(owner[u - 1], owner[u]) << "ranges are contiguous";
-    EXPECT_EQ(owner.back(), workers - 1);
-  }
-}
-
 TEST(Partition, ItemsAndAttentionRowsCoverEveryKeyOnce) {
   for (int servers : {1, 2, 3, 5}) {
     std::int64_t total = 0;

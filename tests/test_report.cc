@@ -145,8 +145,7 @@ TEST(Aisp, PlantedTastes) {
   for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
   const std::vector<float> one = AispPersonas(data, space, 1, {5}, 1);
   Eigen::VectorXd mean = Eigen::VectorXd::Zero(16);
-  for (auto i = data.train_offsets[5]; i < data.train_offsets[6]; ++i)
-    mean += space.item_coordinates.row(data.train_items[i]).transpose();
+  for (std::int32_t j : data.TrainItems(5)) mean += space.item_coordinates.row(j).transpose();
   mean /= static_cast<double>(data.train_count(5));
   for (int c = 0; c < 16; ++c) EXPECT_NEAR(one[c], mean[c], 1e-4);
 

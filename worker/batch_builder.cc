@@ -42,10 +42,9 @@ void BatchBuilder::UseValidation(bool with_validation) {
     }
   }
   if (with_validation) {
-    // Every worker counts all users' validation items, so all draw from the same distribution.
+    // All users' validation items count, so every worker draws from the same distribution.
     std::vector<std::int64_t> counts = data_.item_train_counts;
-    for (std::int32_t u = 0; u < data_.n_users; ++u)
-      if (data_.val_item[u] >= 0) ++counts[data_.val_item[u]];
+    for (std::int32_t item = 0; item < data_.n_items; ++item) counts[item] += data_.item_validation_counts[item];
     sampler_ = AliasSampler(counts, options_.negative_power);
   }
   log_q_.resize(data_.n_items);

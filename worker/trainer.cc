@@ -19,14 +19,10 @@ namespace {
 // Progress lines within an epoch, at most this often.
 constexpr double kProgressSeconds = 10.0;
 
-std::vector<std::int32_t> OwnedUsers(const Dataset& data, const Layout& layout) {
-  std::vector<std::int64_t> counts(data.n_users);
-  for (std::int32_t u = 0; u < data.n_users; ++u) counts[u] = data.train_count(u);
-  const std::vector<int> owner = AssignUsers(counts, layout.n_workers);
-  std::vector<std::int32_t> mine;
-  for (std::int32_t u = 0; u < data.n_users; ++u)
-    if (owner[u] == layout.worker_index()) mine.push_back(u);
-  return mine;
+std::vector<std::int32_t> HeldUsers(const Dataset& data) {
+  std::vector<std::int32_t> users(static_cast<std::size_t>(data.held.size()));
+  std::iota(users.begin(), users.end(), data.held.begin);
+  return users;
 }
 
 RowTable MakeUserTable(const Model& model, const std::vector<std::int32_t>& users) {
@@ -53,7 +49,7 @@ BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
 
 Trainer::Trainer(const TrainerContext& context)
     : context_(context),
-      users_(OwnedUsers(*context.data, context.layout)),
+      users_(HeldUsers(*context.data)),
       first_user_(users_.empty() ? 0 : users_.front()),
       user_table_(MakeUserTable(*context.model, users_)),
       builder_(*context.data, users_, BatchOptionsOf(*context.config, context.layout)),
@@ -224,6 +220,7 @@ std::string Trainer::WriteCheckpoint(double loss_sum) {
       [&] {
         if (lead()) CreateCheckpoint(temporary, MakeCheckpointHeader(), state_);
         user_table_.WriteCheckpoint(temporary, averaging);
+        WriteCheckpointIds(temporary, UserTable(*context_.model).name.c_str(), first_user_, context_.data->user_ids);
         servers.WriteRowsHeldHere(temporary);
       },
       [&] { FinishCheckpoint(temporary, path, config().keep_checkpoints); });
@@ -248,8 +245,7 @@ CheckpointHeader Trainer::MakeCheckpointHeader() const {
   header.n_workers = n_workers_;
   header.n_servers = context_.layout.n_servers;
   header.item_ids = data.item_ids;
-  header.user_ids = data.user_ids;
-  return header;
+  return header;  // user ids: each worker writes its own
 }
 
 bool Trainer::KeepIfBest(bool improved) {
@@ -289,25 +285,31 @@ void Trainer::SwapOutAverage() {
   AMPCF_CHECK_MPI(MPI_Barrier(context_.workers));  // nobody pushes before every server has swapped back
 }
 
-ModelData Trainer::GatherModel() {
+void Trainer::WriteModelFile(const std::string& path) {
   const Dataset& data = *context_.data;
-  std::vector<float> personas =
-      GatherDense(context_.workers, users_, user_table_.values().data(), user_table_.width(), data.n_users);
-  ModelData model;
-  if (!lead()) return model;
-  model.dataset = data.name;
-  model.dataset_fingerprint = data.Fingerprint();
-  model.config = Describe(*context_.data_config, config());
-  model.item_ids = data.item_ids;
-  model.user_ids = data.user_ids;
-  model.user_names = data.user_names;
-  model.item_names = data.item_names;
-  model.personas = std::move(personas);
-  model.trained_on_validation = config().refit;
-  std::vector<const float*> tables;
-  for (const AlignedVector<float>& table : whole_tables_) tables.push_back(table.data());
-  context_.model->ExportTables(tables, model);
-  return model;
+  std::vector<std::string> names = GatherLines(context_.workers, data.user_names);  // string ids only
+  const std::string temporary = path + ".tmp";
+  ps::CheckpointRing ring(context_.workers);  // the servers have no part in model.h5
+  ring.WriteInTurn(
+      temporary,
+      [&] {
+        if (lead()) {
+          ModelData model;
+          model.dataset = data.name;
+          model.dataset_fingerprint = data.Fingerprint();
+          model.config = Describe(*context_.data_config, config());
+          model.item_ids = data.item_ids;
+          model.item_names = data.item_names;
+          model.user_names = std::move(names);
+          model.trained_on_validation = config().refit;
+          std::vector<const float*> tables;
+          for (const AlignedVector<float>& table : whole_tables_) tables.push_back(table.data());
+          context_.model->ExportTables(tables, model);
+          CreateModelFile(temporary, model, data.n_users);
+        }
+        WriteModelUsers(temporary, first_user_, data.user_ids, user_table_.values().data());
+      },
+      [&] { FinishModelFile(temporary, path); });
 }
 
 }  // namespace ampcf

@@ -99,8 +99,10 @@ class Trainer {
   std::unique_ptr<Scorer> PullScorer();
   const std::vector<std::int32_t>& users() const { return users_; }
   const float* user_row(std::int32_t user) const { return user_table_.row(user - first_user_); }
-  // The whole model, in dense id order (worker 0 only; others get an empty model). Collective.
-  ModelData GatherModel();
+  // Writes model.h5 at `path` (after PullScorer): worker 0 the item side, every worker its
+  // users' rows in turn (no rank holds every user's). Collective over the ranks of the
+  // checkpoint ring.
+  void WriteModelFile(const std::string& path);
 
  private:
   void TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum);

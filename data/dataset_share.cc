@@ -1,0 +1,124 @@
+#include "data/dataset_share.h"
+
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <sstream>
+#include <vector>
+
+#include "core/mpi_env.h"
+#include "data/prepared_file.h"
+#include "data/user_share.h"
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& archive, ampcf::Dataset& d, unsigned /*version*/) {
+  archive& d.name& d.holdout& d.n_users& d.n_items& d.n_train& d.total_interactions& d.fingerprint;
+  archive& d.item_ids& d.item_names& d.item_train_counts& d.item_validation_counts;
+  archive& d.eval_seed& d.eval_negatives& d.test_candidates_stored;
+  archive& d.held.begin& d.held.end& d.user_ids& d.user_names& d.train_offsets& d.train_items& d.val_item& d.test_item;
+  archive& d.test_candidate_offsets& d.test_candidates;
+}
+
+}  // namespace boost::serialization
+
+namespace ampcf {
+
+namespace {
+
+constexpr int kShareTag = 0x5a4e;
+// Messages are split below INT_MAX bytes.
+constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30;
+
+void SendBytes(const std::string& bytes, int to, MPI_Comm comm) {
+  std::uint64_t size = bytes.size();
+  AMPCF_CHECK_MPI(MPI_Send(&size, 1, MPI_UINT64_T, to, kShareTag, comm));
+  for (std::size_t at = 0; at < bytes.size(); at += kMaxMessageBytes) {
+    const auto n = static_cast<int>(std::min(kMaxMessageBytes, bytes.size() - at));
+    AMPCF_CHECK_MPI(MPI_Send(bytes.data() + at, n, MPI_BYTE, to, kShareTag, comm));
+  }
+}
+
+std::string ReceiveBytes(int from, MPI_Comm comm) {
+  std::uint64_t size = 0;
+  AMPCF_CHECK_MPI(MPI_Recv(&size, 1, MPI_UINT64_T, from, kShareTag, comm, MPI_STATUS_IGNORE));
+  std::string bytes(size, '\0');
+  for (std::size_t at = 0; at < bytes.size(); at += kMaxMessageBytes) {
+    const auto n = static_cast<int>(std::min(kMaxMessageBytes, bytes.size() - at));
+    AMPCF_CHECK_MPI(MPI_Recv(bytes.data() + at, n, MPI_BYTE, from, kShareTag, comm, MPI_STATUS_IGNORE));
+  }
+  return bytes;
+}
+
+UserRange ShareOf(const Dataset& whole, int index, int shares) {
+  return ShareOfUsers(whole.n_users, index, shares, [&](std::int32_t u) { return whole.train_offsets[u]; });
+}
+
+}  // namespace
+
+std::string SerialiseDataset(const Dataset& data) {
+  std::ostringstream out;
+  {
+    boost::archive::binary_oarchive archive(out);
+    archive << data;
+  }
+  return out.str();
+}
+
+Dataset DeserialiseDataset(const std::string& bytes) {
+  std::istringstream in(bytes);
+  boost::archive::binary_iarchive archive(in);
+  Dataset data;
+  archive >> data;
+  return data;
+}
+
+DatasetSource::DatasetSource(const DataConfig& config, MPI_Comm comm) : config_(config), comm_(comm) {
+  AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
+}
+
+void DatasetSource::Open() {
+  prepared_ = IsPreparedFile(config_.data);
+  if (prepared_) {
+    description_ = ReadPreparedDescription(config_.data);
+    described_ = true;
+  } else if (rank_ == 0) {
+    whole_ = LoadDataset(config_);
+  }
+}
+
+const Dataset& DatasetSource::Description() {
+  if (described_) return description_;
+  std::string bytes;
+  if (rank_ == 0) bytes = SerialiseDataset(TakeUsers(*whole_, {0, 0}));
+  BroadcastString(bytes, 0, comm_);
+  description_ = DeserialiseDataset(bytes);
+  described_ = true;
+  return description_;
+}
+
+Dataset DatasetSource::TakeShare(int index, int shares) {
+  AMPCF_ASSERT(described_, "Description() comes first");
+  if (prepared_) {
+    Dataset data = description_;
+    if (index >= 0) ReadPreparedUsers(config_.data, ReadPreparedShare(config_.data, data.n_users, index, shares), data);
+    return data;
+  }
+  int size = 1;
+  AMPCF_CHECK_MPI(MPI_Comm_size(comm_, &size));
+  int mine[2] = {index, shares};
+  std::vector<int> wanted(rank_ == 0 ? 2 * size : 0);
+  AMPCF_CHECK_MPI(MPI_Gather(mine, 2, MPI_INT, wanted.data(), 2, MPI_INT, 0, comm_));
+  if (rank_ != 0) return DeserialiseDataset(ReceiveBytes(0, comm_));
+  for (int r = 1; r < size; ++r) {
+    const UserRange range = wanted[2 * r] >= 0 ? ShareOf(*whole_, wanted[2 * r], wanted[2 * r + 1]) : UserRange{0, 0};
+    SendBytes(SerialiseDataset(TakeUsers(*whole_, range)), r, comm_);
+  }
+  Dataset own = TakeUsers(*whole_, index >= 0 ? ShareOf(*whole_, index, shares) : UserRange{0, 0});
+  whole_.reset();
+  return own;
+}
+
+}  // namespace ampcf

@@ -1,0 +1,49 @@
+// Getting every rank of a run its part of a dataset, with the input parsed once.
+//
+// A prepared file (`ampcf prepare`) is read by every rank itself: the description and the item
+// side, then its own users' rows by hyperslab. Text input is parsed and prepared by rank 0
+// alone, which then sends every rank its part and keeps only its own. Either way a rank ends up
+// holding the description, the item side and its share of the users (data/user_share.h), never
+// the other users' data.
+#pragma once
+
+#include <mpi.h>
+
+#include <optional>
+#include <string>
+
+#include "data/dataset.h"
+#include "options/config.h"
+
+namespace ampcf {
+
+class DatasetSource {
+ public:
+  // `comm` must outlive this object; rank 0 of it parses text input.
+  DatasetSource(const DataConfig& config, MPI_Comm comm);
+
+  // Reads what this rank reads first (the whole text input on rank 0; a prepared file's
+  // description on every rank). Not collective: call it inside a collective set-up, so that a
+  // UserError ends every rank alike.
+  void Open();
+  // Collective: the description and item side, the same on every rank (holding no user).
+  const Dataset& Description();
+  // Collective: share `index` of `shares` of the users (index -1: none, as for a server), with
+  // the description. Call once, after Description(); rank 0 then drops the parsed input.
+  Dataset TakeShare(int index, int shares);
+
+ private:
+  DataConfig config_;
+  MPI_Comm comm_;
+  int rank_ = 0;
+  bool prepared_ = false;
+  std::optional<Dataset> whole_;  // rank 0, text input: until the shares are sent
+  Dataset description_;
+  bool described_ = false;
+};
+
+// Serialises a dataset (for sending a share to another rank).
+std::string SerialiseDataset(const Dataset& data);
+Dataset DeserialiseDataset(const std::string& bytes);
+
+}  // namespace ampcf
