@@ -2,35 +2,27 @@
 
 #include <algorithm>
 
-#include "core/mpi_env.h"
+#include "core/mpi_chunked.h"
 
 namespace ampcf {
 
 std::vector<float> GatherDense(MPI_Comm comm, const std::vector<std::int32_t>& ids, const float* rows, int width,
                                std::int64_t n_total) {
-  int rank = 0, size = 1;
-  AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  AMPCF_CHECK_MPI(MPI_Comm_size(comm, &size));
-  int count = static_cast<int>(ids.size());
-  std::vector<int> counts(size), displacements(size, 0), row_counts(size), row_displacements(size, 0);
-  AMPCF_CHECK_MPI(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm));
-  std::vector<std::int32_t> all_ids;
-  std::vector<float> gathered;
-  if (rank == 0) {
-    for (int r = 1; r < size; ++r) displacements[r] = displacements[r - 1] + counts[r - 1];
-    all_ids.resize(displacements.back() + counts.back());
-    gathered.resize(all_ids.size() * width);
-    for (int r = 0; r < size; ++r) {
-      row_counts[r] = counts[r] * width;
-      row_displacements[r] = displacements[r] * width;
-    }
+  // Point-to-point pieces with 64-bit offsets: n_total * width passes INT_MAX on large models.
+  const std::int64_t count = static_cast<std::int64_t>(ids.size());
+  const std::vector<std::int64_t> counts = GatherCounts(count, 0, comm);
+  std::vector<std::int64_t> row_counts(counts.size());
+  std::int64_t total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    row_counts[r] = counts[r] * width;
+    total += counts[r];
   }
-  AMPCF_CHECK_MPI(MPI_Gatherv(ids.data(), count, MPI_INT32_T, all_ids.data(), counts.data(), displacements.data(),
-                              MPI_INT32_T, 0, comm));
-  AMPCF_CHECK_MPI(MPI_Gatherv(rows, count * width, MPI_FLOAT, gathered.data(), row_counts.data(),
-                              row_displacements.data(), MPI_FLOAT, 0, comm));
+  std::vector<std::int32_t> all_ids(static_cast<std::size_t>(total));
+  std::vector<float> gathered(static_cast<std::size_t>(total) * width);
+  GatherChunked(ids.data(), count, MPI_INT32_T, all_ids.data(), counts, 0, comm);
+  GatherChunked(rows, count * width, MPI_FLOAT, gathered.data(), row_counts, 0, comm);
   std::vector<float> dense;
-  if (rank != 0) return dense;
+  if (counts.empty()) return dense;  // not rank 0
   dense.resize(static_cast<std::size_t>(n_total) * width);
   for (std::size_t i = 0; i < all_ids.size(); ++i)
     std::copy_n(&gathered[i * width], width, &dense[static_cast<std::size_t>(all_ids[i]) * width]);
