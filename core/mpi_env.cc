@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/mpi_chunked.h"
+
 namespace ampcf {
 
 int WorldRank() {
@@ -41,7 +43,7 @@ void BroadcastString(std::string& text, int root, MPI_Comm comm) {
   unsigned long long length = text.size();
   AMPCF_CHECK_MPI(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, root, comm));
   if (rank != root) text.assign(length, '\0');
-  if (length > 0) AMPCF_CHECK_MPI(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, root, comm));
+  BcastChunked(text.data(), static_cast<std::int64_t>(length), MPI_CHAR, root, comm);
 }
 
 std::string AgreeOnError(bool ok, const std::string& message, MPI_Comm comm) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 #include "data/prepared_file.h"
 #include "data/user_share.h"
@@ -29,27 +30,16 @@ namespace ampcf {
 namespace {
 
 constexpr int kShareTag = 0x5a4e;
-// Messages are split below INT_MAX bytes.
-constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30;
 
 void SendBytes(const std::string& bytes, int to, MPI_Comm comm) {
-  std::uint64_t size = bytes.size();
-  AMPCF_CHECK_MPI(MPI_Send(&size, 1, MPI_UINT64_T, to, kShareTag, comm));
-  for (std::size_t at = 0; at < bytes.size(); at += kMaxMessageBytes) {
-    const auto n = static_cast<int>(std::min(kMaxMessageBytes, bytes.size() - at));
-    AMPCF_CHECK_MPI(MPI_Send(bytes.data() + at, n, MPI_BYTE, to, kShareTag, comm));
-  }
+  SendChunked(bytes.data(), static_cast<std::int64_t>(bytes.size()), MPI_CHAR, to, kShareTag, comm);
 }
 
 std::string ReceiveBytes(int from, MPI_Comm comm) {
-  std::uint64_t size = 0;
-  AMPCF_CHECK_MPI(MPI_Recv(&size, 1, MPI_UINT64_T, from, kShareTag, comm, MPI_STATUS_IGNORE));
-  std::string bytes(size, '\0');
-  for (std::size_t at = 0; at < bytes.size(); at += kMaxMessageBytes) {
-    const auto n = static_cast<int>(std::min(kMaxMessageBytes, bytes.size() - at));
-    AMPCF_CHECK_MPI(MPI_Recv(bytes.data() + at, n, MPI_BYTE, from, kShareTag, comm, MPI_STATUS_IGNORE));
-  }
-  return bytes;
+  MPI_Status first;
+  AMPCF_CHECK_MPI(MPI_Probe(from, kShareTag, comm, &first));
+  const std::vector<char> bytes = RecvChunkedBytes(first, comm);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 UserRange ShareOf(const Dataset& whole, int index, int shares) {

@@ -9,6 +9,7 @@
 #include "eval/ranking.h"
 #include "io/hdf5_util.h"
 #include "core/gather.h"
+#include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 
 namespace ampcf {
@@ -214,19 +215,9 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
 
 // Collective: the records of every rank of comm, in rank order, on rank 0; nullopt elsewhere.
 std::optional<std::vector<double>> GatherRecords(const std::vector<double>& records, MPI_Comm comm) {
-  int rank = 0, size = 1;
+  int rank = 0;
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  AMPCF_CHECK_MPI(MPI_Comm_size(comm, &size));
-  int count = static_cast<int>(records.size());
-  std::vector<int> counts(size), displacements(size, 0);
-  AMPCF_CHECK_MPI(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm));
-  std::vector<double> all;
-  if (rank == 0) {
-    for (int i = 1; i < size; ++i) displacements[i] = displacements[i - 1] + counts[i - 1];
-    all.resize(static_cast<std::size_t>(displacements.back()) + counts.back());
-  }
-  AMPCF_CHECK_MPI(MPI_Gatherv(records.data(), count, MPI_DOUBLE, all.data(), counts.data(), displacements.data(),
-                              MPI_DOUBLE, 0, comm));
+  std::vector<double> all = GatherChunked(records.data(), static_cast<std::int64_t>(records.size()), MPI_DOUBLE, 0, comm);
   if (rank != 0) return std::nullopt;
   return all;
 }

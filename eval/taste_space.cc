@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "io/hdf5_util.h"
+#include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 #include "core/rng.h"
 
@@ -201,9 +202,9 @@ TasteSpace ShareTasteSpace(const Dataset& data, const TasteOptions& options, con
     space.centroids.resize(shape[2], shape[1]);
     space.item_cluster.resize(shape[0]);
   }
-  AMPCF_CHECK_MPI(MPI_Bcast(space.item_coordinates.data(), static_cast<int>(space.item_coordinates.size()), MPI_DOUBLE, 0, comm));
-  AMPCF_CHECK_MPI(MPI_Bcast(space.centroids.data(), static_cast<int>(space.centroids.size()), MPI_DOUBLE, 0, comm));
-  AMPCF_CHECK_MPI(MPI_Bcast(space.item_cluster.data(), static_cast<int>(shape[0]), MPI_INT, 0, comm));
+  BcastChunked(space.item_coordinates.data(), space.item_coordinates.size(), MPI_DOUBLE, 0, comm);
+  BcastChunked(space.centroids.data(), space.centroids.size(), MPI_DOUBLE, 0, comm);
+  BcastChunked(space.item_cluster.data(), shape[0], MPI_INT, 0, comm);
   AMPCF_CHECK_MPI(MPI_Bcast(&space.inertia, 1, MPI_DOUBLE, 0, comm));
   if (rank != 0) space.ComputeDistances();
   return space;

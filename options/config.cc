@@ -37,6 +37,7 @@ void Validate(const TrainConfig& c) {
   // another option is checked here.
   if (c.out.empty()) {
     if (c.checkpoint_every > 0) throw UserError("--checkpoint-every needs --out (checkpoints go to --out/checkpoints)");
+    if (c.checkpoint_epochs > 0) throw UserError("--checkpoint-epochs needs --out (checkpoints go to --out/checkpoints)");
     if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
     if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
   }
@@ -74,9 +75,9 @@ std::vector<std::string> ChangedTrainingOptions(const std::string& before, const
   // which the checkpoint check compares already. The run-only options do not change the
   // training the checkpoint holds (--refit acts after early stopping: a finished run can be
   // resumed with it to refit without searching for the epoch again).
-  static const std::set<std::string> kRunOnly = {"out",   "resume",           "epochs",           "patience",
-                                                 "quiet", "checkpoint_every", "keep_checkpoints", "stop_after_steps",
-                                                 "servers", "staleness",        "refit"};
+  static const std::set<std::string> kRunOnly = {
+      "out",     "resume",    "epochs", "patience",         "quiet",         "checkpoint_every", "checkpoint_minutes",
+      "checkpoint_epochs", "keep_checkpoints", "stop_after_steps", "servers", "staleness", "refit"};
   const auto old_values = ParseDescription(before), new_values = ParseDescription(now);
   std::vector<std::string> changed;
   auto compare = [&](const char* name, const char* flags) {

@@ -130,7 +130,11 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
   X(std::string, resume, "--resume", "", AnyValue(),                                             \
     "continue from a checkpoint file, or 'auto': the newest good one in --out/checkpoints (none there: start afresh)") \
   X(std::int64_t, checkpoint_every, "--checkpoint-every", 0, AtLeast(0),                        \
-    "also checkpoint every N steps (with --out, a checkpoint is written after every epoch and on SIGTERM/SIGINT)") \
+    "also checkpoint every N steps (with --out, a checkpoint is written by --checkpoint-minutes, at the end of the search and on SIGTERM/SIGINT)") \
+  X(double, checkpoint_minutes, "--checkpoint-minutes", 10.0, AtLeast(0),                      \
+    "with --out, checkpoint at the first step boundary this many minutes after the last checkpoint (0: never by time)") \
+  X(int, checkpoint_epochs, "--checkpoint-epochs", 0, AtLeast(0),                                \
+    "also checkpoint after every N-th epoch (0: never by epoch count)") \
   X(int, keep_checkpoints, "--keep-checkpoints", 3, AtLeast(1), "checkpoints kept in --out/checkpoints (the newest)") \
   X(std::int64_t, stop_after_steps, "--stop-after-steps", 0, AtLeast(0),                        \
     "checkpoint and stop once N steps are done in all, as on SIGTERM (for tests and planned pre-emption)") \

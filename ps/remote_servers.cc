@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 #include "ps/protocol.h"
 #include "ps/routing.h"
@@ -28,24 +29,22 @@ class RemoteServers : public Servers {
   void Pull(const TableKeys& keys, std::int64_t clock, const std::vector<float*>& out) override {
     const int S = layout_.n_servers;
     Route(keys);
-    std::vector<MPI_Request> requests(S, MPI_REQUEST_NULL);
+    std::vector<MPI_Request> requests;
     for (int s = 0; s < S; ++s) {
       const Header header = HeaderFor(s, clock);
       if (KeyCount(header) == 0) continue;
       BuildMessage(header, KeysFor(s), 0, request_buffers_[s]);
-      AMPCF_CHECK_MPI(MPI_Isend(request_buffers_[s].data(), static_cast<int>(request_buffers_[s].size()), MPI_CHAR,
-                                layout_.server_rank(s), kPull, MPI_COMM_WORLD, &requests[s]));
+      IsendChunked(request_buffers_[s].data(), static_cast<std::int64_t>(request_buffers_[s].size()), MPI_CHAR,
+                   layout_.server_rank(s), kPull, MPI_COMM_WORLD, requests);
     }
     for (int s = 0; s < S; ++s) {
       const std::size_t n_values = ValuesFor(s);
       if (n_values == 0) continue;  // no keys for this server: nothing was asked
       std::vector<char>& reply = reply_buffers_[s];
       reply.resize(sizeof(Header) + n_values * sizeof(float));
-      MPI_Status status;
-      AMPCF_CHECK_MPI(MPI_Recv(reply.data(), static_cast<int>(reply.size()), MPI_CHAR, layout_.server_rank(s),
-                               kPullReply, MPI_COMM_WORLD, &status));
-      int bytes = 0;
-      AMPCF_CHECK_MPI(MPI_Get_count(&status, MPI_CHAR, &bytes));
+      // A whole-table pull (evaluation) passes 2 GiB past ~8M rows of 65 floats: chunked.
+      const std::int64_t bytes = RecvChunked(reply.data(), static_cast<std::int64_t>(reply.size()), MPI_CHAR,
+                                             layout_.server_rank(s), kPullReply, MPI_COMM_WORLD);
       AMPCF_ASSERT(static_cast<std::size_t>(bytes) == reply.size(), "pull reply of ", bytes, " bytes from server ", s);
       const float* values = reinterpret_cast<const float*>(reply.data() + sizeof(Header));
       for (std::size_t t = 0; t < widths_.size(); ++t) {
@@ -56,14 +55,14 @@ class RemoteServers : public Servers {
         }
       }
     }
-    AMPCF_CHECK_MPI(MPI_Waitall(S, requests.data(), MPI_STATUSES_IGNORE));
+    AMPCF_CHECK_MPI(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
   }
 
   void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) override {
     Wait();  // the previous push's buffers are reused
     const int S = layout_.n_servers;
     Route(keys);
-    push_requests_.assign(S, MPI_REQUEST_NULL);
+    push_requests_.clear();
     for (int s = 0; s < S; ++s) {
       float* values = BuildMessage(HeaderFor(s, clock), KeysFor(s), ValuesFor(s), push_buffers_[s]);
       for (std::size_t t = 0; t < widths_.size(); ++t) {
@@ -73,8 +72,8 @@ class RemoteServers : public Servers {
           values += width;
         }
       }
-      AMPCF_CHECK_MPI(MPI_Isend(push_buffers_[s].data(), static_cast<int>(push_buffers_[s].size()), MPI_CHAR,
-                                layout_.server_rank(s), kPush, MPI_COMM_WORLD, &push_requests_[s]));
+      IsendChunked(push_buffers_[s].data(), static_cast<std::int64_t>(push_buffers_[s].size()), MPI_CHAR,
+                   layout_.server_rank(s), kPush, MPI_COMM_WORLD, push_requests_);
     }
   }
 
@@ -129,8 +128,8 @@ class RemoteServers : public Servers {
     header.flag = flag;
     BuildKeylessMessage(header, 0, buffer);
     for (int s = 0; s < layout_.n_servers; ++s)
-      AMPCF_CHECK_MPI(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
-                               MPI_COMM_WORLD));
+      SendChunked(buffer.data(), static_cast<std::int64_t>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
+                  MPI_COMM_WORLD);
   }
   void SendControlAndWaitAck(int kind, std::int64_t clock = 0, std::int32_t flag = 0) {
     SendControl(kind, clock, flag);

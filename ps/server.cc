@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "io/checkpoint_file.h"
+#include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 #include "ps/checkpoint_ring.h"
 #include "ps/server_logic.h"
@@ -30,16 +31,12 @@ void ReceiveNext(Received& message) {
     ++idle_polls;
     if (idle_polls > kBusyPolls) std::this_thread::sleep_for(idle_polls > kShortSleepPolls ? kLongSleep : kShortSleep);
   }
-  int bytes = 0;
-  AMPCF_CHECK_MPI(MPI_Get_count(&status, MPI_CHAR, &bytes));
   message.source = status.MPI_SOURCE;
   message.kind = status.MPI_TAG;
-  message.bytes.resize(bytes);
-  AMPCF_CHECK_MPI(MPI_Recv(message.bytes.data(), bytes, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
-                           MPI_STATUS_IGNORE));
+  message.bytes = RecvChunkedBytes(status, MPI_COMM_WORLD);  // a push may pass 2 GiB
   if (!ParseMessage(message.bytes.data(), message.bytes.size(), message.view))
-    AbortJob(Cat("server received a malformed message (kind ", message.kind, ", ", bytes, " bytes) from rank ",
-                 message.source));
+    AbortJob(Cat("server received a malformed message (kind ", message.kind, ", ", message.bytes.size(),
+                 " bytes) from rank ", message.source));
 }
 
 class MpiPort : public ServerPort {
@@ -47,7 +44,7 @@ class MpiPort : public ServerPort {
   MpiPort(ServerShard& shard, const ServerOptions& options)
       : shard_(shard), options_(options), ring_(options.checkpoint_comm) {}
   void Send(int destination, int kind, const std::vector<char>& bytes) override {
-    AMPCF_CHECK_MPI(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_CHAR, destination, kind, MPI_COMM_WORLD));
+    SendChunked(bytes.data(), static_cast<std::int64_t>(bytes.size()), MPI_CHAR, destination, kind, MPI_COMM_WORLD);
   }
   void WriteCheckpoint(std::int64_t clock) override {
     const std::string path = CheckpointPath(options_.checkpoint_dir, clock) + ".tmp";

@@ -4,7 +4,9 @@
 #    with --average-decay (the running average is in the checkpoint);
 #  - --refit on the checkpoint of a finished run == --refit straight;
 #  - elastic: a checkpoint of 1 server + 2 workers resumes on 1 rank and on 2 servers + 2 workers;
-#  - SIGTERM to every rank: a checkpoint, exit 143, and resuming gives the uninterrupted result;
+#  - SIGTERM to every rank, to launch/ampcf-run and to a plain mpirun: a checkpoint, exit 143
+#    (mpirun itself exits 1), and resuming gives the uninterrupted result;
+#  - --checkpoint-minutes checkpoints at step boundaries; default cadence; --checkpoint-epochs;
 #  - SIGKILL of one rank: the job ends promptly naming the lost rank; --resume auto finishes it;
 #  - eval reads a checkpoint on 1 and on 2 ranks alike;
 #  - a corrupted or truncated newest checkpoint: a warning and the one before; inspect refuses it;
@@ -93,6 +95,49 @@ status=0; wait $launcher || status=$?
 check "SIGTERM: non-zero exit ($status) and a checkpoint" grep -q "stopped by signal 15" "$work/term.err"
 run "${three[@]}" "${long[@]}" --out "$work/term" --resume auto > /dev/null
 check "resume after SIGTERM == uninterrupted (bitwise)" same_model "$work/long" "$work/term"
+
+# SIGTERM to the launcher alone (what scancel and a time limit do to mpirun): launch/ampcf-run
+# passes it on to every rank at once; a checkpoint, exit 143, and resuming gives the
+# uninterrupted result.
+AMPCF=$ampcf "$(dirname "$0")/../launch/ampcf-run" 3 -- train "${common[@]}" --servers 1 "${long[@]}" \
+  --out "$work/launcher_term" > /dev/null 2> "$work/launcher_term.err" &
+launcher=$!
+for _ in $(seq 300); do ls "$work"/launcher_term/checkpoints/checkpoint-*.h5 > /dev/null 2>&1 && break; sleep 0.05; done
+kill -TERM "$launcher"
+status=0; wait $launcher || status=$?
+check "SIGTERM to launch/ampcf-run: exit 143 (got $status)" test "$status" -eq 143
+check "... and the message names the checkpoint" \
+  grep -q "stopped by signal 15; wrote $work/launcher_term/checkpoints/checkpoint-[0-9]*.h5" "$work/launcher_term.err"
+run "${three[@]}" "${long[@]}" --out "$work/launcher_term" --resume auto > /dev/null
+check "resume after SIGTERM to the launcher == uninterrupted (bitwise)" same_model "$work/long" "$work/launcher_term"
+
+# SIGTERM to a plain mpirun: Open MPI sends SIGCONT, waits odls_base_sigkill_timeout seconds,
+# sends SIGTERM, waits as long again, then SIGKILL, and exits 1 whatever the ranks return. With
+# a wait longer than a checkpoint (2 s here, for a checkpoint of 0.1 s) the ranks still write it.
+mpirun --oversubscribe --mca odls_base_sigkill_timeout 2 "${three[@]}" "${long[@]}" --out "$work/mpirun_term" \
+  > /dev/null 2> "$work/mpirun_term.err" &
+launcher=$!
+for _ in $(seq 300); do ls "$work"/mpirun_term/checkpoints/checkpoint-*.h5 > /dev/null 2>&1 && break; sleep 0.05; done
+kill -TERM "$launcher"
+status=0; wait $launcher || status=$?
+check "SIGTERM to a plain mpirun: a checkpoint before the SIGKILL (mpirun exit $status)" \
+  grep -q "stopped by signal 15; wrote" "$work/mpirun_term.err"
+run "${three[@]}" "${long[@]}" --out "$work/mpirun_term" --resume auto > /dev/null
+check "resume after SIGTERM to mpirun == uninterrupted (bitwise)" same_model "$work/long" "$work/mpirun_term"
+
+# --checkpoint-minutes: a tiny period (60 ms) gives checkpoints at step boundaries inside the
+# epochs as well; the run and a resume from its last checkpoint are still exact.
+run "${three[@]}" --epochs 2 --checkpoint-minutes 0.001 --keep-checkpoints 1000 --out "$work/timed" > /dev/null
+timed=$(ls "$work"/timed/checkpoints/checkpoint-*.h5 | wc -l)
+mid=$(ls "$work"/timed/checkpoints | grep -v -c -e '-000000000076.h5' -e '-000000000152.h5' || true)
+check "--checkpoint-minutes 0.001: $timed checkpoints in 2 epochs, $mid inside an epoch" test "$mid" -ge 1
+run "${three[@]}" --epochs 4 --out "$work/timed" --resume auto > /dev/null
+check "--checkpoint-minutes: resumed == straight (bitwise)" same_model "$work/straight" "$work/timed"
+run "${three[@]}" --epochs 2 --out "$work/default_cadence" > /dev/null
+check "by default a short run writes only its final checkpoint" \
+  test "$(ls "$work"/default_cadence/checkpoints/checkpoint-*.h5 | wc -l)" -eq 1
+run "${three[@]}" --epochs 3 --checkpoint-epochs 1 --checkpoint-minutes 0 --out "$work/per_epoch" > /dev/null
+check "--checkpoint-epochs 1 checkpoints every epoch" test "$(ls "$work"/per_epoch/checkpoints/checkpoint-*.h5 | wc -l)" -eq 3
 
 # SIGKILL of one worker rank: the job ends within 30 s, naming the rank; relaunching finishes it.
 run "${three[@]}" "${long[@]}" --out "$work/kill" > "$work/kill.out" 2>&1 &

@@ -103,7 +103,11 @@ bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSu
     if (trainer.lead()) log.Append(FormatEpochLine(record));
     state.epoch = epoch + 1;
     state.step = 0;
-    if (checkpoints) trainer.set_last_checkpoint(trainer.WriteCheckpoint(0.0));
+    // The search's last epoch always ends in a checkpoint (a finished run resumes straight to the
+    // test or --refit); others by --checkpoint-epochs or when --checkpoint-minutes ran out.
+    const bool epoch_checkpoint = stop || epoch == config.epochs || trainer.timed_checkpoint_due() ||
+                                  (config.checkpoint_epochs > 0 && epoch % config.checkpoint_epochs == 0);
+    if (checkpoints && epoch_checkpoint) trainer.set_last_checkpoint(trainer.WriteCheckpoint(0.0));
     if (stop) {
       if (verbose) spdlog::info("early stop: no better validation {} for {} epochs", config.early_stop, config.patience);
       break;

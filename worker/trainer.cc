@@ -86,11 +86,13 @@ std::int64_t Trainer::StepsPerEpoch() {
   return std::max<std::int64_t>(steps, 1);
 }
 
-bool Trainer::StopRequested() {
-  // Every worker decides alike: the clock is the same everywhere, the stop request is shared.
-  int stop = StopSignal() != 0 || (config().stop_after_steps > 0 && clock_ >= config().stop_after_steps) ? 1 : 0;
-  if (n_workers_ > 1) AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, context_.workers));
-  return stop != 0;
+Trainer::StepEnd Trainer::DecideStepEnd() {
+  // The clock is the same everywhere; the stop request is any worker's; the time is worker 0's.
+  const double minutes = config().checkpoint_minutes;
+  int flags[2] = {StopSignal() != 0 || (config().stop_after_steps > 0 && clock_ >= config().stop_after_steps),
+                  lead() && minutes > 0 && Seconds(last_checkpoint_time_) >= 60 * minutes};
+  if (n_workers_ > 1) AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, context_.workers));
+  return {flags[0] != 0, flags[1] != 0};
 }
 
 double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_step, std::int64_t total_pairs,
@@ -104,8 +106,11 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
     TrainStep(epoch, t, t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
     state_.step = t + 1;
     if (checkpoints) {
-      const bool stop = StopRequested();
-      const bool periodic = config().checkpoint_every > 0 && clock_ % config().checkpoint_every == 0 && t + 1 < steps;
+      const StepEnd end = DecideStepEnd();
+      const bool stop = end.stop, last_step = t + 1 == steps;
+      timed_checkpoint_due_ = end.timed_checkpoint && last_step;  // the epoch's own checkpoint follows
+      const bool periodic = (config().checkpoint_every > 0 && clock_ % config().checkpoint_every == 0 && !last_step) ||
+                            (end.timed_checkpoint && !last_step);
       if (periodic || stop) {
         const std::string path = WriteCheckpoint(loss_sum);
         if (stop) {
@@ -228,6 +233,8 @@ std::string Trainer::WriteCheckpoint(double loss_sum) {
   AMPCF_CHECK_MPI(MPI_Barrier(context_.workers));
   if (lead() && !config().quiet)
     spdlog::info("checkpoint {} (epoch {}, step {}) in {:.2f}s", path, state_.epoch, state_.step, Seconds(start));
+  last_checkpoint_time_ = Clock::now();
+  timed_checkpoint_due_ = false;
   return path;
 }
 

@@ -21,6 +21,7 @@
 #include "ps/servers.h"
 #include "tables/row_table.h"
 #include "worker/batch_builder.h"
+#include "worker/timing.h"
 
 namespace ampcf {
 
@@ -81,6 +82,9 @@ class Trainer {
   // ranks: worker 0 asks the servers). `loss_sum`: this worker's sum in the epoch in progress.
   std::string WriteCheckpoint(double loss_sum);
   const std::string& last_checkpoint() const { return last_checkpoint_; }
+  // Whether --checkpoint-minutes had run out when the last epoch's last step ended (the same on
+  // every worker): the epoch-end checkpoint is then written instead of a step's.
+  bool timed_checkpoint_due() const { return timed_checkpoint_due_; }
   void set_last_checkpoint(const std::string& path) { last_checkpoint_ = path; }
 
   // Best rows: worker 0 decides; every rank keeps its rows if `improved` (returned on every
@@ -106,8 +110,13 @@ class Trainer {
 
  private:
   void TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum);
-  // Whether this step ends in a checkpoint, and whether training then stops. Collective.
-  bool StopRequested();
+  // What the end of a step asks for, the same on every worker: one collective combines each
+  // worker's stop request with worker 0's clock (--checkpoint-minutes), so the workers never
+  // disagree on a checkpoint and no step pays for a second collective.
+  struct StepEnd {
+    bool stop = false, timed_checkpoint = false;
+  };
+  StepEnd DecideStepEnd();
   CheckpointHeader MakeCheckpointHeader() const;
   [[noreturn]] void StopOnNonFiniteLoss(int epoch, std::int64_t step) const;
 
@@ -124,6 +133,8 @@ class Trainer {
   std::int64_t clock_ = 0;  // steps completed by this worker
   TrainingState state_;     // what a checkpoint stores (io/checkpoint_file.h)
   std::string resume_path_, last_checkpoint_;
+  Clock::time_point last_checkpoint_time_ = Clock::now();  // or the trainer's start
+  bool timed_checkpoint_due_ = false;
   int resumed_workers_ = 0;
 };
 
