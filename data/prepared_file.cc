@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "core/error.h"
 #include "io/hdf5_util.h"
@@ -13,6 +14,31 @@ namespace {
 
 constexpr const char* kFormat = "ampcf-prepared";
 constexpr std::int64_t kVersion = 1;
+
+// A user or item count: it must fit the int32 dense ids.
+std::int32_t ReadCount(hid_t file, const char* name, const std::string& path) {
+  const std::int64_t value = h5::ReadIntAttribute(file, name, path);
+  if (value < 0 || value > std::numeric_limits<std::int32_t>::max())
+    throw UserError(Cat(path, ": ", name, " = ", value, " is out of range (corrupt prepared file?)"));
+  return static_cast<std::int32_t>(value);
+}
+
+// Whether `offsets` (n_users + 1 of them, from 0, never decreasing) span `members` exactly and
+// every member is an item.
+bool SpansItems(const std::vector<std::int64_t>& offsets, const std::vector<std::int32_t>& members, std::int32_t n_users,
+                std::int32_t n_items) {
+  if (offsets.size() != static_cast<std::size_t>(n_users) + 1 || offsets.front() != 0 ||
+      offsets.back() != static_cast<std::int64_t>(members.size()))
+    return false;
+  for (std::size_t u = 0; u + 1 < offsets.size(); ++u)
+    if (offsets[u] > offsets[u + 1]) return false;
+  for (std::int32_t item : members)
+    if (item < 0 || item >= n_items) return false;
+  return true;
+}
+
+// A held-out item: an item, or -1 for none.
+bool HeldOutOk(std::int32_t item, std::int32_t n_items) { return item >= -1 && item < n_items; }
 
 }  // namespace
 
@@ -86,8 +112,8 @@ Dataset ReadPrepared(const std::string& path) {
   Dataset data;
   data.name = h5::ReadStringAttribute(f, "name", path);
   data.holdout = h5::ReadStringAttribute(f, "holdout", path) + " (prepared: " + path + ")";
-  data.n_users = static_cast<std::int32_t>(h5::ReadIntAttribute(f, "n_users", path));
-  data.n_items = static_cast<std::int32_t>(h5::ReadIntAttribute(f, "n_items", path));
+  data.n_users = ReadCount(f, "n_users", path);
+  data.n_items = ReadCount(f, "n_items", path);
   data.total_interactions = h5::ReadIntAttribute(f, "total_interactions", path);
   data.user_ids = h5::ReadInts(f, "/users/ids", path);
   data.item_ids = h5::ReadInts(f, "/items/ids", path);
@@ -105,17 +131,20 @@ Dataset ReadPrepared(const std::string& path) {
   // Consistency: sizes, then the fingerprint over everything.
   const std::size_t users = static_cast<std::size_t>(data.n_users), items = static_cast<std::size_t>(data.n_items);
   const bool sizes_ok = data.user_ids.size() == users && data.item_ids.size() == items &&
-                        data.item_train_counts.size() == items && data.train_offsets.size() == users + 1 &&
-                        data.val_item.size() == users && data.test_item.size() == users &&
-                        data.val_negative_offsets.size() == users + 1 && data.test_negative_offsets.size() == users + 1 &&
-                        data.train_offsets.back() == static_cast<std::int64_t>(data.train_items.size()) &&
-                        data.val_negative_offsets.back() == static_cast<std::int64_t>(data.val_negatives.size()) &&
-                        data.test_negative_offsets.back() == static_cast<std::int64_t>(data.test_negatives.size());
+                        data.item_train_counts.size() == items && data.val_item.size() == users &&
+                        data.test_item.size() == users && (data.user_names.empty() || data.user_names.size() == users) &&
+                        (data.item_names.empty() || data.item_names.size() == items) &&
+                        SpansItems(data.train_offsets, data.train_items, data.n_users, data.n_items) &&
+                        SpansItems(data.val_negative_offsets, data.val_negatives, data.n_users, data.n_items) &&
+                        SpansItems(data.test_negative_offsets, data.test_negatives, data.n_users, data.n_items);
   if (!sizes_ok) throw UserError(Cat(path, ": array sizes do not agree (corrupt prepared file?)"));
   if (static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "fingerprint", path)) != data.Fingerprint())
     throw UserError(Cat(path, ": contents do not match the stored fingerprint (corrupt prepared file?)"));
-  for (std::int32_t item : data.train_items)
-    if (item < 0 || item >= data.n_items) throw UserError(Cat(path, ": an item id out of range (corrupt prepared file?)"));
+  // The fingerprint proves the file unchanged, not that its writer was right: training and
+  // evaluation index with these without checking.
+  for (std::size_t u = 0; u < users; ++u)
+    if (!HeldOutOk(data.val_item[u], data.n_items) || !HeldOutOk(data.test_item[u], data.n_items))
+      throw UserError(Cat(path, ": a held-out item out of range (corrupt prepared file?)"));
   return data;
 }
 
