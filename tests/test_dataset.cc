@@ -237,7 +237,7 @@ TEST(Prepared, ArrayStringAttributeIsAnError) {
     const std::string text = std::string(4 * 14, 'x');
     H5Awrite(attribute.get(), type.get(), text.data());  // read back into a string of 14 bytes
   }
-  EXPECT_FALSE(IsPreparedFile(path));
+  ExpectPreparedError([&] { IsPreparedFile(path); }, "attribute format is not a single value");
   ExpectPreparedError([&] { ReadPrepared(path); }, "attribute format is not a single value");
 }
 
