@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "core/error.h"
 #include "io/hdf5_util.h"
@@ -17,6 +18,14 @@ constexpr const char* kFormat = "ampcf-prepared";
 // 2: candidates are drawn when needed (only NCF's given test negatives are stored); per-item
 // validation counts.
 constexpr std::int64_t kVersion = 2;
+
+// A user or item count: it must fit the int32 dense ids.
+std::int32_t ReadCount(hid_t file, const char* name, const std::string& path) {
+  const std::int64_t value = h5::ReadIntAttribute(file, name, path);
+  if (value < 0 || value > std::numeric_limits<std::int32_t>::max())
+    throw UserError(Cat(path, ": ", name, " = ", value, " is out of range (corrupt prepared file?)"));
+  return static_cast<std::int32_t>(value);
+}
 
 }  // namespace
 
@@ -127,8 +136,8 @@ Dataset ReadPreparedDescription(const std::string& path) {
   Dataset data;
   data.name = h5::ReadStringAttribute(f, "name", path);
   data.holdout = h5::ReadStringAttribute(f, "holdout", path) + " (prepared: " + path + ")";
-  data.n_users = static_cast<std::int32_t>(h5::ReadIntAttribute(f, "n_users", path));
-  data.n_items = static_cast<std::int32_t>(h5::ReadIntAttribute(f, "n_items", path));
+  data.n_users = ReadCount(f, "n_users", path);
+  data.n_items = ReadCount(f, "n_items", path);
   data.n_train = h5::ReadIntAttribute(f, "n_train", path);
   data.total_interactions = h5::ReadIntAttribute(f, "total_interactions", path);
   data.fingerprint = static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "fingerprint", path));

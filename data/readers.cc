@@ -1,6 +1,7 @@
 #include "data/readers.h"
 
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 
 #include "core/error.h"
@@ -43,7 +44,8 @@ bool ParseInt(std::string_view text, std::int64_t& value) {
 bool ParseDouble(std::string_view text, double& value) {
   text = Trim(text);
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+  // from_chars reads "nan", "inf" and "infinity": words, not measurements, so they fail here.
+  return error == std::errc() && end == text.data() + text.size() && !text.empty() && std::isfinite(value);
 }
 
 namespace {

@@ -141,6 +141,8 @@ std::vector<std::string> ReadLinesIfPresent(hid_t file, const std::string& path,
 
 std::vector<std::string> ReadLines(hid_t file, const std::string& path, const std::string& file_name) {
   const std::vector<hsize_t> dims = Dims(file, path, file_name);
+  // H5Dread fills every element: the text is sized for a 1-D array only.
+  if (dims.size() > 1) throw UserError(Cat(file_name, ": ", path, " is not a 1-D array"));
   std::string text(dims.empty() ? 0 : dims[0], '\0');
   Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
   if (!text.empty() && H5Dread(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
@@ -154,9 +156,21 @@ std::vector<std::string> ReadLines(hid_t file, const std::string& path, const st
   return lines;
 }
 
-std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name) {
+namespace {
+// Opens attribute `name`, which must hold one value: H5Aread writes every element, and the
+// readers below give it room for one.
+Handle OpenSingleAttribute(hid_t object, const char* name, const std::string& file_name) {
   if (H5Aexists(object, name) <= 0) throw UserError(Cat(file_name, ": missing attribute ", name));
   Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  Handle space(H5Aget_space(attribute.get()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)
+    throw UserError(Cat(file_name, ": attribute ", name, " is not a single value"));
+  return attribute;
+}
+}  // namespace
+
+std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name) {
+  Handle attribute = OpenSingleAttribute(object, name, file_name);
   std::int64_t value = 0;
   if (H5Aread(attribute.get(), H5T_NATIVE_INT64, &value) < 0)
     throw UserError(Cat(file_name, ": cannot read attribute ", name));
@@ -164,8 +178,7 @@ std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string&
 }
 
 std::string ReadStringAttribute(hid_t object, const char* name, const std::string& file_name) {
-  if (H5Aexists(object, name) <= 0) throw UserError(Cat(file_name, ": missing attribute ", name));
-  Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  Handle attribute = OpenSingleAttribute(object, name, file_name);
   Handle type(H5Aget_type(attribute.get()), H5Tclose);
   if (H5Tget_class(type.get()) != H5T_STRING) throw UserError(Cat(file_name, ": attribute ", name, " is not a string"));
   std::size_t size = H5Tget_size(type.get());

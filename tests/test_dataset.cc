@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "data/prepared_file.h"
 #include "data/synthetic.h"
+#include "io/hdf5_util.h"
 #include "test_util.h"
 
 namespace ampcf {
@@ -172,6 +173,197 @@ TEST(Prepared, RoundTripAndCorruption) {
   } catch (const UserError& error) {
     EXPECT_NE(std::string(error.what()).find("prepared.h5"), std::string::npos) << error.what();
   }
+}
+
+// Found by tests/fuzz/fuzz_prepared.cc: files with a matching fingerprint, or well-formed HDF5
+// objects of the wrong shape, that the loader read past or let through.
+Dataset TinyPrepared() {
+  Dataset data;
+  data.name = "tiny";
+  data.holdout = "latest";
+  data.n_users = 2;
+  data.n_items = 3;
+  data.user_ids = {10, 20};
+  data.item_ids = {1, 2, 3};
+  data.train_offsets = {0, 2, 3};
+  data.train_items = {0, 1, 2};
+  data.val_item = {1, -1};
+  data.test_item = {2, 0};
+  data.test_candidates_stored = true;
+  data.test_candidate_offsets = {0, 1, 2};
+  data.test_candidates = {1, 1};
+  data.item_train_counts = {1, 1, 1};
+  data.item_validation_counts = {0, 1, 0};
+  data.n_train = 3;
+  data.eval_negatives = 1;
+  data.held = {0, 2};
+  return data;
+}
+
+// The fingerprint of `data` as written (the checks behind it are what these tests reach).
+Dataset Fingerprinted(Dataset data) {
+  data.fingerprint = ComputeFingerprint(data);
+  return data;
+}
+
+// Writes `data` as a prepared file in `dir` and returns its path.
+std::string WriteTiny(const testing::TempDir& dir, const Dataset& data) {
+  const std::string path = dir.Path("prepared.h5");
+  WritePrepared(path, data, DataConfig{});
+  return path;
+}
+
+// Replaces root attribute `name` by an array of three int64 values.
+void MakeArrayAttribute(const std::string& path, const char* name) {
+  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+  H5Adelete(file.get(), name);
+  const hsize_t three = 3;
+  const std::int64_t values[3] = {2, 2, 2};
+  h5::Handle space(H5Screate_simple(1, &three, nullptr), H5Sclose);
+  h5::Handle attribute(H5Acreate2(file.get(), name, H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  H5Awrite(attribute.get(), H5T_NATIVE_INT64, values);
+}
+
+template <typename F>
+void ExpectPreparedError(F&& f, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "expected a UserError with " << fragment;
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
+  }
+}
+
+TEST(Prepared, ArrayIntAttributeIsAnError) {
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, TinyPrepared());
+  MakeArrayAttribute(path, "n_users");  // H5Aread wrote three values into one int64
+  ExpectPreparedError([&] { ReadPrepared(path); }, "attribute n_users is not a single value");
+}
+
+TEST(Prepared, ArrayStringAttributeIsAnError) {
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, TinyPrepared());
+  {
+    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+    H5Adelete(file.get(), "format");
+    const hsize_t four = 4;
+    h5::Handle space(H5Screate_simple(1, &four, nullptr), H5Sclose);
+    h5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.get(), 14);
+    h5::Handle attribute(H5Acreate2(file.get(), "format", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    const std::string text = std::string(4 * 14, 'x');
+    H5Awrite(attribute.get(), type.get(), text.data());  // read back into a string of 14 bytes
+  }
+  ExpectPreparedError([&] { IsPreparedFile(path); }, "attribute format is not a single value");
+  ExpectPreparedError([&] { ReadPrepared(path); }, "attribute format is not a single value");
+}
+
+TEST(Prepared, TwoDimensionalNamesAreAnError) {
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, TinyPrepared());
+  {
+    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+    const hsize_t dims[2] = {2, 3};
+    h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    h5::Handle set(H5Dcreate2(file.get(), "/users/names", H5T_NATIVE_CHAR, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                              H5P_DEFAULT),
+                   H5Dclose);
+    H5Dwrite(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, "a\nb\nc\n");  // sized for 2, read as 6
+  }
+  ExpectPreparedError([&] { ReadPrepared(path); }, "/users/names is not a 1-D array");
+}
+
+TEST(Prepared, DecreasingOffsetsAreAnError) {
+  Dataset data = TinyPrepared();
+  data.train_offsets = {0, 4, 3};  // user 0 would read past the items, user 1 a negative count
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, data);
+  ExpectPreparedError([&] { ReadPrepared(path); }, "/train/offsets is not ascending");
+}
+
+TEST(Prepared, CandidateOutOfRangeIsAnError) {
+  Dataset data = TinyPrepared();
+  data.test_candidates = {1, 7};
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, Fingerprinted(data));
+  ExpectPreparedError([&] { ReadPrepared(path); }, "out of range in /candidates/test");
+}
+
+TEST(Prepared, HeldOutItemOutOfRangeIsAnError) {
+  Dataset data = TinyPrepared();
+  data.val_item = {3, -1};
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, data);
+  ExpectPreparedError([&] { ReadPrepared(path); }, "out of range in /heldout/validation");
+}
+
+TEST(Prepared, NamesOfTheWrongCountAreAnError) {
+  Dataset data = TinyPrepared();
+  data.item_names = {"a"};
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, data);
+  ExpectPreparedError([&] { ReadPrepared(path); }, "array sizes do not agree");
+}
+
+TEST(Prepared, CountBeyondInt32IsAnError) {
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, TinyPrepared());
+  {
+    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+    H5Adelete(file.get(), "n_users");
+    h5::WriteAttribute(file.get(), "n_users", (std::int64_t{1} << 32) + 2);  // was cast to 2
+  }
+  ExpectPreparedError([&] { ReadPrepared(path); }, "n_users = 4294967298 is out of range");
+}
+
+// A rank's share read from a prepared file (hyperslabs) equals the same users cut from the whole
+// dataset, candidates included (drawn from the same seeds).
+TEST(Prepared, ShareReadsOnlyItsUsers) {
+  SyntheticSpec spec;
+  spec.users = 300;
+  spec.items = 150;
+  DataConfig config;
+  const Dataset whole = Prepare(GenerateSynthetic(spec).raw, config);
+  testing::TempDir dir;
+  const std::string path = dir.Path("prepared.h5");
+  WritePrepared(path, whole, config);
+  for (int index = 0; index < 3; ++index) {
+    Dataset share = ReadPreparedDescription(path);
+    EXPECT_EQ(share.held.size(), 0);
+    const UserRange range = ReadPreparedShare(path, share.n_users, index, 3);
+    ReadPreparedUsers(path, range, share);
+    const Dataset cut = TakeUsers(whole, range);
+    EXPECT_EQ(share.held.begin, cut.held.begin);
+    EXPECT_EQ(share.user_ids, cut.user_ids);
+    EXPECT_EQ(share.train_offsets, cut.train_offsets);
+    EXPECT_EQ(share.train_items, cut.train_items);
+    EXPECT_EQ(share.val_item, cut.val_item);
+    EXPECT_EQ(share.Fingerprint(), whole.Fingerprint());
+    std::vector<std::int32_t> a, b;
+    for (std::int32_t u = range.begin; u < range.end; ++u) {
+      share.Candidates(HeldOut::kValidation, u, a);
+      whole.Candidates(HeldOut::kValidation, u, b);
+      EXPECT_EQ(a, b) << "user " << u;
+    }
+  }
+}
+
+TEST(Prepared, SharesOfTheWholeFileCoverEveryUserOnce) {
+  SyntheticSpec spec;
+  spec.users = 100;
+  DataConfig config;
+  const Dataset whole = Prepare(GenerateSynthetic(spec).raw, config);
+  testing::TempDir dir;
+  const std::string path = dir.Path("prepared.h5");
+  WritePrepared(path, whole, config);
+  std::int32_t next = 0;
+  for (int index = 0; index < 4; ++index) {
+    const UserRange range = ReadPreparedShare(path, whole.n_users, index, 4);
+    EXPECT_EQ(range.begin, next);
+    next = range.end;
+  }
+  EXPECT_EQ(next, whole.n_users);
 }
 
 }  // namespace

@@ -199,5 +199,63 @@ TEST(Readers, AmazonStringIds) {
   EXPECT_NE(Prepare(renamed, config).Fingerprint(), data.Fingerprint());
 }
 
+// Non-finite numbers: from_chars reads them, but a rating of "nan" is no rating.
+TEST(Readers, ParseDoubleRejectsEveryNonFiniteSpelling) {
+  double value = 0;
+  for (const char* text : {"nan", "NaN", "-nan", "nan(0x1)", "inf", "-inf", "INF", "infinity", "-Infinity", "1e999"})
+    EXPECT_FALSE(ParseDouble(text, value)) << text;
+  EXPECT_TRUE(ParseDouble(" 4.5 ", value));
+  EXPECT_EQ(value, 4.5);
+}
+
+TEST(Readers, NanRatingIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("ratings.csv", "userId,movieId,rating,timestamp\n1,10,4,100\n1,11,nan,100\n");
+  ExpectUserError([&] { ReadMovieLensCsv(path); }, {"ratings.csv:3:", "rating 'nan' is not a number"});
+}
+
+TEST(Readers, InfinityRatingIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("ratings.dat", "1::10::-infinity::100\n");
+  ExpectUserError([&] { ReadMovieLensDat(path); }, {"ratings.dat:1:", "rating '-infinity' is not a number"});
+}
+
+TEST(Readers, InfRatingInYahooIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("ydata-ymusic-r1.txt", "1\t2\t5\n1\t3\tinf\n");
+  ExpectUserError([&] { ReadYahoo(path); }, {"ydata-ymusic-r1.txt:2:", "rating 'inf' is not a number"});
+}
+
+TEST(Readers, NanRatingInAmazonCsvIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("ratings_Books.csv", "A1,X1,NaN,1393545600\n");
+  ExpectUserError([&] { ReadAmazonCsv(path); }, {"ratings_Books.csv:1:", "rating 'NaN' is not a number"});
+}
+
+TEST(Readers, NanOverallInAmazonJsonIsAnError) {
+  TempDir dir;
+  const std::string path =
+      dir.File("reviews.json", "{\"reviewerID\": \"A1\", \"asin\": \"X9\", \"overall\": nan, \"unixReviewTime\": 1}\n");
+  ExpectUserError([&] { ReadAmazonJson(path); }, {"reviews.json:1:", "\"overall\" 'nan' is not a number"});
+}
+
+TEST(Readers, InfTimestampIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("u.data", "1\t2\t3\tinf\n");
+  ExpectUserError([&] { ReadMovieLens100k(path); }, {"u.data:1:", "timestamp 'inf' is not an integer"});
+}
+
+TEST(Readers, NanUserIdIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("log.txt", "nan 2\n");
+  ExpectUserError([&] { ReadInteractionLog(path); }, {"log.txt:1:", "user id 'nan' is not an integer"});
+}
+
+TEST(Readers, InfItemIdIsAnError) {
+  TempDir dir;
+  const std::string path = dir.File("data.tsv", "1\tinf\n");
+  ExpectUserError([&] { ReadDelimited(path, "\t", false, 0, 1, -1); }, {"data.tsv:1:", "item id 'inf' is not an integer"});
+}
+
 }  // namespace
 }  // namespace ampcf

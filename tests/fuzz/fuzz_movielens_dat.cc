@@ -1,0 +1,13 @@
+// Fuzzes the MovieLens ratings.dat reader: the input bytes are the file ratings.dat.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "data/readers.h"
+#include "tests/fuzz/fuzz_files.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
+  const std::string path = ampcf::fuzz::WriteFile("ratings.dat", std::string_view(reinterpret_cast<const char*>(bytes), size));
+  ampcf::fuzz::ExpectOnlyUserErrors([&] { ampcf::ReadMovieLensDat(path); });
+  return 0;
+}
