@@ -58,7 +58,7 @@ EvalTotals EvaluateUsers(const Scorer& scorer, const Dataset& data, const std::v
     candidates.insert(candidates.end(), negatives.begin(), negatives.end());
     scorer.Score(user_rows(u), candidates, scores);
     totals.sampled.Add(RankAgainst(scores[0], scores.data() + 1, scores.size() - 1));
-    if (full && full_sample.Contains(data.UserId(u))) ranked.push_back(u);
+    if (full && (full_sample.everyone() || full_sample.Contains(data.UserId(u)))) ranked.push_back(u);
   }
   std::vector<char> is_train(ranked.empty() ? 0 : data.n_items, 0);
   const std::size_t n = data.n_items;

@@ -392,7 +392,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   // sampled protocol alone.
   std::vector<std::int32_t> sampled;
   for (std::int32_t u : users) {
-    if (options.sample.Contains(data.UserId(u)))
+    if (options.sample.everyone() || options.sample.Contains(data.UserId(u)))
       sampled.push_back(u);
     else
       AddSampled(SampledRank(scorer, data, u, user_rows(u), scratch), sums);

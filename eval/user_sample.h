@@ -18,6 +18,7 @@ class UserSample {
   // `wanted` 0, or at least n_users: every user.
   UserSample(std::int64_t wanted, std::int64_t n_users, std::uint64_t seed);
   bool Contains(std::int64_t original_user_id) const;
+  // Every user is in the sample (callers then need not look ids up).
   bool everyone() const { return fraction_ >= 1.0; }
 
  private:
