@@ -6,7 +6,9 @@ namespace ampcf {
 
 namespace {
 constexpr double kBlockBytes = 32.0 * 1024 * 1024;
-constexpr int kMaxBlockUsers = 256;  // beyond this the GEMMs gain nothing more (bench/eval_scale.cc)
+// Measured with ampcf_bench_eval (AMP-2, d = 64): blocks of 64-128 score fastest; 256 is slower
+// on ML-1M and twice as slow on 23k items (the block no longer fits the caches).
+constexpr int kMaxBlockUsers = 128;
 }  // namespace
 
 int BlockUsers(const Scorer& scorer) {
