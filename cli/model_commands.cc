@@ -88,6 +88,7 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   report.model = config.model;
   report.exclude_validation = model.trained_on_validation;
   report.path = (std::filesystem::path(folder) / "eval.h5").string();
+  report.sample = UserSample(config.eval_users, data.n_users, data_config.eval_seed);
   const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);
   EvalTotals validation = EvaluateUsers(scorer, data, mine, rows, HeldOut::kValidation, false);
   double sums[3] = {validation.sampled.hits, validation.sampled.ndcg, double(validation.sampled.users)};
@@ -99,12 +100,13 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
     std::printf("{\"val_hr@10\": %.6f, \"val_ndcg@10\": %.6f, \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, "
                 "\"test_full_hr@10\": %.6f, \"test_full_ndcg@10\": %.6f, \"tdd_js\": %.6f, \"tdd_hellinger\": %.6f, "
                 "\"coverage\": %.6f, \"gini\": %.6f, \"novelty\": %.4f, \"attention_entropy\": %.4f, "
-                "\"personas_used\": %.4f, \"persona_similarity\": %.4f, \"users\": %lld, \"taste_seconds\": %.3f, "
-                "\"seconds\": %.3f}\n",
+                "\"personas_used\": %.4f, \"persona_similarity\": %.4f, \"users\": %lld, \"full_users\": %lld, "
+                "\"taste_seconds\": %.3f, \"seconds\": %.3f}\n",
                 vs.hr(), vs.ndcg_mean(), summary.at("hr@10"), summary.at("ndcg@10"), summary.at("full_hr@10"),
                 summary.at("full_ndcg@10"), summary.at("tdd_js"), summary.at("tdd_hellinger"), summary.at("coverage"),
                 summary.at("gini"), summary.at("novelty"), summary.at("attention_entropy"), summary.at("personas_used"),
-                summary.at("persona_similarity"), static_cast<long long>(summary.at("users")), taste_seconds, seconds);
+                summary.at("persona_similarity"), static_cast<long long>(summary.at("users")),
+                static_cast<long long>(summary.at("full_users")), taste_seconds, seconds);
     std::fflush(stdout);
   }
   return 0;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "eval/score_blocks.h"
+
 namespace ampcf {
 
 double NdcgAt(std::int64_t rank, int k) {
@@ -43,28 +45,31 @@ std::int64_t FullRank(const Dataset& data, std::int32_t u, HeldOut which, std::s
 }
 
 EvalTotals EvaluateUsers(const Scorer& scorer, const Dataset& data, const std::vector<std::int32_t>& users,
-                         const std::function<const float*(std::int32_t)>& user_rows, HeldOut which, bool full) {
+                         const std::function<const float*(std::int32_t)>& user_rows, HeldOut which, bool full,
+                         const UserSample& full_sample) {
   EvalTotals totals;
-  std::vector<std::int32_t> candidates, negatives;
+  std::vector<std::int32_t> candidates, negatives, ranked;
   std::vector<float> scores;
-  std::vector<char> is_train(full ? data.n_items : 0, 0);
-  const std::vector<std::int32_t>& none = {};
   for (std::int32_t u : users) {
     const std::int32_t target = data.HeldOutItem(which, u);
     if (target < 0) continue;
     data.Candidates(which, u, negatives);
     candidates.assign(1, target);
     candidates.insert(candidates.end(), negatives.begin(), negatives.end());
-    const float* rows = user_rows(u);
-    scorer.Score(rows, candidates, scores);
+    scorer.Score(user_rows(u), candidates, scores);
     totals.sampled.Add(RankAgainst(scores[0], scores.data() + 1, scores.size() - 1));
-    if (!full) continue;
-    scorer.Score(rows, none, scores);
-    const std::span<const std::int32_t> train = data.TrainItems(u);
-    for (std::int32_t j : train) is_train[j] = 1;
-    totals.full.Add(FullRank(data, u, which, scores, is_train));
-    for (std::int32_t j : train) is_train[j] = 0;
+    if (full && (full_sample.everyone() || full_sample.Contains(data.UserId(u)))) ranked.push_back(u);
   }
+  std::vector<char> is_train(ranked.empty() ? 0 : data.n_items, 0);
+  const std::size_t n = data.n_items;
+  ForEachScoredBlock(scorer, ranked, user_rows, [&](std::span<const std::int32_t> block, const float* block_scores) {
+    for (std::size_t i = 0; i < block.size(); ++i) {
+      const std::span<const std::int32_t> train = data.TrainItems(block[i]);
+      for (std::int32_t j : train) is_train[j] = 1;
+      totals.full.Add(FullRank(data, block[i], which, {block_scores + i * n, n}, is_train));
+      for (std::int32_t j : train) is_train[j] = 0;
+    }
+  });
   return totals;
 }
 

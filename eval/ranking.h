@@ -13,6 +13,7 @@
 
 #include "models/model.h"
 #include "data/dataset.h"
+#include "eval/user_sample.h"
 
 namespace ampcf {
 
@@ -58,9 +59,12 @@ struct EvalTotals {
 };
 
 // Evaluates `users` (dense ids) of `data` with their persona rows from `user_rows(u)` (r x d).
-// Users without a held-out item of that kind are skipped. Full ranking excludes the training
-// items and, for the test item, the validation item too.
+// Users without a held-out item of that kind are skipped. The sampled protocol scores each
+// user's candidates alone (the scorer need not hold every item); full ranking scores the users
+// of `full_sample` against every item, in blocks (eval/score_blocks.h), and excludes the
+// training items and, for the test item, the validation item too.
 EvalTotals EvaluateUsers(const Scorer& scorer, const Dataset& data, const std::vector<std::int32_t>& users,
-                         const std::function<const float*(std::int32_t)>& user_rows, HeldOut which, bool full);
+                         const std::function<const float*(std::int32_t)>& user_rows, HeldOut which, bool full,
+                         const UserSample& full_sample = {});
 
 }  // namespace ampcf

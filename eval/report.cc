@@ -7,6 +7,7 @@
 #include <span>
 
 #include "eval/ranking.h"
+#include "eval/score_blocks.h"
 #include "io/hdf5_util.h"
 #include "core/gather.h"
 #include "core/mpi_chunked.h"
@@ -39,8 +40,12 @@ struct RecordLayout {
 
 // Buffers reused from user to user.
 struct UserScratch {
-  std::vector<float> scores, attention;
+  std::span<const float> scores;    // the user's score of every item (a row of a scored block)
   std::vector<std::int32_t> order;  // item ids; the first UserFigures::k are the top-K list
+  // The items whose attention the figures read: the top-K list, then the training items; and
+  // per such item its r attention weights (and a score, unused).
+  std::vector<std::int32_t> attended;
+  std::vector<float> attention, attended_scores;
   std::vector<char> is_train;       // the items left out of the top-K list, set per user
   std::vector<std::int32_t> negatives;
 };
@@ -58,7 +63,9 @@ struct UserFigures {
 
 // Sums over users, reduced over ranks into the summary.
 struct SummarySums {
-  enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kEntropy, kUsed, kSimilarity, kNovelty, kUsers, kN };
+  // kUsers: users of the sampled protocol (hr@10, ndcg@10); kFullUsers: users of every other figure.
+  enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kEntropy, kUsed, kSimilarity, kNovelty, kUsers,
+         kFullUsers, kN };
   double sums[kN] = {};
   std::vector<std::int64_t> recommended;  // top-kTopK appearances per item
 };
@@ -70,7 +77,7 @@ void MarkSeen(std::vector<char>& is_train, std::span<const std::int32_t> train, 
 }
 
 // Sorts the top-K unseen items (training items excluded) to the front of order; returns how many.
-int TopUnseen(const std::vector<float>& scores, const std::vector<char>& is_train, int K,
+int TopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K,
               std::vector<std::int32_t>& order) {
   std::iota(order.begin(), order.end(), 0);
   auto unseen_end = std::partition(order.begin(), order.end(), [&](std::int32_t j) { return !is_train[j]; });
@@ -81,29 +88,29 @@ int TopUnseen(const std::vector<float>& scores, const std::vector<char>& is_trai
   return k;
 }
 
-// The persona with the highest attention for item j (the first on ties), and that attention.
-int DominantPersona(const std::vector<float>& attention, int r, std::int32_t j, float* weight) {
-  const float* a = &attention[static_cast<std::size_t>(j) * r];
+// The persona with the highest attention for the i-th attended item (the first on ties), and that attention.
+int DominantPersona(const std::vector<float>& attention, int r, std::size_t i, float* weight) {
+  const float* a = &attention[i * r];
   const int best = static_cast<int>(std::max_element(a, a + r) - a);
   if (weight != nullptr) *weight = a[best];
   return best;
 }
 
-// Mean attention entropy (nats) over the first k items of order.
-double AttentionEntropy(const std::vector<float>& attention, int r, const std::vector<std::int32_t>& order, int k) {
+// Mean attention entropy (nats) over the first k attended items (the top-K list).
+double AttentionEntropy(const std::vector<float>& attention, int r, int k) {
   double entropy = 0;
   for (int i = 0; i < k; ++i) {
-    const float* a = &attention[static_cast<std::size_t>(order[i]) * r];
+    const float* a = &attention[static_cast<std::size_t>(i) * r];
     for (int p = 0; p < r; ++p)
       if (a[p] > 0) entropy -= a[p] * std::log(static_cast<double>(a[p]));
   }
   return entropy / std::max(k, 1);
 }
 
-// Personas dominant for at least one training item.
-int PersonasUsed(const std::vector<float>& attention, int r, std::span<const std::int32_t> train) {
+// Personas dominant for at least one training item (attended items first .. first + n_train).
+int PersonasUsed(const std::vector<float>& attention, int r, std::size_t first, std::size_t n_train) {
   std::vector<char> used(r, 0);
-  for (std::int32_t j : train) used[DominantPersona(attention, r, j, nullptr)] = 1;
+  for (std::size_t i = first; i < first + n_train; ++i) used[DominantPersona(attention, r, i, nullptr)] = 1;
   return static_cast<int>(std::count(used.begin(), used.end(), 1));
 }
 
@@ -121,12 +128,12 @@ double PersonaSimilarity(const float* rows, int r, int d) {
   return total / pairs;
 }
 
-// Scores user u and computes its figures, leaving the top-K list at the front of scratch.order.
+// User u's figures from its scores of every item (scratch.scores), leaving the top-K list at the
+// front of scratch.order and its attention weights at the front of scratch.attention.
 UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteSpace& space, std::int32_t u,
                          const float* rows, int K, bool exclude_validation, UserScratch& scratch) {
   const int r = scorer.personas();
   UserFigures f;
-  scorer.Score(rows, {}, scratch.scores, &scratch.attention);
   const std::span<const std::int32_t> train = data.TrainItems(u);
   // FullRank excludes the validation item for the test anyway; this keeps it off the top-K list.
   const std::int32_t trained_validation = exclude_validation ? data.ValItem(u) : -1;
@@ -136,8 +143,13 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   f.sampled_rank = RankAmong(scratch.scores, data.TestItem(u), scratch.negatives);
   f.full_rank = FullRank(data, u, HeldOut::kTest, scratch.scores, scratch.is_train);
   f.k = TopUnseen(scratch.scores, scratch.is_train, K, scratch.order);
-  f.entropy = AttentionEntropy(scratch.attention, r, scratch.order, f.k);
-  f.personas_used = PersonasUsed(scratch.attention, r, train);
+  // Attention is read for the list and the training items only: scored for those alone.
+  scratch.attended.assign(scratch.order.begin(), scratch.order.begin() + f.k);
+  scratch.attended.insert(scratch.attended.end(), train.begin(), train.end());
+  // (Score reads no candidates as every item, so an empty list is not scored.)
+  if (!scratch.attended.empty()) scorer.Score(rows, scratch.attended, scratch.attended_scores, &scratch.attention);
+  f.entropy = AttentionEntropy(scratch.attention, r, f.k);
+  f.personas_used = PersonasUsed(scratch.attention, r, f.k, train.size());
   f.similarity = PersonaSimilarity(rows, r, scorer.dim());
   // TDD: the top-30 list (or top-K) against the history.
   f.list_taste = TasteDistribution(space, scratch.order.data(), f.k);
@@ -148,10 +160,25 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   return f;
 }
 
+void AddSampled(std::int64_t sampled_rank, SummarySums& s) {
+  s.sums[SummarySums::kHits] += HitAt(sampled_rank);
+  s.sums[SummarySums::kNdcg] += NdcgAt(sampled_rank);
+  s.sums[SummarySums::kUsers] += 1;
+}
+
+// The sampled-protocol rank of a user outside the sample, from its candidates' scores alone.
+std::int64_t SampledRank(const Scorer& scorer, const Dataset& data, std::int32_t u, const float* rows,
+                         UserScratch& scratch) {
+  data.Candidates(HeldOut::kTest, u, scratch.negatives);
+  scratch.attended.assign(1, data.TestItem(u));
+  scratch.attended.insert(scratch.attended.end(), scratch.negatives.begin(), scratch.negatives.end());
+  scorer.Score(rows, scratch.attended, scratch.attended_scores);
+  return RankAgainst(scratch.attended_scores[0], scratch.attended_scores.data() + 1, scratch.attended_scores.size() - 1);
+}
+
 void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const Dataset& data, SummarySums& s) {
   double* sums = s.sums;
-  sums[SummarySums::kHits] += HitAt(f.sampled_rank);
-  sums[SummarySums::kNdcg] += NdcgAt(f.sampled_rank);
+  AddSampled(f.sampled_rank, s);
   sums[SummarySums::kFullHits] += HitAt(f.full_rank);
   sums[SummarySums::kFullNdcg] += NdcgAt(f.full_rank);
   sums[SummarySums::kJs] += f.js;
@@ -159,7 +186,7 @@ void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const
   sums[SummarySums::kEntropy] += f.entropy;
   sums[SummarySums::kUsed] += f.personas_used;
   sums[SummarySums::kSimilarity] += f.similarity;
-  sums[SummarySums::kUsers] += 1;
+  sums[SummarySums::kFullUsers] += 1;
   for (int i = 0; i < std::min(f.k, kTopK); ++i) {
     ++s.recommended[order[i]];
     sums[SummarySums::kNovelty] +=
@@ -181,7 +208,7 @@ void AppendRecord(const Dataset& data, std::int32_t u, const UserFigures& f, con
     float weight = 0;
     records[at + layout.list(kTopItemsBlock) + i] = j;
     records[at + layout.list(kTopScoresBlock) + i] = scratch.scores[j];
-    records[at + layout.list(kTopPersonaBlock) + i] = DominantPersona(scratch.attention, r, j, &weight);
+    records[at + layout.list(kTopPersonaBlock) + i] = DominantPersona(scratch.attention, r, i, &weight);
     records[at + layout.list(kTopWeightBlock) + i] = weight;
   }
   std::copy(f.list_taste.begin(), f.list_taste.end(), records.begin() + at + layout.clusters(kListTasteBlock));
@@ -194,10 +221,11 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   std::vector<std::int64_t>& recommended = s.recommended;
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, SummarySums::kN, MPI_DOUBLE, MPI_SUM, comm));
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, recommended.data(), data.n_items, MPI_INT64_T, MPI_SUM, comm));
-  const double n_users = std::max(sums[SummarySums::kUsers], 1.0);
+  const double sampled_users = std::max(sums[SummarySums::kUsers], 1.0);
+  const double n_users = std::max(sums[SummarySums::kFullUsers], 1.0);
   Summary summary;
-  summary["hr@10"] = sums[SummarySums::kHits] / n_users;
-  summary["ndcg@10"] = sums[SummarySums::kNdcg] / n_users;
+  summary["hr@10"] = sums[SummarySums::kHits] / sampled_users;
+  summary["ndcg@10"] = sums[SummarySums::kNdcg] / sampled_users;
   summary["full_hr@10"] = sums[SummarySums::kFullHits] / n_users;
   summary["full_ndcg@10"] = sums[SummarySums::kFullNdcg] / n_users;
   summary["tdd_js"] = sums[SummarySums::kJs] / n_users;
@@ -210,6 +238,7 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   summary["gini"] = Gini(recommended);
   summary["novelty"] = sums[SummarySums::kNovelty] / std::max(1.0, n_users * std::min(K, kTopK));
   summary["users"] = sums[SummarySums::kUsers];
+  summary["full_users"] = sums[SummarySums::kFullUsers];
   return summary;
 }
 
@@ -349,13 +378,25 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   UserScratch scratch;
   scratch.order.resize(data.n_items);
   scratch.is_train.assign(data.n_items, 0);
+  // The sample's users get every figure, from whole-catalogue scores in blocks; the others the
+  // sampled protocol alone.
+  std::vector<std::int32_t> sampled;
   for (std::int32_t u : users) {
-    const float* rows = user_rows(u);
-    const UserFigures figures =
-        EvaluateUser(scorer, data, space, u, rows, layout.K, options.exclude_validation, scratch);
-    AddUser(figures, scratch.order, data, sums);
-    AppendRecord(data, u, figures, scratch, scorer.personas(), layout, records);
+    if (options.sample.everyone() || options.sample.Contains(data.UserId(u)))
+      sampled.push_back(u);
+    else
+      AddSampled(SampledRank(scorer, data, u, user_rows(u), scratch), sums);
   }
+  const std::size_t n = data.n_items;
+  ForEachScoredBlock(scorer, sampled, user_rows, [&](std::span<const std::int32_t> block, const float* scores) {
+    for (std::size_t i = 0; i < block.size(); ++i) {
+      scratch.scores = {scores + i * n, n};
+      const UserFigures figures =
+          EvaluateUser(scorer, data, space, block[i], user_rows(block[i]), layout.K, options.exclude_validation, scratch);
+      AddUser(figures, scratch.order, data, sums);
+      AppendRecord(data, block[i], figures, scratch, scorer.personas(), layout, records);
+    }
+  });
   const Summary summary = ReduceSummary(sums, data, layout.K, comm);
   // Per-user rows to rank 0 of comm, which writes eval.h5.
   if (options.path.empty()) return summary;
@@ -363,7 +404,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   // ranges of users, in rank order.
   std::vector<std::string> names;
   if (data.HasUserNames())
-    for (std::int32_t u : users) names.push_back(data.UserName(u));
+    for (std::int32_t u : sampled) names.push_back(data.UserName(u));
   names = GatherLines(comm, names);
   const std::optional<std::vector<double>> all = GatherRecords(records, comm);
   if (all) WriteEvalFile(*all, layout, summary, data, names, options);

@@ -7,6 +7,7 @@
 // eval.h5 (readable with h5py):
 //   /            attributes: format ("ampcf-eval"), version (1), dataset, dataset_fingerprint,
 //                model, top_k, clusters, and every summary figure below by name
+// /users holds the users of ReportOptions::sample (every user unless --eval-users), n of them.
 //   /users/ids [n]                         original user ids
 //   /users/test_item [n]                   original id of the test item
 //   /users/sampled_rank, full_rank [n]     0-based rank of the test item (ties count against it)
@@ -20,10 +21,11 @@
 //   /users/personas_used [n]               personas dominant for at least one training item
 //   /users/persona_similarity [n]          mean cosine between the user's persona vectors
 //   /users/names, /items/{ids,names}       string ids, for datasets that have them (Amazon)
-// Summary: hr@10, ndcg@10, full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger (means over users);
+// Summary: hr@10, ndcg@10 (sampled protocol, means over every user: `users` of them);
+// full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger (means over the sample's `full_users`);
 // coverage (share of items in some top-10 list), gini (of how often items are recommended in
 // top-10 lists; 0 = evenly), novelty (mean -log2 of the share of users who have each top-10
-// item); attention_entropy, personas_used, persona_similarity (means over users).
+// item); attention_entropy, personas_used, persona_similarity (means over `full_users`).
 #pragma once
 
 #include <mpi.h>
@@ -35,6 +37,7 @@
 #include <vector>
 
 #include "eval/taste_space.h"
+#include "eval/user_sample.h"
 #include "models/model.h"
 #include "data/dataset.h"
 
@@ -47,6 +50,9 @@ struct ReportOptions {
   // The model trained on the validation items too (--refit): top-K lists, and so TDD, leave
   // them out like the training items.
   bool exclude_validation = false;
+  // The users that get every figure but the sampled protocol's (--eval-users); the others
+  // count in hr@10 and ndcg@10 only and have no row in eval.h5.
+  UserSample sample;
 };
 
 using Summary = std::map<std::string, double>;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Training throughput in positive pairs/s over all ranks (r=2, d=64, |N|=4, batch 256), for the
-# AMP-CF kernel alone and for `ampcf train` on 1 rank and on 1 server + W workers.
+# AMP-CF kernel alone and for `ampcf train` on 1 rank and on 1 server + W workers; and the
+# seconds of full-ranking evaluation on one core, per user and in blocks (ampcf_bench_eval).
 #   launch/benchmark.sh [DATA]     default: ML-1M from ../shared/data if present, else synthetic
 # AMPCF_BUILD=DIR measures the binaries of another build folder (e.g. an older build, for a
 # paired comparison on the same machine).
@@ -21,6 +22,7 @@ epochs=${EPOCHS:-3}
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "data: ${data[*]}; $epochs epochs each (the figure is pairs over train time, evaluation excluded)"
 "$build/ampcf_bench" 2
+"$build/ampcf_bench_eval" "${data[@]}"  # full-ranking evaluation, per user and in blocks
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 run() {

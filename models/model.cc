@@ -1,8 +1,20 @@
 #include "models/model.h"
 
+#include <algorithm>
+
 #include "core/mpi_env.h"
 
 namespace ampcf {
+
+void Scorer::ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const {
+  const std::size_t n = n_items(), row = static_cast<std::size_t>(personas()) * dim();
+  scores.resize(n_users * n);
+  std::vector<float> user_scores;
+  for (int b = 0; b < n_users; ++b) {
+    Score(user_rows + b * row, {}, user_scores);
+    std::copy(user_scores.begin(), user_scores.end(), scores.begin() + b * n);
+  }
+}
 
 AdamConfig MakeAdam(const TrainConfig& config) {
   AdamConfig adam;

@@ -62,6 +62,12 @@ class Scorer {
   // user's personas explains it (all 1 for single-vector models).
   virtual void Score(const float* user_row, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
                      std::vector<float>* attention = nullptr) const = 0;
+  // Scores of every item for `n_users` users whose per-user rows lie one after another from
+  // `user_rows`: `scores` becomes n_users x n_items(), row-major, equal to Score's per user up to
+  // float rounding (summation order, a vectorised exp). Whole-catalogue evaluation calls this:
+  // a model with a matrix form overrides it with GEMMs, so that the item matrix is packed once
+  // per block of users instead of once per user. The default calls Score user by user.
+  virtual void ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const;
   virtual std::int32_t n_items() const = 0;
   virtual int personas() const = 0;
   virtual int dim() const = 0;

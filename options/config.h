@@ -138,7 +138,8 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
   X(int, keep_checkpoints, "--keep-checkpoints", 3, AtLeast(1), "checkpoints kept in --out/checkpoints (the newest)") \
   X(std::int64_t, stop_after_steps, "--stop-after-steps", 0, AtLeast(0),                        \
     "checkpoint and stop once N steps are done in all, as on SIGTERM (for tests and planned pre-emption)") \
-  X(bool, quiet, "--quiet", false, AnyValue(), "print only the final summary")
+  X(bool, quiet, "--quiet", false, AnyValue(), "print only the final summary")                 \
+  X(std::int64_t, eval_users, "--eval-users", 0, AtLeast(0), "full ranking and the evaluation report (top-K lists, TDD, eval.h5 rows) cover a seeded sample of about N users, the same for every rank layout (0: all); the sampled protocol always covers every user")
 
 // Options of `eval`.
 #define AMPCF_EVAL_OPTIONS(X)                                                                    \
@@ -146,7 +147,8 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
   X(std::string, out, "--out", "", AnyValue(), "folder for eval.h5 and taste.h5 (default: the model's folder)") \
   X(std::string, taste, "--taste", "", AnyValue(),                                                \
     "taste space (taste.h5) to measure TDD in; default: computed from the training data and saved") \
-  X(int, top_k, "--top-k", 30, AtLeast(1), "length of each user's recommendation list in eval.h5 (TDD uses 30)")
+  X(int, top_k, "--top-k", 30, AtLeast(1), "length of each user's recommendation list in eval.h5 (TDD uses 30)") \
+  X(std::int64_t, eval_users, "--eval-users", 0, AtLeast(0), "full ranking and the evaluation report (top-K lists, TDD, eval.h5 rows) cover a seeded sample of about N users, the same for every rank layout (0: all); the sampled protocol always covers every user")
 
 // Options of `explain`.
 #define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \

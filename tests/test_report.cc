@@ -130,6 +130,50 @@ TEST(Report, AgreesWithRankingAndExplainsByAttention) {
   }
 }
 
+// --eval-users: the sampled protocol still covers every user; full ranking, the lists and the
+// eval.h5 rows cover the sample, the same users as EvaluateUsers ranks fully.
+TEST(Report, EvalUsersSampleCoversFullRankingOnly) {
+  SyntheticSpec spec;
+  spec.users = 300;
+  spec.items = 80;
+  const Dataset data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
+  ModelShape shape;
+  shape.personas = 2;
+  shape.dim = 4;
+  shape.att_dim = 3;
+  std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att(24),
+      users(static_cast<std::size_t>(data.n_users) * 8);
+  FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
+  FillNormal(att.data(), 24, 1.0, 1, 2, 0);
+  FillNormal(users.data(), static_cast<int>(users.size()), 0.5, 1, 4, 0);
+  AmpScorer scorer(shape, items.data(), data.n_items, att.data(), att.data() + 12);
+  auto rows = [&](std::int32_t u) { return &users[static_cast<std::size_t>(u) * 8]; };
+  std::vector<std::int32_t> all(data.n_users);
+  for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
+  TasteOptions taste_options;
+  taste_options.components = 4;
+  taste_options.clusters = 3;
+  const TasteSpace taste = BuildTasteSpace(data, taste_options);
+  testing::TempDir dir;
+  ReportOptions options;
+  options.top_k = 5;
+  options.path = dir.File("sample.h5", "");
+  options.sample = UserSample(100, data.n_users, 3);
+  const Summary summary = EvaluateReport(scorer, data, taste, all, rows, options, MPI_COMM_SELF);
+  const EvalTotals everyone = EvaluateUsers(scorer, data, all, rows, HeldOut::kTest, false);
+  const EvalTotals sampled = EvaluateUsers(scorer, data, all, rows, HeldOut::kTest, true, options.sample);
+  EXPECT_EQ(summary.at("users"), data.n_users);
+  EXPECT_NEAR(summary.at("hr@10"), everyone.sampled.hr(), 1e-12);
+  EXPECT_EQ(summary.at("full_users"), sampled.full.users);
+  EXPECT_GT(sampled.full.users, 50);
+  EXPECT_LT(sampled.full.users, 150);
+  EXPECT_NEAR(summary.at("full_ndcg@10"), sampled.full.ndcg_mean(), 1e-12);
+  h5::Handle file = h5::OpenFileReadOnly(options.path);
+  const std::vector<std::int64_t> ids = h5::ReadInts(file.get(), "/users/ids", options.path);
+  ASSERT_EQ(static_cast<std::int64_t>(ids.size()), sampled.full.users);
+  for (std::int64_t id : ids) EXPECT_TRUE(options.sample.Contains(id));
+}
+
 // AISP-p on planted data: p = 1 is the mean of the user's item vectors; p = 2 ranks far above chance.
 TEST(Aisp, PlantedTastes) {
   SyntheticSpec spec;

@@ -26,9 +26,11 @@ std::string FormatRunLine(const RunRecord& r) {
       r.has_tdd ? fmt::format(", \"tdd_js\": {:.6f}, \"tdd_hellinger\": {:.6f}", r.tdd_js, r.tdd_hellinger) : "";
   return fmt::format("{{\"best_epoch\": {}, \"refit\": {}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, "
                      "\"test_hr@10\": {:.6f}, \"test_ndcg@10\": {:.6f}, \"test_full_hr@10\": {:.6f}, "
-                     "\"test_full_ndcg@10\": {:.6f}{}, \"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
+                     "\"test_full_ndcg@10\": {:.6f}, \"test_users\": {}, \"test_full_users\": {}{}, "
+                     "\"pairs_per_s\": {:.1f}, \"train_seconds\": {:.3f}}}",
                      r.best_epoch, r.refit ? "true" : "false", r.val_hr, r.val_ndcg, r.test_hr, r.test_ndcg,
-                     r.test_full_hr, r.test_full_ndcg, tdd, r.pairs_per_s, r.train_seconds);
+                     r.test_full_hr, r.test_full_ndcg, r.test_users, r.test_full_users, tdd, r.pairs_per_s,
+                     r.train_seconds);
 }
 
 void MetricsLog::Start() {

@@ -20,6 +20,7 @@ struct RunRecord {
   bool refit = false;
   double val_hr = 0, val_ndcg = 0;
   double test_hr = 0, test_ndcg = 0, test_full_hr = 0, test_full_ndcg = 0;
+  std::int64_t test_users = 0, test_full_users = 0;  // users behind the sampled / full figures (--eval-users)
   bool has_tdd = false;
   double tdd_js = 0, tdd_hellinger = 0;
   double pairs_per_s = 0, train_seconds = 0;

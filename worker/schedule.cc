@@ -165,14 +165,15 @@ void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
   report.path = (dir / "eval.h5").string();
   report.model = (dir / "model.h5").string();
   report.exclude_validation = config.refit;
+  report.sample = UserSample(config.eval_users, data.n_users, trainer.context().data_config->eval_seed);
   summary.report = EvaluateReport(*scorer, data, taste, trainer.users(),
                                   [&](std::int32_t u) { return trainer.user_row(u); }, report, trainer.context().workers);
   if (trainer.lead()) WriteTasteSpace((dir / "taste.h5").string(), taste);
-  const double users = summary.report.at("users");
+  const double users = summary.report.at("users"), full_users = summary.report.at("full_users");
   summary.test.sampled = RankingSums{summary.report.at("hr@10") * users, summary.report.at("ndcg@10") * users,
                                      static_cast<std::int64_t>(users)};
-  summary.test.full = RankingSums{summary.report.at("full_hr@10") * users, summary.report.at("full_ndcg@10") * users,
-                                  static_cast<std::int64_t>(users)};
+  summary.test.full = RankingSums{summary.report.at("full_hr@10") * full_users,
+                                  summary.report.at("full_ndcg@10") * full_users, static_cast<std::int64_t>(full_users)};
   record.has_tdd = true;
   record.tdd_js = summary.report.at("tdd_js");
   record.tdd_hellinger = summary.report.at("tdd_hellinger");
@@ -218,6 +219,8 @@ TrainSummary RunSchedule(Trainer& trainer) {
   record.test_ndcg = summary.test.sampled.ndcg_mean();
   record.test_full_hr = summary.test.full.hr();
   record.test_full_ndcg = summary.test.full.ndcg_mean();
+  record.test_users = summary.test.sampled.users;
+  record.test_full_users = summary.test.full.users;
   record.pairs_per_s = summary.pairs_per_s;
   record.train_seconds = summary.train_seconds;
   if (trainer.lead()) log.Append(FormatRunLine(record));

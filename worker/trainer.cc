@@ -10,6 +10,8 @@
 #include "core/gather.h"
 #include "core/mpi_env.h"
 #include "core/stop_signal.h"
+#include "eval/candidate_items.h"
+#include "models/item_subset_scorer.h"
 #include "worker/timing.h"
 
 namespace ampcf {
@@ -180,9 +182,11 @@ void Trainer::StopOnNonFiniteLoss(int epoch, std::int64_t step) const {
 }
 
 EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
-  const std::unique_ptr<Scorer> scorer = PullScorer();
+  // Full ranking needs every item row; the sampled protocol only its users' candidates.
+  const std::unique_ptr<Scorer> scorer = full ? PullScorer() : PullCandidateScorer(which);
+  const UserSample sample(config().eval_users, context_.data->n_users, context_.data_config->eval_seed);
   EvalTotals totals = EvaluateUsers(*scorer, *context_.data, users_,
-                                    [&](std::int32_t u) { return user_row(u); }, which, full);
+                                    [&](std::int32_t u) { return user_row(u); }, which, full, sample);
   double sums[6] = {totals.sampled.hits, totals.sampled.ndcg, double(totals.sampled.users),
                     totals.full.hits,    totals.full.ndcg,    double(totals.full.users)};
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 6, MPI_DOUBLE, MPI_SUM, context_.workers));
@@ -192,20 +196,38 @@ EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
 }
 
 std::unique_ptr<Scorer> Trainer::PullScorer() {
+  return context_.model->MakeScorer(PullTables(nullptr, whole_tables_), context_.data->n_items);
+}
+
+std::unique_ptr<Scorer> Trainer::PullCandidateScorer(HeldOut which) {
+  std::vector<std::int32_t>& items = candidate_items_[static_cast<int>(which)];
+  if (items.empty()) items = CandidateItems(*context_.data, users_, which);
+  const std::vector<const float*> tables = PullTables(&items, candidate_tables_);
+  return std::make_unique<ItemSubsetScorer>(context_.model->MakeScorer(tables, static_cast<std::int32_t>(items.size())),
+                                            items, context_.data->n_items);
+}
+
+std::vector<const float*> Trainer::PullTables(const std::vector<std::int32_t>* items,
+                                              std::vector<AlignedVector<float>>& into) {
   std::vector<std::vector<std::int32_t>> keys;
   std::vector<float*> out;
   std::vector<const float*> tables;
+  into.resize(step_.widths.size());
   std::size_t t = 0;
   for (const TableSpec& spec : ServerTables(*context_.model)) {
-    keys.emplace_back(spec.rows);
-    std::iota(keys.back().begin(), keys.back().end(), 0);
-    whole_tables_[t].resize(static_cast<std::size_t>(spec.rows) * spec.width);
-    out.push_back(whole_tables_[t].data());
-    tables.push_back(whole_tables_[t].data());
+    if (items != nullptr && spec.name == "items") {
+      keys.push_back(*items);
+    } else {
+      keys.emplace_back(spec.rows);
+      std::iota(keys.back().begin(), keys.back().end(), 0);
+    }
+    into[t].resize(keys.back().size() * spec.width);
+    out.push_back(into[t].data());
+    tables.push_back(into[t].data());
     ++t;
   }
   context_.servers->Pull(keys, clock_, out);
-  return context_.model->MakeScorer(tables, context_.data->n_items);
+  return tables;
 }
 
 std::string Trainer::WriteCheckpoint(double loss_sum) {

@@ -118,6 +118,13 @@ class Trainer {
   };
   StepEnd DecideStepEnd();
   CheckpointHeader MakeCheckpointHeader() const;
+  // A scorer of the held-out items of `which` of this worker's users and their candidates: only
+  // those rows of the item table are pulled (the other server tables whole).
+  std::unique_ptr<Scorer> PullCandidateScorer(HeldOut which);
+  // Pulls every row of each server table into `into`, or of the item table only `items` (null:
+  // all); returns the tables' pointers in server-table order.
+  std::vector<const float*> PullTables(const std::vector<std::int32_t>* items,
+                                       std::vector<AlignedVector<float>>& into);
   [[noreturn]] void StopOnNonFiniteLoss(int epoch, std::int64_t step) const;
 
   TrainerContext context_;
@@ -129,6 +136,8 @@ class Trainer {
   Batch batch_;
   StepBuffers step_;
   std::vector<AlignedVector<float>> whole_tables_;  // every row of each server table, for evaluation
+  std::vector<AlignedVector<float>> candidate_tables_;  // the rows PullCandidateScorer pulled
+  std::vector<std::int32_t> candidate_items_[2];         // per HeldOut: CandidateItems, once computed
   ps::CheckpointRing ring_;
   std::int64_t clock_ = 0;  // steps completed by this worker
   TrainingState state_;     // what a checkpoint stores (io/checkpoint_file.h)

@@ -151,6 +151,48 @@ AmpScorer::AmpScorer(const ModelShape& shape, const float* items, std::int32_t n
   ItemMap V(items, n_items, shape.dim, OuterStride<>(shape.item_width()));
   Eigen::Map<const RowMatrixXf> Av(att_v, shape.dim, shape.att_dim);
   phi_ = V * Av;
+  bias_.resize(n_items);
+  for (std::int32_t j = 0; j < n_items; ++j) bias_(j) = items[static_cast<std::size_t>(j) * shape.item_width() + shape.dim];
+}
+
+void AmpScorer::ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const {
+  const int r = shape_.personas, d = shape_.dim, da = shape_.att_dim;
+  const Eigen::Index n = n_items_, B = n_users;
+  Eigen::Map<const RowMatrixXf> U(user_rows, B * r, d);
+  ItemMap V(items_, n, d, OuterStride<>(shape_.item_width()));
+  const RowMatrixXf psi = U * att_u_;  // (B * r) x da
+  // With one persona the attention is exactly 1 (exp(0) / exp(0)): no logits are needed.
+  if (r > 1) logits_.resize(B * r, n);
+  dots_.resize(B * r, n);
+  for (int k = 0; k < r; ++k) {
+    // Persona k of every user of the block: rows k, k + r, ... of U and psi.
+    Eigen::Map<const RowMatrixXf, 0, OuterStride<>> U_k(user_rows + k * d, B, d, OuterStride<>(r * d));
+    Eigen::Map<const RowMatrixXf, 0, OuterStride<>> psi_k(psi.data() + k * da, B, da, OuterStride<>(r * da));
+    dots_.middleRows(k * B, B).noalias() = U_k * V.transpose();
+    if (r > 1) logits_.middleRows(k * B, B).noalias() = psi_k * phi_.transpose();
+  }
+  scores.resize(static_cast<std::size_t>(B) * n);
+  // Element by element as Score does it (max-shifted softmax over k, then bias + sum_k a_k dot_k
+  // in k order), one user's row at a time while it is in cache.
+  Eigen::ArrayXf max_logit(n), total(n);
+  for (Eigen::Index b = 0; b < B; ++b) {
+    Eigen::Map<Eigen::ArrayXf> y(scores.data() + b * n, n);
+    y = bias_;
+    if (r == 1) {
+      y += dots_.row(b).array().transpose();
+      continue;
+    }
+    max_logit = logits_.row(b).array().transpose();
+    for (int k = 1; k < r; ++k) max_logit = max_logit.max(logits_.row(k * B + b).array().transpose());
+    total.setZero();
+    for (int k = 0; k < r; ++k) {
+      auto e = logits_.row(k * B + b).array();
+      e = (e - max_logit.transpose()).exp();
+      total += e.transpose();
+    }
+    for (int k = 0; k < r; ++k)
+      y += (logits_.row(k * B + b).array().transpose() / total) * dots_.row(k * B + b).array().transpose();
+  }
 }
 
 void AmpScorer::Score(const float* user_rows, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,

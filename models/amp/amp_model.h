@@ -80,6 +80,9 @@ class AmpScorer : public Scorer {
   // user_rows: the user's r personas (r x d); attention: r weights per scored item.
   void Score(const float* user_rows, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
              std::vector<float>* attention = nullptr) const override;
+  // Per persona k, two GEMMs against the whole catalogue (logits psi_k phi^T and dots U_k V^T,
+  // n_users x n_items each), then the softmax over k element by element.
+  void ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const override;
   std::int32_t n_items() const override { return n_items_; }
   int personas() const override { return shape_.personas; }
   int dim() const override { return shape_.dim; }
@@ -90,6 +93,10 @@ class AmpScorer : public Scorer {
   std::int32_t n_items_;
   Eigen::Map<const RowMatrixXf> att_u_;
   RowMatrixXf phi_;  // n_items x da
+  Eigen::ArrayXf bias_;  // n_items
+  // ScoreBlock's logits and dots (persona k: rows k*n_users ..), kept between calls so that a
+  // block does not page-fault fresh memory in: a scorer serves one thread.
+  mutable RowMatrixXf logits_, dots_;
 };
 
 }  // namespace ampcf

@@ -36,6 +36,17 @@ class BprScorer : public Scorer {
     }
     if (attention != nullptr) attention->assign(n, 1.0f);
   }
+  // One GEMM for the block, then the biases.
+  void ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const override {
+    const Eigen::Index n = n_items_;
+    Eigen::Map<const RowMatrixXf> U(user_rows, n_users, dim_);
+    Eigen::Map<const RowMatrixXf, 0, Eigen::OuterStride<>> V(items_, n, dim_, Eigen::OuterStride<>(dim_ + 1));
+    Eigen::Map<const Eigen::RowVectorXf, 0, Eigen::InnerStride<>> bias(items_ + dim_, n, Eigen::InnerStride<>(dim_ + 1));
+    scores.resize(static_cast<std::size_t>(n_users) * n);
+    Eigen::Map<RowMatrixXf> Y(scores.data(), n_users, n);
+    Y.noalias() = U * V.transpose();
+    Y.rowwise() += bias;
+  }
   std::int32_t n_items() const override { return n_items_; }
   int personas() const override { return 1; }
   int dim() const override { return dim_; }
