@@ -31,6 +31,10 @@ work="$build/fuzz-work"
 # halt_on_error: the first UBSan report ends the run as a crash; leaks are reported at exit.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
+# The targets' scratch files: libFuzzer may end a process without running atexit handlers, so
+# the folders go in one place that is removed here.
+export TMPDIR="$work/tmp"
+rm -rf "$TMPDIR"; mkdir -p "$TMPDIR"
 failed=()
 for target in "${targets[@]}"; do
   mkdir -p "$work/corpus/$target" "$work/artifacts/$target"
@@ -45,4 +49,5 @@ for target in "${targets[@]}"; do
     failed+=("$target")
   fi
 done
+rm -rf "$TMPDIR"
 [ ${#failed[@]} -eq 0 ] || { echo "fuzz failures: ${failed[*]}"; exit 1; }
