@@ -82,8 +82,10 @@ void TransferTable(hid_t file, const std::string& file_name, const char* table, 
   for (int a = 0; a < kFloatArrayCount - 1; ++a)
     TransferRows(file, file_name, table, kFloatArrays[a], H5T_NATIVE_FLOAT, width, rows, floats[a], write);
   // A version-1 file may lack the average (it predates --average-decay): its rows are their own.
+  // A reader without an average (arrays.average null) skips it.
   const std::string average = Cat("/", table, "/average");
-  if (write || H5Lexists(file, average.c_str(), H5P_DEFAULT) > 0)
+  if (!write && arrays.average == nullptr) {
+  } else if (write || H5Lexists(file, average.c_str(), H5P_DEFAULT) > 0)
     TransferRows(file, file_name, table, "average", H5T_NATIVE_FLOAT, width, rows, arrays.average, write);
   else
     std::copy_n(arrays.values, static_cast<std::size_t>(rows.count) * width, arrays.average);
@@ -209,17 +211,21 @@ void WriteCheckpointRows(const std::string& path, const char* table, int width, 
     TransferTable(file.get(), path, table, width, rows, arrays, true);
     if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(path, ": cannot flush"));
   }
-  // Read back what was written: HDF5 checks the checksums on the way.
-  std::vector<float> floats(static_cast<std::size_t>(rows.count) * width * kFloatArrayCount);
-  std::vector<std::int32_t> steps(static_cast<std::size_t>(rows.count));
-  const std::size_t n = static_cast<std::size_t>(rows.count) * width;
-  const RowArrays back = ArraysIn(floats, n, steps);
+  // Read back what was written, a block of rows at a time (a rank's rows may be gigabytes):
+  // HDF5 checks the checksums on the way.
   Handle file = h5::OpenFileReadOnly(path);
-  TransferTable(file.get(), path, table, width, rows, back, false);
-  const float* written[] = {arrays.values, arrays.adam_m, arrays.adam_v, arrays.best, arrays.average};
-  for (int a = 0; a < kFloatArrayCount; ++a)
-    if (n > 0 && !std::equal(written[a], written[a] + n, floats.data() + a * n))
-      throw UserError(Cat(path, ": /", table, "/", kFloatArrays[a], " reads back differently from what was written"));
+  std::vector<float> floats(static_cast<std::size_t>(std::min(rows.count, kRowsPerBlock)) * width * kFloatArrayCount);
+  std::vector<std::int32_t> steps(static_cast<std::size_t>(std::min(rows.count, kRowsPerBlock)));
+  for (std::int64_t first = 0; first < rows.count; first += kRowsPerBlock) {
+    const RowSelection block{rows.start + first * rows.stride, rows.stride, std::min(kRowsPerBlock, rows.count - first)};
+    const std::size_t n = static_cast<std::size_t>(block.count) * width, skip = static_cast<std::size_t>(first) * width;
+    const RowArrays back = ArraysIn(floats, n, steps);
+    TransferTable(file.get(), path, table, width, block, back, false);
+    const float* written[] = {arrays.values, arrays.adam_m, arrays.adam_v, arrays.best, arrays.average};
+    for (int a = 0; a < kFloatArrayCount; ++a)
+      if (!std::equal(written[a] + skip, written[a] + skip + n, floats.data() + a * n))
+        throw UserError(Cat(path, ": /", table, "/", kFloatArrays[a], " reads back differently from what was written"));
+  }
 }
 
 void WriteCheckpointIds(const std::string& path, const char* table, std::int64_t first, std::span<const std::int64_t> ids) {

@@ -82,7 +82,7 @@ struct RowArrays {
   float* adam_v = nullptr;
   float* best = nullptr;
   std::int32_t* adam_steps = nullptr;
-  float* average = nullptr;  // required, like the others
+  float* average = nullptr;  // required for writing; reading skips the file's when null
 };
 
 // DIR/checkpoint-<clock, 12 digits>.h5

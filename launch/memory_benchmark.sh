@@ -5,7 +5,8 @@
 #   launch/memory_benchmark.sh [WORKDIR]          (default /tmp/ampcf-memory)
 #   env: AMPCF_BUILD (build), USERS, ITEMS, MAX_INTERACTIONS, STEPS, WORKERS ("1 2 4 8"),
 #        EXTRA (more train options, e.g. "--personas 4")
-# Prints one line per rank and a summary per W; the README's memory model is checked against it.
+# Each rank's peak RSS comes from /usr/bin/time (one file per rank). Prints one line per rank
+# and a summary per W; the README's memory model is checked against it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ampcf="$(realpath "${AMPCF_BUILD:-$root/build}")/ampcf"
@@ -25,15 +26,16 @@ for w in ${WORKERS:-1 2 4 8}; do
   out="$work/run-w$w"
   rm -rf "$out"
   # Each rank reports its own peak RSS (kB) with its world rank; ranks 0..W-1 are workers.
+  mkdir -p "$out"
   mpirun --oversubscribe --bind-to none -np $((w + 1)) --mca mpi_yield_when_idle 1 \
-    sh -c 'exec /usr/bin/time -f "rank $OMPI_COMM_WORLD_RANK peak_kb %M" "$0" "$@"' \
+    sh -c 'exec /usr/bin/time -o "$0.$OMPI_COMM_WORLD_RANK" -f "%M" "$@"' "$out/peak_kb" \
     "$ampcf" train --data "$data/prepared.h5" --servers 1 --stop-after-steps "$steps" --out "$out" ${EXTRA:-} \
     > "$work/w$w.log" 2>&1 || true
-  grep -q "peak_kb" "$work/w$w.log" || { cat "$work/w$w.log"; exit 1; }
+  ls "$out"/peak_kb.* > /dev/null 2>&1 || { cat "$work/w$w.log"; exit 1; }
   python3 - "$work/w$w.log" "$w" "$out" <<'EOF'
 import glob, os, re, sys
 log, w, out = open(sys.argv[1]).read(), int(sys.argv[2]), sys.argv[3]
-peaks = {int(r): int(kb) / 1024 for r, kb in re.findall(r"rank (\d+) peak_kb (\d+)", log)}
+peaks = {int(f.rsplit(".", 1)[1]): int(open(f).read().split()[-1]) / 1024 for f in glob.glob(out + "/peak_kb.*")}
 seconds = re.findall(r"checkpoint \S+ \(epoch \d+, step \d+\) in ([0-9.]+)s", log)
 files = glob.glob(os.path.join(out, "checkpoints", "checkpoint-*.h5"))
 size = sum(os.path.getsize(f) for f in files) / 2**20

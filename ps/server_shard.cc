@@ -14,7 +14,7 @@ ServerShard::ServerShard(const std::vector<TableSpec>& tables, int server_index,
     table_rows_.push_back(spec.rows);
     tables_.emplace_back(spec.name, spec.width,
                          RowSelection{server_index, n_servers, ItemsOwned(spec.rows, server_index, n_servers)}, spec.init,
-                         spec.adam);
+                         spec.adam, average_decay > 0);
   }
 }
 
@@ -97,7 +97,7 @@ void ServerShard::Reset() {
 }
 
 void ServerShard::WriteCheckpoint(const std::string& path) const {
-  for (const RowTable& table : tables_) table.WriteCheckpoint(path, average_decay_ > 0);
+  for (const RowTable& table : tables_) table.WriteCheckpoint(path);
 }
 
 void ServerShard::ReadCheckpoint(const std::string& path) {

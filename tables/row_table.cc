@@ -7,8 +7,8 @@
 
 namespace ampcf {
 
-RowTable::RowTable(std::string name, int width, RowSelection rows, RowInitialiser init, AdamConfig adam)
-    : name_(std::move(name)), width_(width), rows_(rows), init_(std::move(init)), adam_(adam) {
+RowTable::RowTable(std::string name, int width, RowSelection rows, RowInitialiser init, AdamConfig adam, bool averaging)
+    : name_(std::move(name)), width_(width), rows_(rows), init_(std::move(init)), adam_(adam), averaging_(averaging) {
   Reset();
 }
 
@@ -19,7 +19,7 @@ void RowTable::Reset() {
   second_moment_.assign(values_.size(), 0.0f);
   steps_.assign(rows_.count, 0);
   best_ = values_;
-  average_ = values_;
+  if (averaging_) average_ = values_;
   average_in_ = false;
 }
 
@@ -30,7 +30,7 @@ void RowTable::Update(std::int64_t local, const float* gradient, float gradient_
 }
 
 void RowTable::SwapInAverage(double decay, bool restart) {
-  AMPCF_ASSERT(!average_in_, "the average of ", name_, " is already swapped in");
+  AMPCF_ASSERT(averaging_ && !average_in_, "the average of ", name_, " is absent or already swapped in");
   FoldAverage(average_, values_, decay, restart);
   std::swap(values_, average_);
   average_in_ = true;
@@ -42,20 +42,20 @@ void RowTable::SwapOutAverage() {
   average_in_ = false;
 }
 
-RowArrays RowTable::Arrays(bool averaging) const {
+RowArrays RowTable::Arrays() const {
   // The checkpoint interface takes mutable pointers for reading and writing alike.
   auto* self = const_cast<RowTable*>(this);
   return RowArrays{self->values_.data(), self->first_moment_.data(), self->second_moment_.data(), self->best_.data(),
-                   self->steps_.data(), averaging ? self->average_.data() : self->values_.data()};
+                   self->steps_.data(), averaging_ ? self->average_.data() : nullptr};
 }
 
-void RowTable::WriteCheckpoint(const std::string& path, bool averaging) const {
+void RowTable::WriteCheckpoint(const std::string& path) const {
   AMPCF_ASSERT(!average_in_, "checkpoint of ", name_, " written while the average is swapped in");
-  WriteCheckpointRows(path, name_.c_str(), width_, rows_, Arrays(averaging));
+  RowArrays arrays = Arrays();
+  if (arrays.average == nullptr) arrays.average = arrays.values;  // the rows are their own average
+  WriteCheckpointRows(path, name_.c_str(), width_, rows_, arrays);
 }
 
-void RowTable::ReadCheckpoint(const std::string& path) {
-  ReadCheckpointRows(path, name_.c_str(), width_, rows_, Arrays(true));
-}
+void RowTable::ReadCheckpoint(const std::string& path) { ReadCheckpointRows(path, name_.c_str(), width_, rows_, Arrays()); }
 
 }  // namespace ampcf

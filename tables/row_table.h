@@ -23,7 +23,9 @@ class RowTable {
  public:
   // Holds the rows `rows` (global keys start, start + stride, ...) of the table `name`, each
   // `width` floats, initialised by `init` and updated by Adam with `adam`.
-  RowTable(std::string name, int width, RowSelection rows, RowInitialiser init, AdamConfig adam);
+  // `averaging`: the table keeps a running average of its rows (--average-decay); without it no
+  // memory is spent on one.
+  RowTable(std::string name, int width, RowSelection rows, RowInitialiser init, AdamConfig adam, bool averaging);
 
   const std::string& name() const { return name_; }
   int width() const { return width_; }
@@ -48,19 +50,21 @@ class RowTable {
   void Reset();
 
   // This table's rows, optimiser state, best rows and average into / out of a checkpoint file
-  // (io/checkpoint_file.h). `averaging`: the average is kept (else the file's average is the rows).
-  void WriteCheckpoint(const std::string& path, bool averaging) const;
+  // (io/checkpoint_file.h). Without averaging the file's average is the rows, and reading
+  // ignores the file's.
+  void WriteCheckpoint(const std::string& path) const;
   void ReadCheckpoint(const std::string& path);
 
  private:
   std::size_t Offset(std::int64_t local) const { return static_cast<std::size_t>(local) * width_; }
-  RowArrays Arrays(bool averaging) const;
+  RowArrays Arrays() const;
 
   std::string name_;
   int width_;
   RowSelection rows_;
   RowInitialiser init_;
   AdamConfig adam_;
+  bool averaging_;
   // Aligned: Eigen peels to the destination's alignment, and its vector and scalar paths round
   // differently (FMA), so a malloc-dependent alignment would break bitwise reproducibility.
   AlignedVector<float> values_, first_moment_, second_moment_, best_, average_;

@@ -19,7 +19,7 @@ struct PersonaMoments {
 // AMP-CF's initial rows of table `table` (0: users, 2: attention), keys 0 .. n-1, in a RowTable.
 RowTable InitialRows(const TrainConfig& config, int table, std::int64_t n) {
   const TableSpec spec = AmpCf(config, 2).tables()[table];
-  return RowTable(spec.name, spec.width, RowSelection{0, 1, n}, spec.init, spec.adam);
+  return RowTable(spec.name, spec.width, RowSelection{0, 1, n}, spec.init, spec.adam, false);
 }
 
 PersonaMoments Moments(double spread) {

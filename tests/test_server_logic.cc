@@ -292,7 +292,7 @@ TEST(ServerLogic, AsynchronousCheckpointWaitsForTheSlowestWorker) {
 }
 
 TEST(ServerLogic, AverageInIsAcknowledgedOnceItsClockIsApplied) {
-  Server server(kTwoWorkers, kSynchronous);
+  Server server(kTwoWorkers, kSynchronous, /*start_clock=*/0, SmallConfig(), /*average_decay=*/0.5);
   constexpr std::int32_t kRestart = 1;
   server.logic.Handle(Push(0, 1, PushOfWorker0()));
   server.logic.Handle(Control(ps::kAverageIn, 0, 1, kRestart));

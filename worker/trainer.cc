@@ -27,12 +27,12 @@ std::vector<std::int32_t> HeldUsers(const Dataset& data) {
   return users;
 }
 
-RowTable MakeUserTable(const Model& model, const std::vector<std::int32_t>& users) {
+RowTable MakeUserTable(const Model& model, const std::vector<std::int32_t>& users, bool averaging) {
   const TableSpec& spec = UserTable(model);
   const RowSelection rows{users.empty() ? 0 : users.front(), 1, static_cast<std::int64_t>(users.size())};
   AMPCF_ASSERT(users.empty() || users.back() - users.front() + 1 == static_cast<std::int32_t>(users.size()),
                "a worker's users must be one contiguous range");
-  return RowTable(spec.name, spec.width, rows, spec.init, spec.adam);
+  return RowTable(spec.name, spec.width, rows, spec.init, spec.adam, averaging);
 }
 
 BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
@@ -53,7 +53,7 @@ Trainer::Trainer(const TrainerContext& context)
     : context_(context),
       users_(HeldUsers(*context.data)),
       first_user_(users_.empty() ? 0 : users_.front()),
-      user_table_(MakeUserTable(*context.model, users_)),
+      user_table_(MakeUserTable(*context.model, users_, context.config->average_decay > 0)),
       builder_(*context.data, users_, BatchOptionsOf(*context.config, context.layout)),
       ring_(context.checkpoint_comm) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(context.workers, &worker_rank_));
@@ -240,13 +240,12 @@ std::string Trainer::WriteCheckpoint(double loss_sum) {
   AMPCF_CHECK_MPI(
       MPI_Gather(&loss_sum, 1, MPI_DOUBLE, state_.worker_loss_sums.data(), 1, MPI_DOUBLE, 0, context_.workers));
   const auto start = Clock::now();
-  const bool averaging = config().average_decay > 0;
   if (lead()) servers.RequestCheckpoint(clock_);  // the servers apply their pushes meanwhile
   ring_.WriteInTurn(
       temporary,
       [&] {
         if (lead()) CreateCheckpoint(temporary, MakeCheckpointHeader(), state_);
-        user_table_.WriteCheckpoint(temporary, averaging);
+        user_table_.WriteCheckpoint(temporary);
         WriteCheckpointIds(temporary, UserTable(*context_.model).name.c_str(), first_user_, context_.data->user_ids);
         servers.WriteRowsHeldHere(temporary);
       },
