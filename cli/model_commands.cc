@@ -17,7 +17,7 @@
 #include "eval/taste_space.h"
 #include "io/model_file.h"
 #include "models/registry.h"
-#include "ps/checkpoint_ring.h"
+#include "core/file_ring.h"
 
 namespace ampcf {
 
@@ -185,7 +185,7 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
     std::vector<std::string> names = GatherLines(MPI_COMM_WORLD, data.user_names);
     MPI_Comm ring_comm = MPI_COMM_NULL;
     AMPCF_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &ring_comm));
-    ps::CheckpointRing(ring_comm).WriteInTurn(
+    FileRing(ring_comm).WriteInTurn(
         temporary,
         [&] {
           if (WorldRank() == 0) {

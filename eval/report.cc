@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <optional>
+#include <functional>
 #include <span>
 
 #include "eval/ranking.h"
 #include "eval/score_blocks.h"
 #include "io/hdf5_util.h"
+#include "core/file_ring.h"
 #include "core/gather.h"
-#include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 
 namespace ampcf {
@@ -242,114 +242,146 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   return summary;
 }
 
-// Collective: the records of every rank of comm, in rank order, on rank 0; nullopt elsewhere.
-std::optional<std::vector<double>> GatherRecords(const std::vector<double>& records, MPI_Comm comm) {
-  int rank = 0;
-  AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  std::vector<double> all = GatherChunked(records.data(), static_cast<std::int64_t>(records.size()), MPI_DOUBLE, 0, comm);
-  if (rank != 0) return std::nullopt;
-  return all;
-}
-
-// The gathered records, one row per user in dense user order, read column by column.
+// One rank's records, one row per user in dense user order, read column by column.
 struct RecordTable {
   std::size_t n = 0;
   std::vector<const double*> by_user;
 
-  RecordTable(const std::vector<double>& all, int record) : n(all.size() / record), by_user(n) {
-    for (std::size_t i = 0; i < n; ++i) by_user[i] = &all[i * record];
+  RecordTable(const std::vector<double>& records, int record) : n(records.size() / record), by_user(n) {
+    for (std::size_t i = 0; i < n; ++i) by_user[i] = &records[i * record];
     std::sort(by_user.begin(), by_user.end(),
               [](const double* a, const double* b) { return a[kUserField] < b[kUserField]; });
-  }
-  std::vector<double> column(int field) const {
-    std::vector<double> out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = by_user[i][field];
-    return out;
   }
   std::vector<double> block(int offset, int width) const {
     std::vector<double> out(n * width);
     for (std::size_t i = 0; i < n; ++i) std::copy_n(by_user[i] + offset, width, &out[i * width]);
     return out;
   }
+  std::vector<double> column(int field) const { return block(field, 1); }
 };
 
-// Dense ids to original ids through map; absent entries (< 0) stay -1.
-std::vector<std::int64_t> OriginalIds(const std::vector<double>& dense, const std::vector<std::int64_t>& map) {
-  std::vector<std::int64_t> out(dense.size());
-  for (std::size_t i = 0; i < dense.size(); ++i) out[i] = dense[i] < 0 ? -1 : map[static_cast<std::size_t>(dense[i])];
-  return out;
+// One array of eval.h5's /users group: [users] for width 1, else [users, width]; its values for
+// a rank's records, row-major, as doubles (integer arrays are stored as int64).
+struct UserColumn {
+  const char* name;
+  bool integer;
+  int width;
+  std::function<std::vector<double>(const RecordTable&)> values;
+};
+
+std::vector<double> Map(std::vector<double> values, double (*f)(std::int64_t)) {
+  for (double& v : values) v = f(static_cast<std::int64_t>(v));
+  return values;
+}
+double Hit(std::int64_t rank) { return HitAt(rank); }
+double Ndcg(std::int64_t rank) { return NdcgAt(rank); }
+
+std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& data) {
+  const int K = layout.K, C = layout.C;
+  auto field = [](int f) { return [f](const RecordTable& t) { return t.column(f); }; };
+  auto list = [&layout, K](ListBlock b) { return [o = layout.list(b), K](const RecordTable& t) { return t.block(o, K); }; };
+  auto clusters = [&layout, C](ClusterBlock b) {
+    return [o = layout.clusters(b), C](const RecordTable& t) { return t.block(o, C); };
+  };
+  return {
+      {"ids", true, 1, field(kUserIdField)},
+      {"test_item", true, 1, field(kTestItemIdField)},
+      {"sampled_rank", true, 1, field(kSampledRankField)},
+      {"full_rank", true, 1, field(kFullRankField)},
+      {"sampled_hit", false, 1, [](const RecordTable& t) { return Map(t.column(kSampledRankField), Hit); }},
+      {"sampled_ndcg", false, 1, [](const RecordTable& t) { return Map(t.column(kSampledRankField), Ndcg); }},
+      {"full_hit", false, 1, [](const RecordTable& t) { return Map(t.column(kFullRankField), Hit); }},
+      {"full_ndcg", false, 1, [](const RecordTable& t) { return Map(t.column(kFullRankField), Ndcg); }},
+      {"top_items", true, K,
+       [&data, o = layout.list(kTopItemsBlock), K](const RecordTable& t) {  // dense -> original ids, absent: -1
+         std::vector<double> items = t.block(o, K);
+         for (double& j : items) j = j < 0 ? -1.0 : static_cast<double>(data.item_ids[static_cast<std::size_t>(j)]);
+         return items;
+       }},
+      {"top_scores", false, K, list(kTopScoresBlock)},
+      {"top_persona", true, K, list(kTopPersonaBlock)},
+      {"top_persona_weight", false, K, list(kTopWeightBlock)},
+      {"list_taste", false, C, clusters(kListTasteBlock)},
+      {"history_taste", false, C, clusters(kHistoryTasteBlock)},
+      {"tdd_js", false, 1, field(kJsField)},
+      {"tdd_hellinger", false, 1, field(kHellingerField)},
+      {"attention_entropy", false, 1, field(kEntropyField)},
+      {"personas_used", true, 1, field(kPersonasUsedField)},
+      {"persona_similarity", false, 1, field(kSimilarityField)},
+  };
 }
 
-std::vector<std::int64_t> AsInts(const std::vector<double>& values) {
-  return std::vector<std::int64_t>(values.begin(), values.end());
-}
-
-// /users/{ids,names,test_item}, the ranks and their hits and NDCG; /items for string ids.
-void WriteUserRanks(hid_t file, hid_t g, const RecordTable& table, const Dataset& data,
-                    const std::vector<std::string>& user_names) {
-  const std::size_t n = table.n;
-  const std::vector<std::int64_t> user_ids = AsInts(table.column(kUserIdField));
-  const std::vector<std::int64_t> test_items = AsInts(table.column(kTestItemIdField));
-  const std::vector<std::int64_t> sampled_rank = AsInts(table.column(kSampledRankField)),
-                                  full_rank = AsInts(table.column(kFullRankField));
-  std::vector<double> sampled_hit(n), sampled_ndcg(n), full_hit(n), full_ndcg(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    sampled_hit[i] = HitAt(sampled_rank[i]);
-    sampled_ndcg[i] = NdcgAt(sampled_rank[i]);
-    full_hit[i] = HitAt(full_rank[i]);
-    full_ndcg[i] = NdcgAt(full_rank[i]);
-  }
-  const hsize_t rows = n;
-  h5::WriteInts(g, "ids", user_ids.data(), {rows});
+// Rank 0: eval.h5 at `temporary` with its attributes, string ids and every /users array sized
+// for `total` users, unfilled.
+void CreateEvalFile(const std::string& temporary, const RecordLayout& layout, const Summary& summary,
+                    const Dataset& data, const std::vector<std::string>& user_names, const ReportOptions& options,
+                    std::int64_t total) {
+  h5::Handle handle = h5::CreateFile(temporary);
+  const hid_t file = handle.get();
+  h5::WriteAttribute(file, "format", std::string(kEvalFormat));
+  h5::WriteAttribute(file, "version", kEvalVersion);
+  h5::WriteAttribute(file, "dataset", data.name);
+  h5::WriteAttribute(file, "dataset_fingerprint", static_cast<std::int64_t>(data.Fingerprint()));
+  h5::WriteAttribute(file, "model", options.model);
+  h5::WriteAttribute(file, "top_k", std::int64_t{layout.K});
+  h5::WriteAttribute(file, "clusters", std::int64_t{layout.C});
+  for (const auto& [name, value] : summary) h5::WriteAttribute(file, name.c_str(), value);
+  h5::Handle users = h5::CreateGroup(file, "users");
   if (!user_names.empty()) {  // string ids: rows are in dense user order
-    h5::WriteLines(g, "names", user_names);
+    h5::WriteLines(users.get(), "names", user_names);
     h5::Handle items = h5::CreateGroup(file, "items");  // id -> name for test_item and top_items
     h5::WriteInts(items.get(), "ids", data.item_ids.data(), {data.item_ids.size()});
     h5::WriteLines(items.get(), "names", data.item_names);
   }
-  h5::WriteInts(g, "test_item", test_items.data(), {rows});
-  h5::WriteInts(g, "sampled_rank", sampled_rank.data(), {rows});
-  h5::WriteInts(g, "full_rank", full_rank.data(), {rows});
-  h5::WriteDoubles(g, "sampled_hit", sampled_hit.data(), {rows});
-  h5::WriteDoubles(g, "sampled_ndcg", sampled_ndcg.data(), {rows});
-  h5::WriteDoubles(g, "full_hit", full_hit.data(), {rows});
-  h5::WriteDoubles(g, "full_ndcg", full_ndcg.data(), {rows});
+  for (const UserColumn& column : UserColumns(layout, data)) {
+    std::vector<hsize_t> dims = {static_cast<hsize_t>(total)};
+    if (column.width != 1) dims.push_back(static_cast<hsize_t>(column.width));
+    h5::CreateChecksummedArray(users.get(), column.name, column.integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, dims);
+  }
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
 }
 
-// /users: the top-K lists, the taste distributions and the per-user TDD and persona figures.
-void WriteUserLists(hid_t g, const RecordTable& table, const Dataset& data, const RecordLayout& layout) {
-  const int K = layout.K, C = layout.C;
-  const hsize_t rows = table.n, k = static_cast<hsize_t>(K), c = static_cast<hsize_t>(C);
-  const std::vector<std::int64_t> top_items = OriginalIds(table.block(layout.list(kTopItemsBlock), K), data.item_ids);
-  h5::WriteInts(g, "top_items", top_items.data(), {rows, k});
-  h5::WriteDoubles(g, "top_scores", table.block(layout.list(kTopScoresBlock), K).data(), {rows, k});
-  h5::WriteInts(g, "top_persona", AsInts(table.block(layout.list(kTopPersonaBlock), K)).data(), {rows, k});
-  h5::WriteDoubles(g, "top_persona_weight", table.block(layout.list(kTopWeightBlock), K).data(), {rows, k});
-  h5::WriteDoubles(g, "list_taste", table.block(layout.clusters(kListTasteBlock), C).data(), {rows, c});
-  h5::WriteDoubles(g, "history_taste", table.block(layout.clusters(kHistoryTasteBlock), C).data(), {rows, c});
-  h5::WriteDoubles(g, "tdd_js", table.column(kJsField).data(), {rows});
-  h5::WriteDoubles(g, "tdd_hellinger", table.column(kHellingerField).data(), {rows});
-  h5::WriteDoubles(g, "attention_entropy", table.column(kEntropyField).data(), {rows});
-  h5::WriteInts(g, "personas_used", AsInts(table.column(kPersonasUsedField)).data(), {rows});
-  h5::WriteDoubles(g, "persona_similarity", table.column(kSimilarityField).data(), {rows});
+// This rank's rows of every /users array, from row `first`.
+void WriteEvalRows(const std::string& temporary, const RecordTable& table, const RecordLayout& layout,
+                   const Dataset& data, std::int64_t first) {
+  h5::Handle file = h5::OpenFileReadWrite(temporary);
+  for (const UserColumn& column : UserColumns(layout, data)) {
+    const std::vector<double> values = column.values(table);
+    const std::string path = Cat("/users/", column.name);
+    const auto at = static_cast<hsize_t>(first), n = static_cast<hsize_t>(table.n);
+    if (column.integer) {
+      const std::vector<std::int64_t> ints(values.begin(), values.end());
+      h5::WriteRows(file.get(), path.c_str(), H5T_NATIVE_INT64, at, n, ints.data(), temporary);
+    } else {
+      h5::WriteRows(file.get(), path.c_str(), H5T_NATIVE_DOUBLE, at, n, values.data(), temporary);
+    }
+  }
+  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
 }
 
-void WriteEvalFile(const std::vector<double>& all, const RecordLayout& layout, const Summary& summary,
-                   const Dataset& data, const std::vector<std::string>& user_names, const ReportOptions& options) {
-  const RecordTable table(all, layout.size());
-  h5::WriteAtomically(options.path, [&](hid_t file) {
-    h5::WriteAttribute(file, "format", std::string(kEvalFormat));
-    h5::WriteAttribute(file, "version", kEvalVersion);
-    h5::WriteAttribute(file, "dataset", data.name);
-    h5::WriteAttribute(file, "dataset_fingerprint", static_cast<std::int64_t>(data.Fingerprint()));
-    h5::WriteAttribute(file, "model", options.model);
-    h5::WriteAttribute(file, "top_k", std::int64_t{layout.K});
-    h5::WriteAttribute(file, "clusters", std::int64_t{layout.C});
-    for (const auto& [name, value] : summary) h5::WriteAttribute(file, name.c_str(), value);
-    h5::Handle group = h5::CreateGroup(file, "users");
-    WriteUserRanks(file, group.get(), table, data, user_names);
-    WriteUserLists(group.get(), table, data, layout);
-  });
+// Collective: eval.h5, rank 0 creating it and every rank writing its own users' rows in turn
+// (ranks hold ascending ranges of users in rank order, so the rows are in dense user order).
+void WriteEvalFile(const std::vector<double>& records, const RecordLayout& layout, const Summary& summary,
+                   const Dataset& data, const std::vector<std::string>& user_names, const ReportOptions& options,
+                   MPI_Comm comm) {
+  const RecordTable table(records, layout.size());
+  int rank = 0;
+  AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  std::int64_t mine = static_cast<std::int64_t>(table.n), first = 0, total = 0;
+  AMPCF_CHECK_MPI(MPI_Exscan(&mine, &first, 1, MPI_INT64_T, MPI_SUM, comm));
+  if (rank == 0) first = 0;  // MPI_Exscan leaves rank 0's undefined
+  AMPCF_CHECK_MPI(MPI_Allreduce(&mine, &total, 1, MPI_INT64_T, MPI_SUM, comm));
+  MPI_Comm ring_comm = MPI_COMM_NULL;  // the token's own channel
+  AMPCF_CHECK_MPI(MPI_Comm_dup(comm, &ring_comm));
+  const std::string temporary = options.path + ".tmp";
+  FileRing(ring_comm).WriteInTurn(
+      options.path,
+      [&] {
+        if (rank == 0) CreateEvalFile(temporary, layout, summary, data, user_names, options, total);
+        WriteEvalRows(temporary, table, layout, data, first);
+      },
+      [&] { h5::CommitFile(temporary, options.path); });
+  AMPCF_CHECK_MPI(MPI_Comm_free(&ring_comm));
 }
 
 }  // namespace
@@ -406,8 +438,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   if (data.HasUserNames())
     for (std::int32_t u : sampled) names.push_back(data.UserName(u));
   names = GatherLines(comm, names);
-  const std::optional<std::vector<double>> all = GatherRecords(records, comm);
-  if (all) WriteEvalFile(*all, layout, summary, data, names, options);
+  WriteEvalFile(records, layout, summary, data, names, options, comm);
   return summary;
 }
 

@@ -8,7 +8,7 @@
 #include "io/checkpoint_file.h"
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
-#include "ps/checkpoint_ring.h"
+#include "core/file_ring.h"
 #include "ps/server_logic.h"
 
 namespace ampcf::ps {
@@ -54,7 +54,7 @@ class MpiPort : public ServerPort {
  private:
   ServerShard& shard_;
   const ServerOptions& options_;
-  CheckpointRing ring_;
+  FileRing ring_;
 };
 
 }  // namespace

@@ -39,7 +39,7 @@ class Servers {
   virtual void SwapInAverage(std::int64_t clock, bool restart) = 0;
   virtual void SwapOutAverage() = 0;
   // Worker 0 only: asks every server rank to write its rows into the checkpoint of `clock` once
-  // the pushes up to it are applied; they then wait for their turn (ps/checkpoint_ring.h).
+  // the pushes up to it are applied; they then wait for their turn (core/file_ring.h).
   virtual void RequestCheckpoint(std::int64_t clock) = 0;
   // Writes the rows held in this process (the colocated shard) into the checkpoint at `path`,
   // in the calling worker's turn; server ranks write in their own turns.

@@ -317,7 +317,7 @@ void Trainer::WriteModelFile(const std::string& path) {
   const Dataset& data = *context_.data;
   std::vector<std::string> names = GatherLines(context_.workers, data.user_names);  // string ids only
   const std::string temporary = path + ".tmp";
-  ps::CheckpointRing ring(context_.workers);  // the servers have no part in model.h5
+  FileRing ring(context_.workers);  // the servers have no part in model.h5
   ring.WriteInTurn(
       temporary,
       [&] {

@@ -17,7 +17,7 @@
 #include "models/model.h"
 #include "options/config.h"
 #include "partition/layout.h"
-#include "ps/checkpoint_ring.h"
+#include "core/file_ring.h"
 #include "ps/servers.h"
 #include "tables/row_table.h"
 #include "worker/batch_builder.h"
@@ -138,7 +138,7 @@ class Trainer {
   std::vector<AlignedVector<float>> whole_tables_;  // every row of each server table, for evaluation
   std::vector<AlignedVector<float>> candidate_tables_;  // the rows PullCandidateScorer pulled
   std::vector<std::int32_t> candidate_items_[2];         // per HeldOut: CandidateItems, once computed
-  ps::CheckpointRing ring_;
+  FileRing ring_;
   std::int64_t clock_ = 0;  // steps completed by this worker
   TrainingState state_;     // what a checkpoint stores (io/checkpoint_file.h)
   std::string resume_path_, last_checkpoint_;

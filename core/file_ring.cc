@@ -1,20 +1,20 @@
-#include "ps/checkpoint_ring.h"
+#include "core/file_ring.h"
 
 #include "core/error.h"
 #include "core/mpi_env.h"
 
-namespace ampcf::ps {
+namespace ampcf {
 
 namespace {
 constexpr int kTokenTag = 0;
 }  // namespace
 
-CheckpointRing::CheckpointRing(MPI_Comm comm) : comm_(comm) {
+FileRing::FileRing(MPI_Comm comm) : comm_(comm) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
   AMPCF_CHECK_MPI(MPI_Comm_size(comm, &size_));
 }
 
-void CheckpointRing::WriteInTurn(const std::string& path, const std::function<void()>& write,
+void FileRing::WriteInTurn(const std::string& path, const std::function<void()>& write,
                                  const std::function<void()>& finish) {
   try {
     if (rank_ != 0) AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, rank_ - 1, kTokenTag, comm_, MPI_STATUS_IGNORE));
@@ -25,9 +25,9 @@ void CheckpointRing::WriteInTurn(const std::string& path, const std::function<vo
     }
     if (rank_ == 0 && finish) finish();
   } catch (const UserError& error) {
-    // The earlier checkpoints are untouched: this one never got its final name.
-    AbortJob(Cat("rank ", rank_, " could not write checkpoint ", path, ": ", error.what()));
+    // Earlier files are untouched: this one never got its final name.
+    AbortJob(Cat("rank ", rank_, " could not write ", path, ": ", error.what()));
   }
 }
 
-}  // namespace ampcf::ps
+}  // namespace ampcf

@@ -1,6 +1,7 @@
-// Writing one checkpoint file from every rank, one rank at a time (serial HDF5): a token passes
-// from world rank 0 (worker 0, which creates the file) up the ranks and back to rank 0, which
-// then finishes the file. Workers and servers both write through this.
+// Writing one file from every rank of a communicator, one rank at a time (serial HDF5): a token
+// passes from rank 0 (which creates the file) up the ranks and back to rank 0, which then
+// finishes the file. Checkpoints (workers and servers), model.h5 and eval.h5 are written so, and
+// no rank ever holds another's rows.
 #pragma once
 
 #include <mpi.h>
@@ -8,12 +9,13 @@
 #include <functional>
 #include <string>
 
-namespace ampcf::ps {
+namespace ampcf {
 
-class CheckpointRing {
+class FileRing {
  public:
-  // `comm`: a duplicate of MPI_COMM_WORLD reserved for the token; it must outlive this object.
-  explicit CheckpointRing(MPI_Comm comm);
+  // `comm`: the writing ranks, with no other point-to-point traffic of tag 0 during a write; it
+  // must outlive this object.
+  explicit FileRing(MPI_Comm comm);
   // Waits for this rank's turn (rank 0: goes first), runs `write`, passes the token on; rank 0
   // then waits for the token's return and runs `finish`. A UserError from either ends the job
   // with a message naming this rank and `path` (the other ranks would wait for the token).
@@ -25,4 +27,4 @@ class CheckpointRing {
   int rank_ = 0, size_ = 1;
 };
 
-}  // namespace ampcf::ps
+}  // namespace ampcf
