@@ -61,8 +61,8 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
         if (config.model.empty()) throw UserError("--model is required");
       }) ||
       !LoadShare(data_config, data) || !CollectiveSetup([&] {
-        model = LoadModel(config.model);
-        CheckSameDataset(model, config.model, data, data_config);
+        CheckSameDataset(LoadModel(config.model, 0, 0), config.model, data, data_config);
+        model = LoadModel(config.model, data.held.begin, data.held.size());  // this rank's users' rows only
       }))
     return 2;
   // Every rank evaluates its share of the users.
@@ -71,7 +71,7 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const Scorer& scorer = *loaded.scorer;
   const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
-  auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * block]; };
+  auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u - model.first_user) * block]; };
   std::string folder = !config.out.empty() ? config.out : std::filesystem::path(config.model).parent_path().string();
   if (folder.empty()) folder = ".";
   if (!CollectiveSetup([&] {

@@ -243,7 +243,9 @@ void CreateChecksummedArray(hid_t parent, const char* name, hid_t type, const st
   if (!set.valid()) throw UserError(Cat("cannot create HDF5 dataset ", name));
 }
 
-void WriteRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, const void* data,
+namespace {
+// Rows [first, first + count) of the array at `path`, written or read.
+void TransferRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, void* data, bool write,
                const std::string& file_name) {
   if (count == 0) return;
   Handle set(H5Dopen2(file, path, H5P_DEFAULT), H5Dclose);
@@ -257,8 +259,20 @@ void WriteRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t 
   Handle memory(H5Screate_simple(rank, extent.data(), nullptr), H5Sclose);
   if (!set.valid() || first + count > dims[0] ||
       H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr) < 0 ||
-      H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data) < 0)
-    throw UserError(Cat(file_name, ": cannot write rows ", first, "..", first + count, " of ", path));
+      (write ? H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data)
+             : H5Dread(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data)) < 0)
+    throw UserError(Cat(file_name, ": cannot ", write ? "write" : "read", " rows ", first, "..", first + count, " of ", path));
+}
+}  // namespace
+
+void WriteRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, const void* data,
+               const std::string& file_name) {
+  TransferRows(file, path, type, first, count, const_cast<void*>(data), true, file_name);
+}
+
+void ReadRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, void* data,
+              const std::string& file_name) {
+  TransferRows(file, path, type, first, count, data, false, file_name);
 }
 
 void CommitFile(const std::string& temporary, const std::string& path) {

@@ -68,6 +68,10 @@ void CreateChecksummedArray(hid_t parent, const char* name, hid_t type, const st
 // `data`, contiguous in memory.
 void WriteRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, const void* data,
                const std::string& file_name);
+// Reads rows [first, first + count) of the array at `path` (all other dimensions whole) into
+// `data`; UserError naming the file when they are absent.
+void ReadRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize_t count, void* data,
+              const std::string& file_name);
 // Moves a finished `temporary` file to `path`: flushed to disk, renamed, the folder flushed.
 void CommitFile(const std::string& temporary, const std::string& path);
 

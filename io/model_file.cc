@@ -85,7 +85,7 @@ void WriteModel(const std::string& path, const ModelData& model) {
   FinishModelFile(temporary, path);
 }
 
-ModelData ReadModel(const std::string& path) {
+ModelData ReadModel(const std::string& path, std::int64_t first_user, std::int64_t n_users) {
   h5::Handle file = h5::OpenFileReadOnly(path);
   const hid_t f = file.get();
   if (H5Aexists(f, "format") <= 0 || h5::ReadStringAttribute(f, "format", path) != kFormat)
@@ -119,13 +119,22 @@ ModelData ReadModel(const std::string& path) {
     array.cols = static_cast<std::int64_t>(dims[1]);
     array.values = h5::ReadFloats(f, "/" + name, path);
   }
-  model.user_ids = h5::ReadInts(f, "/users/ids", path);
+  const std::vector<hsize_t> user_dims = h5::Dims(f, "/users/ids", path);
+  if (user_dims.size() != 1) throw UserError(Cat(path, ": /users/ids is not a 1-D array"));
+  if (n_users < 0) n_users = static_cast<std::int64_t>(user_dims[0]) - first_user;
+  model.first_user = first_user;
+  model.user_ids = h5::ReadIntRange(f, "/users/ids", static_cast<hsize_t>(first_user), static_cast<hsize_t>(n_users), path);
   model.user_names = h5::ReadLinesIfPresent(f, "/users/names", path);
   model.item_names = h5::ReadLinesIfPresent(f, "/items/names", path);
-  model.personas = h5::ReadFloats(f, "/users/personas", path);
-  const std::size_t n_items = model.item_ids.size(), n_users = model.user_ids.size();
-  if (embedding.size() != n_items * s.dim || bias.size() != n_items ||
-      model.personas.size() != n_users * s.personas * s.dim)
+  const std::size_t block = static_cast<std::size_t>(s.personas) * s.dim;
+  const std::vector<hsize_t> persona_dims = h5::Dims(f, "/users/personas", path);
+  if (persona_dims.size() != 3 || persona_dims[0] != user_dims[0] || persona_dims[1] * persona_dims[2] != block)
+    throw UserError(Cat(path, ": array sizes do not match the model shape"));
+  model.personas.resize(static_cast<std::size_t>(n_users) * block);
+  h5::ReadRows(f, "/users/personas", H5T_NATIVE_FLOAT, static_cast<hsize_t>(first_user), static_cast<hsize_t>(n_users),
+               model.personas.data(), path);
+  const std::size_t n_items = model.item_ids.size();
+  if (embedding.size() != n_items * s.dim || bias.size() != n_items)
     throw UserError(Cat(path, ": array sizes do not match the model shape"));
   model.items.resize(n_items * s.item_width());
   for (std::size_t j = 0; j < n_items; ++j) {

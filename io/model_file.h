@@ -41,8 +41,10 @@ struct ModelData {
   std::vector<std::int64_t> item_ids;
   std::vector<float> items;  // n_items x (d+1): [v_j, b_j], the servers' layout
   std::vector<DenseArray> dense;
+  // The users held: all, or those from first_user on (ReadModel with a range).
+  std::int64_t first_user = 0;
   std::vector<std::int64_t> user_ids;
-  std::vector<float> personas;  // n_users x r x d
+  std::vector<float> personas;  // held users x r x d
   std::vector<std::string> user_names, item_names;  // string ids (Amazon), else empty
   // --refit: the validation items were training items too, so outputs exclude them like the
   // training items (attribute trained_on_validation; absent: false).
@@ -59,9 +61,10 @@ void CreateModelFile(const std::string& temporary, const ModelData& model, std::
 void WriteModelUsers(const std::string& temporary, std::int64_t first_user, std::span<const std::int64_t> ids,
                      const float* personas);
 void FinishModelFile(const std::string& temporary, const std::string& path);
-// Also reads a checkpoint (io/checkpoint_file.h): its current parameters.
 // Throws UserError naming the file on a missing, foreign, truncated or inconsistent file.
-ModelData ReadModel(const std::string& path);
+// `first_user`, `n_users`: only these users' ids and personas are read (hyperslabs); n_users -1:
+// every user.
+ModelData ReadModel(const std::string& path, std::int64_t first_user = 0, std::int64_t n_users = -1);
 // The named dense array; UserError naming `path` (the file) when absent or of another shape.
 const DenseArray& FindDense(const ModelData& model, const std::string& name, std::int64_t rows, std::int64_t cols,
                             const std::string& path);

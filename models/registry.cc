@@ -43,8 +43,9 @@ std::string Known() {
   return names;
 }
 
-// A checkpoint's model: the average rows of its tables, server tables through the model.
-ModelData ModelOfCheckpoint(const std::string& path) {
+// A checkpoint's model: the average rows of its tables (of the users asked for), server tables
+// through the model.
+ModelData ModelOfCheckpoint(const std::string& path, std::int64_t first_user, std::int64_t n_users) {
   const CheckpointInfo info = ReadCheckpointInfo(path);
   ModelData model;
   model.model = info.header.model;
@@ -53,17 +54,24 @@ ModelData ModelOfCheckpoint(const std::string& path) {
   model.dataset_fingerprint = info.header.dataset_fingerprint;
   model.config = info.header.config;
   model.item_ids = info.header.item_ids;
-  model.user_ids = info.header.user_ids;
+  const auto all_users = static_cast<std::int64_t>(info.header.user_ids.size());
+  if (n_users < 0) n_users = all_users - first_user;
+  if (first_user < 0 || first_user + n_users > all_users)
+    throw UserError(Cat(path, ": has ", all_users, " users, fewer than ", first_user + n_users));
+  model.first_user = first_user;
+  model.user_ids.assign(info.header.user_ids.begin() + first_user, info.header.user_ids.begin() + first_user + n_users);
   const std::unique_ptr<Model> owner = ModelOf(model, path);
   std::vector<std::vector<float>> server_tables;
   for (const CheckpointTable& table : info.header.tables) {
-    const std::size_t n = static_cast<std::size_t>(table.rows) * table.width;
+    const bool users = table.name == "users";
+    const RowSelection rows = users ? RowSelection{first_user, 1, n_users} : RowSelection{0, 1, table.rows};
+    const std::size_t n = static_cast<std::size_t>(rows.count) * table.width;
     std::vector<float> average(n), scratch(4 * n);
-    std::vector<std::int32_t> steps(table.rows);
-    ReadCheckpointRows(path, table.name.c_str(), table.width, RowSelection{0, 1, table.rows},
+    std::vector<std::int32_t> steps(rows.count);
+    ReadCheckpointRows(path, table.name.c_str(), table.width, rows,
                        RowArrays{scratch.data(), scratch.data() + n, scratch.data() + 2 * n, scratch.data() + 3 * n,
                                  steps.data(), average.data()});
-    if (table.name == "users")
+    if (users)
       model.personas = std::move(average);
     else
       server_tables.push_back(std::move(average));
@@ -88,14 +96,14 @@ std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path) 
   return found->score(model.shape);
 }
 
-ModelData LoadModel(const std::string& path) {
+ModelData LoadModel(const std::string& path, std::int64_t first_user, std::int64_t n_users) {
   bool checkpoint = false;
   {
     h5::Handle file = h5::OpenFileReadOnly(path);
     checkpoint = H5Aexists(file.get(), "format") > 0 &&
                  h5::ReadStringAttribute(file.get(), "format", path) == "ampcf-checkpoint";
   }
-  return checkpoint ? ModelOfCheckpoint(path) : ReadModel(path);
+  return checkpoint ? ModelOfCheckpoint(path, first_user, n_users) : ReadModel(path, first_user, n_users);
 }
 
 LoadedScorer MakeScorer(const ModelData& model, const std::string& path) {

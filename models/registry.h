@@ -19,7 +19,8 @@ std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path);
 
 // A model file or a checkpoint (its rows' running average: the rows themselves when averaging
 // is off); UserError naming the file on a missing, foreign, truncated or inconsistent file.
-ModelData LoadModel(const std::string& path);
+// `first_user`, `n_users`: only these users' rows are read (n_users -1: every user).
+ModelData LoadModel(const std::string& path, std::int64_t first_user = 0, std::int64_t n_users = -1);
 
 // A model's server tables and the scorer over them (which points into `tables`).
 struct LoadedScorer {
