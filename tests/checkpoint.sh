@@ -113,9 +113,9 @@ check "resume after SIGTERM to the launcher == uninterrupted (bitwise)" same_mod
 
 # SIGTERM to a plain mpirun: Open MPI sends SIGCONT, waits odls_base_sigkill_timeout seconds,
 # sends SIGTERM, waits as long again, then SIGKILL, and exits 1 whatever the ranks return. With
-# a wait longer than a checkpoint (5 s here, for a checkpoint of 0.1 s: room for a loaded machine)
+# a wait longer than a checkpoint (10 s here, for a checkpoint of 0.1 s: room for a loaded machine)
 # the ranks still write it.
-mpirun --oversubscribe --mca odls_base_sigkill_timeout 5 "${three[@]}" "${long[@]}" --out "$work/mpirun_term" \
+mpirun --oversubscribe --mca odls_base_sigkill_timeout 10 "${three[@]}" "${long[@]}" --out "$work/mpirun_term" \
   > /dev/null 2> "$work/mpirun_term.err" &
 launcher=$!
 for _ in $(seq 300); do ls "$work"/mpirun_term/checkpoints/checkpoint-*.h5 > /dev/null 2>&1 && break; sleep 0.05; done
