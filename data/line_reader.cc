@@ -20,36 +20,35 @@ LineReader::~LineReader() {
 std::string LineReader::Where() const { return Cat(path_, ":", line_number_, ": "); }
 
 bool LineReader::Next(std::string_view& line) {
-  buffer_.clear();
-  char chunk[1 << 14];
-  bool got_any = false;
-  while (true) {
-    if (gzgets(file_, chunk, sizeof(chunk)) == nullptr) {
-      int error = Z_OK;
-      const char* message = gzerror(file_, &error);
-      if (error != Z_OK && error != Z_STREAM_END)
-        throw UserError(Cat(path_, ":", line_number_ + 1, ": cannot read: ", message));
-      break;
-    }
-    got_any = true;
-    std::size_t length = std::strlen(chunk);
-    buffer_.append(chunk, length);
-    if (length > 0 && chunk[length - 1] == '\n') break;
-  }
-  if (!got_any) {
-    // zlib reports a gzip stream cut short only at the end.
+  // Lines are split here rather than by gzgets, which stops at nothing but a line end and so
+  // hides a NUL byte inside a line (the rest of the line would silently join the next one).
+  std::size_t end = buffer_.find('\n', start_);
+  while (end == std::string::npos && !at_end_) {
+    buffer_.erase(0, start_);  // the previous line's view ends its life here, as documented
+    start_ = 0;
+    char chunk[1 << 16];
+    const int got = gzread(file_, chunk, sizeof(chunk));
     int error = Z_OK;
-    gzerror(file_, &error);
-    if (error != Z_OK && error != Z_STREAM_END)
-      throw UserError(Cat(path_, ": truncated or corrupt compressed file"));
-    return false;
+    const char* message = gzerror(file_, &error);
+    if (got < 0 || (error != Z_OK && error != Z_STREAM_END)) {
+      // zlib reports a gzip stream cut short only at its end.
+      if (error == Z_BUF_ERROR) throw UserError(Cat(path_, ": truncated or corrupt compressed file"));
+      throw UserError(Cat(path_, ":", line_number_ + 1, ": cannot read: ", message));
+    }
+    if (got == 0) at_end_ = true;
+    const std::size_t searched = buffer_.size();
+    buffer_.append(chunk, static_cast<std::size_t>(got));
+    end = buffer_.find('\n', searched);
   }
+  if (start_ >= buffer_.size()) return false;
+  const std::size_t line_end = end == std::string::npos ? buffer_.size() : end;
   ++line_number_;
-  std::size_t end = buffer_.size();
-  while (end > 0 && (buffer_[end - 1] == '\n' || buffer_[end - 1] == '\r')) --end;
-  std::size_t begin = 0;
-  if (line_number_ == 1 && end >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) begin = 3;
-  line = std::string_view(buffer_.data() + begin, end - begin);
+  std::size_t begin = start_, stop = line_end;
+  start_ = end == std::string::npos ? buffer_.size() : end + 1;
+  while (stop > begin && buffer_[stop - 1] == '\r') --stop;
+  if (line_number_ == 1 && stop - begin >= 3 && std::memcmp(buffer_.data() + begin, "\xEF\xBB\xBF", 3) == 0) begin += 3;
+  line = std::string_view(buffer_.data() + begin, stop - begin);
+  if (line.find('\0') != std::string_view::npos) throw UserError(Cat(Where(), "a NUL byte in the line (a binary file?)"));
   return true;
 }
 

@@ -16,8 +16,9 @@ class LineReader {
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
 
-  // Next line without its line end; false at the end of the file. Throws UserError on a read
-  // error (a truncated gzip stream, for example).
+  // Next line without its line end (valid until the next call); false at the end of the file.
+  // Throws UserError on a read error (a truncated gzip stream, for example) and on a NUL byte in
+  // a line.
   bool Next(std::string_view& line);
   long line_number() const { return line_number_; }
   const std::string& path() const { return path_; }
@@ -27,7 +28,9 @@ class LineReader {
  private:
   std::string path_;
   gzFile file_ = nullptr;
-  std::string buffer_;
+  std::string buffer_;     // read and not yet returned, from start_
+  std::size_t start_ = 0;  // where the next line begins in buffer_
+  bool at_end_ = false;    // the file is read to its end
   long line_number_ = 0;
 };
 

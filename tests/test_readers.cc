@@ -65,6 +65,28 @@ TEST(Readers, TruncatedGzipIsAnError) {
   ExpectUserError([&] { ReadMovieLensDat(path); }, {"ratings.dat.gz"});
 }
 
+// A NUL byte inside a line is refused with the line's number, not read past (gzgets would have
+// joined the rest of the line to the next one).
+TEST(Readers, NulByteInALineIsAnError) {
+  TempDir dir;
+  const char bytes[] = "1::2::5::978300760\n1::3\0::5::1\n";
+  const std::string path = dir.File("ratings.dat", std::string(bytes, sizeof(bytes) - 1));
+  ExpectUserError([&] { ReadMovieLensDat(path); }, {"ratings.dat:2:", "NUL"});
+}
+
+// Lines are split across the reader's 64 KiB reads, and a last line without a newline counts.
+TEST(Readers, LinesAcrossReadsAndWithoutAFinalNewline) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "1::" + std::to_string(i) + "::5::978300760\r\n";
+  text += "2::7::5::978300761";
+  const RawData data = ReadMovieLensDat(dir.File("ratings.dat", text));
+  ASSERT_EQ(data.rows.size(), 20001u);
+  EXPECT_EQ(data.rows[12345].item, 12345);
+  EXPECT_EQ(data.rows.back().user, 2);
+  EXPECT_EQ(data.rows.back().timestamp, 978300761);
+}
+
 TEST(Readers, MovieLens100k) {
   TempDir dir;
   const RawData data = ReadMovieLens100k(dir.File("u.data", "196\t242\t3\t881250949\n186\t302\t3\t891717742\n"));
