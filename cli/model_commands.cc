@@ -2,7 +2,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
 
 #include "cli/collective.h"
 #include "cli/commands.h"
@@ -44,12 +43,6 @@ bool LoadShare(const DataConfig& data_config, Dataset& data) {
   if (!CollectiveSetup([&] { source.Open(); })) return false;
   source.Description();
   return CollectiveSetup([&] { data = source.TakeShare(WorldRank(), WorldSize()); });
-}
-
-std::vector<std::int32_t> HeldUsers(const Dataset& data) {
-  std::vector<std::int32_t> users(static_cast<std::size_t>(data.held.size()));
-  std::iota(users.begin(), users.end(), data.held.begin);
-  return users;
 }
 
 }  // namespace

@@ -414,6 +414,12 @@ std::uint64_t ComputeFingerprint(const Dataset& data) {
   return hash;
 }
 
+std::vector<std::int32_t> HeldUsers(const Dataset& data) {
+  std::vector<std::int32_t> users(static_cast<std::size_t>(data.held.size()));
+  std::iota(users.begin(), users.end(), data.held.begin);
+  return users;
+}
+
 Dataset TakeUsers(const Dataset& whole, UserRange range) {
   AMPCF_ASSERT(whole.holds_all() && range.begin >= 0 && range.begin <= range.end && range.end <= whole.n_users);
   Dataset part;

@@ -105,6 +105,9 @@ struct Dataset {
 // The fingerprint of a dataset holding every user (all candidates drawn once to hash them).
 std::uint64_t ComputeFingerprint(const Dataset& whole);
 
+// The dense ids of the users `data` holds, ascending.
+std::vector<std::int32_t> HeldUsers(const Dataset& data);
+
 // A copy of `whole`'s description and item side with the users of `range` only.
 Dataset TakeUsers(const Dataset& whole, UserRange range);
 

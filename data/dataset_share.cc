@@ -106,7 +106,9 @@ Dataset DatasetSource::TakeShare(int index, int shares) {
     const UserRange range = wanted[2 * r] >= 0 ? ShareOf(*whole_, wanted[2 * r], wanted[2 * r + 1]) : UserRange{0, 0};
     SendBytes(SerialiseDataset(TakeUsers(*whole_, range)), r, comm_);
   }
-  Dataset own = TakeUsers(*whole_, index >= 0 ? ShareOf(*whole_, index, shares) : UserRange{0, 0});
+  const UserRange range = index >= 0 ? ShareOf(*whole_, index, shares) : UserRange{0, 0};
+  // One rank holding every user (no mpirun) keeps the parsed data as it is: no second copy.
+  Dataset own = range.begin == 0 && range.end == whole_->n_users ? std::move(*whole_) : TakeUsers(*whole_, range);
   whole_.reset();
   return own;
 }

@@ -21,12 +21,6 @@ namespace {
 // Progress lines within an epoch, at most this often.
 constexpr double kProgressSeconds = 10.0;
 
-std::vector<std::int32_t> HeldUsers(const Dataset& data) {
-  std::vector<std::int32_t> users(static_cast<std::size_t>(data.held.size()));
-  std::iota(users.begin(), users.end(), data.held.begin);
-  return users;
-}
-
 RowTable MakeUserTable(const Model& model, const std::vector<std::int32_t>& users, bool averaging) {
   const TableSpec& spec = UserTable(model);
   const RowSelection rows{users.empty() ? 0 : users.front(), 1, static_cast<std::int64_t>(users.size())};
