@@ -93,7 +93,7 @@ Dataset DatasetSource::TakeShare(int index, int shares) {
   AMPCF_ASSERT(described_, "Description() comes first");
   if (prepared_) {
     Dataset data = description_;
-    if (index >= 0) ReadPreparedUsers(config_.data, ReadPreparedShare(config_.data, data.n_users, index, shares), data);
+    if (index >= 0) ReadPreparedUsers(config_.data, ReadPreparedShare(config_.data, data, index, shares), data);
     return data;
   }
   int size = 1;

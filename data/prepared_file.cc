@@ -110,9 +110,9 @@ void ReadCsrRange(hid_t f, const std::string& offsets_path, const std::string& v
                   const std::string& path, std::vector<std::int64_t>& offsets, std::vector<std::int32_t>& values) {
   offsets = h5::ReadIntRange(f, offsets_path, b, e - b + 1, path);
   const std::int64_t first = offsets.front();
-  for (std::int64_t& offset : offsets) offset -= first;
   if (!std::is_sorted(offsets.begin(), offsets.end()) || first < 0)
     throw UserError(Cat(path, ": ", offsets_path, " is not ascending (corrupt prepared file?)"));
+  for (std::int64_t& offset : offsets) offset -= first;  // checked first: cannot overflow
   values = h5::ReadInt32Range(f, values_path, static_cast<hsize_t>(first), static_cast<hsize_t>(offsets.back()), path);
 }
 
@@ -160,12 +160,18 @@ Dataset ReadPreparedDescription(const std::string& path) {
   return data;
 }
 
-UserRange ReadPreparedShare(const std::string& path, std::int32_t n_users, int index, int shares) {
+UserRange ReadPreparedShare(const std::string& path, const Dataset& description, int index, int shares) {
   h5::Handle file = OpenPrepared(path);
+  auto corrupt = [&] { return UserError(Cat(path, ": /train/offsets is not ascending within [0, n_train] (corrupt prepared file?)")); };
   auto offset = [&](std::int32_t u) {
-    return h5::ReadIntRange(file.get(), "/train/offsets", static_cast<hsize_t>(u), 1, path).front();
+    const std::int64_t value = h5::ReadIntRange(file.get(), "/train/offsets", static_cast<hsize_t>(u), 1, path).front();
+    if (value < 0 || value > description.n_train) throw corrupt();
+    return value;
   };
-  return ShareOfUsers(n_users, index, shares, offset);
+  const UserRange range = ShareOfUsers(description.n_users, index, shares, offset);
+  // Offsets out of order can make the binary search's bounds cross; ReadPreparedUsers checks the rest.
+  if (range.begin > range.end) throw corrupt();
+  return range;
 }
 
 void ReadPreparedUsers(const std::string& path, UserRange range, Dataset& data) {

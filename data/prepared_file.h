@@ -31,8 +31,10 @@ bool IsPreparedFile(const std::string& path);
 Dataset ReadPrepared(const std::string& path);
 // The description and item side only (no user held): what every rank of a run reads.
 Dataset ReadPreparedDescription(const std::string& path);
-// Share `index` of `shares` (data/user_share.h), found with a few reads of /train/offsets.
-UserRange ReadPreparedShare(const std::string& path, std::int32_t n_users, int index, int shares);
+// Share `index` of `shares` (data/user_share.h) of the file that `description` (ReadPreparedDescription)
+// describes, found with a few reads of /train/offsets; UserError when an offset read is out of order
+// or outside [0, n_train].
+UserRange ReadPreparedShare(const std::string& path, const Dataset& description, int index, int shares);
 // Reads the data of the users of `range` into `data` (a description of the same file), with
 // hyperslabs: nothing of the other users is read. (Without the whole file the fingerprint cannot
 // be recomputed; the sizes and item ids read are checked.)

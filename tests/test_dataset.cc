@@ -282,6 +282,15 @@ TEST(Prepared, DecreasingOffsetsAreAnError) {
   ExpectPreparedError([&] { ReadPrepared(path); }, "/train/offsets is not ascending");
 }
 
+TEST(Prepared, ShareOfOffsetsOutOfRangeIsAnError) {
+  Dataset data = TinyPrepared();
+  data.train_offsets = {0, -3000000000000000000, 3};  // found by fuzzing: was undefined behaviour in the share search
+  testing::TempDir dir;
+  const std::string path = WriteTiny(dir, data);
+  const Dataset description = ReadPreparedDescription(path);
+  ExpectPreparedError([&] { ReadPreparedShare(path, description, 0, 2); }, "/train/offsets is not ascending");
+}
+
 TEST(Prepared, CandidateOutOfRangeIsAnError) {
   Dataset data = TinyPrepared();
   data.test_candidates = {1, 7};
@@ -331,7 +340,7 @@ TEST(Prepared, ShareReadsOnlyItsUsers) {
   for (int index = 0; index < 3; ++index) {
     Dataset share = ReadPreparedDescription(path);
     EXPECT_EQ(share.held.size(), 0);
-    const UserRange range = ReadPreparedShare(path, share.n_users, index, 3);
+    const UserRange range = ReadPreparedShare(path, share, index, 3);
     ReadPreparedUsers(path, range, share);
     const Dataset cut = TakeUsers(whole, range);
     EXPECT_EQ(share.held.begin, cut.held.begin);
@@ -359,7 +368,7 @@ TEST(Prepared, SharesOfTheWholeFileCoverEveryUserOnce) {
   WritePrepared(path, whole, config);
   std::int32_t next = 0;
   for (int index = 0; index < 4; ++index) {
-    const UserRange range = ReadPreparedShare(path, whole.n_users, index, 4);
+    const UserRange range = ReadPreparedShare(path, whole, index, 4);
     EXPECT_EQ(range.begin, next);
     next = range.end;
   }

@@ -203,7 +203,7 @@ void CheckUsable(const Dataset& data) {
 // A rank's share, as a run reads it.
 Dataset ReadShare(const std::string& path, int index, int shares) {
   Dataset data = ReadPreparedDescription(path);
-  ReadPreparedUsers(path, ReadPreparedShare(path, data.n_users, index, shares), data);
+  ReadPreparedUsers(path, ReadPreparedShare(path, data, index, shares), data);
   return data;
 }
 
