@@ -13,6 +13,7 @@
 #include "options/config_file.h"
 #include "core/error.h"
 #include "core/mpi_env.h"
+#include "core/peer_wait.h"
 
 namespace {
 
@@ -102,6 +103,7 @@ int Main(int argc, char** argv) {
 int main(int argc, char** argv) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  ampcf::peer::Start();
   int code = 0;
   try {
     code = Main(argc, argv);

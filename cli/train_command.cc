@@ -10,6 +10,7 @@
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "cli/run_info.h"
+#include "core/peer_wait.h"
 #include "core/stop_signal.h"
 #include "data/dataset_share.h"
 #include "io/checkpoint_file.h"
@@ -220,6 +221,7 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
 }  // namespace
 
 int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
+  peer::SetTimeout(config.peer_timeout);
   TrainSetup setup;
   if (!SetUp(data_config, config, setup) || !FindResumePoint(config, setup)) return 2;
   if (!config.out.empty()) InstallStopHandlers();

@@ -2,11 +2,19 @@
 
 #include "core/error.h"
 #include "core/mpi_env.h"
+#include "core/peer_wait.h"
 
 namespace ampcf {
 
 namespace {
 constexpr int kTokenTag = 0;
+
+// Waits for the token from `from` (a rank of `comm`); the ranks before may still be writing.
+void ReceiveToken(int from, MPI_Comm comm, const std::string& path) {
+  MPI_Request request;
+  AMPCF_CHECK_MPI(MPI_Irecv(nullptr, 0, MPI_CHAR, from, kTokenTag, comm, &request));
+  peer::Wait(request, Cat("the turn to write ", path, " (from rank ", peer::WorldRankOf(comm, from), ")"));
+}
 }  // namespace
 
 FileRing::FileRing(MPI_Comm comm) : comm_(comm) {
@@ -17,11 +25,11 @@ FileRing::FileRing(MPI_Comm comm) : comm_(comm) {
 void FileRing::WriteInTurn(const std::string& path, const std::function<void()>& write,
                                  const std::function<void()>& finish) {
   try {
-    if (rank_ != 0) AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, rank_ - 1, kTokenTag, comm_, MPI_STATUS_IGNORE));
+    if (rank_ != 0) ReceiveToken(rank_ - 1, comm_, path);
     write();
     if (size_ > 1) {
       AMPCF_CHECK_MPI(MPI_Send(nullptr, 0, MPI_CHAR, (rank_ + 1) % size_, kTokenTag, comm_));
-      if (rank_ == 0) AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, size_ - 1, kTokenTag, comm_, MPI_STATUS_IGNORE));
+      if (rank_ == 0) ReceiveToken(size_ - 1, comm_, path);
     }
     if (rank_ == 0 && finish) finish();
   } catch (const UserError& error) {

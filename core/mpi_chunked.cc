@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/mpi_env.h"
+#include "core/peer_wait.h"
 
 namespace ampcf {
 
@@ -36,6 +37,14 @@ const char* At(const void* data, std::int64_t offset, MPI_Datatype type) {
 }
 char* At(void* data, std::int64_t offset, MPI_Datatype type) { return static_cast<char*>(data) + offset * TypeSize(type); }
 
+// What a wait for a message is waiting for, in world ranks (core/peer_wait.h).
+std::string MessageFrom(int source, int tag, MPI_Comm comm) {
+  return Cat("a message (tag ", tag, ") from rank ", peer::WorldRankOf(comm, source));
+}
+std::string MessageTo(int destination, int tag, MPI_Comm comm) {
+  return Cat("rank ", peer::WorldRankOf(comm, destination), " to take a message (tag ", tag, ")");
+}
+
 }  // namespace
 
 std::int64_t PieceLimit() { return g_piece_limit; }
@@ -59,8 +68,9 @@ std::vector<Piece> MessagePieces(std::int64_t n, std::int64_t limit) {
 }
 
 void SendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destination, int tag, MPI_Comm comm) {
-  for (const Piece& p : MessagePieces(n, PieceLimit()))
-    AMPCF_CHECK_MPI(MPI_Send(At(data, p.offset, type), static_cast<int>(p.count), type, destination, tag, comm));
+  std::vector<MPI_Request> requests;
+  IsendChunked(data, n, type, destination, tag, comm, requests);
+  peer::WaitAll(requests, MessageTo(destination, tag, comm));
 }
 
 void IsendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destination, int tag, MPI_Comm comm,
@@ -81,10 +91,11 @@ std::vector<char> RecvChunkedBytes(const MPI_Status& first, MPI_Comm comm) {
     AMPCF_CHECK_MPI(MPI_Get_count(&status, MPI_CHAR, &count));
     const std::size_t at = bytes.size();
     bytes.resize(at + count);
-    AMPCF_CHECK_MPI(
-        MPI_Recv(bytes.data() + at, count, MPI_CHAR, first.MPI_SOURCE, first.MPI_TAG, comm, MPI_STATUS_IGNORE));
+    MPI_Request request;
+    AMPCF_CHECK_MPI(MPI_Irecv(bytes.data() + at, count, MPI_CHAR, first.MPI_SOURCE, first.MPI_TAG, comm, &request));
+    peer::Wait(request, MessageFrom(first.MPI_SOURCE, first.MPI_TAG, comm));
     if (count < limit) return bytes;
-    AMPCF_CHECK_MPI(MPI_Probe(first.MPI_SOURCE, first.MPI_TAG, comm, &status));
+    peer::Probe(first.MPI_SOURCE, first.MPI_TAG, comm, status, MessageFrom(first.MPI_SOURCE, first.MPI_TAG, comm));
   }
 }
 
@@ -94,7 +105,9 @@ std::int64_t RecvChunked(void* data, std::int64_t capacity, MPI_Datatype type, i
   while (true) {
     const std::int64_t room = std::min(limit, capacity - received);
     MPI_Status status;
-    AMPCF_CHECK_MPI(MPI_Recv(At(data, received, type), static_cast<int>(room), type, source, tag, comm, &status));
+    MPI_Request request;
+    AMPCF_CHECK_MPI(MPI_Irecv(At(data, received, type), static_cast<int>(room), type, source, tag, comm, &request));
+    peer::Wait(request, MessageFrom(source, tag, comm), &status);
     int count = 0;
     AMPCF_CHECK_MPI(MPI_Get_count(&status, type, &count));
     received += count;
@@ -104,7 +117,8 @@ std::int64_t RecvChunked(void* data, std::int64_t capacity, MPI_Datatype type, i
 
 void BcastChunked(void* data, std::int64_t n, MPI_Datatype type, int root, MPI_Comm comm) {
   for (const Piece& p : SplitPieces(n, PieceLimit()))
-    AMPCF_CHECK_MPI(MPI_Bcast(At(data, p.offset, type), static_cast<int>(p.count), type, root, comm));
+    peer::Bcast(At(data, p.offset, type), static_cast<int>(p.count), type, root, comm,
+                Cat("a broadcast from rank ", peer::WorldRankOf(comm, root)));
 }
 
 std::vector<std::int64_t> GatherCounts(std::int64_t n, int root, MPI_Comm comm) {
@@ -112,7 +126,7 @@ std::vector<std::int64_t> GatherCounts(std::int64_t n, int root, MPI_Comm comm) 
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   AMPCF_CHECK_MPI(MPI_Comm_size(comm, &size));
   std::vector<std::int64_t> counts(rank == root ? size : 0);
-  AMPCF_CHECK_MPI(MPI_Gather(&n, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, root, comm));
+  peer::Gather(&n, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, root, comm, "the ranks of a gather");
   return counts;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
+#include "core/peer_wait.h"
 #include "data/prepared_file.h"
 #include "data/user_share.h"
 
@@ -37,7 +38,8 @@ void SendBytes(const std::string& bytes, int to, MPI_Comm comm) {
 
 std::string ReceiveBytes(int from, MPI_Comm comm) {
   MPI_Status first;
-  AMPCF_CHECK_MPI(MPI_Probe(from, kShareTag, comm, &first));
+  peer::Probe(from, kShareTag, comm, first,
+              Cat("rank ", peer::WorldRankOf(comm, from), " to send this rank's share of the data (it parses text input alone)"));
   const std::vector<char> bytes = RecvChunkedBytes(first, comm);
   return std::string(bytes.begin(), bytes.end());
 }
@@ -100,7 +102,7 @@ Dataset DatasetSource::TakeShare(int index, int shares) {
   AMPCF_CHECK_MPI(MPI_Comm_size(comm_, &size));
   int mine[2] = {index, shares};
   std::vector<int> wanted(rank_ == 0 ? 2 * size : 0);
-  AMPCF_CHECK_MPI(MPI_Gather(mine, 2, MPI_INT, wanted.data(), 2, MPI_INT, 0, comm_));
+  peer::Gather(mine, 2, MPI_INT, wanted.data(), 2, MPI_INT, 0, comm_, "the other ranks to ask for their shares");
   if (rank_ != 0) return DeserialiseDataset(ReceiveBytes(0, comm_));
   for (int r = 1; r < size; ++r) {
     const UserRange range = wanted[2 * r] >= 0 ? ShareOf(*whole_, wanted[2 * r], wanted[2 * r + 1]) : UserRange{0, 0};

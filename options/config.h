@@ -123,6 +123,8 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
     "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
   X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
     "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous and bitwise reproducible, -1: fully asynchronous)") \
+  X(double, peer_timeout, "--peer-timeout", 300.0, AtLeast(0),                                   \
+    "seconds a rank waits for another (a pull reply, a collective, its checkpoint turn) before it ends the job naming the ranks that stopped answering (0: wait forever)") \
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
     "a seed and rank layout give bitwise-identical runs: the same as --staleness 0, whatever --staleness says") \
   X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of initialisation, shuffling and negative sampling") \

@@ -5,6 +5,7 @@
 
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
+#include "core/peer_wait.h"
 #include "ps/protocol.h"
 #include "ps/routing.h"
 #include "ps/servers.h"
@@ -55,7 +56,7 @@ class RemoteServers : public Servers {
         }
       }
     }
-    AMPCF_CHECK_MPI(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
+    peer::WaitAll(requests, "the servers to take a pull request");
   }
 
   void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) override {
@@ -79,8 +80,7 @@ class RemoteServers : public Servers {
 
   void Wait() override {
     if (push_requests_.empty()) return;
-    AMPCF_CHECK_MPI(MPI_Waitall(static_cast<int>(push_requests_.size()), push_requests_.data(), MPI_STATUSES_IGNORE));
-    push_requests_.clear();
+    peer::WaitAll(push_requests_, "the servers to take a push");
   }
 
   void Snapshot() override { SendControlAndWaitAck(kSnapshot); }
@@ -134,7 +134,7 @@ class RemoteServers : public Servers {
   void SendControlAndWaitAck(int kind, std::int64_t clock = 0, std::int32_t flag = 0) {
     SendControl(kind, clock, flag);
     for (int s = 0; s < layout_.n_servers; ++s)
-      AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, layout_.server_rank(s), kAck, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+      RecvChunked(nullptr, 0, MPI_CHAR, layout_.server_rank(s), kAck, MPI_COMM_WORLD);
   }
 
   Layout layout_;

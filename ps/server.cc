@@ -8,6 +8,7 @@
 #include "io/checkpoint_file.h"
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
+#include "core/peer_wait.h"
 #include "core/file_ring.h"
 #include "ps/server_logic.h"
 
@@ -20,8 +21,10 @@ namespace {
 constexpr int kBusyPolls = 200, kShortSleepPolls = 2000;
 constexpr auto kShortSleep = std::chrono::microseconds(20), kLongSleep = std::chrono::microseconds(200);
 
-// Waits for the next message.
-void ReceiveNext(Received& message) {
+// Waits for the next message. While `logic` waits for a worker's push, the wait has the peer
+// deadline (core/peer_wait.h); an idle server (the workers evaluating, say) waits without one.
+void ReceiveNext(const ServerLogic& logic, const Layout& layout, Received& message) {
+  const auto start = std::chrono::steady_clock::now();
   int idle_polls = 0;
   MPI_Status status;
   while (true) {
@@ -30,6 +33,14 @@ void ReceiveNext(Received& message) {
     if (flag) break;
     ++idle_polls;
     if (idle_polls > kBusyPolls) std::this_thread::sleep_for(idle_polls > kShortSleepPolls ? kLongSleep : kShortSleep);
+    if (idle_polls % 64 == 0) {
+      peer::AnswerRollCall();
+      if (logic.waiting_for_pushes()) {
+        const int worker = logic.slowest_worker();
+        peer::CheckDeadline(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                            Cat("the pushes of worker ", worker, " (rank ", worker, ")"));
+      }
+    }
   }
   message.source = status.MPI_SOURCE;
   message.kind = status.MPI_TAG;
@@ -64,7 +75,7 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
   ServerLogic logic(&shard, &port, layout.n_workers, options.synchronous, options.start_clock);
   while (!logic.finished()) {
     Received message;
-    ReceiveNext(message);
+    ReceiveNext(logic, layout, message);
     logic.Handle(std::move(message));
   }
 }

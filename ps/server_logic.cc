@@ -17,6 +17,10 @@ ServerLogic::ServerLogic(ServerShard* shard, ServerPort* port, int n_workers, bo
 
 std::int64_t ServerLogic::slowest_pushed() const { return *std::min_element(pushed_clock_.begin(), pushed_clock_.end()); }
 
+int ServerLogic::slowest_worker() const {
+  return static_cast<int>(std::min_element(pushed_clock_.begin(), pushed_clock_.end()) - pushed_clock_.begin());
+}
+
 std::int64_t ServerLogic::ready_clock() const { return synchronous_ ? applied_clock_ : slowest_pushed(); }
 
 void ServerLogic::AnswerPull(const Received& pull) {

@@ -48,6 +48,12 @@ class ServerLogic {
   // worker's pushed clock (asynchronous).
   std::int64_t ready_clock() const;
   std::size_t waiting_pulls() const { return waiting_pulls_.size(); }
+  // Something waits for a worker's push: a pull, a checkpoint or an average.
+  bool waiting_for_pushes() const {
+    return !waiting_pulls_.empty() || !checkpoint_clocks_.empty() || !average_requests_.empty();
+  }
+  // The worker whose pushes are the furthest behind (the lowest index among equals).
+  int slowest_worker() const;
 
  private:
   std::int64_t slowest_pushed() const;

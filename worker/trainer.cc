@@ -9,6 +9,7 @@
 
 #include "core/gather.h"
 #include "core/mpi_env.h"
+#include "core/peer_wait.h"
 #include "core/stop_signal.h"
 #include "eval/candidate_items.h"
 #include "models/item_subset_scorer.h"
@@ -17,6 +18,9 @@
 namespace ampcf {
 
 namespace {
+
+// What a worker waits for in a collective over the workers (core/peer_wait.h).
+const std::string kOtherWorkers = "the other workers";
 
 // Progress lines within an epoch, at most this often.
 constexpr double kProgressSeconds = 10.0;
@@ -71,14 +75,14 @@ void Trainer::Resume(const std::string& path, const CheckpointInfo& info) {
 std::int64_t Trainer::UseValidation(bool with_validation) {
   builder_.UseValidation(with_validation);
   std::int64_t total = builder_.n_pairs();
-  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, context_.workers));
+  peer::Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, context_.workers, kOtherWorkers);
   return total;
 }
 
 std::int64_t Trainer::StepsPerEpoch() {
   const std::int64_t worker_batch = (config().batch + n_workers_ - 1) / n_workers_;
   std::int64_t steps = (builder_.n_pairs() + worker_batch - 1) / worker_batch;
-  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, context_.workers));
+  peer::Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, context_.workers, kOtherWorkers);
   return std::max<std::int64_t>(steps, 1);
 }
 
@@ -87,7 +91,7 @@ Trainer::StepEnd Trainer::DecideStepEnd() {
   const double minutes = config().checkpoint_minutes;
   int flags[2] = {StopSignal() != 0 || (config().stop_after_steps > 0 && clock_ >= config().stop_after_steps),
                   lead() && minutes > 0 && Seconds(last_checkpoint_time_) >= 60 * minutes};
-  if (n_workers_ > 1) AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, context_.workers));
+  if (n_workers_ > 1) peer::Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, context_.workers, kOtherWorkers);
   return {flags[0] != 0, flags[1] != 0};
 }
 
@@ -125,8 +129,8 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
   }
   context_.servers->Wait();
   double epoch_seconds = Seconds(epoch_start);
-  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &epoch_seconds, 1, MPI_DOUBLE, MPI_MAX, context_.workers));
-  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &loss_sum, 1, MPI_DOUBLE, MPI_SUM, context_.workers));
+  peer::Allreduce(MPI_IN_PLACE, &epoch_seconds, 1, MPI_DOUBLE, MPI_MAX, context_.workers, kOtherWorkers);
+  peer::Allreduce(MPI_IN_PLACE, &loss_sum, 1, MPI_DOUBLE, MPI_SUM, context_.workers, kOtherWorkers);
   return epoch_seconds;
 }
 
@@ -183,7 +187,7 @@ EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
                                     [&](std::int32_t u) { return user_row(u); }, which, full, sample);
   double sums[6] = {totals.sampled.hits, totals.sampled.ndcg, double(totals.sampled.users),
                     totals.full.hits,    totals.full.ndcg,    double(totals.full.users)};
-  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 6, MPI_DOUBLE, MPI_SUM, context_.workers));
+  peer::Allreduce(MPI_IN_PLACE, sums, 6, MPI_DOUBLE, MPI_SUM, context_.workers, kOtherWorkers);
   totals.sampled = RankingSums{sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
   totals.full = RankingSums{sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
   return totals;
@@ -231,8 +235,8 @@ std::string Trainer::WriteCheckpoint(double loss_sum) {
   const std::string path = CheckpointPath(dir, clock_), temporary = path + ".tmp";
   state_.clock = clock_;
   state_.worker_loss_sums.assign(n_workers_, 0.0);
-  AMPCF_CHECK_MPI(
-      MPI_Gather(&loss_sum, 1, MPI_DOUBLE, state_.worker_loss_sums.data(), 1, MPI_DOUBLE, 0, context_.workers));
+  peer::Gather(&loss_sum, 1, MPI_DOUBLE, state_.worker_loss_sums.data(), 1, MPI_DOUBLE, 0, context_.workers,
+               kOtherWorkers);
   const auto start = Clock::now();
   if (lead()) servers.RequestCheckpoint(clock_);  // the servers apply their pushes meanwhile
   ring_.WriteInTurn(
@@ -245,7 +249,7 @@ std::string Trainer::WriteCheckpoint(double loss_sum) {
       },
       [&] { FinishCheckpoint(temporary, path, config().keep_checkpoints); });
   // Nobody trains on before every rank has written (a later push must not reach a server first).
-  AMPCF_CHECK_MPI(MPI_Barrier(context_.workers));
+  peer::Barrier(context_.workers, kOtherWorkers);
   if (lead() && !config().quiet)
     spdlog::info("checkpoint {} (epoch {}, step {}) in {:.2f}s", path, state_.epoch, state_.step, Seconds(start));
   last_checkpoint_time_ = Clock::now();
@@ -275,20 +279,20 @@ bool Trainer::KeepIfBest(bool improved) {
   // before it has kept its rows of this epoch.
   int keep = improved ? 1 : 0;
   if (lead() && keep) context_.servers->Snapshot();
-  AMPCF_CHECK_MPI(MPI_Bcast(&keep, 1, MPI_INT, 0, context_.workers));
+  peer::Bcast(&keep, 1, MPI_INT, 0, context_.workers, kOtherWorkers);
   if (keep) user_table_.SaveBest();
   return keep != 0;
 }
 
 void Trainer::RestoreBest() {
   if (lead()) context_.servers->Restore();
-  AMPCF_CHECK_MPI(MPI_Barrier(context_.workers));
+  peer::Barrier(context_.workers, kOtherWorkers);
   user_table_.RestoreBest();
 }
 
 void Trainer::ResetRows() {
   if (lead()) context_.servers->Reset();
-  AMPCF_CHECK_MPI(MPI_Barrier(context_.workers));
+  peer::Barrier(context_.workers, kOtherWorkers);
   user_table_.Reset();
 }
 
@@ -297,14 +301,14 @@ void Trainer::SwapInAverage(bool restart) {
   context_.servers->Wait();
   if (lead()) context_.servers->SwapInAverage(clock_, restart);  // servers wait for every push of the epoch
   user_table_.SwapInAverage(config().average_decay, restart);
-  AMPCF_CHECK_MPI(MPI_Barrier(context_.workers));  // nobody pulls before every server has swapped
+  peer::Barrier(context_.workers, kOtherWorkers);  // nobody pulls before every server has swapped
 }
 
 void Trainer::SwapOutAverage() {
   if (config().average_decay <= 0) return;
   if (lead()) context_.servers->SwapOutAverage();
   user_table_.SwapOutAverage();
-  AMPCF_CHECK_MPI(MPI_Barrier(context_.workers));  // nobody pushes before every server has swapped back
+  peer::Barrier(context_.workers, kOtherWorkers);  // nobody pushes before every server has swapped back
 }
 
 void Trainer::WriteModelFile(const std::string& path) {

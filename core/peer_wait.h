@@ -1,0 +1,52 @@
+// Waiting for other ranks with a deadline. A rank that stops answering without dying (a stopped
+// process, a network partition) would otherwise leave every rank that waits for it blocked
+// forever, since MPI notices only ranks that exit. So the waits of a run go through here: they
+// poll their requests, and a rank that has waited longer than the peer timeout holds a roll call
+// (every rank waiting here, or polling with AnswerRollCall, answers within a few milliseconds; a
+// stopped or cut-off one cannot) and ends the job with one line naming what it waited for and the
+// ranks that did not answer.
+//
+// A polling wait costs what an MPI blocking call costs in Open MPI (which also polls); past the
+// first polls it yields the core, so that an oversubscribed node's other ranks run.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+#include "core/mpi_env.h"
+
+namespace ampcf::peer {
+
+// Collective over MPI_COMM_WORLD, once, after MPI_Init: opens the roll-call channel. Without it
+// (tests' own mains) a timeout still ends the job, without the roll call.
+void Start();
+// Seconds a rank may wait for a peer (--peer-timeout); 0 waits forever. Default 300.
+void SetTimeout(double seconds);
+double Timeout();
+
+// Completes every request of `requests` (MPI_REQUEST_NULL entries are skipped). `what` names
+// what is awaited, with world ranks ("the pull reply of server 1 (rank 2)"), for the message.
+void WaitAll(std::vector<MPI_Request>& requests, const std::string& what);
+void Wait(MPI_Request& request, const std::string& what, MPI_Status* status = MPI_STATUS_IGNORE);
+// MPI_Probe with the deadline.
+void Probe(int source, int tag, MPI_Comm comm, MPI_Status& status, const std::string& what);
+
+// Collectives with the deadline (their non-blocking forms, waited for here).
+void Allreduce(const void* send, void* receive, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm,
+               const std::string& what);
+void Barrier(MPI_Comm comm, const std::string& what);
+void Bcast(void* data, int count, MPI_Datatype type, int root, MPI_Comm comm, const std::string& what);
+void Gather(const void* send, int send_count, MPI_Datatype send_type, void* receive, int receive_count,
+            MPI_Datatype receive_type, int root, MPI_Comm comm, const std::string& what);
+
+// For loops that poll by themselves (a server waiting for messages): answers pending roll calls.
+void AnswerRollCall();
+// A poll loop's deadline: ends the job (roll call first) once `waited_seconds` passes the timeout.
+void CheckDeadline(double waited_seconds, const std::string& what);
+
+// The world rank of `rank` in `comm`, for messages.
+int WorldRankOf(MPI_Comm comm, int rank);
+
+}  // namespace ampcf::peer
