@@ -146,7 +146,7 @@ int RunServerRank(const TrainSetup& setup, const TrainConfig& config, MPI_Comm c
   ps::ServerShard shard = MakeShard(setup, config);
   if (!setup.resume_path.empty() && !CollectiveSetup([&] { shard.ReadCheckpoint(setup.resume_path); })) return 2;
   ps::ServerOptions options;
-  options.synchronous = config.deterministic || config.staleness == 0;
+  options.synchronous = config.synchronous();
   options.start_clock = setup.resume_path.empty() ? 0 : setup.resume_info.state.clock;
   options.checkpoint_dir = (std::filesystem::path(config.out) / "checkpoints").string();
   options.checkpoint_comm = checkpoint_comm;

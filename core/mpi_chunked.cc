@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/counters.h"
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
 
@@ -75,6 +76,8 @@ void SendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destin
 
 void IsendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destination, int tag, MPI_Comm comm,
                   std::vector<MPI_Request>& requests) {
+  Counters().bytes_out += static_cast<double>(n * TypeSize(type));
+  Counters().messages_out += 1;
   for (const Piece& p : MessagePieces(n, PieceLimit())) {
     requests.push_back(MPI_REQUEST_NULL);
     AMPCF_CHECK_MPI(
@@ -94,7 +97,11 @@ std::vector<char> RecvChunkedBytes(const MPI_Status& first, MPI_Comm comm) {
     MPI_Request request;
     AMPCF_CHECK_MPI(MPI_Irecv(bytes.data() + at, count, MPI_CHAR, first.MPI_SOURCE, first.MPI_TAG, comm, &request));
     peer::Wait(request, MessageFrom(first.MPI_SOURCE, first.MPI_TAG, comm));
-    if (count < limit) return bytes;
+    if (count < limit) {
+      Counters().bytes_in += static_cast<double>(bytes.size());
+      Counters().messages_in += 1;
+      return bytes;
+    }
     peer::Probe(first.MPI_SOURCE, first.MPI_TAG, comm, status, MessageFrom(first.MPI_SOURCE, first.MPI_TAG, comm));
   }
 }
@@ -111,7 +118,11 @@ std::int64_t RecvChunked(void* data, std::int64_t capacity, MPI_Datatype type, i
     int count = 0;
     AMPCF_CHECK_MPI(MPI_Get_count(&status, type, &count));
     received += count;
-    if (count < limit) return received;
+    if (count < limit) {
+      Counters().bytes_in += static_cast<double>(received * TypeSize(type));
+      Counters().messages_in += 1;
+      return received;
+    }
   }
 }
 

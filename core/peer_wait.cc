@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "core/counters.h"
+
 namespace ampcf::peer {
 
 namespace {
@@ -73,6 +75,7 @@ std::vector<int> Absent() {
 template <typename Done>
 void PollUntil(Done&& done, const std::string& what) {
   const auto start = Clock::now();
+  CountSeconds blocked(Counters().blocked_seconds);
   for (unsigned polls = 0;; ++polls) {
     if (done()) return;
     if (polls > kSpinPolls) std::this_thread::yield();

@@ -123,6 +123,8 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
     "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
   X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
     "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous and bitwise reproducible, -1: fully asynchronous)") \
+  X(int, dense_every, "--dense-every", 1, AtLeast(1),                                            \
+    "with --staleness other than 0: a worker refreshes its copy of the dense server tables (AMP-CF's attention maps) and pushes their summed gradient every k steps instead of every step") \
   X(double, peer_timeout, "--peer-timeout", 300.0, AtLeast(0),                                   \
     "seconds a rank waits for another (a pull reply, a collective, its checkpoint turn) before it ends the job naming the ranks that stopped answering (0: wait forever)") \
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
@@ -189,6 +191,12 @@ struct DataConfig {
 
 struct TrainConfig {
   AMPCF_TRAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
+
+  // Staleness 0 or --deterministic: the workers split every batch and the servers sum a clock's
+  // pushes; otherwise every worker takes whole batches of its own (ps/protocol.h).
+  bool synchronous() const { return deterministic || staleness == 0; }
+  // Steps between refreshes of a worker's copy of the dense server tables (1 in synchronous mode).
+  int dense_refresh_steps() const { return synchronous() ? 1 : dense_every; }
 };
 
 struct EvalConfig {

@@ -24,6 +24,8 @@ class LocalServers : public Servers {
   void SwapOutAverage() override { shard_.SwapOutAverage(); }
   void RequestCheckpoint(std::int64_t) override {}
   void WriteRowsHeldHere(const std::string& path) override { shard_.WriteCheckpoint(path); }
+  void MarkCounters() override {}
+  std::vector<RankCounters> CountersSinceMark() override { return {}; }
   void Done() override {}
 
  private:

@@ -28,6 +28,9 @@
 //                                                               and swapped it in (pulls and kSnapshot
 //                                                               see the average; --average-decay)
 // kAverageOut worker 0 -> server   none                         kAck (the rows are swapped back in)
+// kCounters   worker 0 -> server   none; flag 1 = mark the      flag 0: kCountersReply, the server's
+//                                  epoch's start                RankCounters (core/counters.h) since the
+//                                                               mark, as doubles after the header
 // kDone       worker -> server     none                         none (server exits after all workers)
 //
 // Clocks (bounded staleness, ps/consistency): every worker pushes to every server once per step,
@@ -37,10 +40,18 @@
 // Synchronous mode (staleness 0, also --deterministic): a server waits for the pushes of every
 // worker for a clock, sums them row by row in worker order and applies one Adam step per row,
 // exactly as one rank computing the whole batch would; it answers a pull only once the clocks it
-// waits for are applied. Fixed order makes the result bitwise reproducible. With staleness > 0 or
-// -1 each push is applied on arrival as one Adam step on its sub-batch's mean gradient.
-// Each worker's gradients are its positives' loss gradients divided by the global batch share
-// (models/model.h: Batch::gradient_scale), so a clock's pushes add up to one batch.
+// waits for are applied. Fixed order makes the result bitwise reproducible: each worker's
+// gradients are its positives' loss gradients divided by the global batch (models/model.h:
+// Batch::gradient_scale), so a clock's pushes add up to one batch.
+// With staleness > 0 or -1 every worker takes whole batches of its own (--batch each: W workers
+// train W batches per clock, and an epoch takes 1/W of the clocks) and each push is applied on
+// arrival as one Adam step on that batch's mean gradient: an epoch makes as many Adam steps on
+// the server rows as one rank would, at the same --lr. Dense tables (AMP-CF's attention maps,
+// TableSpec::dense) may then be cached by the workers: with --dense-every k a worker pulls them
+// at clocks that are multiples of k and pushes the mean of its last k steps' gradients for them
+// at the step that completes such a clock (other pushes carry none of their rows), so A takes
+// one Adam step per worker per k clocks, on a copy at most k - 1 of the worker's steps old
+// (plus the staleness bound).
 // MPI keeps messages from one sender to one receiver in order, so a worker reads its own writes.
 #pragma once
 
@@ -62,6 +73,8 @@ enum Kind : int {
   kCheckpoint = 9,
   kAverageIn = 10,
   kAverageOut = 11,
+  kCounters = 12,
+  kCountersReply = 13,
 };
 
 // The most server tables a model may have (the header has room for their key counts).
@@ -69,7 +82,7 @@ constexpr int kMaxTables = 4;
 
 struct Header {
   std::int32_t worker = 0;             // sender's worker index
-  std::int32_t flag = 0;               // kAverageIn: 1 = start the average afresh
+  std::int32_t flag = 0;               // kAverageIn: 1 = start the average afresh; kCounters: 1 = mark
   std::int64_t clock = 0;
   std::int32_t n_keys[kMaxTables] = {};  // keys of each server table
 };

@@ -2,6 +2,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
@@ -90,6 +91,21 @@ class RemoteServers : public Servers {
   void SwapOutAverage() override { SendControlAndWaitAck(kAverageOut); }
   void RequestCheckpoint(std::int64_t clock) override { SendControl(kCheckpoint, clock); }
   void WriteRowsHeldHere(const std::string&) override {}
+  void MarkCounters() override { SendControl(kCounters, 0, 1); }
+  std::vector<RankCounters> CountersSinceMark() override {
+    SendControl(kCounters);
+    std::vector<RankCounters> counters;
+    std::vector<char> reply(sizeof(Header) + RankCounters::kFields * sizeof(double));
+    for (int s = 0; s < layout_.n_servers; ++s) {
+      const std::int64_t bytes = RecvChunked(reply.data(), static_cast<std::int64_t>(reply.size()), MPI_CHAR,
+                                             layout_.server_rank(s), kCountersReply, MPI_COMM_WORLD);
+      AMPCF_ASSERT(static_cast<std::size_t>(bytes) == reply.size(), "counters of ", bytes, " bytes from server ", s);
+      double values[RankCounters::kFields];
+      std::memcpy(values, reply.data() + sizeof(Header), sizeof(values));
+      counters.push_back(RankCounters::FromArray(values));
+    }
+    return counters;
+  }
   void Done() override { SendControl(kDone); }
 
  private:

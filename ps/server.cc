@@ -7,6 +7,7 @@
 
 #include "io/checkpoint_file.h"
 #include "core/mpi_chunked.h"
+#include "core/counters.h"
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
 #include "core/file_ring.h"
@@ -23,8 +24,11 @@ constexpr auto kShortSleep = std::chrono::microseconds(20), kLongSleep = std::ch
 
 // Waits for the next message. While `logic` waits for a worker's push, the wait has the peer
 // deadline (core/peer_wait.h); an idle server (the workers evaluating, say) waits without one.
-void ReceiveNext(const ServerLogic& logic, const Layout& layout, Received& message) {
+void ReceiveNext(const ServerLogic& logic, Received& message) {
   const auto start = std::chrono::steady_clock::now();
+  // Time waiting while something waits on a worker's push counts as blocked; the rest is idle.
+  double idle_seconds = 0;
+  CountSeconds blocked(logic.waiting_for_pushes() ? Counters().blocked_seconds : idle_seconds);
   int idle_polls = 0;
   MPI_Status status;
   while (true) {
@@ -45,6 +49,7 @@ void ReceiveNext(const ServerLogic& logic, const Layout& layout, Received& messa
   message.source = status.MPI_SOURCE;
   message.kind = status.MPI_TAG;
   message.bytes = RecvChunkedBytes(status, MPI_COMM_WORLD);  // a push may pass 2 GiB
+  message.received_at = std::chrono::steady_clock::now();
   if (!ParseMessage(message.bytes.data(), message.bytes.size(), message.view))
     AbortJob(Cat("server received a malformed message (kind ", message.kind, ", ", message.bytes.size(),
                  " bytes) from rank ", message.source));
@@ -75,8 +80,13 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
   ServerLogic logic(&shard, &port, layout.n_workers, options.synchronous, options.start_clock);
   while (!logic.finished()) {
     Received message;
-    ReceiveNext(logic, layout, message);
+    ReceiveNext(logic, message);
+    // Handling less the waits inside it (a reply to a busy worker) is the server's compute.
+    const double blocked_before = Counters().blocked_seconds;
+    const auto start = std::chrono::steady_clock::now();
     logic.Handle(std::move(message));
+    Counters().compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+                                  (Counters().blocked_seconds - blocked_before);
   }
 }
 

@@ -1,7 +1,9 @@
 #include "ps/server_logic.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "core/counters.h"
 #include "core/mpi_env.h"
 
 namespace ampcf::ps {
@@ -40,9 +42,8 @@ void ServerLogic::OnPush(Received push) {
   AMPCF_ASSERT(h.clock == pushed_clock_[worker] + 1, "worker ", worker, " skipped a clock");
   pushed_clock_[worker] = h.clock;
   if (!synchronous_) {
-    // Asynchronous: each push is one Adam step on its own sub-batch's mean gradient (the push
-    // carries 1/W of a batch's gradient, so it is scaled by W).
-    shard_->ApplyGradients(push.view.keys, push.view.values, static_cast<float>(n_workers_));
+    // Asynchronous: each push is one Adam step on its worker's own batch's mean gradient.
+    shard_->ApplyGradients(push.view.keys, push.view.values);
     return;
   }
   auto& slot = pending_[h.clock];
@@ -94,6 +95,16 @@ void ServerLogic::Handle(Received message) {
       shard_->SwapOutAverage();
       Acknowledge(message.source);
       break;
+    case kCounters:
+      if (h.flag == 1) {
+        counters_mark_ = Counters();
+      } else {
+        const auto since_mark = (Counters() - counters_mark_).ToArray();
+        float* values = BuildKeylessMessage(h, 2 * since_mark.size(), reply_);  // doubles in the floats' room
+        std::memcpy(values, since_mark.data(), sizeof(since_mark));
+        port_->Send(message.source, kCountersReply, reply_);
+      }
+      break;
     case kDone:
       ++done_;
       break;
@@ -113,6 +124,9 @@ void ServerLogic::Handle(Received message) {
   for (auto it = waiting_pulls_.begin(); it != waiting_pulls_.end();) {
     if (it->view.header.clock <= ready_clock()) {
       AnswerPull(*it);
+      if (it->received_at != std::chrono::steady_clock::time_point{})
+        Counters().queue_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - it->received_at).count();
       it = waiting_pulls_.erase(it);
     } else {
       ++it;

@@ -5,11 +5,13 @@
 // ps/server.cc feeds it messages from MPI; tests feed it by hand. Protocol: ps/protocol.h.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <vector>
 
+#include "core/counters.h"
 #include "ps/protocol.h"
 #include "ps/server_shard.h"
 
@@ -21,6 +23,7 @@ struct Received {
   int kind = 0;
   std::vector<char> bytes;
   MessageView view;
+  std::chrono::steady_clock::time_point received_at{};  // for the queue-time counter (unset: not counted)
 };
 
 // What the rule needs of the world around it.
@@ -75,6 +78,7 @@ class ServerLogic {
   std::deque<Received> waiting_pulls_;
   std::vector<PushedGradients> clock_pushes_;
   std::vector<char> reply_;
+  RankCounters counters_mark_;  // kCounters flag 1
   int done_ = 0;
 };
 

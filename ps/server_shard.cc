@@ -36,16 +36,15 @@ void ServerShard::ReadRows(const KeyLists& keys, float* out) const {
   }
 }
 
-void ServerShard::ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients,
-                                 float gradient_scale) {
+void ServerShard::ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients) {
   const int width = tables_[table].width();
   for (int i = 0; i < n; ++i, gradients += width)
-    tables_[table].Update(LocalRow(table, keys[i]), gradients, gradient_scale);
+    tables_[table].Update(LocalRow(table, keys[i]), gradients);
 }
 
-void ServerShard::ApplyGradients(const KeyLists& keys, const float* gradients, float gradient_scale) {
+void ServerShard::ApplyGradients(const KeyLists& keys, const float* gradients) {
   for (int t = 0; t < n_tables(); ++t) {
-    ApplyGradients(t, keys.keys[t], keys.n[t], gradients, gradient_scale);
+    ApplyGradients(t, keys.keys[t], keys.n[t], gradients);
     gradients += static_cast<std::size_t>(keys.n[t]) * width(t);
   }
 }

@@ -34,9 +34,8 @@ class ServerShard {
   // Every table's rows in turn, as a pull reply lays them out.
   void ReadRows(const KeyLists& keys, float* out) const;
   // One Adam step on every row named, the gradients laid out as ReadRows' output.
-  // `gradient_scale` multiplies the gradients first (tables/adam.h: AdamUpdateRow).
-  void ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients, float gradient_scale = 1.0f);
-  void ApplyGradients(const KeyLists& keys, const float* gradients, float gradient_scale = 1.0f);
+  void ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients);
+  void ApplyGradients(const KeyLists& keys, const float* gradients);
   // Synchronous mode: the pushes of one clock (each laid out as above) are summed row by row,
   // in the order given, and every row they name takes one Adam step: the same update as one
   // rank computing the whole batch. Fixed order makes the sum bitwise reproducible.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/counters.h"
 #include "partition/layout.h"
 #include "ps/server_shard.h"
 
@@ -44,6 +45,11 @@ class Servers {
   // Writes the rows held in this process (the colocated shard) into the checkpoint at `path`,
   // in the calling worker's turn; server ranks write in their own turns.
   virtual void WriteRowsHeldHere(const std::string& path) = 0;
+  // Worker 0 only: every server rank marks its counters (core/counters.h) at an epoch's start,
+  // or (blocking) reports what they counted since the mark, one entry per server rank (none
+  // when the servers are in this process: its own counters include them).
+  virtual void MarkCounters() = 0;
+  virtual std::vector<RankCounters> CountersSinceMark() = 0;
   // Tells every server this worker is finished.
   virtual void Done() = 0;
 };

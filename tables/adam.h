@@ -19,17 +19,15 @@ struct AdamConfig {
 };
 
 // Applies one update to a row of n floats. `step` is the row's update count (incremented here).
-// `gradient_scale` multiplies the gradient first: an asynchronous push carries 1/W of a batch's
-// gradient (its share), scaled back to its own sub-batch's mean gradient.
 inline void AdamUpdateRow(const AdamConfig& adam, float* param, float* first_moment, float* second_moment,
-                          const float* gradient, int n, std::int32_t& step, float gradient_scale = 1.0f) {
+                          const float* gradient, int n, std::int32_t& step) {
   ++step;
   const float correction1 = 1.0f - std::pow(adam.beta1, static_cast<float>(step));
   const float correction2 = 1.0f - std::pow(adam.beta2, static_cast<float>(step));
   const float rate = adam.lr * std::sqrt(correction2) / correction1;
   Eigen::Map<Eigen::ArrayXf> p(param, n), m(first_moment, n), v(second_moment, n);
   Eigen::Map<const Eigen::ArrayXf> data_gradient(gradient, n);
-  const Eigen::ArrayXf g = data_gradient * gradient_scale + adam.l2 * p;
+  const Eigen::ArrayXf g = data_gradient + adam.l2 * p;
   m = adam.beta1 * m + (1.0f - adam.beta1) * g;
   v = adam.beta2 * v + (1.0f - adam.beta2) * g.square();
   p -= rate * m / (v.sqrt() + adam.epsilon * std::sqrt(correction2));

@@ -23,10 +23,10 @@ void RowTable::Reset() {
   average_in_ = false;
 }
 
-void RowTable::Update(std::int64_t local, const float* gradient, float gradient_scale) {
+void RowTable::Update(std::int64_t local, const float* gradient) {
   const std::size_t offset = Offset(local);
   AdamUpdateRow(adam_, &values_[offset], &first_moment_[offset], &second_moment_[offset], gradient, width_,
-                steps_[local], gradient_scale);
+                steps_[local]);
 }
 
 void RowTable::SwapInAverage(double decay, bool restart) {

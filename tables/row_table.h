@@ -35,8 +35,8 @@ class RowTable {
   const float* row(std::int64_t local) const { return &values_[Offset(local)]; }
   const AlignedVector<float>& values() const { return values_; }
 
-  // One Adam step on a local row; `gradient_scale` multiplies the gradient first (tables/adam.h).
-  void Update(std::int64_t local, const float* gradient, float gradient_scale = 1.0f);
+  // One Adam step on a local row (tables/adam.h).
+  void Update(std::int64_t local, const float* gradient);
 
   void SaveBest() { best_ = values_; }
   void RestoreBest() { values_ = best_; }

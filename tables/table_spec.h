@@ -19,6 +19,7 @@ struct TableSpec {
   int width = 0;              // floats per row
   RowInitialiser init;        // fills a zeroed row from its global key (a user or row id)
   AdamConfig adam;
+  bool dense = false;  // kOnServers: every batch reads every row (workers may cache it: --dense-every)
 };
 
 }  // namespace ampcf

@@ -20,8 +20,7 @@ same_model() {
   for d in /items/embedding /items/bias /attention/A_u /attention/A_v /users/personas; do
     h5diff -q "$1/model.h5" "$2/model.h5" "$d" || return 1
   done
-  diff <(sed 's/"pairs_per_s[^,}]*//; s/"seconds[^,}]*//; s/"train_seconds[^,}]*//' "$1/metrics.jsonl") \
-       <(sed 's/"pairs_per_s[^,}]*//; s/"seconds[^,}]*//; s/"train_seconds[^,}]*//' "$2/metrics.jsonl") > /dev/null
+  diff <(metrics_without_timings "$1/metrics.jsonl") <(metrics_without_timings "$2/metrics.jsonl") > /dev/null
 }
 close() { python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1]) - float(sys.argv[2])) <= float(sys.argv[3]) else 1)" "$@"; }
 newest() { ls "$1"/checkpoints/checkpoint-*.h5 | tail -1; }

@@ -10,4 +10,8 @@ check() {  # check NAME CONDITION-COMMAND...
   if "$@"; then echo "ok: $name"; passed=$((passed+1)); else echo "FAILED: $name"; failed=$((failed+1)); fi
 }
 field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])" "$@"; }
+# metrics.jsonl without what varies from run to run: timings and the per-rank counters.
+metrics_without_timings() {
+  sed 's/"pairs_per_s[^,}]*//; s/"seconds[^,}]*//; s/"train_seconds[^,}]*//; s/, "bytes_per_pair".*\]//' "$1"
+}
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }

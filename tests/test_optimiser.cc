@@ -40,19 +40,6 @@ TEST(Adam, L2JoinsTheGradient) {
   EXPECT_NEAR(p1[1], p2[1], 1e-6f);
 }
 
-TEST(Adam, GradientScaleMultipliesTheGradient) {
-  AdamConfig adam;
-  std::vector<float> p1 = {0.5f, 1.0f}, p2 = p1, m1(2, 0.0f), m2(2, 0.0f), v1(2, 0.0f), v2(2, 0.0f);
-  std::int32_t s1 = 0, s2 = 0;
-  for (int t = 1; t <= 3; ++t) {
-    const std::vector<float> part = {0.01f * t, -0.02f}, whole = {0.03f * t, -0.06f};
-    AdamUpdateRow(adam, p1.data(), m1.data(), v1.data(), part.data(), 2, s1, 3.0f);
-    AdamUpdateRow(adam, p2.data(), m2.data(), v2.data(), whole.data(), 2, s2);
-  }
-  EXPECT_NEAR(p1[0], p2[0], 1e-7f);
-  EXPECT_NEAR(p1[1], p2[1], 1e-7f);
-}
-
 using testing::Keys;
 using testing::ShardOf;
 using testing::SmallConfig;

@@ -223,18 +223,17 @@ TEST(ServerLogic, WaitingPullsAreAnsweredInArrivalOrder) {
 
 // --- asynchronous mode ----------------------------------------------------------------------
 
-TEST(ServerLogic, AsynchronousPushIsAppliedOnArrivalScaledByTheWorkerCount) {
+TEST(ServerLogic, AsynchronousPushIsAppliedOnArrival) {
   Server server(kTwoWorkers, kAsynchronous);
   const Rows push0 = PushOfWorker0(), push1 = PushOfWorker1();
-  ps::ServerShard reference = ShardOf(SmallConfig(), kItems);
-  constexpr float kScale = kTwoWorkers;  // a push carries 1/W of a batch's gradient
+  ps::ServerShard reference = ShardOf(SmallConfig(), kItems);  // each push: its worker's own batch
 
   server.logic.Handle(Push(1, 1, push1));
-  reference.ApplyGradients(push1.keys(), push1.values.data(), kScale);
+  reference.ApplyGradients(push1.keys(), push1.values.data());
   EXPECT_EQ(AllRows(server.shard), AllRows(reference));
 
   server.logic.Handle(Push(0, 1, push0));
-  reference.ApplyGradients(push0.keys(), push0.values.data(), kScale);
+  reference.ApplyGradients(push0.keys(), push0.values.data());
   EXPECT_EQ(AllRows(server.shard), AllRows(reference));
 }
 

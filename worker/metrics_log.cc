@@ -16,9 +16,25 @@ constexpr const char* kEpochLineStart = "{\"epoch\": ";
 }  // namespace
 
 std::string FormatEpochLine(const EpochRecord& r) {
+  std::string ranks;
+  if (!r.ranks.empty()) {
+    double bytes = 0;
+    for (const RankCounters& c : r.ranks) bytes += c.bytes_out;
+    ranks = fmt::format(", \"bytes_per_pair\": {:.1f}, \"ranks\": [", bytes / std::max(r.pairs, 1.0));
+    for (std::size_t i = 0; i < r.ranks.size(); ++i) {
+      const RankCounters& c = r.ranks[i];
+      const char* role = r.ranks.size() == 1 ? "worker+server" : static_cast<int>(i) < r.n_workers ? "worker" : "server";
+      ranks += fmt::format("{}{{\"rank\": {}, \"role\": \"{}\", \"bytes_out\": {:.0f}, \"bytes_in\": {:.0f}, "
+                           "\"messages_out\": {:.0f}, \"messages_in\": {:.0f}, \"compute_s\": {:.3f}, "
+                           "\"blocked_s\": {:.3f}, \"queue_s\": {:.3f}}}",
+                           i ? ", " : "", i, role, c.bytes_out, c.bytes_in, c.messages_out, c.messages_in,
+                           c.compute_seconds, c.blocked_seconds, c.queue_seconds);
+    }
+    ranks += "]";
+  }
   return fmt::format("{}{}, \"loss\": {:.6f}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, \"pairs_per_s\": {:.1f}, "
-                     "\"seconds\": {:.3f}}}",
-                     kEpochLineStart, r.epoch, r.loss, r.val_hr, r.val_ndcg, r.pairs_per_s, r.seconds);
+                     "\"seconds\": {:.3f}{}}}",
+                     kEpochLineStart, r.epoch, r.loss, r.val_hr, r.val_ndcg, r.pairs_per_s, r.seconds, ranks);
 }
 
 std::string FormatRunLine(const RunRecord& r) {
@@ -46,8 +62,12 @@ void MetricsLog::Resume(const TrainingState& state, std::int64_t total_pairs) {
   std::string kept, line;
   if (!std::filesystem::exists(path_)) {
     for (std::int64_t e = 0; e < completed; ++e)
-      kept += FormatEpochLine({static_cast<int>(e + 1), state.loss[e], state.val_hr[e], state.val_ndcg[e],
-                               total_pairs / std::max(state.seconds[e], 1e-9), state.seconds[e]}) +
+      kept += FormatEpochLine({.epoch = static_cast<int>(e + 1),
+                               .loss = state.loss[e],
+                               .val_hr = state.val_hr[e],
+                               .val_ndcg = state.val_ndcg[e],
+                               .pairs_per_s = total_pairs / std::max(state.seconds[e], 1e-9),
+                               .seconds = state.seconds[e]}) +
               "\n";
     if (!kept.empty()) Append(kept.substr(0, kept.size() - 1));
     return;

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "core/counters.h"
 
 #include "io/checkpoint_file.h"
 
@@ -13,6 +16,12 @@ namespace ampcf {
 struct EpochRecord {
   int epoch = 0;
   double loss = 0, val_hr = 0, val_ndcg = 0, pairs_per_s = 0, seconds = 0;
+  // The epoch's training, per world rank (workers, then servers; none for lines rebuilt from a
+  // checkpoint), and the positive pairs it trained: "bytes_per_pair" is every rank's bytes out
+  // over them.
+  std::vector<RankCounters> ranks{};
+  int n_workers = 0;
+  double pairs = 0;
 };
 
 struct RunRecord {

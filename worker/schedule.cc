@@ -68,7 +68,10 @@ bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSu
     EpochRecord record;
     record.epoch = epoch;
     record.seconds = epoch_seconds;
-    record.pairs_per_s = total_pairs * (steps - start.first_step) / steps / epoch_seconds;
+    record.pairs = static_cast<double>(total_pairs) * (steps - start.first_step) / steps;
+    record.pairs_per_s = record.pairs / epoch_seconds;
+    record.ranks = trainer.EpochCounters();
+    record.n_workers = trainer.n_workers();
     start.first_step = 0;
     state.train_seconds += epoch_seconds;
 

@@ -34,6 +34,8 @@ RowTable MakeUserTable(const Model& model, const std::vector<std::int32_t>& user
 }
 
 BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
+  // Synchronous: this worker computes 1/W of each batch. Otherwise its batches are its own.
+  const double gradient_scale = config.synchronous() ? 1.0 / layout.n_workers : 1.0;
   BatchOptions options;
   options.negatives = config.negatives;
   options.negative_power = config.negative_power;
@@ -41,7 +43,7 @@ BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
   options.log_q = config.softmax_correction == "logq";
   options.seed = config.seed;
   options.worker = layout.worker_index();
-  options.gradient_scale = 1.0 / layout.n_workers;  // this worker computes 1/W of each batch
+  options.gradient_scale = gradient_scale;
   return options;
 }
 
@@ -56,7 +58,16 @@ Trainer::Trainer(const TrainerContext& context)
       ring_(context.checkpoint_comm) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(context.workers, &worker_rank_));
   AMPCF_CHECK_MPI(MPI_Comm_size(context.workers, &n_workers_));
-  for (const TableSpec& table : ServerTables(*context.model)) step_.widths.push_back(table.width);
+  dense_.every = context.config->dense_refresh_steps();
+  for (const TableSpec& table : ServerTables(*context.model)) {
+    step_.widths.push_back(table.width);
+    const bool cached = table.dense && dense_.every > 1;
+    dense_.dense.push_back(cached);
+    dense_.all_keys.emplace_back(cached ? table.rows : 0);
+    std::iota(dense_.all_keys.back().begin(), dense_.all_keys.back().end(), 0);
+    dense_.rows.emplace_back(cached ? table.rows * table.width : 0);
+    dense_.gradient_sum.emplace_back(cached ? table.rows * table.width : 0, 0.0f);
+  }
   const std::size_t n_tables = step_.widths.size();
   step_.rows.resize(n_tables);
   step_.row_pointers.resize(n_tables);
@@ -80,7 +91,7 @@ std::int64_t Trainer::UseValidation(bool with_validation) {
 }
 
 std::int64_t Trainer::StepsPerEpoch() {
-  const std::int64_t worker_batch = (config().batch + n_workers_ - 1) / n_workers_;
+  const std::int64_t worker_batch = config().synchronous() ? (config().batch + n_workers_ - 1) / n_workers_ : config().batch;
   std::int64_t steps = (builder_.n_pairs() + worker_batch - 1) / worker_batch;
   peer::Allreduce(MPI_IN_PLACE, &steps, 1, MPI_INT64_T, MPI_MAX, context_.workers, kOtherWorkers);
   return std::max<std::int64_t>(steps, 1);
@@ -99,6 +110,9 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
                            double& loss_sum, bool checkpoints) {
   const bool verbose = lead() && !config().quiet;
   const std::int64_t n_pairs = builder_.n_pairs();
+  epoch_start_counters_ = Counters();
+  dense_.valid = false;
+  if (lead()) context_.servers->MarkCounters();
   builder_.Shuffle(epoch);
   const auto epoch_start = Clock::now();
   auto last_report = epoch_start;
@@ -135,12 +149,22 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
 }
 
 void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum) {
-  builder_.Build(epoch, step, begin, end, batch_);
   Model& model = *context_.model;
-  model.RowsRead(batch_, step_.keys);
+  {
+    CountSeconds compute(Counters().compute_seconds);
+    builder_.Build(epoch, step, begin, end, batch_);
+    model.RowsRead(batch_, step_.keys);
+  }
   const std::size_t n_tables = step_.keys.size();
   const bool any = batch_.size() > 0;
+  const bool refresh = !dense_.valid || clock_ % dense_.every == 0;
   for (std::size_t t = 0; t < n_tables; ++t) {
+    if (dense_.dense[t]) {  // pulled into the copy when refreshed, else not pulled
+      if (!refresh) step_.keys[t].clear();
+      step_.row_pointers[t] = dense_.rows[t].data();
+      step_.const_row_pointers[t] = dense_.rows[t].data();
+      continue;
+    }
     step_.rows[t].resize(step_.keys[t].size() * step_.widths[t]);
     step_.row_pointers[t] = step_.rows[t].data();
     step_.const_row_pointers[t] = step_.rows[t].data();
@@ -148,13 +172,17 @@ void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::i
   // Pull what the batch reads (at most `staleness` clocks behind); gather the users' rows.
   const int staleness = config().deterministic ? 0 : config().staleness;
   const std::int64_t required = staleness < 0 ? 0 : std::max<std::int64_t>(0, clock_ - staleness);
-  if (any) context_.servers->Pull(step_.keys, required, step_.row_pointers);
+  if (any) {
+    context_.servers->Pull(step_.keys, required, step_.row_pointers);
+    dense_.valid = true;
+  }
   const int width = user_table_.width();
   step_.user_rows.resize(batch_.users.size() * width);
   for (std::size_t s = 0; s < batch_.users.size(); ++s)
     std::copy_n(user_table_.row(batch_.users[s]), width, &step_.user_rows[s * width]);
 
   if (any) {
+    CountSeconds compute(Counters().compute_seconds);
     const float* user_gradients = nullptr;
     const BatchStats stats =
         model.ForwardBackward(batch_, step_.user_rows.data(), step_.const_row_pointers, user_gradients, step_.gradients);
@@ -166,7 +194,31 @@ void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::i
     step_.gradients.assign(n_tables, nullptr);
   }
   ++clock_;
+  PushDenseEvery(any);
   context_.servers->Push(step_.keys, step_.gradients, clock_);
+  for (std::size_t t = 0; t < n_tables; ++t)  // Push has copied them
+    if (dense_.dense[t] && !step_.keys[t].empty()) std::fill(dense_.gradient_sum[t].begin(), dense_.gradient_sum[t].end(), 0.0f);
+}
+
+void Trainer::PushDenseEvery(bool any) {
+  const bool due = clock_ % dense_.every == 0;
+  for (std::size_t t = 0; t < dense_.dense.size(); ++t) {
+    if (!dense_.dense[t]) continue;
+    AlignedVector<float>& sum = dense_.gradient_sum[t];
+    if (any) {
+      const float* gradient = step_.gradients[t];
+      for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += gradient[i];
+    }
+    if (due) {
+      const float mean = 1.0f / static_cast<float>(dense_.every);
+      for (float& value : sum) value *= mean;
+      step_.keys[t] = dense_.all_keys[t];
+      step_.gradients[t] = sum.data();
+    } else {
+      step_.keys[t].clear();
+      step_.gradients[t] = nullptr;
+    }
+  }
 }
 
 void Trainer::StopOnNonFiniteLoss(int epoch, std::int64_t step) const {
@@ -177,6 +229,18 @@ void Trainer::StopOnNonFiniteLoss(int epoch, std::int64_t step) const {
                context_.layout.worker_index(), "); ",
                good.empty() ? std::string("no checkpoint was written") : Cat("the last good checkpoint is ", good),
                "; try a lower --lr"));
+}
+
+std::vector<RankCounters> Trainer::EpochCounters() {
+  const auto mine = (Counters() - epoch_start_counters_).ToArray();
+  std::vector<double> workers(lead() ? RankCounters::kFields * n_workers_ : 0);
+  peer::Gather(mine.data(), RankCounters::kFields, MPI_DOUBLE, workers.data(), RankCounters::kFields, MPI_DOUBLE, 0,
+               context_.workers, kOtherWorkers);
+  std::vector<RankCounters> all;
+  if (!lead()) return all;
+  for (int w = 0; w < n_workers_; ++w) all.push_back(RankCounters::FromArray(&workers[RankCounters::kFields * w]));
+  for (const RankCounters& server : context_.servers->CountersSinceMark()) all.push_back(server);
+  return all;
 }
 
 EvalTotals Trainer::Evaluate(HeldOut which, bool full) {

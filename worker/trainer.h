@@ -17,6 +17,7 @@
 #include "models/model.h"
 #include "options/config.h"
 #include "partition/layout.h"
+#include "core/counters.h"
 #include "core/file_ring.h"
 #include "ps/servers.h"
 #include "tables/row_table.h"
@@ -48,6 +49,18 @@ struct StepBuffers {
   std::vector<const float*> const_row_pointers, gradients;
 };
 
+// --dense-every k > 1 (ps/protocol.h): a worker's copy of the dense server tables and the sum of
+// their gradients since the last push. The copy is refreshed at clocks that are multiples of k,
+// and whenever it is not valid (at an epoch's start: the servers may have restored or averaged
+// their rows since).
+struct DenseCache {
+  int every = 1;
+  std::vector<char> dense;                              // per server table
+  std::vector<std::vector<std::int32_t>> all_keys;      // per server table: 0 .. rows-1 if dense
+  std::vector<AlignedVector<float>> rows, gradient_sum;  // per server table, if dense
+  bool valid = false;
+};
+
 class Trainer {
  public:
   explicit Trainer(const TrainerContext& context);
@@ -76,6 +89,9 @@ class Trainer {
   // `checkpoints`: periodic and stop checkpoints are allowed. Collective.
   double TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_step, std::int64_t total_pairs,
                     double& loss_sum, bool checkpoints);
+  // What every rank counted (core/counters.h) since this epoch's TrainEpoch began, in world
+  // rank order (workers, then server ranks), on worker 0; empty elsewhere. Collective.
+  std::vector<RankCounters> EpochCounters();
   // Validation or test metrics of every worker's users, summed. Collective.
   EvalTotals Evaluate(HeldOut which, bool full);
   // Writes the checkpoint of the current clock with every rank's rows (collective over all
@@ -110,6 +126,10 @@ class Trainer {
 
  private:
   void TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum);
+  // --dense-every: adds this step's gradients of the cached dense tables to their sums, and sets
+  // the push's keys and gradients of those tables: every row and the sums' mean once every k
+  // clocks, else none. `any`: the batch was not empty.
+  void PushDenseEvery(bool any);
   // What the end of a step asks for, the same on every worker: one collective combines each
   // worker's stop request with worker 0's clock (--checkpoint-minutes), so the workers never
   // disagree on a checkpoint and no step pays for a second collective.
@@ -135,11 +155,13 @@ class Trainer {
   BatchBuilder builder_;
   Batch batch_;
   StepBuffers step_;
+  DenseCache dense_;
   std::vector<AlignedVector<float>> whole_tables_;  // every row of each server table, for evaluation
   std::vector<AlignedVector<float>> candidate_tables_;  // the rows PullCandidateScorer pulled
   std::vector<std::int32_t> candidate_items_[2];         // per HeldOut: CandidateItems, once computed
   FileRing ring_;
   std::int64_t clock_ = 0;  // steps completed by this worker
+  RankCounters epoch_start_counters_;
   TrainingState state_;     // what a checkpoint stores (io/checkpoint_file.h)
   std::string resume_path_, last_checkpoint_;
   Clock::time_point last_checkpoint_time_ = Clock::now();  // or the trainer's start

@@ -65,7 +65,8 @@ AmpCf::AmpCf(const TrainConfig& config, std::int64_t n_items) : shape_(ShapeOf(c
   };
   tables_ = {{"users", Placement::kPerUser, 0, r * d, init_user, adam},
              {"items", Placement::kOnServers, n_items, shape_.item_width(), init_item, adam},
-             {"attention", Placement::kOnServers, 2 * static_cast<std::int64_t>(d), da, init_attention, attention_adam}};
+             {"attention", Placement::kOnServers, 2 * static_cast<std::int64_t>(d), da, init_attention, attention_adam,
+              /*dense=*/true}};
   attention_gradients_.resize(static_cast<std::size_t>(2) * d * da);
 }
 

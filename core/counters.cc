@@ -1,0 +1,10 @@
+#include "core/counters.h"
+
+namespace ampcf {
+
+RankCounters& Counters() {
+  static RankCounters counters;
+  return counters;
+}
+
+}  // namespace ampcf
