@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/process_setup.h"
 #include "core/rng.h"
 #include "data/dataset.h"
 #include "eval/ranking.h"
@@ -101,4 +102,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace ampcf
 
-int main(int argc, char** argv) { return ampcf::Run(argc, argv); }
+int main(int argc, char** argv) {
+  ampcf::SetUpComputeProcess();
+  return ampcf::Run(argc, argv);
+}

@@ -6,16 +6,14 @@
 #include <cstdlib>
 #include <numeric>
 #include <vector>
-#include <xmmintrin.h>
-#include <pmmintrin.h>
 
 #include "models/amp/amp_model.h"
+#include "core/process_setup.h"
 #include "core/rng.h"
 
 int main(int argc, char** argv) {
-  _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
-  _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
   using namespace ampcf;
+  SetUpComputeProcess();
   ModelShape shape;
   shape.personas = argc > 1 ? std::atoi(argv[1]) : 2;
   const int batch_size = 256, negatives = 4, steps = 400;

@@ -1,8 +1,6 @@
 // ampcf: distributed AMP-CF training and evaluation. Every MPI rank runs this binary.
 #include <mpi.h>
 #include <spdlog/spdlog.h>
-#include <xmmintrin.h>
-#include <pmmintrin.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,14 +12,9 @@
 #include "core/error.h"
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
+#include "core/process_setup.h"
 
 namespace {
-
-// Denormal floats appear once the attention softmax saturates and slow the math several-fold.
-void FlushDenormalsToZero() {
-  _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
-  _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
-}
 
 int Main(int argc, char** argv) {
   using namespace ampcf;
@@ -87,7 +80,7 @@ int Main(int argc, char** argv) {
     if (rank == 0) std::fprintf(stderr, "ampcf: error: %s (see ampcf --help)\n", error.what());
     return 2;
   }
-  FlushDenormalsToZero();
+  SetUpComputeProcess();
   if (train_command->parsed()) return RunTrain(train_data, train);
   if (eval_command->parsed()) return RunEval(eval_data, eval);
   if (inspect_command->parsed()) return RunInspect(inspect_file);

@@ -1,0 +1,20 @@
+#include "core/process_setup.h"
+
+#include <malloc.h>
+#include <pmmintrin.h>
+#include <xmmintrin.h>
+
+namespace ampcf {
+
+namespace {
+constexpr int kTrimThresholdBytes = 64 << 20, kMmapThresholdBytes = 32 << 20;
+}  // namespace
+
+void SetUpComputeProcess() {
+  _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+  _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+  mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
+  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
+}
+
+}  // namespace ampcf
