@@ -22,6 +22,10 @@ namespace {
 // What a worker waits for in a collective over the workers (core/peer_wait.h).
 const std::string kOtherWorkers = "the other workers";
 
+// Steps between two decisions on stopping and timed checkpoints (a collective over the
+// workers): a stop request waits at most this many steps.
+constexpr std::int64_t kStepsBetweenDecisions = 8;
+
 // Progress lines within an epoch, at most this often.
 constexpr double kProgressSeconds = 10.0;
 
@@ -120,8 +124,10 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
     TrainStep(epoch, t, t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
     state_.step = t + 1;
     if (checkpoints) {
-      const StepEnd end = DecideStepEnd();
-      const bool stop = end.stop, last_step = t + 1 == steps;
+      const bool last_step = t + 1 == steps;
+      const bool decide = last_step || clock_ % kStepsBetweenDecisions == 0 || clock_ == config().stop_after_steps;
+      const StepEnd end = decide ? DecideStepEnd() : StepEnd{};
+      const bool stop = end.stop;
       timed_checkpoint_due_ = end.timed_checkpoint && last_step;  // the epoch's own checkpoint follows
       const bool periodic = (config().checkpoint_every > 0 && clock_ % config().checkpoint_every == 0 && !last_step) ||
                             (end.timed_checkpoint && !last_step);

@@ -132,7 +132,8 @@ class Trainer {
   void PushDenseEvery(bool any);
   // What the end of a step asks for, the same on every worker: one collective combines each
   // worker's stop request with worker 0's clock (--checkpoint-minutes), so the workers never
-  // disagree on a checkpoint and no step pays for a second collective.
+  // disagree on a checkpoint. Asked every few steps (trainer.cc: kStepsBetweenDecisions), at an
+  // epoch's last step and at --stop-after-steps.
   struct StepEnd {
     bool stop = false, timed_checkpoint = false;
   };
