@@ -33,15 +33,7 @@ run() {
   local label=$1 np=$2
   shift 2
   mpirun -np "$np" "$build/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" "$@" > /dev/null
-  python3 - "$out/run/metrics.jsonl" "$label" "$kernel" <<'EOF'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"epoch"')]
-e = lines[-1]
-workers = [r for r in e["ranks"] if r["role"] != "server"]
-blocked = sum(r["blocked_s"] for r in workers) / len(workers) / e["seconds"]
-print(f'{sys.argv[2]:<52} {e["pairs_per_s"]:>9.0f} pairs/s  {e["pairs_per_s"] / float(sys.argv[3]):5.2f} x kernel  '
-      f'workers blocked {100 * blocked:3.0f}%  {e["bytes_per_pair"]:7.0f} B/pair  val HR@10 {e["val_hr@10"]:.4f}')
-EOF
+  python3 launch/epoch_figures.py "$out/run/metrics.jsonl" "$label" "$kernel"
   rm -rf "$out/run"
 }
 
