@@ -8,9 +8,10 @@ namespace {
 class LocalServers : public Servers {
  public:
   explicit LocalServers(ServerShard& shard) : shard_(shard) {}
-  void Pull(const TableKeys& keys, std::int64_t, const std::vector<float*>& out) override {
-    for (std::size_t t = 0; t < keys.size(); ++t)
-      shard_.ReadRows(static_cast<int>(t), keys[t].data(), static_cast<int>(keys[t].size()), out[t]);
+  void StartPull(const TableKeys& keys, std::int64_t) override { pull_keys_ = keys; }
+  void FinishPull(const std::vector<float*>& out) override {
+    for (std::size_t t = 0; t < pull_keys_.size(); ++t)
+      shard_.ReadRows(static_cast<int>(t), pull_keys_[t].data(), static_cast<int>(pull_keys_[t].size()), out[t]);
   }
   void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t) override {
     for (std::size_t t = 0; t < keys.size(); ++t)
@@ -30,6 +31,7 @@ class LocalServers : public Servers {
 
  private:
   ServerShard& shard_;
+  TableKeys pull_keys_;  // of the pull started, read when it finishes
 };
 
 }  // namespace

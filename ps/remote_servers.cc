@@ -20,27 +20,27 @@ class RemoteServers : public Servers {
   RemoteServers(const Layout& layout, const std::vector<int>& widths)
       : layout_(layout),
         widths_(widths),
-        keys_of_(widths.size()),
-        positions_of_(widths.size()),
         request_buffers_(layout.n_servers),
         reply_buffers_(layout.n_servers),
         push_buffers_(layout.n_servers) {
     AMPCF_ASSERT(widths.size() <= static_cast<std::size_t>(kMaxTables), "more server tables than the protocol carries");
   }
 
-  void Pull(const TableKeys& keys, std::int64_t clock, const std::vector<float*>& out) override {
-    const int S = layout_.n_servers;
-    Route(keys);
-    std::vector<MPI_Request> requests;
-    for (int s = 0; s < S; ++s) {
-      const Header header = HeaderFor(s, clock);
+  void StartPull(const TableKeys& keys, std::int64_t clock) override {
+    AMPCF_ASSERT(pull_requests_.empty(), "a pull is already in flight");
+    pull_.Route(keys, widths_, layout_.n_servers);
+    for (int s = 0; s < layout_.n_servers; ++s) {
+      const Header header = HeaderFor(pull_, s, clock);
       if (KeyCount(header) == 0) continue;
-      BuildMessage(header, KeysFor(s), 0, request_buffers_[s]);
+      BuildMessage(header, pull_.KeysFor(s), 0, request_buffers_[s]);
       IsendChunked(request_buffers_[s].data(), static_cast<std::int64_t>(request_buffers_[s].size()), MPI_CHAR,
-                   layout_.server_rank(s), kPull, MPI_COMM_WORLD, requests);
+                   layout_.server_rank(s), kPull, MPI_COMM_WORLD, pull_requests_);
     }
-    for (int s = 0; s < S; ++s) {
-      const std::size_t n_values = ValuesFor(s);
+  }
+
+  void FinishPull(const std::vector<float*>& out) override {
+    for (int s = 0; s < layout_.n_servers; ++s) {
+      const std::size_t n_values = pull_.ValuesFor(s, widths_);
       if (n_values == 0) continue;  // no keys for this server: nothing was asked
       std::vector<char>& reply = reply_buffers_[s];
       reply.resize(sizeof(Header) + n_values * sizeof(float));
@@ -51,25 +51,25 @@ class RemoteServers : public Servers {
       const float* values = reinterpret_cast<const float*>(reply.data() + sizeof(Header));
       for (std::size_t t = 0; t < widths_.size(); ++t) {
         const int width = widths_[t];
-        for (std::int32_t position : positions_of_[t][s]) {
+        for (std::int32_t position : pull_.positions_of[t][s]) {
           std::copy_n(values, width, out[t] + static_cast<std::size_t>(position) * width);
           values += width;
         }
       }
     }
-    peer::WaitAll(requests, "the servers to take a pull request");
+    peer::WaitAll(pull_requests_, "the servers to take a pull request");
   }
 
   void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) override {
     Wait();  // the previous push's buffers are reused
     const int S = layout_.n_servers;
-    Route(keys);
-    push_requests_.clear();
+    push_.Route(keys, widths_, S);
     for (int s = 0; s < S; ++s) {
-      float* values = BuildMessage(HeaderFor(s, clock), KeysFor(s), ValuesFor(s), push_buffers_[s]);
+      float* values = BuildMessage(HeaderFor(push_, s, clock), push_.KeysFor(s), push_.ValuesFor(s, widths_),
+                                   push_buffers_[s]);
       for (std::size_t t = 0; t < widths_.size(); ++t) {
         const int width = widths_[t];
-        for (std::int32_t position : positions_of_[t][s]) {
+        for (std::int32_t position : push_.positions_of[t][s]) {
           std::copy_n(gradients[t] + static_cast<std::size_t>(position) * width, width, values);
           values += width;
         }
@@ -109,30 +109,39 @@ class RemoteServers : public Servers {
   void Done() override { SendControl(kDone); }
 
  private:
-  // Splits every table's keys by owning server.
-  void Route(const TableKeys& keys) {
-    AMPCF_ASSERT(keys.size() == widths_.size(), "keys of ", keys.size(), " tables for ", widths_.size());
-    for (std::size_t t = 0; t < keys.size(); ++t) RouteKeys(keys[t], layout_.n_servers, keys_of_[t], positions_of_[t]);
-  }
-  Header HeaderFor(int server, std::int64_t clock) const {
+  // Every table's keys split by owning server: keys_of[t][s], and their positions in the
+  // table's key list, positions_of[t][s].
+  struct Routed {
+    std::vector<std::vector<std::vector<std::int32_t>>> keys_of, positions_of;
+
+    void Route(const TableKeys& keys, const std::vector<int>& widths, int n_servers) {
+      AMPCF_ASSERT(keys.size() == widths.size(), "keys of ", keys.size(), " tables for ", widths.size());
+      keys_of.resize(keys.size());
+      positions_of.resize(keys.size());
+      for (std::size_t t = 0; t < keys.size(); ++t) RouteKeys(keys[t], n_servers, keys_of[t], positions_of[t]);
+    }
+    KeyLists KeysFor(int server) const {
+      KeyLists lists;
+      for (std::size_t t = 0; t < keys_of.size(); ++t) {
+        lists.keys[t] = keys_of[t][server].data();
+        lists.n[t] = static_cast<int>(keys_of[t][server].size());
+      }
+      return lists;
+    }
+    std::size_t ValuesFor(int server, const std::vector<int>& widths) const {
+      std::size_t n = 0;
+      for (std::size_t t = 0; t < keys_of.size(); ++t) n += keys_of[t][server].size() * widths[t];
+      return n;
+    }
+  };
+
+  Header HeaderFor(const Routed& routed, int server, std::int64_t clock) const {
     Header header;
     header.worker = layout_.worker_index();
     header.clock = clock;
-    for (std::size_t t = 0; t < widths_.size(); ++t) header.n_keys[t] = static_cast<std::int32_t>(keys_of_[t][server].size());
+    for (std::size_t t = 0; t < routed.keys_of.size(); ++t)
+      header.n_keys[t] = static_cast<std::int32_t>(routed.keys_of[t][server].size());
     return header;
-  }
-  KeyLists KeysFor(int server) const {
-    KeyLists lists;
-    for (std::size_t t = 0; t < widths_.size(); ++t) {
-      lists.keys[t] = keys_of_[t][server].data();
-      lists.n[t] = static_cast<int>(keys_of_[t][server].size());
-    }
-    return lists;
-  }
-  std::size_t ValuesFor(int server) const {
-    std::size_t n = 0;
-    for (std::size_t t = 0; t < widths_.size(); ++t) n += keys_of_[t][server].size() * widths_[t];
-    return n;
   }
   // A header-only message of `kind` to every server (after the pending pushes).
   void SendControl(int kind, std::int64_t clock = 0, std::int32_t flag = 0) {
@@ -155,10 +164,9 @@ class RemoteServers : public Servers {
 
   Layout layout_;
   std::vector<int> widths_;
-  // Per table, per server: the keys routed there and their positions in the table's key list.
-  std::vector<std::vector<std::vector<std::int32_t>>> keys_of_, positions_of_;
+  Routed pull_, push_;
   std::vector<std::vector<char>> request_buffers_, reply_buffers_, push_buffers_;
-  std::vector<MPI_Request> push_requests_;
+  std::vector<MPI_Request> pull_requests_, push_requests_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <chrono>
+#include <list>
 #include <thread>
 
 #include "io/checkpoint_file.h"
@@ -22,9 +23,53 @@ namespace {
 constexpr int kBusyPolls = 200, kShortSleepPolls = 2000;
 constexpr auto kShortSleep = std::chrono::microseconds(20), kLongSleep = std::chrono::microseconds(200);
 
+// Sends never block the server: a reply to a worker that is busy elsewhere (say, in a collective
+// with a pull of its next step in flight) waits in `outgoing_` while the server serves the others.
+class MpiPort : public ServerPort {
+ public:
+  MpiPort(ServerShard& shard, const ServerOptions& options)
+      : shard_(shard), options_(options), ring_(options.checkpoint_comm) {}
+  void Send(int destination, int kind, const std::vector<char>& bytes) override {
+    Outgoing& message = outgoing_.emplace_back();
+    message.bytes = bytes;
+    message.destination = destination;
+    IsendChunked(message.bytes.data(), static_cast<std::int64_t>(message.bytes.size()), MPI_CHAR, destination, kind,
+                 MPI_COMM_WORLD, message.requests);
+  }
+  void WriteCheckpoint(std::int64_t clock) override {
+    const std::string path = CheckpointPath(options_.checkpoint_dir, clock) + ".tmp";
+    ring_.WriteInTurn(path, [&] { shard_.WriteCheckpoint(path); });
+  }
+  // Frees the sends that have completed.
+  void Progress() {
+    for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+      int done = 0;
+      AMPCF_CHECK_MPI(MPI_Testall(static_cast<int>(it->requests.size()), it->requests.data(), &done, MPI_STATUSES_IGNORE));
+      it = done ? outgoing_.erase(it) : std::next(it);
+    }
+  }
+  // Waits for every send (before the server exits).
+  void Flush() {
+    for (Outgoing& message : outgoing_)
+      peer::WaitAll(message.requests, Cat("rank ", message.destination, " to take a reply"));
+    outgoing_.clear();
+  }
+
+ private:
+  struct Outgoing {
+    std::vector<char> bytes;
+    int destination = 0;
+    std::vector<MPI_Request> requests;
+  };
+  ServerShard& shard_;
+  const ServerOptions& options_;
+  FileRing ring_;
+  std::list<Outgoing> outgoing_;  // a list: the requests point into elements that must not move
+};
+
 // Waits for the next message. While `logic` waits for a worker's push, the wait has the peer
 // deadline (core/peer_wait.h); an idle server (the workers evaluating, say) waits without one.
-void ReceiveNext(const ServerLogic& logic, Received& message) {
+void ReceiveNext(const ServerLogic& logic, MpiPort& port, Received& message) {
   const auto start = std::chrono::steady_clock::now();
   // Time waiting while something waits on a worker's push counts as blocked; the rest is idle.
   double idle_seconds = 0;
@@ -35,6 +80,7 @@ void ReceiveNext(const ServerLogic& logic, Received& message) {
     int flag = 0;
     AMPCF_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status));
     if (flag) break;
+    port.Progress();
     ++idle_polls;
     if (idle_polls > kBusyPolls) std::this_thread::sleep_for(idle_polls > kShortSleepPolls ? kLongSleep : kShortSleep);
     if (idle_polls % 64 == 0) {
@@ -55,24 +101,6 @@ void ReceiveNext(const ServerLogic& logic, Received& message) {
                  " bytes) from rank ", message.source));
 }
 
-class MpiPort : public ServerPort {
- public:
-  MpiPort(ServerShard& shard, const ServerOptions& options)
-      : shard_(shard), options_(options), ring_(options.checkpoint_comm) {}
-  void Send(int destination, int kind, const std::vector<char>& bytes) override {
-    SendChunked(bytes.data(), static_cast<std::int64_t>(bytes.size()), MPI_CHAR, destination, kind, MPI_COMM_WORLD);
-  }
-  void WriteCheckpoint(std::int64_t clock) override {
-    const std::string path = CheckpointPath(options_.checkpoint_dir, clock) + ".tmp";
-    ring_.WriteInTurn(path, [&] { shard_.WriteCheckpoint(path); });
-  }
-
- private:
-  ServerShard& shard_;
-  const ServerOptions& options_;
-  FileRing ring_;
-};
-
 }  // namespace
 
 void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& options) {
@@ -80,7 +108,7 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
   ServerLogic logic(&shard, &port, layout.n_workers, options.synchronous, options.start_clock);
   while (!logic.finished()) {
     Received message;
-    ReceiveNext(logic, message);
+    ReceiveNext(logic, port, message);
     // Handling less the waits inside it (a reply to a busy worker) is the server's compute.
     const double blocked_before = Counters().blocked_seconds;
     const auto start = std::chrono::steady_clock::now();
@@ -88,6 +116,7 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
     Counters().compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
                                   (Counters().blocked_seconds - blocked_before);
   }
+  port.Flush();
 }
 
 }  // namespace ampcf::ps

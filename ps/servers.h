@@ -22,7 +22,16 @@ class Servers {
   virtual ~Servers() = default;
   // Fetches the rows of the keys of every table t into out[t] (in key order), once every worker
   // has pushed `clock` steps. Blocks until all servers have answered.
-  virtual void Pull(const TableKeys& keys, std::int64_t clock, const std::vector<float*>& out) = 0;
+  void Pull(const TableKeys& keys, std::int64_t clock, const std::vector<float*>& out) {
+    StartPull(keys, clock);
+    FinishPull(out);
+  }
+  // Pull in two halves, so that a step's pull is in flight while the step before computes:
+  // StartPull sends the requests (the keys are copied); FinishPull waits for the rows. One pull
+  // at a time; pushes may come in between (a pull sent before a push of the same worker does
+  // not see that push).
+  virtual void StartPull(const TableKeys& keys, std::int64_t clock) = 0;
+  virtual void FinishPull(const std::vector<float*>& out) = 0;
   // Sends gradients laid out as Pull's output, stamped with `clock` (steps completed including
   // this one). Every server gets a message, empty or not, so that it sees every clock. Returns at
   // once; the data are copied.

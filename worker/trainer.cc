@@ -64,7 +64,7 @@ Trainer::Trainer(const TrainerContext& context)
   AMPCF_CHECK_MPI(MPI_Comm_size(context.workers, &n_workers_));
   dense_.every = context.config->dense_refresh_steps();
   for (const TableSpec& table : ServerTables(*context.model)) {
-    step_.widths.push_back(table.width);
+    server_widths_.push_back(table.width);
     const bool cached = table.dense && dense_.every > 1;
     dense_.dense.push_back(cached);
     dense_.all_keys.emplace_back(cached ? table.rows : 0);
@@ -72,10 +72,12 @@ Trainer::Trainer(const TrainerContext& context)
     dense_.rows.emplace_back(cached ? table.rows * table.width : 0);
     dense_.gradient_sum.emplace_back(cached ? table.rows * table.width : 0, 0.0f);
   }
-  const std::size_t n_tables = step_.widths.size();
-  step_.rows.resize(n_tables);
-  step_.row_pointers.resize(n_tables);
-  step_.const_row_pointers.resize(n_tables);
+  const std::size_t n_tables = server_widths_.size();
+  for (StepBuffers& s : step_) {
+    s.rows.resize(n_tables);
+    s.row_pointers.resize(n_tables);
+    s.const_row_pointers.resize(n_tables);
+  }
   whole_tables_.resize(n_tables);
 }
 
@@ -113,7 +115,6 @@ Trainer::StepEnd Trainer::DecideStepEnd() {
 double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_step, std::int64_t total_pairs,
                            double& loss_sum, bool checkpoints) {
   const bool verbose = lead() && !config().quiet;
-  const std::int64_t n_pairs = builder_.n_pairs();
   epoch_start_counters_ = Counters();
   dense_.valid = false;
   if (lead()) context_.servers->MarkCounters();
@@ -121,7 +122,7 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
   const auto epoch_start = Clock::now();
   auto last_report = epoch_start;
   for (std::int64_t t = first_step; t < steps; ++t) {
-    TrainStep(epoch, t, t * n_pairs / steps, (t + 1) * n_pairs / steps, loss_sum);
+    TrainStep(epoch, t, steps, loss_sum);
     state_.step = t + 1;
     if (checkpoints) {
       const bool last_step = t + 1 == steps;
@@ -135,6 +136,7 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
         const std::string path = WriteCheckpoint(loss_sum);
         if (stop) {
           last_checkpoint_ = path;
+          DrainPrefetch();
           return -1;
         }
       }
@@ -154,75 +156,103 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
   return epoch_seconds;
 }
 
-void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum) {
-  Model& model = *context_.model;
-  {
-    CountSeconds compute(Counters().compute_seconds);
-    builder_.Build(epoch, step, begin, end, batch_);
-    model.RowsRead(batch_, step_.keys);
-  }
-  const std::size_t n_tables = step_.keys.size();
-  const bool any = batch_.size() > 0;
-  const bool refresh = !dense_.valid || clock_ % dense_.every == 0;
-  for (std::size_t t = 0; t < n_tables; ++t) {
-    if (dense_.dense[t]) {  // pulled into the copy when refreshed, else not pulled
-      if (!refresh) step_.keys[t].clear();
-      step_.row_pointers[t] = dense_.rows[t].data();
-      step_.const_row_pointers[t] = dense_.rows[t].data();
-      continue;
-    }
-    step_.rows[t].resize(step_.keys[t].size() * step_.widths[t]);
-    step_.row_pointers[t] = step_.rows[t].data();
-    step_.const_row_pointers[t] = step_.rows[t].data();
-  }
-  // Pull what the batch reads (at most `staleness` clocks behind); gather the users' rows.
+std::int64_t Trainer::RequiredClock(std::int64_t step_clock) const {
   const int staleness = config().deterministic ? 0 : config().staleness;
-  const std::int64_t required = staleness < 0 ? 0 : std::max<std::int64_t>(0, clock_ - staleness);
-  if (any) {
-    context_.servers->Pull(step_.keys, required, step_.row_pointers);
-    dense_.valid = true;
-  }
-  const int width = user_table_.width();
-  step_.user_rows.resize(batch_.users.size() * width);
-  for (std::size_t s = 0; s < batch_.users.size(); ++s)
-    std::copy_n(user_table_.row(batch_.users[s]), width, &step_.user_rows[s * width]);
-
-  if (any) {
-    CountSeconds compute(Counters().compute_seconds);
-    const float* user_gradients = nullptr;
-    const BatchStats stats =
-        model.ForwardBackward(batch_, step_.user_rows.data(), step_.const_row_pointers, user_gradients, step_.gradients);
-    if (!std::isfinite(stats.loss)) StopOnNonFiniteLoss(epoch, step);
-    loss_sum += stats.loss * batch_.size();
-    for (std::size_t s = 0; s < batch_.users.size(); ++s)
-      user_table_.Update(batch_.users[s], user_gradients + s * width);
-  } else {
-    step_.gradients.assign(n_tables, nullptr);
-  }
-  ++clock_;
-  PushDenseEvery(any);
-  context_.servers->Push(step_.keys, step_.gradients, clock_);
-  for (std::size_t t = 0; t < n_tables; ++t)  // Push has copied them
-    if (dense_.dense[t] && !step_.keys[t].empty()) std::fill(dense_.gradient_sum[t].begin(), dense_.gradient_sum[t].end(), 0.0f);
+  return staleness < 0 ? 0 : std::max<std::int64_t>(0, step_clock - staleness);
 }
 
-void Trainer::PushDenseEvery(bool any) {
+void Trainer::PrepareStep(StepBuffers& s, int epoch, std::int64_t step, std::int64_t steps, std::int64_t step_clock) {
+  const std::int64_t n_pairs = builder_.n_pairs();
+  {
+    CountSeconds compute(Counters().compute_seconds);
+    builder_.Build(epoch, step, step * n_pairs / steps, (step + 1) * n_pairs / steps, s.batch);
+    context_.model->RowsRead(s.batch, s.keys);
+  }
+  s.refreshes_dense = !dense_.valid || step_clock % dense_.every == 0;
+  for (std::size_t t = 0; t < s.keys.size(); ++t) {
+    if (dense_.dense[t]) {  // pulled into the copy when refreshed, else not pulled
+      if (!s.refreshes_dense) s.keys[t].clear();
+      s.row_pointers[t] = dense_.rows[t].data();
+      s.const_row_pointers[t] = dense_.rows[t].data();
+      continue;
+    }
+    s.rows[t].resize(s.keys[t].size() * server_widths_[t]);
+    s.row_pointers[t] = s.rows[t].data();
+    s.const_row_pointers[t] = s.rows[t].data();
+  }
+  // The rows the batch reads, at most `staleness` clocks behind.
+  s.pulling = s.batch.size() > 0;
+  if (s.pulling) context_.servers->StartPull(s.keys, RequiredClock(step_clock));
+  s.prepared = true;
+}
+
+void Trainer::FinishPull(StepBuffers& s) {
+  if (!s.pulling) return;
+  context_.servers->FinishPull(s.row_pointers);
+  s.pulling = false;
+  if (s.refreshes_dense) dense_.valid = true;
+}
+
+void Trainer::DrainPrefetch() {
+  for (StepBuffers& s : step_) {
+    FinishPull(s);
+    s.prepared = false;
+  }
+}
+
+void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t steps, double& loss_sum) {
+  StepBuffers& s = step_[current_];
+  if (!s.prepared) PrepareStep(s, epoch, step, steps, clock_);
+  FinishPull(s);
+  // Bounded staleness allows the next step's pull to fly while this one computes.
+  StepBuffers& next = step_[1 - current_];
+  if (!config().synchronous() && step + 1 < steps) PrepareStep(next, epoch, step + 1, steps, clock_ + 1);
+
+  const Batch& batch = s.batch;
+  const std::size_t n_tables = s.keys.size();
+  const bool any = batch.size() > 0;
+  const int width = user_table_.width();
+  if (any) {
+    CountSeconds compute(Counters().compute_seconds);
+    s.user_rows.resize(batch.users.size() * width);
+    for (std::size_t u = 0; u < batch.users.size(); ++u)
+      std::copy_n(user_table_.row(batch.users[u]), width, &s.user_rows[u * width]);
+    const float* user_gradients = nullptr;
+    const BatchStats stats =
+        context_.model->ForwardBackward(batch, s.user_rows.data(), s.const_row_pointers, user_gradients, s.gradients);
+    if (!std::isfinite(stats.loss)) StopOnNonFiniteLoss(epoch, step);
+    loss_sum += stats.loss * batch.size();
+    for (std::size_t u = 0; u < batch.users.size(); ++u)
+      user_table_.Update(batch.users[u], user_gradients + u * width);
+  } else {
+    s.gradients.assign(n_tables, nullptr);
+  }
+  ++clock_;
+  PushDenseEvery(s, any);
+  context_.servers->Push(s.keys, s.gradients, clock_);
+  for (std::size_t t = 0; t < n_tables; ++t)  // Push has copied them
+    if (dense_.dense[t] && !s.keys[t].empty()) std::fill(dense_.gradient_sum[t].begin(), dense_.gradient_sum[t].end(), 0.0f);
+  s.prepared = false;
+  if (next.prepared) current_ = 1 - current_;
+}
+
+void Trainer::PushDenseEvery(StepBuffers& s, bool any) {
   const bool due = clock_ % dense_.every == 0;
   for (std::size_t t = 0; t < dense_.dense.size(); ++t) {
     if (!dense_.dense[t]) continue;
     AlignedVector<float>& sum = dense_.gradient_sum[t];
     if (any) {
-      const float* gradient = step_.gradients[t];
+      const float* gradient = s.gradients[t];
       for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += gradient[i];
     }
     if (due) {
       const float mean = 1.0f / static_cast<float>(dense_.every);
       for (float& value : sum) value *= mean;
-      step_.keys[t] = dense_.all_keys[t];
-      step_.gradients[t] = sum.data();
+      s.keys[t] = dense_.all_keys[t];
+      s.gradients[t] = sum.data();
     } else {
-      step_.keys[t].clear();
-      step_.gradients[t] = nullptr;
+      s.keys[t].clear();
+      s.gradients[t] = nullptr;
     }
   }
 }
@@ -280,7 +310,7 @@ std::vector<const float*> Trainer::PullTables(const std::vector<std::int32_t>* i
   std::vector<std::vector<std::int32_t>> keys;
   std::vector<float*> out;
   std::vector<const float*> tables;
-  into.resize(step_.widths.size());
+  into.resize(server_widths_.size());
   std::size_t t = 0;
   for (const TableSpec& spec : ServerTables(*context_.model)) {
     if (items != nullptr && spec.name == "items") {

@@ -39,14 +39,18 @@ struct TrainerContext {
   Model* model = nullptr;
 };
 
-// The rows of every server table and the per-user rows one step reads, and their gradients.
+// One step: its batch, the rows of every server table and the per-user rows it reads, and their
+// gradients. A trainer has two, so that the next step's pull is in flight while one computes.
 struct StepBuffers {
-  std::vector<int> widths;                      // per server table: its row width
+  Batch batch;
   std::vector<std::vector<std::int32_t>> keys;  // per server table
-  std::vector<AlignedVector<float>> rows;       // per server table, in key order
+  std::vector<AlignedVector<float>> rows;       // per server table, in key order (dense tables: DenseCache)
   AlignedVector<float> user_rows;               // per user slot
   std::vector<float*> row_pointers;
   std::vector<const float*> const_row_pointers, gradients;
+  bool prepared = false;         // built, and its pull started
+  bool pulling = false;          // its pull is started and not finished
+  bool refreshes_dense = false;  // its pull refreshes the dense tables' copy
 };
 
 // --dense-every k > 1 (ps/protocol.h): a worker's copy of the dense server tables and the sum of
@@ -125,11 +129,21 @@ class Trainer {
   void WriteModelFile(const std::string& path);
 
  private:
-  void TrainStep(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, double& loss_sum);
-  // --dense-every: adds this step's gradients of the cached dense tables to their sums, and sets
+  // Step `step` of `steps`: its pull (started already when it was prefetched), the next step's
+  // pull started (bounded staleness and asynchronous modes), forward/backward, the local update
+  // of the users' rows, the push.
+  void TrainStep(int epoch, std::int64_t step, std::int64_t steps, double& loss_sum);
+  // Builds the batch of `step` into `s` and starts its pull, for a step that runs at `step_clock`.
+  void PrepareStep(StepBuffers& s, int epoch, std::int64_t step, std::int64_t steps, std::int64_t step_clock);
+  void FinishPull(StepBuffers& s);
+  // Receives a prefetched pull that no step will use (a stop mid-epoch).
+  void DrainPrefetch();
+  // The clock every worker must have pushed before a step at `step_clock` reads the servers.
+  std::int64_t RequiredClock(std::int64_t step_clock) const;
+  // --dense-every: adds the step's gradients of the cached dense tables to their sums, and sets
   // the push's keys and gradients of those tables: every row and the sums' mean once every k
   // clocks, else none. `any`: the batch was not empty.
-  void PushDenseEvery(bool any);
+  void PushDenseEvery(StepBuffers& s, bool any);
   // What the end of a step asks for, the same on every worker: one collective combines each
   // worker's stop request with worker 0's clock (--checkpoint-minutes), so the workers never
   // disagree on a checkpoint. Asked every few steps (trainer.cc: kStepsBetweenDecisions), at an
@@ -154,8 +168,9 @@ class Trainer {
   std::int32_t first_user_ = 0;
   RowTable user_table_;
   BatchBuilder builder_;
-  Batch batch_;
-  StepBuffers step_;
+  std::vector<int> server_widths_;  // per server table: its row width
+  StepBuffers step_[2];
+  int current_ = 0;  // the step_ of the step to run next
   DenseCache dense_;
   std::vector<AlignedVector<float>> whole_tables_;  // every row of each server table, for evaluation
   std::vector<AlignedVector<float>> candidate_tables_;  // the rows PullCandidateScorer pulled
