@@ -25,6 +25,8 @@ constexpr auto kShortSleep = std::chrono::microseconds(20), kLongSleep = std::ch
 
 // Sends never block the server: a reply to a worker that is busy elsewhere (say, in a collective
 // with a pull of its next step in flight) waits in `outgoing_` while the server serves the others.
+// But a send moves on only in MPI calls (over TCP a large reply takes several rounds), so Send
+// drives it until it is done or another message waits to be handled.
 class MpiPort : public ServerPort {
  public:
   MpiPort(ServerShard& shard, const ServerOptions& options)
@@ -35,6 +37,18 @@ class MpiPort : public ServerPort {
     message.destination = destination;
     IsendChunked(message.bytes.data(), static_cast<std::int64_t>(message.bytes.size()), MPI_CHAR, destination, kind,
                  MPI_COMM_WORLD, message.requests);
+    for (unsigned polls = 0;; ++polls) {
+      int done = 0, waiting = 0;
+      AMPCF_CHECK_MPI(MPI_Testall(static_cast<int>(message.requests.size()), message.requests.data(), &done,
+                                  MPI_STATUSES_IGNORE));
+      if (done) {
+        outgoing_.pop_back();
+        return;
+      }
+      AMPCF_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &waiting, MPI_STATUS_IGNORE));
+      if (waiting) return;
+      if (polls % 64 == 63) peer::AnswerRollCall();
+    }
   }
   void WriteCheckpoint(std::int64_t clock) override {
     const std::string path = CheckpointPath(options_.checkpoint_dir, clock) + ".tmp";
@@ -48,6 +62,7 @@ class MpiPort : public ServerPort {
       it = done ? outgoing_.erase(it) : std::next(it);
     }
   }
+  bool sending() const { return !outgoing_.empty(); }
   // Waits for every send (before the server exits).
   void Flush() {
     for (Outgoing& message : outgoing_)
@@ -82,6 +97,9 @@ void ReceiveNext(const ServerLogic& logic, MpiPort& port, Received& message) {
     if (flag) break;
     port.Progress();
     ++idle_polls;
+    // A send in progress needs MPI calls to move on (over TCP, a reply goes in several rounds):
+    // no sleep until it is done.
+    if (port.sending()) idle_polls = 0;
     if (idle_polls > kBusyPolls) std::this_thread::sleep_for(idle_polls > kShortSleepPolls ? kLongSleep : kShortSleep);
     if (idle_polls % 64 == 0) {
       peer::AnswerRollCall();
