@@ -3,7 +3,6 @@
 #include <mpi.h>
 
 #include <chrono>
-#include <list>
 #include <thread>
 
 #include "io/checkpoint_file.h"
@@ -23,68 +22,9 @@ namespace {
 constexpr int kBusyPolls = 200, kShortSleepPolls = 2000;
 constexpr auto kShortSleep = std::chrono::microseconds(20), kLongSleep = std::chrono::microseconds(200);
 
-// Sends never block the server: a reply to a worker that is busy elsewhere (say, in a collective
-// with a pull of its next step in flight) waits in `outgoing_` while the server serves the others.
-// But a send moves on only in MPI calls (over TCP a large reply takes several rounds), so Send
-// drives it until it is done or another message waits to be handled.
-class MpiPort : public ServerPort {
- public:
-  MpiPort(ServerShard& shard, const ServerOptions& options)
-      : shard_(shard), options_(options), ring_(options.checkpoint_comm) {}
-  void Send(int destination, int kind, const std::vector<char>& bytes) override {
-    Outgoing& message = outgoing_.emplace_back();
-    message.bytes = bytes;
-    message.destination = destination;
-    IsendChunked(message.bytes.data(), static_cast<std::int64_t>(message.bytes.size()), MPI_CHAR, destination, kind,
-                 MPI_COMM_WORLD, message.requests);
-    for (unsigned polls = 0;; ++polls) {
-      int done = 0, waiting = 0;
-      AMPCF_CHECK_MPI(MPI_Testall(static_cast<int>(message.requests.size()), message.requests.data(), &done,
-                                  MPI_STATUSES_IGNORE));
-      if (done) {
-        outgoing_.pop_back();
-        return;
-      }
-      AMPCF_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &waiting, MPI_STATUS_IGNORE));
-      if (waiting) return;
-      if (polls % 64 == 63) peer::AnswerRollCall();
-    }
-  }
-  void WriteCheckpoint(std::int64_t clock) override {
-    const std::string path = CheckpointPath(options_.checkpoint_dir, clock) + ".tmp";
-    ring_.WriteInTurn(path, [&] { shard_.WriteCheckpoint(path); });
-  }
-  // Frees the sends that have completed.
-  void Progress() {
-    for (auto it = outgoing_.begin(); it != outgoing_.end();) {
-      int done = 0;
-      AMPCF_CHECK_MPI(MPI_Testall(static_cast<int>(it->requests.size()), it->requests.data(), &done, MPI_STATUSES_IGNORE));
-      it = done ? outgoing_.erase(it) : std::next(it);
-    }
-  }
-  bool sending() const { return !outgoing_.empty(); }
-  // Waits for every send (before the server exits).
-  void Flush() {
-    for (Outgoing& message : outgoing_)
-      peer::WaitAll(message.requests, Cat("rank ", message.destination, " to take a reply"));
-    outgoing_.clear();
-  }
-
- private:
-  struct Outgoing {
-    std::vector<char> bytes;
-    int destination = 0;
-    std::vector<MPI_Request> requests;
-  };
-  ServerShard& shard_;
-  const ServerOptions& options_;
-  FileRing ring_;
-  std::list<Outgoing> outgoing_;  // a list: the requests point into elements that must not move
-};
-
 // Waits for the next message. While `logic` waits for a worker's push, the wait has the peer
 // deadline (core/peer_wait.h); an idle server (the workers evaluating, say) waits without one.
-void ReceiveNext(const ServerLogic& logic, MpiPort& port, Received& message) {
+void ReceiveNext(const ServerLogic& logic, Received& message) {
   const auto start = std::chrono::steady_clock::now();
   // Time waiting while something waits on a worker's push counts as blocked; the rest is idle.
   double idle_seconds = 0;
@@ -95,11 +35,7 @@ void ReceiveNext(const ServerLogic& logic, MpiPort& port, Received& message) {
     int flag = 0;
     AMPCF_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status));
     if (flag) break;
-    port.Progress();
     ++idle_polls;
-    // A send in progress needs MPI calls to move on (over TCP, a reply goes in several rounds):
-    // no sleep until it is done.
-    if (port.sending()) idle_polls = 0;
     if (idle_polls > kBusyPolls) std::this_thread::sleep_for(idle_polls > kShortSleepPolls ? kLongSleep : kShortSleep);
     if (idle_polls % 64 == 0) {
       peer::AnswerRollCall();
@@ -119,6 +55,24 @@ void ReceiveNext(const ServerLogic& logic, MpiPort& port, Received& message) {
                  " bytes) from rank ", message.source));
 }
 
+class MpiPort : public ServerPort {
+ public:
+  MpiPort(ServerShard& shard, const ServerOptions& options)
+      : shard_(shard), options_(options), ring_(options.checkpoint_comm) {}
+  void Send(int destination, int kind, const std::vector<char>& bytes) override {
+    SendChunked(bytes.data(), static_cast<std::int64_t>(bytes.size()), MPI_CHAR, destination, kind, MPI_COMM_WORLD);
+  }
+  void WriteCheckpoint(std::int64_t clock) override {
+    const std::string path = CheckpointPath(options_.checkpoint_dir, clock) + ".tmp";
+    ring_.WriteInTurn(path, [&] { shard_.WriteCheckpoint(path); });
+  }
+
+ private:
+  ServerShard& shard_;
+  const ServerOptions& options_;
+  FileRing ring_;
+};
+
 }  // namespace
 
 void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& options) {
@@ -126,7 +80,7 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
   ServerLogic logic(&shard, &port, layout.n_workers, options.synchronous, options.start_clock);
   while (!logic.finished()) {
     Received message;
-    ReceiveNext(logic, port, message);
+    ReceiveNext(logic, message);
     // Handling less the waits inside it (a reply to a busy worker) is the server's compute.
     const double blocked_before = Counters().blocked_seconds;
     const auto start = std::chrono::steady_clock::now();
@@ -134,7 +88,6 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
     Counters().compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
                                   (Counters().blocked_seconds - blocked_before);
   }
-  port.Flush();
 }
 
 }  // namespace ampcf::ps

@@ -117,6 +117,7 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
   const bool verbose = lead() && !config().quiet;
   epoch_start_counters_ = Counters();
   dense_.valid = false;
+  decisions_ = checkpoints;
   if (lead()) context_.servers->MarkCounters();
   builder_.Shuffle(epoch);
   const auto epoch_start = Clock::now();
@@ -126,8 +127,7 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
     state_.step = t + 1;
     if (checkpoints) {
       const bool last_step = t + 1 == steps;
-      const bool decide = last_step || clock_ % kStepsBetweenDecisions == 0 || clock_ == config().stop_after_steps;
-      const StepEnd end = decide ? DecideStepEnd() : StepEnd{};
+      const StepEnd end = CollectiveAfter(clock_) || last_step ? DecideStepEnd() : StepEnd{};
       const bool stop = end.stop;
       timed_checkpoint_due_ = end.timed_checkpoint && last_step;  // the epoch's own checkpoint follows
       const bool periodic = (config().checkpoint_every > 0 && clock_ % config().checkpoint_every == 0 && !last_step) ||
@@ -154,6 +154,12 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
   peer::Allreduce(MPI_IN_PLACE, &epoch_seconds, 1, MPI_DOUBLE, MPI_MAX, context_.workers, kOtherWorkers);
   peer::Allreduce(MPI_IN_PLACE, &loss_sum, 1, MPI_DOUBLE, MPI_SUM, context_.workers, kOtherWorkers);
   return epoch_seconds;
+}
+
+bool Trainer::CollectiveAfter(std::int64_t clock) const {
+  if (!decisions_) return false;
+  const std::int64_t every = config().checkpoint_every;
+  return clock % kStepsBetweenDecisions == 0 || clock == config().stop_after_steps || (every > 0 && clock % every == 0);
 }
 
 std::int64_t Trainer::RequiredClock(std::int64_t step_clock) const {
@@ -206,7 +212,9 @@ void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t steps, double
   FinishPull(s);
   // Bounded staleness allows the next step's pull to fly while this one computes.
   StepBuffers& next = step_[1 - current_];
-  if (!config().synchronous() && step + 1 < steps) PrepareStep(next, epoch, step + 1, steps, clock_ + 1);
+  // Not before a collective: a worker in one must not leave a server blocked sending it a reply.
+  if (!config().synchronous() && step + 1 < steps && !CollectiveAfter(clock_ + 1))
+    PrepareStep(next, epoch, step + 1, steps, clock_ + 1);
 
   const Batch& batch = s.batch;
   const std::size_t n_tables = s.keys.size();

@@ -138,6 +138,9 @@ class Trainer {
   void FinishPull(StepBuffers& s);
   // Receives a prefetched pull that no step will use (a stop mid-epoch).
   void DrainPrefetch();
+  // Whether the step that completes `clock` ends in a decision (DecideStepEnd) or a periodic
+  // checkpoint, both collective (an epoch's last step too; the caller knows that one).
+  bool CollectiveAfter(std::int64_t clock) const;
   // The clock every worker must have pushed before a step at `step_clock` reads the servers.
   std::int64_t RequiredClock(std::int64_t step_clock) const;
   // --dense-every: adds the step's gradients of the cached dense tables to their sums, and sets
@@ -171,6 +174,7 @@ class Trainer {
   std::vector<int> server_widths_;  // per server table: its row width
   StepBuffers step_[2];
   int current_ = 0;  // the step_ of the step to run next
+  bool decisions_ = false;  // this epoch's steps may end in decisions and checkpoints
   DenseCache dense_;
   std::vector<AlignedVector<float>> whole_tables_;  // every row of each server table, for evaluation
   std::vector<AlignedVector<float>> candidate_tables_;  // the rows PullCandidateScorer pulled
