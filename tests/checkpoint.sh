@@ -14,15 +14,6 @@
 set -euo pipefail
 ampcf=${1:?usage: checkpoint.sh path/to/ampcf}
 source "$(dirname "$0")/lib.sh"
-# Same parameters (every array of model.h5) and same metrics (timings aside).
-same_model() {
-  local d
-  for d in /items/embedding /items/bias /attention/A_u /attention/A_v /users/personas; do
-    h5diff -q "$1/model.h5" "$2/model.h5" "$d" || return 1
-  done
-  diff <(metrics_without_timings "$1/metrics.jsonl") <(metrics_without_timings "$2/metrics.jsonl") > /dev/null
-}
-close() { python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1]) - float(sys.argv[2])) <= float(sys.argv[3]) else 1)" "$@"; }
 newest() { ls "$1"/checkpoints/checkpoint-*.h5 | tail -1; }
 
 common=(--data synthetic --synthetic-users 600 --synthetic-items 300 --quiet --deterministic --patience 0)

@@ -14,4 +14,15 @@ field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read()
 metrics_without_timings() {
   sed 's/"pairs_per_s[^,}]*//; s/"seconds[^,}]*//; s/"train_seconds[^,}]*//; s/, "bytes_per_pair".*\]//' "$1"
 }
+# same_model A B: the same parameters (every array of A/model.h5 and B/model.h5) and the same
+# metrics, timings and traffic counts aside (they differ between an interrupted run and a straight one).
+same_model() {
+  local d
+  for d in /items/embedding /items/bias /attention/A_u /attention/A_v /users/personas; do
+    h5diff -q "$1/model.h5" "$2/model.h5" "$d" || return 1
+  done
+  diff <(metrics_without_timings "$1/metrics.jsonl") <(metrics_without_timings "$2/metrics.jsonl") > /dev/null
+}
+# close A B TOLERANCE: |A - B| <= TOLERANCE
+close() { python3 -c "import sys; sys.exit(abs(float(sys.argv[1]) - float(sys.argv[2])) > float(sys.argv[3]))" "$@"; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }

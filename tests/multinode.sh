@@ -47,23 +47,6 @@ name=$(cat "$cluster/name")
 printf 'node0 slots=2\nnode1 slots=1\nnode2 slots=1\n' > "$work/three_nodes"
 printf 'node0 slots=2\nnode1 slots=2\n' > "$work/two_nodes"
 printf 'node0 slots=2\nnode1 slots=1\n' > "$work/two_nodes_three_ranks"
-# same_run A B: the same parameters (every array of model.h5) and the same learning figures in
-# metrics.jsonl (timings and traffic counts differ between an interrupted run and a straight one).
-same_run() {
-  local d
-  for d in /items/embedding /items/bias /attention/A_u /attention/A_v /users/personas; do
-    h5diff -q "$1/model.h5" "$2/model.h5" "$d" || return 1
-  done
-  python3 - "$1/metrics.jsonl" "$2/metrics.jsonl" <<'EOF'
-import json, sys
-keys = ("epoch", "loss", "val_hr@10", "val_ndcg@10", "best_epoch", "test_hr@10", "test_ndcg@10",
-        "test_full_hr@10", "test_full_ndcg@10", "tdd_js", "tdd_hellinger")
-a, b = ([json.loads(line) for line in open(path)] for path in sys.argv[1:])
-sys.exit(len(a) != len(b) or any(x.get(k) != y.get(k) for x, y in zip(a, b) for k in keys))
-EOF
-}
-# close A B TOLERANCE: |A - B| <= TOLERANCE
-close() { python3 -c "import sys; sys.exit(abs(float(sys.argv[1]) - float(sys.argv[2])) > float(sys.argv[3]))" "$@"; }
 # cluster_run HOSTFILE MPIRUN-ARGS...
 # (SIGKILL 10 s after the time limit's SIGTERM: an mpirun that lost a node may not end on SIGTERM.)
 cluster_run() { HOSTFILE=$1 timeout -k 10 120 "$cluster_sh" mpirun "$cluster" "${@:2}"; }
@@ -115,7 +98,7 @@ cp -r "$work/cluster" "$work/elastic"
 cluster_run "$work/two_nodes" -np 4 "$ampcf" train "${common[@]}" --out "$work/cluster" --resume auto \
   > /dev/null
 check "resumed on 2 nodes (4 ranks) == uninterrupted on one machine (bitwise)" \
-  same_run "$work/local" "$work/cluster"
+  same_model "$work/local" "$work/cluster"
 cluster_run "$work/two_nodes_three_ranks" -np 3 "$ampcf" train "${common[@]}" --out "$work/elastic" \
   --resume auto > /dev/null
 check "resumed on 2 nodes with 3 ranks (elastic): model.h5" test -e "$work/elastic/model.h5"

@@ -136,8 +136,7 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
         const std::string path = WriteCheckpoint(loss_sum);
         if (stop) {
           last_checkpoint_ = path;
-          DrainPrefetch();
-          return -1;
+          return -1;  // no pull is in flight: none is started before a step that ends in a decision
         }
       }
     }
@@ -197,13 +196,6 @@ void Trainer::FinishPull(StepBuffers& s) {
   context_.servers->FinishPull(s.row_pointers);
   s.pulling = false;
   if (s.refreshes_dense) dense_.valid = true;
-}
-
-void Trainer::DrainPrefetch() {
-  for (StepBuffers& s : step_) {
-    FinishPull(s);
-    s.prepared = false;
-  }
 }
 
 void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t steps, double& loss_sum) {

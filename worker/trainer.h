@@ -136,8 +136,6 @@ class Trainer {
   // Builds the batch of `step` into `s` and starts its pull, for a step that runs at `step_clock`.
   void PrepareStep(StepBuffers& s, int epoch, std::int64_t step, std::int64_t steps, std::int64_t step_clock);
   void FinishPull(StepBuffers& s);
-  // Receives a prefetched pull that no step will use (a stop mid-epoch).
-  void DrainPrefetch();
   // Whether the step that completes `clock` ends in a decision (DecideStepEnd) or a periodic
   // checkpoint, both collective (an epoch's last step too; the caller knows that one).
   bool CollectiveAfter(std::int64_t clock) const;
