@@ -1,4 +1,6 @@
 // `ampcf eval`, `explain` and `aisp`: commands over a trained (or built) model.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "data/item_info.h"
 #include "eval/aisp.h"
 #include "eval/explain.h"
+#include "eval/persona_views.h"
 #include "eval/ranking.h"
 #include "eval/report.h"
 #include "eval/taste_space.h"
@@ -45,6 +48,26 @@ bool LoadShare(const DataConfig& data_config, Dataset& data) {
   return CollectiveSetup([&] { data = source.TakeShare(WorldRank(), WorldSize()); });
 }
 
+// `ampcf eval`'s one-line JSON: validation, then the report's figures with the test ones
+// prefixed test_ (collapse ablation: collapsed_test_...), then counts and timings.
+std::string EvalSummaryLine(const Summary& summary, const RankingSums& validation, double taste_seconds,
+                            double seconds) {
+  std::string line =
+      fmt::format("{{\"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}", validation.hr(), validation.ndcg_mean());
+  const auto with_test = [](const std::string& name) {
+    for (const char* metric : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10"}) {
+      if (name == metric) return Cat("test_", name);
+      if (name == Cat("collapsed_", metric)) return Cat("collapsed_test_", metric);
+    }
+    return name;
+  };
+  for (const auto& [name, value] : summary)
+    if (name != "users" && name != "full_users") line += fmt::format(", \"{}\": {:.6f}", with_test(name), value);
+  line += fmt::format(", \"users\": {:.0f}, \"full_users\": {:.0f}, \"taste_seconds\": {:.3f}, \"seconds\": {:.3f}}}",
+                      summary.at("users"), summary.at("full_users"), taste_seconds, seconds);
+  return line;
+}
+
 }  // namespace
 
 int RunEval(const DataConfig& data_config, const EvalConfig& config) {
@@ -64,7 +87,15 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const Scorer& scorer = *loaded.scorer;
   const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
-  auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u - model.first_user) * block]; };
+  std::vector<float> collapsed(block);
+  std::function<const float*(std::int32_t)> rows = [&](std::int32_t u) {
+    return &model.personas[static_cast<std::size_t>(u - model.first_user) * block];
+  };
+  if (config.collapse_personas)
+    rows = [&, own = rows](std::int32_t u) {
+      CollapsePersonas(own(u), model.shape.personas, model.shape.dim, collapsed.data());
+      return static_cast<const float*>(collapsed.data());
+    };
   std::string folder = !config.out.empty() ? config.out : std::filesystem::path(config.model).parent_path().string();
   if (folder.empty()) folder = ".";
   if (!CollectiveSetup([&] {
@@ -78,8 +109,9 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   const double taste_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ReportOptions report;
   report.top_k = config.top_k;
-  report.model = config.model;
+  report.model = config.collapse_personas ? Cat(config.model, " (personas collapsed to their mean)") : config.model;
   report.exclude_validation = model.trained_on_validation;
+  report.persona_diagnostics = !config.collapse_personas;
   report.path = (std::filesystem::path(folder) / "eval.h5").string();
   report.sample = UserSample(config.eval_users, data.n_users, data_config.eval_seed);
   const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);
@@ -89,17 +121,8 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (WorldRank() == 0) {
     if (config.taste.empty()) WriteTasteSpace((std::filesystem::path(folder) / "taste.h5").string(), taste);
-    RankingSums vs{sums[0], sums[1], std::int64_t(sums[2])};
-    std::printf("{\"val_hr@10\": %.6f, \"val_ndcg@10\": %.6f, \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, "
-                "\"test_full_hr@10\": %.6f, \"test_full_ndcg@10\": %.6f, \"tdd_js\": %.6f, \"tdd_hellinger\": %.6f, "
-                "\"coverage\": %.6f, \"gini\": %.6f, \"novelty\": %.4f, \"attention_entropy\": %.4f, "
-                "\"personas_used\": %.4f, \"persona_similarity\": %.4f, \"users\": %lld, \"full_users\": %lld, "
-                "\"taste_seconds\": %.3f, \"seconds\": %.3f}\n",
-                vs.hr(), vs.ndcg_mean(), summary.at("hr@10"), summary.at("ndcg@10"), summary.at("full_hr@10"),
-                summary.at("full_ndcg@10"), summary.at("tdd_js"), summary.at("tdd_hellinger"), summary.at("coverage"),
-                summary.at("gini"), summary.at("novelty"), summary.at("attention_entropy"), summary.at("personas_used"),
-                summary.at("persona_similarity"), static_cast<long long>(summary.at("users")),
-                static_cast<long long>(summary.at("full_users")), taste_seconds, seconds);
+    const RankingSums vs{sums[0], sums[1], std::int64_t(sums[2])};
+    std::printf("%s\n", EvalSummaryLine(summary, vs, taste_seconds, seconds).c_str());
     std::fflush(stdout);
   }
   return 0;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <span>
 
+#include "eval/persona_views.h"
 #include "eval/ranking.h"
 #include "eval/score_blocks.h"
 #include "io/hdf5_util.h"
@@ -17,11 +18,12 @@ namespace ampcf {
 
 namespace {
 
-// A user's record: these fixed fields (the user's dense id, its original id and its test item's), then kPerListItem blocks of K (the top items, their
-// scores, dominant personas and persona weights) and kPerCluster blocks of C (list and history
-// taste). Entries past a list shorter than K stay kAbsent.
+// A user's record: these fixed fields (the user's dense id, its original id and its test item's,
+// ...), then kPerListItem blocks of K (the top items, their scores, dominant personas and persona
+// weights), kPerCluster blocks of C (list and history taste) and, with persona diagnostics, the
+// personas' own top lists (P = r x kTopK items). Entries past a shorter list stay kAbsent.
 enum RecordField { kUserField, kUserIdField, kTestItemIdField, kSampledRankField, kFullRankField, kJsField, kHellingerField, kEntropyField,
-                   kPersonasUsedField, kSimilarityField, kFixed };
+                   kPersonasUsedField, kSimilarityField, kTestPersonaField, kTestWeightField, kOverlapField, kFixed };
 enum ListBlock { kTopItemsBlock, kTopScoresBlock, kTopPersonaBlock, kTopWeightBlock, kPerListItem };
 enum ClusterBlock { kListTasteBlock, kHistoryTasteBlock, kPerCluster };
 constexpr double kAbsent = -1.0;
@@ -30,12 +32,13 @@ constexpr double kAbsent = -1.0;
 constexpr const char* kEvalFormat = "ampcf-eval";
 constexpr std::int64_t kEvalVersion = 1;
 
-// The shape of every record: K list entries and C clusters.
+// The shape of every record: K list entries, C clusters, P entries of the personas' own lists.
 struct RecordLayout {
-  int K = 0, C = 0;
-  int size() const { return kFixed + kPerListItem * K + kPerCluster * C; }
+  int K = 0, C = 0, P = 0;
+  int size() const { return kFixed + kPerListItem * K + kPerCluster * C + P; }
   int list(ListBlock b) const { return kFixed + b * K; }
   int clusters(ClusterBlock b) const { return kFixed + kPerListItem * K + b * C; }
+  int persona_lists() const { return kFixed + kPerListItem * K + kPerCluster * C; }
 };
 
 // Buffers reused from user to user.
@@ -48,6 +51,10 @@ struct UserScratch {
   std::vector<float> attention, attended_scores;
   std::vector<char> is_train;       // the items left out of the top-K list, set per user
   std::vector<std::int32_t> negatives;
+  // Persona diagnostics of a block: its users' rows as one persona's view, that view's scores,
+  // and each persona's own top-kTopK list per user (user-major, then persona; -1 past a short list).
+  std::vector<float> view_rows, view_scores;
+  std::vector<std::int32_t> persona_lists;
 };
 
 // One user's figures; the top-K list itself stays in UserScratch::order.
@@ -57,6 +64,9 @@ struct UserFigures {
   double entropy = 0;
   int personas_used = 0;
   double similarity = 1.0;
+  int test_persona = 0;      // the persona with the highest attention for the test item
+  float test_weight = 1.0f;  // and that attention
+  double overlap = 1.0;      // mean Jaccard of the personas' own top lists (with persona diagnostics)
   std::vector<double> list_taste, history_taste;
   double js = 0, hellinger = 0;
 };
@@ -64,8 +74,8 @@ struct UserFigures {
 // Sums over users, reduced over ranks into the summary.
 struct SummarySums {
   // kUsers: users of the sampled protocol (hr@10, ndcg@10); kFullUsers: users of every other figure.
-  enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kEntropy, kUsed, kSimilarity, kNovelty, kUsers,
-         kFullUsers, kN };
+  enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kEntropy, kUsed, kSimilarity, kOverlap, kNovelty,
+         kUsers, kFullUsers, kN };
   double sums[kN] = {};
   std::vector<std::int64_t> recommended;  // top-kTopK appearances per item
 };
@@ -146,10 +156,11 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   // Attention is read for the list and the training items only: scored for those alone.
   scratch.attended.assign(scratch.order.begin(), scratch.order.begin() + f.k);
   scratch.attended.insert(scratch.attended.end(), train.begin(), train.end());
-  // (Score reads no candidates as every item, so an empty list is not scored.)
-  if (!scratch.attended.empty()) scorer.Score(rows, scratch.attended, scratch.attended_scores, &scratch.attention);
+  scratch.attended.push_back(data.TestItem(u));  // last: the test item's explaining persona
+  scorer.Score(rows, scratch.attended, scratch.attended_scores, &scratch.attention);
   f.entropy = AttentionEntropy(scratch.attention, r, f.k);
   f.personas_used = PersonasUsed(scratch.attention, r, f.k, train.size());
+  f.test_persona = DominantPersona(scratch.attention, r, scratch.attended.size() - 1, &f.test_weight);
   f.similarity = PersonaSimilarity(rows, r, scorer.dim());
   // TDD: the top-30 list (or top-K) against the history.
   f.list_taste = TasteDistribution(space, scratch.order.data(), f.k);
@@ -158,6 +169,39 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   f.hellinger = Hellinger(f.list_taste, f.history_taste);
   MarkSeen(scratch.is_train, train, trained_validation, 0);
   return f;
+}
+
+// Each persona's own top-kTopK unseen list (eval/persona_views.h) for the block's users, into
+// scratch.persona_lists (user i, persona k from (i r + k) kTopK).
+void PersonaLists(const Scorer& scorer, const Dataset& data, std::span<const std::int32_t> block,
+                  const std::function<const float*(std::int32_t)>& user_rows, bool exclude_validation,
+                  UserScratch& scratch) {
+  const int r = scorer.personas(), d = scorer.dim();
+  const std::size_t row = static_cast<std::size_t>(r) * d, n = data.n_items;
+  scratch.persona_lists.assign(block.size() * r * kTopK, -1);
+  scratch.view_rows.resize(block.size() * row);
+  for (int k = 0; k < r; ++k) {
+    for (std::size_t i = 0; i < block.size(); ++i) PersonaAlone(user_rows(block[i]), r, d, k, &scratch.view_rows[i * row]);
+    scorer.ScoreBlock(scratch.view_rows.data(), static_cast<int>(block.size()), scratch.view_scores);
+    for (std::size_t i = 0; i < block.size(); ++i) {
+      const std::span<const std::int32_t> train = data.TrainItems(block[i]);
+      const std::int32_t trained_validation = exclude_validation ? data.ValItem(block[i]) : -1;
+      MarkSeen(scratch.is_train, train, trained_validation, 1);
+      const int length = TopUnseen({&scratch.view_scores[i * n], n}, scratch.is_train, kTopK, scratch.order);
+      MarkSeen(scratch.is_train, train, trained_validation, 0);
+      std::copy_n(scratch.order.begin(), length, &scratch.persona_lists[(i * r + k) * kTopK]);
+    }
+  }
+}
+
+// The mean Jaccard of user i's persona lists (PersonaLists) of the block.
+double PersonaOverlap(const UserScratch& scratch, std::size_t i, int r) {
+  std::vector<std::span<const std::int32_t>> lists;
+  for (int k = 0; k < r; ++k) {
+    const std::int32_t* first = &scratch.persona_lists[(i * r + k) * kTopK];
+    lists.emplace_back(first, std::find(first, first + kTopK, -1));
+  }
+  return MeanPairwiseJaccard(lists);
 }
 
 void AddSampled(std::int64_t sampled_rank, SummarySums& s) {
@@ -186,6 +230,7 @@ void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const
   sums[SummarySums::kEntropy] += f.entropy;
   sums[SummarySums::kUsed] += f.personas_used;
   sums[SummarySums::kSimilarity] += f.similarity;
+  sums[SummarySums::kOverlap] += f.overlap;
   sums[SummarySums::kFullUsers] += 1;
   for (int i = 0; i < std::min(f.k, kTopK); ++i) {
     ++s.recommended[order[i]];
@@ -196,11 +241,12 @@ void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const
 }
 
 void AppendRecord(const Dataset& data, std::int32_t u, const UserFigures& f, const UserScratch& scratch, int r,
-                  const RecordLayout& layout, std::vector<double>& records) {
+                  std::span<const std::int32_t> persona_lists, const RecordLayout& layout, std::vector<double>& records) {
   // In RecordField order; original ids are exact in a double below 2^53.
   records.insert(records.end(), {double(u), double(data.UserId(u)), double(data.item_ids[data.TestItem(u)]),
                                  double(f.sampled_rank), double(f.full_rank), f.js, f.hellinger,
-                                 f.entropy, double(f.personas_used), f.similarity});
+                                 f.entropy, double(f.personas_used), f.similarity, double(f.test_persona),
+                                 double(f.test_weight), f.overlap});
   const std::size_t at = records.size() - kFixed;
   records.resize(at + layout.size(), kAbsent);
   for (int i = 0; i < f.k; ++i) {
@@ -213,6 +259,7 @@ void AppendRecord(const Dataset& data, std::int32_t u, const UserFigures& f, con
   }
   std::copy(f.list_taste.begin(), f.list_taste.end(), records.begin() + at + layout.clusters(kListTasteBlock));
   std::copy(f.history_taste.begin(), f.history_taste.end(), records.begin() + at + layout.clusters(kHistoryTasteBlock));
+  std::copy(persona_lists.begin(), persona_lists.end(), records.begin() + at + layout.persona_lists());
 }
 
 // Collective: sums the figures over the ranks of comm into the summary.
@@ -233,6 +280,7 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   summary["attention_entropy"] = sums[SummarySums::kEntropy] / n_users;
   summary["personas_used"] = sums[SummarySums::kUsed] / n_users;
   summary["persona_similarity"] = sums[SummarySums::kSimilarity] / n_users;
+  summary["persona_overlap"] = sums[SummarySums::kOverlap] / n_users;
   const std::int64_t listed = std::count_if(recommended.begin(), recommended.end(), [](std::int64_t c) { return c > 0; });
   summary["coverage"] = static_cast<double>(listed) / std::max(data.n_items, 1);
   summary["gini"] = Gini(recommended);
@@ -267,6 +315,7 @@ struct UserColumn {
   bool integer;
   int width;
   std::function<std::vector<double>(const RecordTable&)> values;
+  int inner = 0;  // > 0: stored as [users, width / inner, inner]
 };
 
 std::vector<double> Map(std::vector<double> values, double (*f)(std::int64_t)) {
@@ -276,6 +325,12 @@ std::vector<double> Map(std::vector<double> values, double (*f)(std::int64_t)) {
 double Hit(std::int64_t rank) { return HitAt(rank); }
 double Ndcg(std::int64_t rank) { return NdcgAt(rank); }
 
+// Dense item ids to original ids; kAbsent stays -1.
+std::vector<double> OriginalItemIds(std::vector<double> items, const Dataset& data) {
+  for (double& j : items) j = j < 0 ? -1.0 : static_cast<double>(data.item_ids[static_cast<std::size_t>(j)]);
+  return items;
+}
+
 std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& data) {
   const int K = layout.K, C = layout.C;
   auto field = [](int f) { return [f](const RecordTable& t) { return t.column(f); }; };
@@ -283,7 +338,7 @@ std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& d
   auto clusters = [&layout, C](ClusterBlock b) {
     return [o = layout.clusters(b), C](const RecordTable& t) { return t.block(o, C); };
   };
-  return {
+  std::vector<UserColumn> columns = {
       {"ids", true, 1, field(kUserIdField)},
       {"test_item", true, 1, field(kTestItemIdField)},
       {"sampled_rank", true, 1, field(kSampledRankField)},
@@ -293,11 +348,7 @@ std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& d
       {"full_hit", false, 1, [](const RecordTable& t) { return Map(t.column(kFullRankField), Hit); }},
       {"full_ndcg", false, 1, [](const RecordTable& t) { return Map(t.column(kFullRankField), Ndcg); }},
       {"top_items", true, K,
-       [&data, o = layout.list(kTopItemsBlock), K](const RecordTable& t) {  // dense -> original ids, absent: -1
-         std::vector<double> items = t.block(o, K);
-         for (double& j : items) j = j < 0 ? -1.0 : static_cast<double>(data.item_ids[static_cast<std::size_t>(j)]);
-         return items;
-       }},
+       [&data, o = layout.list(kTopItemsBlock), K](const RecordTable& t) { return OriginalItemIds(t.block(o, K), data); }},
       {"top_scores", false, K, list(kTopScoresBlock)},
       {"top_persona", true, K, list(kTopPersonaBlock)},
       {"top_persona_weight", false, K, list(kTopWeightBlock)},
@@ -308,7 +359,18 @@ std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& d
       {"attention_entropy", false, 1, field(kEntropyField)},
       {"personas_used", true, 1, field(kPersonasUsedField)},
       {"persona_similarity", false, 1, field(kSimilarityField)},
+      {"test_persona", true, 1, field(kTestPersonaField)},
+      {"test_persona_weight", false, 1, field(kTestWeightField)},
   };
+  if (layout.P > 0) {
+    columns.push_back({"persona_overlap", false, 1, field(kOverlapField)});
+    columns.push_back({"persona_top_items", true, layout.P,
+                       [&data, o = layout.persona_lists(), P = layout.P](const RecordTable& t) {
+                         return OriginalItemIds(t.block(o, P), data);
+                       },
+                       kTopK});
+  }
+  return columns;
 }
 
 // Rank 0: eval.h5 at `temporary` with its attributes, string ids and every /users array sized
@@ -335,7 +397,10 @@ void CreateEvalFile(const std::string& temporary, const RecordLayout& layout, co
   }
   for (const UserColumn& column : UserColumns(layout, data)) {
     std::vector<hsize_t> dims = {static_cast<hsize_t>(total)};
-    if (column.width != 1) dims.push_back(static_cast<hsize_t>(column.width));
+    if (column.inner > 0)
+      dims.insert(dims.end(), {static_cast<hsize_t>(column.width / column.inner), static_cast<hsize_t>(column.inner)});
+    else if (column.width != 1)
+      dims.push_back(static_cast<hsize_t>(column.width));
     h5::CreateChecksummedArray(users.get(), column.name, column.integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, dims);
   }
   if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
@@ -402,7 +467,9 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
                        const std::vector<std::int32_t>& users,
                        const std::function<const float*(std::int32_t)>& user_rows, const ReportOptions& options,
                        MPI_Comm comm) {
-  const RecordLayout layout{std::min<int>(options.top_k, data.n_items), space.clusters};
+  const int r = scorer.personas();
+  const bool diagnostics = options.persona_diagnostics && r > 1;
+  const RecordLayout layout{std::min<int>(options.top_k, data.n_items), space.clusters, diagnostics ? r * kTopK : 0};
   std::vector<double> records;
   records.reserve(users.size() * layout.size());
   SummarySums sums;
@@ -421,15 +488,37 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   }
   const std::size_t n = data.n_items;
   ForEachScoredBlock(scorer, sampled, user_rows, [&](std::span<const std::int32_t> block, const float* scores) {
+    if (diagnostics) PersonaLists(scorer, data, block, user_rows, options.exclude_validation, scratch);
     for (std::size_t i = 0; i < block.size(); ++i) {
       scratch.scores = {scores + i * n, n};
-      const UserFigures figures =
+      UserFigures figures =
           EvaluateUser(scorer, data, space, block[i], user_rows(block[i]), layout.K, options.exclude_validation, scratch);
+      std::span<const std::int32_t> persona_lists;
+      if (diagnostics) {
+        figures.overlap = PersonaOverlap(scratch, i, r);
+        persona_lists = {&scratch.persona_lists[i * layout.P], static_cast<std::size_t>(layout.P)};
+      }
       AddUser(figures, scratch.order, data, sums);
-      AppendRecord(data, block[i], figures, scratch, scorer.personas(), layout, records);
+      AppendRecord(data, block[i], figures, scratch, r, persona_lists, layout, records);
     }
   });
-  const Summary summary = ReduceSummary(sums, data, layout.K, comm);
+  Summary summary = ReduceSummary(sums, data, layout.K, comm);
+  if (!diagnostics) {
+    summary.erase("persona_overlap");  // 1 by definition
+  } else {
+    // The collapse ablation: the same users with each one's personas replaced by their mean.
+    std::vector<float> collapsed(static_cast<std::size_t>(r) * scorer.dim());
+    auto collapsed_rows = [&](std::int32_t u) {
+      CollapsePersonas(user_rows(u), r, scorer.dim(), collapsed.data());
+      return static_cast<const float*>(collapsed.data());
+    };
+    ReportOptions plain = options;
+    plain.path.clear();
+    plain.persona_diagnostics = false;
+    const Summary ablation = EvaluateReport(scorer, data, space, users, collapsed_rows, plain, comm);
+    for (const char* figure : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10", "tdd_js", "tdd_hellinger"})
+      summary[Cat("collapsed_", figure)] = ablation.at(figure);
+  }
   // Per-user rows to rank 0 of comm, which writes eval.h5.
   if (options.path.empty()) return summary;
   // Users' string ids (datasets that have them), in the records' order: ranks hold ascending

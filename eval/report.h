@@ -20,12 +20,22 @@
 //   /users/attention_entropy [n]           mean attention entropy over the top-K items (nats)
 //   /users/personas_used [n]               personas dominant for at least one training item
 //   /users/persona_similarity [n]          mean cosine between the user's persona vectors
+//   /users/test_persona, test_persona_weight [n]   persona with the highest attention for the
+//                                          test item, and that attention
+// With persona diagnostics (ReportOptions::persona_diagnostics, r > 1):
+//   /users/persona_top_items [n, r, 10]    each persona's own top-10 unseen items, persona k
+//                                          alone scoring (u_k . v_j + b_j; eval/persona_views.h)
+//   /users/persona_overlap [n]             mean Jaccard index between those r lists
 //   /users/names, /items/{ids,names}       string ids, for datasets that have them (Amazon)
 // Summary: hr@10, ndcg@10 (sampled protocol, means over every user: `users` of them);
 // full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger (means over the sample's `full_users`);
 // coverage (share of items in some top-10 list), gini (of how often items are recommended in
 // top-10 lists; 0 = evenly), novelty (mean -log2 of the share of users who have each top-10
 // item); attention_entropy, personas_used, persona_similarity (means over `full_users`).
+// With persona diagnostics also persona_overlap (mean over `full_users`) and the collapse
+// ablation: collapsed_hr@10, collapsed_ndcg@10, collapsed_full_hr@10, collapsed_full_ndcg@10,
+// collapsed_tdd_js, collapsed_tdd_hellinger (each user's personas replaced by their mean: the
+// model as plain matrix factorisation; the same users as the figures without the prefix).
 #pragma once
 
 #include <mpi.h>
@@ -53,12 +63,16 @@ struct ReportOptions {
   // The users that get every figure but the sampled protocol's (--eval-users); the others
   // count in hr@10 and ndcg@10 only and have no row in eval.h5.
   UserSample sample;
+  // With more than one persona: each persona's own top list, their overlap, and the collapse
+  // ablation (the report's figures once more with each user's personas replaced by their mean).
+  bool persona_diagnostics = true;
 };
 
 using Summary = std::map<std::string, double>;
 
 // Collective over `comm`: evaluates `users` (this rank's share, dense ids) whose persona rows
-// come from user_rows(u); returns the summary on every rank and writes options.path on rank 0.
+// come from user_rows(u) (its pointer is read before the next call); returns the summary on every
+// rank and writes options.path, rank 0 creating it and every rank writing its users' rows.
 Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpace& space,
                        const std::vector<std::int32_t>& users,
                        const std::function<const float*(std::int32_t)>& user_rows, const ReportOptions& options,

@@ -152,7 +152,9 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
   X(std::string, taste, "--taste", "", AnyValue(),                                                \
     "taste space (taste.h5) to measure TDD in; default: computed from the training data and saved") \
   X(int, top_k, "--top-k", 30, AtLeast(1), "length of each user's recommendation list in eval.h5 (TDD uses 30)") \
-  X(std::int64_t, eval_users, "--eval-users", 0, AtLeast(0), "full ranking and the evaluation report (top-K lists, TDD, eval.h5 rows) cover a seeded sample of about N users, the same for every rank layout (0: all); the sampled protocol always covers every user")
+  X(std::int64_t, eval_users, "--eval-users", 0, AtLeast(0), "full ranking and the evaluation report (top-K lists, TDD, eval.h5 rows) cover a seeded sample of about N users, the same for every rank layout (0: all); the sampled protocol always covers every user") \
+  X(bool, collapse_personas, "--collapse-personas", false, AnyValue(),                          \
+    "evaluate the model with each user's personas replaced by their mean (the attention then no longer matters: plain matrix factorisation); the report of the model as trained includes these figures as collapsed_*")
 
 // Options of `explain`.
 #define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \

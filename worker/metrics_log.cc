@@ -38,8 +38,9 @@ std::string FormatEpochLine(const EpochRecord& r) {
 }
 
 std::string FormatRunLine(const RunRecord& r) {
-  const std::string tdd =
+  std::string tdd =
       r.has_tdd ? fmt::format(", \"tdd_js\": {:.6f}, \"tdd_hellinger\": {:.6f}", r.tdd_js, r.tdd_hellinger) : "";
+  for (const auto& [name, value] : r.figures) tdd += fmt::format(", \"{}\": {:.6f}", name, value);
   return fmt::format("{{\"best_epoch\": {}, \"refit\": {}, \"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}, "
                      "\"test_hr@10\": {:.6f}, \"test_ndcg@10\": {:.6f}, \"test_full_hr@10\": {:.6f}, "
                      "\"test_full_ndcg@10\": {:.6f}, \"test_users\": {}, \"test_full_users\": {}{}, "

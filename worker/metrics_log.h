@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/counters.h"
@@ -32,6 +33,8 @@ struct RunRecord {
   std::int64_t test_users = 0, test_full_users = 0;  // users behind the sampled / full figures (--eval-users)
   bool has_tdd = false;
   double tdd_js = 0, tdd_hellinger = 0;
+  // Further report figures by name (persona diagnostics, the collapse ablation), in this order.
+  std::vector<std::pair<std::string, double>> figures;
   double pairs_per_s = 0, train_seconds = 0;
 };
 

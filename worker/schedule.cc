@@ -181,6 +181,13 @@ void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
   record.has_tdd = true;
   record.tdd_js = summary.report.at("tdd_js");
   record.tdd_hellinger = summary.report.at("tdd_hellinger");
+  const std::pair<const char*, const char*> figures[] = {
+      {"persona_similarity", "persona_similarity"},     {"persona_overlap", "persona_overlap"},
+      {"attention_entropy", "attention_entropy"},       {"collapsed_hr@10", "collapsed_test_hr@10"},
+      {"collapsed_ndcg@10", "collapsed_test_ndcg@10"},  {"collapsed_full_hr@10", "collapsed_test_full_hr@10"},
+      {"collapsed_full_ndcg@10", "collapsed_test_full_ndcg@10"}, {"collapsed_tdd_js", "collapsed_tdd_js"}};
+  for (const auto& [name, logged] : figures)
+    if (summary.report.count(name) != 0) record.figures.emplace_back(logged, summary.report.at(name));
 }
 
 }  // namespace
