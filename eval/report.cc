@@ -21,9 +21,9 @@ namespace {
 // A user's record: these fixed fields (the user's dense id, its original id and its test item's,
 // ...), then kPerListItem blocks of K (the top items, their scores, dominant personas and persona
 // weights), kPerCluster blocks of C (list and history taste) and, with persona diagnostics, the
-// personas' own top lists (P = r x kTopK items). Entries past a shorter list stay kAbsent.
+// personas' lists (P = 2 r kTopK items: PersonaLists). Entries past a shorter list stay kAbsent.
 enum RecordField { kUserField, kUserIdField, kTestItemIdField, kSampledRankField, kFullRankField, kJsField, kHellingerField, kEntropyField,
-                   kPersonasUsedField, kSimilarityField, kTestPersonaField, kTestWeightField, kOverlapField, kFixed };
+                   kPersonasUsedField, kSimilarityField, kTestPersonaField, kTestWeightField, kOverlapField, kHistJsField, kHistHellingerField, kFixed };
 enum ListBlock { kTopItemsBlock, kTopScoresBlock, kTopPersonaBlock, kTopWeightBlock, kPerListItem };
 enum ClusterBlock { kListTasteBlock, kHistoryTasteBlock, kPerCluster };
 constexpr double kAbsent = -1.0;
@@ -69,12 +69,13 @@ struct UserFigures {
   double overlap = 1.0;      // mean Jaccard of the personas' own top lists (with persona diagnostics)
   std::vector<double> list_taste, history_taste;
   double js = 0, hellinger = 0;
+  double hist_js = 0, hist_hellinger = 0;  // the histogram variant (eval/taste_space.h)
 };
 
 // Sums over users, reduced over ranks into the summary.
 struct SummarySums {
   // kUsers: users of the sampled protocol (hr@10, ndcg@10); kFullUsers: users of every other figure.
-  enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kEntropy, kUsed, kSimilarity, kOverlap, kNovelty,
+  enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kHistJs, kHistHellinger, kEntropy, kUsed, kSimilarity, kOverlap, kNovelty,
          kUsers, kFullUsers, kN };
   double sums[kN] = {};
   std::vector<std::int64_t> recommended;  // top-kTopK appearances per item
@@ -167,38 +168,69 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   f.history_taste = TasteDistribution(space, train.data(), train.size());
   f.js = JensenShannon(f.list_taste, f.history_taste);
   f.hellinger = Hellinger(f.list_taste, f.history_taste);
+  const std::vector<double> list_histogram = ClusterHistogram(space, scratch.order.data(), f.k),
+                            history_histogram = ClusterHistogram(space, train.data(), train.size());
+  f.hist_js = JensenShannon(list_histogram, history_histogram);
+  f.hist_hellinger = Hellinger(list_histogram, history_histogram);
   MarkSeen(scratch.is_train, train, trained_validation, 0);
   return f;
 }
 
-// Each persona's own top-kTopK unseen list (eval/persona_views.h) for the block's users, into
-// scratch.persona_lists (user i, persona k from (i r + k) kTopK).
-void PersonaLists(const Scorer& scorer, const Dataset& data, std::span<const std::int32_t> block,
+// The recommendations from which each persona's explained list is drawn (PersonaLists): the
+// user's top kExplainedPool unseen items by the model's score.
+constexpr int kExplainedPool = 200;
+
+// Per user, two sets of r lists of kTopK items (scratch.persona_lists; user i from i P, P =
+// 2 r kTopK; -1 past a short list):
+//   own (list k from k kTopK): persona k's own top unseen items, persona k alone scoring
+//       (eval/persona_views.h): how far the personas' tastes differ;
+//   explained (list k from (r + k) kTopK): the best-scored of the user's top kExplainedPool
+//       unseen items whose highest attention is persona k's: the recommendations each persona
+//       explains, and so the tastes the attention hands to it.
+// `scores`: the block's scores of every item (ForEachScoredBlock).
+void PersonaLists(const Scorer& scorer, const Dataset& data, std::span<const std::int32_t> block, const float* scores,
                   const std::function<const float*(std::int32_t)>& user_rows, bool exclude_validation,
                   UserScratch& scratch) {
-  const int r = scorer.personas(), d = scorer.dim();
+  const int r = scorer.personas(), d = scorer.dim(), P = 2 * r * kTopK;
   const std::size_t row = static_cast<std::size_t>(r) * d, n = data.n_items;
-  scratch.persona_lists.assign(block.size() * r * kTopK, -1);
+  scratch.persona_lists.assign(block.size() * P, -1);
   scratch.view_rows.resize(block.size() * row);
+  // Marks user i's seen items, fills scratch.order's front with the top `count` unseen by
+  // `user_scores`, unmarks; returns how many.
+  auto top_unseen = [&](std::size_t i, const float* user_scores, int count) {
+    const std::span<const std::int32_t> train = data.TrainItems(block[i]);
+    const std::int32_t trained_validation = exclude_validation ? data.ValItem(block[i]) : -1;
+    MarkSeen(scratch.is_train, train, trained_validation, 1);
+    const int length = TopUnseen({user_scores, n}, scratch.is_train, count, scratch.order);
+    MarkSeen(scratch.is_train, train, trained_validation, 0);
+    return length;
+  };
   for (int k = 0; k < r; ++k) {
     for (std::size_t i = 0; i < block.size(); ++i) PersonaAlone(user_rows(block[i]), r, d, k, &scratch.view_rows[i * row]);
     scorer.ScoreBlock(scratch.view_rows.data(), static_cast<int>(block.size()), scratch.view_scores);
     for (std::size_t i = 0; i < block.size(); ++i) {
-      const std::span<const std::int32_t> train = data.TrainItems(block[i]);
-      const std::int32_t trained_validation = exclude_validation ? data.ValItem(block[i]) : -1;
-      MarkSeen(scratch.is_train, train, trained_validation, 1);
-      const int length = TopUnseen({&scratch.view_scores[i * n], n}, scratch.is_train, kTopK, scratch.order);
-      MarkSeen(scratch.is_train, train, trained_validation, 0);
-      std::copy_n(scratch.order.begin(), length, &scratch.persona_lists[(i * r + k) * kTopK]);
+      const int length = top_unseen(i, &scratch.view_scores[i * n], kTopK);
+      std::copy_n(scratch.order.begin(), length, &scratch.persona_lists[i * P + k * kTopK]);
+    }
+  }
+  std::vector<int> filled(r);
+  for (std::size_t i = 0; i < block.size(); ++i) {
+    const int length = top_unseen(i, scores + i * n, kExplainedPool);
+    scratch.attended.assign(scratch.order.begin(), scratch.order.begin() + length);
+    scorer.Score(user_rows(block[i]), scratch.attended, scratch.attended_scores, &scratch.attention);
+    std::fill(filled.begin(), filled.end(), 0);
+    for (int at = 0; at < length; ++at) {  // in score order
+      const int k = DominantPersona(scratch.attention, r, at, nullptr);
+      if (filled[k] < kTopK) scratch.persona_lists[i * P + (r + k) * kTopK + filled[k]++] = scratch.attended[at];
     }
   }
 }
 
-// The mean Jaccard of user i's persona lists (PersonaLists) of the block.
+// The mean Jaccard of user i's own persona lists (PersonaLists) of the block.
 double PersonaOverlap(const UserScratch& scratch, std::size_t i, int r) {
   std::vector<std::span<const std::int32_t>> lists;
   for (int k = 0; k < r; ++k) {
-    const std::int32_t* first = &scratch.persona_lists[(i * r + k) * kTopK];
+    const std::int32_t* first = &scratch.persona_lists[i * 2 * r * kTopK + k * kTopK];
     lists.emplace_back(first, std::find(first, first + kTopK, -1));
   }
   return MeanPairwiseJaccard(lists);
@@ -227,6 +259,8 @@ void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const
   sums[SummarySums::kFullNdcg] += NdcgAt(f.full_rank);
   sums[SummarySums::kJs] += f.js;
   sums[SummarySums::kHellinger] += f.hellinger;
+  sums[SummarySums::kHistJs] += f.hist_js;
+  sums[SummarySums::kHistHellinger] += f.hist_hellinger;
   sums[SummarySums::kEntropy] += f.entropy;
   sums[SummarySums::kUsed] += f.personas_used;
   sums[SummarySums::kSimilarity] += f.similarity;
@@ -246,7 +280,7 @@ void AppendRecord(const Dataset& data, std::int32_t u, const UserFigures& f, con
   records.insert(records.end(), {double(u), double(data.UserId(u)), double(data.item_ids[data.TestItem(u)]),
                                  double(f.sampled_rank), double(f.full_rank), f.js, f.hellinger,
                                  f.entropy, double(f.personas_used), f.similarity, double(f.test_persona),
-                                 double(f.test_weight), f.overlap});
+                                 double(f.test_weight), f.overlap, f.hist_js, f.hist_hellinger});
   const std::size_t at = records.size() - kFixed;
   records.resize(at + layout.size(), kAbsent);
   for (int i = 0; i < f.k; ++i) {
@@ -277,6 +311,8 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   summary["full_ndcg@10"] = sums[SummarySums::kFullNdcg] / n_users;
   summary["tdd_js"] = sums[SummarySums::kJs] / n_users;
   summary["tdd_hellinger"] = sums[SummarySums::kHellinger] / n_users;
+  summary["tdd_hist_js"] = sums[SummarySums::kHistJs] / n_users;
+  summary["tdd_hist_hellinger"] = sums[SummarySums::kHistHellinger] / n_users;
   summary["attention_entropy"] = sums[SummarySums::kEntropy] / n_users;
   summary["personas_used"] = sums[SummarySums::kUsed] / n_users;
   summary["persona_similarity"] = sums[SummarySums::kSimilarity] / n_users;
@@ -356,6 +392,8 @@ std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& d
       {"history_taste", false, C, clusters(kHistoryTasteBlock)},
       {"tdd_js", false, 1, field(kJsField)},
       {"tdd_hellinger", false, 1, field(kHellingerField)},
+      {"tdd_hist_js", false, 1, field(kHistJsField)},
+      {"tdd_hist_hellinger", false, 1, field(kHistHellingerField)},
       {"attention_entropy", false, 1, field(kEntropyField)},
       {"personas_used", true, 1, field(kPersonasUsedField)},
       {"persona_similarity", false, 1, field(kSimilarityField)},
@@ -364,9 +402,15 @@ std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& d
   };
   if (layout.P > 0) {
     columns.push_back({"persona_overlap", false, 1, field(kOverlapField)});
-    columns.push_back({"persona_top_items", true, layout.P,
-                       [&data, o = layout.persona_lists(), P = layout.P](const RecordTable& t) {
-                         return OriginalItemIds(t.block(o, P), data);
+    const int lists = layout.P / 2;  // r x kTopK each
+    columns.push_back({"persona_top_items", true, lists,
+                       [&data, o = layout.persona_lists(), lists](const RecordTable& t) {
+                         return OriginalItemIds(t.block(o, lists), data);
+                       },
+                       kTopK});
+    columns.push_back({"persona_explained_items", true, lists,
+                       [&data, o = layout.persona_lists() + lists, lists](const RecordTable& t) {
+                         return OriginalItemIds(t.block(o, lists), data);
                        },
                        kTopK});
   }
@@ -469,7 +513,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
                        MPI_Comm comm) {
   const int r = scorer.personas();
   const bool diagnostics = options.persona_diagnostics && r > 1;
-  const RecordLayout layout{std::min<int>(options.top_k, data.n_items), space.clusters, diagnostics ? r * kTopK : 0};
+  const RecordLayout layout{std::min<int>(options.top_k, data.n_items), space.clusters, diagnostics ? 2 * r * kTopK : 0};
   std::vector<double> records;
   records.reserve(users.size() * layout.size());
   SummarySums sums;
@@ -488,7 +532,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   }
   const std::size_t n = data.n_items;
   ForEachScoredBlock(scorer, sampled, user_rows, [&](std::span<const std::int32_t> block, const float* scores) {
-    if (diagnostics) PersonaLists(scorer, data, block, user_rows, options.exclude_validation, scratch);
+    if (diagnostics) PersonaLists(scorer, data, block, scores, user_rows, options.exclude_validation, scratch);
     for (std::size_t i = 0; i < block.size(); ++i) {
       scratch.scores = {scores + i * n, n};
       UserFigures figures =
@@ -516,7 +560,8 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     plain.path.clear();
     plain.persona_diagnostics = false;
     const Summary ablation = EvaluateReport(scorer, data, space, users, collapsed_rows, plain, comm);
-    for (const char* figure : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10", "tdd_js", "tdd_hellinger"})
+    for (const char* figure :
+         {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10", "tdd_js", "tdd_hellinger", "tdd_hist_js", "tdd_hist_hellinger"})
       summary[Cat("collapsed_", figure)] = ablation.at(figure);
   }
   // Per-user rows to rank 0 of comm, which writes eval.h5.

@@ -16,7 +16,8 @@
 //   /users/top_scores [n, K]               their scores y_ij
 //   /users/top_persona [n, K], top_persona_weight [n, K]   persona with the highest attention
 //   /users/list_taste, history_taste [n, clusters]          TDD distributions (list, history)
-//   /users/tdd_js, tdd_hellinger [n]
+//   /users/tdd_js, tdd_hellinger [n]       the paper's TDD
+//   /users/tdd_hist_js, tdd_hist_hellinger [n]   its histogram variant (eval/taste_space.h)
 //   /users/attention_entropy [n]           mean attention entropy over the top-K items (nats)
 //   /users/personas_used [n]               personas dominant for at least one training item
 //   /users/persona_similarity [n]          mean cosine between the user's persona vectors
@@ -26,16 +27,20 @@
 //   /users/persona_top_items [n, r, 10]    each persona's own top-10 unseen items, persona k
 //                                          alone scoring (u_k . v_j + b_j; eval/persona_views.h)
 //   /users/persona_overlap [n]             mean Jaccard index between those r lists
+//   /users/persona_explained_items [n, r, 10]   the recommendations each persona explains: the
+//                                          best of the user's top 200 unseen items whose highest
+//                                          attention is persona k's (-1 past a short list)
 //   /users/names, /items/{ids,names}       string ids, for datasets that have them (Amazon)
 // Summary: hr@10, ndcg@10 (sampled protocol, means over every user: `users` of them);
-// full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger (means over the sample's `full_users`);
+// full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger, tdd_hist_js, tdd_hist_hellinger (means over
+// the sample's `full_users`);
 // coverage (share of items in some top-10 list), gini (of how often items are recommended in
 // top-10 lists; 0 = evenly), novelty (mean -log2 of the share of users who have each top-10
 // item); attention_entropy, personas_used, persona_similarity (means over `full_users`).
 // With persona diagnostics also persona_overlap (mean over `full_users`) and the collapse
-// ablation: collapsed_hr@10, collapsed_ndcg@10, collapsed_full_hr@10, collapsed_full_ndcg@10,
-// collapsed_tdd_js, collapsed_tdd_hellinger (each user's personas replaced by their mean: the
-// model as plain matrix factorisation; the same users as the figures without the prefix).
+// ablation: collapsed_ followed by hr@10, ndcg@10, full_hr@10, full_ndcg@10 and the four TDD
+// figures (each user's personas replaced by their mean: the model as plain matrix
+// factorisation; the same users as the figures without the prefix).
 #pragma once
 
 #include <mpi.h>

@@ -276,6 +276,12 @@ std::vector<double> TasteDistribution(const TasteSpace& space, const std::int32_
   return p;
 }
 
+std::vector<double> ClusterHistogram(const TasteSpace& space, const std::int32_t* items, std::size_t n) {
+  std::vector<double> h(space.clusters, n == 0 ? 1.0 / space.clusters : 0.0);
+  for (std::size_t i = 0; i < n; ++i) h[space.item_cluster[items[i]]] += 1.0 / static_cast<double>(n);
+  return h;
+}
+
 double JensenShannon(const std::vector<double>& p, const std::vector<double>& q) {
   double divergence = 0;
   for (std::size_t c = 0; c < p.size(); ++c) {

@@ -18,7 +18,13 @@
 //   Jensen-Shannon  JS(P, Q) = sqrt( (KL(P || M) + KL(Q || M)) / 2 ),  M = (P + Q) / 2
 //   Hellinger       H(P, Q)  = sqrt( sum_c (sqrt(P_c) - sqrt(Q_c))^2 / 2 )
 // with natural logarithms, so 0 <= JS <= sqrt(ln 2) ~ 0.833 and 0 <= H <= 1. Figures are
-// averaged over users. (The paper's Table 3 prints JS of 1.1 to 2.6 beside Hellinger of 0.02 to
+// averaged over users.
+//
+// The paper's P_S hardly moves (a softmax over distances that differ by a few tenths), so its TDD
+// is about the same for every model. The histogram variant discriminates: H_S(c) = the share of
+// S's items whose nearest centroid is c, with the same JS and Hellinger between the list's H and
+// the history's (tdd_hist_js, tdd_hist_hellinger: 0 when the list mixes the clusters as the
+// history does, sqrt(ln 2) and 1 when they share no cluster). (The paper's Table 3 prints JS of 1.1 to 2.6 beside Hellinger of 0.02 to
 // 0.16: JS that large cannot come from these formulas, whatever the base of the logarithm.)
 #pragma once
 
@@ -71,6 +77,8 @@ TasteSpace ReadTasteSpace(const std::string& path, const Dataset& data);
 
 // P_S over the clusters for the items S (dense ids); uniform when S is empty.
 std::vector<double> TasteDistribution(const TasteSpace& space, const std::int32_t* items, std::size_t n);
+// H_S over the clusters for the items S (dense ids); uniform when S is empty.
+std::vector<double> ClusterHistogram(const TasteSpace& space, const std::int32_t* items, std::size_t n);
 double JensenShannon(const std::vector<double>& p, const std::vector<double>& q);
 double Hellinger(const std::vector<double>& p, const std::vector<double>& q);
 

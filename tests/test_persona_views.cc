@@ -140,6 +140,37 @@ TEST(PersonaDiagnostics, EachPersonasListIsItsOwnTopUnseen) {
     }
 }
 
+// Each persona's explained list: the best-scored of the top 200 unseen items that it explains.
+TEST(PersonaDiagnostics, ExplainedListsSplitTheTopByAttention) {
+  DiagnosedModel m(false);
+  testing::TempDir dir;
+  const std::string path = dir.File("eval.h5", "");
+  m.Report(path);
+  h5::Handle file = h5::OpenFileReadOnly(path);
+  const std::vector<std::int64_t> lists = h5::ReadInts(file.get(), "/users/persona_explained_items", path);
+  ASSERT_EQ(lists.size(), static_cast<std::size_t>(m.data.n_users) * 3 * kTopK);
+  std::vector<float> scores, attention;
+  for (std::int32_t u = 0; u < m.data.n_users; ++u) {
+    m.scorer->Score(m.row(u), {}, scores, &attention);
+    std::vector<std::int32_t> unseen;  // fewer than 200: the pool is every unseen item
+    for (std::int32_t j = 0; j < m.data.n_items; ++j)
+      if (!IsTrainItem(m.data, u, j)) unseen.push_back(j);
+    std::sort(unseen.begin(), unseen.end(),
+              [&](std::int32_t a, std::int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
+    std::vector<std::vector<std::int64_t>> expected(3);
+    for (std::int32_t j : unseen) {
+      const float* a = &attention[static_cast<std::size_t>(j) * 3];
+      const auto k = std::max_element(a, a + 3) - a;
+      if (expected[k].size() < kTopK) expected[k].push_back(m.data.item_ids[j]);
+    }
+    for (int k = 0; k < 3; ++k) {
+      expected[k].resize(kTopK, -1);
+      const auto first = lists.begin() + (static_cast<std::size_t>(u) * 3 + k) * kTopK;
+      EXPECT_EQ(std::vector<std::int64_t>(first, first + kTopK), expected[k]) << "user " << u << " persona " << k;
+    }
+  }
+}
+
 TEST(PersonaDiagnostics, DistinctPersonasOverlapLessThanCopies) {
   DiagnosedModel distinct(false), copies(true);
   const Summary a = distinct.Report(""), b = copies.Report("");
