@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   ModelShape shape;
   shape.personas = argc > 1 ? std::atoi(argv[1]) : 2;
   const int batch_size = 256, negatives = 4, steps = 400;
-  LossWeights weights{0.9, 1.0, 1.0, 1.0, 3e-3, 1.0, 0.1};  // entropy terms, the default --l2-example and --persona-tie on
+  LossWeights weights{0.9, 1.0, 1.0, 1.0, 3e-3, 1.0, 0.03};  // entropy terms, the default --l2-example and --persona-tie on
   Rng rng(1);
   std::vector<float> users(static_cast<std::size_t>(batch_size) * shape.personas * shape.dim);
   std::vector<float> items(static_cast<std::size_t>(batch_size) * (1 + negatives) * shape.item_width());

@@ -149,7 +149,7 @@ def main():
     parser.add_argument("--clusters", default="40")
     parser.add_argument("--dims", default="8")
     parser.add_argument("--personas", type=int, default=3)
-    parser.add_argument("--ties", default="0,0.1", help="--persona-tie values for AMP-r")
+    parser.add_argument("--ties", default="0,0.03,0.1", help="--persona-tie values for AMP-r")
     parser.add_argument("--users", type=int, default=4000)
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--max-tastes", type=int, default=3)

@@ -98,7 +98,7 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
     "frequency-proportional L2: (l2/2)||row||^2 in the loss of each positive for every user and item row it reads") \
   X(double, l2_user_factor, "--l2-user-factor", 1.0, AtLeast(0),                                \
     "the users' persona rows get --l2-example times this factor") \
-  X(double, persona_tie, "--persona-tie", 0.1, AtLeast(0),                                      \
+  X(double, persona_tie, "--persona-tie", 0.03, AtLeast(0),                                      \
     "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together where the data do not hold them apart (0: off; large: MF)") \
   X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
   X(double, att_lr_scale, "--att-lr-scale", 0.01, Positive(),                         \

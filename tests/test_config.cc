@@ -133,7 +133,7 @@ TEST(Config, ChangedTrainingOptionsNamesModelOptionsOnly) {
     if (line.rfind("persona_tie = ", 0) != 0) old_text += line + "\n";
   const auto added = ChangedTrainingOptions(old_text, text);
   ASSERT_EQ(added.size(), 1u);
-  EXPECT_EQ(added[0], "--persona-tie was (absent), now 0.1");
+  EXPECT_EQ(added[0], "--persona-tie was (absent), now 0.03");
 }
 
 }  // namespace
