@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "eval/taste_space.h"
@@ -148,7 +149,9 @@ TEST(Tdd, HistogramVariantSeparatesOwnTastesFromOthers) {
   }
   paper_gap /= users;
   histogram_gap /= users;
-  EXPECT_GT(histogram_gap, 0.4);  // of at most sqrt(ln 2) = 0.83
+  std::printf("JS(foreign list) - JS(own list), mean over users: paper's TDD %.4f, histogram variant %.4f\n",
+              paper_gap, histogram_gap);
+  EXPECT_GT(histogram_gap, 0.6);  // of at most sqrt(ln 2) = 0.83 (measured 0.78; the paper's 0.11)
   EXPECT_LT(paper_gap, histogram_gap / 3);
 }
 
