@@ -48,12 +48,9 @@ bool LoadShare(const DataConfig& data_config, Dataset& data) {
   return CollectiveSetup([&] { data = source.TakeShare(WorldRank(), WorldSize()); });
 }
 
-// `ampcf eval`'s one-line JSON: validation, then the report's figures with the test ones
-// prefixed test_ (collapse ablation: collapsed_test_...), then counts and timings.
-std::string EvalSummaryLine(const Summary& summary, const RankingSums& validation, double taste_seconds,
-                            double seconds) {
-  std::string line =
-      fmt::format("{{\"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}", validation.hr(), validation.ndcg_mean());
+// A command's one-line JSON: `head` (its own fields, formatted), the report's figures with the
+// test ones prefixed test_ (collapse ablation: collapsed_test_...), the user counts, `tail`.
+std::string SummaryLine(const std::string& head, const Summary& summary, const std::string& tail) {
   const auto with_test = [](const std::string& name) {
     for (const char* metric : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10"}) {
       if (name == metric) return Cat("test_", name);
@@ -61,11 +58,11 @@ std::string EvalSummaryLine(const Summary& summary, const RankingSums& validatio
     }
     return name;
   };
+  std::string line = "{" + head;
   for (const auto& [name, value] : summary)
     if (name != "users" && name != "full_users") line += fmt::format(", \"{}\": {:.6f}", with_test(name), value);
-  line += fmt::format(", \"users\": {:.0f}, \"full_users\": {:.0f}, \"taste_seconds\": {:.3f}, \"seconds\": {:.3f}}}",
-                      summary.at("users"), summary.at("full_users"), taste_seconds, seconds);
-  return line;
+  return line + fmt::format(", \"users\": {:.0f}, \"full_users\": {:.0f}, {}}}", summary.at("users"),
+                            summary.at("full_users"), tail);
 }
 
 }  // namespace
@@ -122,7 +119,9 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   if (WorldRank() == 0) {
     if (config.taste.empty()) WriteTasteSpace((std::filesystem::path(folder) / "taste.h5").string(), taste);
     const RankingSums vs{sums[0], sums[1], std::int64_t(sums[2])};
-    std::printf("%s\n", EvalSummaryLine(summary, vs, taste_seconds, seconds).c_str());
+    const std::string head = fmt::format("\"val_hr@10\": {:.6f}, \"val_ndcg@10\": {:.6f}", vs.hr(), vs.ndcg_mean());
+    const std::string tail = fmt::format("\"taste_seconds\": {:.3f}, \"seconds\": {:.3f}", taste_seconds, seconds);
+    std::printf("%s\n", SummaryLine(head, summary, tail).c_str());
     std::fflush(stdout);
   }
   return 0;
@@ -216,12 +215,9 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
     if (WorldRank() == 0) WriteTasteSpace((dir / "taste.h5").string(), taste);
   }
   if (WorldRank() == 0) {
-    std::printf("{\"model\": \"AISP-%d\", \"test_hr@10\": %.6f, \"test_ndcg@10\": %.6f, \"test_full_hr@10\": %.6f, "
-                "\"test_full_ndcg@10\": %.6f, \"tdd_js\": %.6f, \"tdd_hellinger\": %.6f, \"coverage\": %.6f, "
-                "\"gini\": %.6f, \"novelty\": %.4f, \"users\": %lld, \"seconds\": %.3f}\n",
-                config.personas, summary.at("hr@10"), summary.at("ndcg@10"), summary.at("full_hr@10"),
-                summary.at("full_ndcg@10"), summary.at("tdd_js"), summary.at("tdd_hellinger"), summary.at("coverage"),
-                summary.at("gini"), summary.at("novelty"), static_cast<long long>(summary.at("users")), seconds);
+    std::printf("%s\n", SummaryLine(fmt::format("\"model\": \"AISP-{}\"", config.personas), summary,
+                                     fmt::format("\"seconds\": {:.3f}", seconds))
+                             .c_str());
     std::fflush(stdout);
   }
   return 0;
