@@ -32,7 +32,7 @@ constexpr double kAbsent = -1.0;
 constexpr const char* kEvalFormat = "ampcf-eval";
 constexpr std::int64_t kEvalVersion = 1;
 
-// The shape of every record: K list entries, C clusters, P entries of the personas' own lists.
+// The shape of every record: K list entries, C clusters, P entries of the personas' lists.
 struct RecordLayout {
   int K = 0, C = 0, P = 0;
   int size() const { return kFixed + kPerListItem * K + kPerCluster * C + P; }
@@ -52,7 +52,7 @@ struct UserScratch {
   std::vector<char> is_train;       // the items left out of the top-K list, set per user
   std::vector<std::int32_t> negatives;
   // Persona diagnostics of a block: its users' rows as one persona's view, that view's scores,
-  // and each persona's own top-kTopK list per user (user-major, then persona; -1 past a short list).
+  // and the personas' lists of every user of the block (PersonaLists).
   std::vector<float> view_rows, view_scores;
   std::vector<std::int32_t> persona_lists;
 };
