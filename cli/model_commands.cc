@@ -51,16 +51,9 @@ bool LoadShare(const DataConfig& data_config, Dataset& data) {
 // A command's one-line JSON: `head` (its own fields, formatted), the report's figures with the
 // test ones prefixed test_ (collapse ablation: collapsed_test_...), the user counts, `tail`.
 std::string SummaryLine(const std::string& head, const Summary& summary, const std::string& tail) {
-  const auto with_test = [](const std::string& name) {
-    for (const char* metric : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10"}) {
-      if (name == metric) return Cat("test_", name);
-      if (name == Cat("collapsed_", metric)) return Cat("collapsed_test_", metric);
-    }
-    return name;
-  };
   std::string line = "{" + head;
   for (const auto& [name, value] : summary)
-    if (name != "users" && name != "full_users") line += fmt::format(", \"{}\": {:.6f}", with_test(name), value);
+    if (name != "users" && name != "full_users") line += fmt::format(", \"{}\": {:.6f}", PrintedFigureName(name), value);
   return line + fmt::format(", \"users\": {:.0f}, \"full_users\": {:.0f}, {}}}", summary.at("users"),
                             summary.at("full_users"), tail);
 }

@@ -495,6 +495,14 @@ void WriteEvalFile(const std::vector<double>& records, const RecordLayout& layou
 
 }  // namespace
 
+std::string PrintedFigureName(const std::string& name) {
+  for (const char* metric : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10"}) {
+    if (name == metric) return Cat("test_", name);
+    if (name == Cat("collapsed_", metric)) return Cat("collapsed_test_", metric);
+  }
+  return name;
+}
+
 double Gini(std::vector<std::int64_t> counts) {
   if (counts.empty()) return 0.0;
   std::sort(counts.begin(), counts.end());

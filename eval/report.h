@@ -83,6 +83,11 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
                        const std::function<const float*(std::int32_t)>& user_rows, const ReportOptions& options,
                        MPI_Comm comm);
 
+// The name a summary figure is printed and logged under: the accuracy figures, which the report
+// measures on the test items, get "test_" (hr@10 -> test_hr@10, collapsed_full_hr@10 ->
+// collapsed_test_full_hr@10); the others keep theirs.
+std::string PrintedFigureName(const std::string& name);
+
 // Gini coefficient of non-negative counts (0: all equal; near 1: all on one item).
 double Gini(std::vector<std::int64_t> counts);
 
