@@ -114,26 +114,35 @@ struct DiagnosedModel {
     options.path = path;
     return EvaluateReport(*scorer, data, taste, all, [&](std::int32_t u) { return row(u); }, options, MPI_COMM_SELF);
   }
+  // One /users array of the report's eval.h5.
+  std::vector<std::int64_t> ReportArray(const char* name) {
+    testing::TempDir dir;
+    const std::string path = dir.File("eval.h5", "");
+    Report(path);
+    h5::Handle file = h5::OpenFileReadOnly(path);
+    return h5::ReadInts(file.get(), Cat("/users/", name), path);
+  }
+  // User u's unseen items, best score first (ties: lower id first), as the report orders them.
+  std::vector<std::int32_t> UnseenByScore(std::int32_t u, const std::vector<float>& scores) const {
+    std::vector<std::int32_t> unseen;
+    for (std::int32_t j = 0; j < data.n_items; ++j)
+      if (!IsTrainItem(data, u, j)) unseen.push_back(j);
+    std::sort(unseen.begin(), unseen.end(),
+              [&](std::int32_t a, std::int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
+    return unseen;
+  }
 };
 
 TEST(PersonaDiagnostics, EachPersonasListIsItsOwnTopUnseen) {
   DiagnosedModel m(false);
-  testing::TempDir dir;
-  const std::string path = dir.File("eval.h5", "");
-  m.Report(path);
-  h5::Handle file = h5::OpenFileReadOnly(path);
-  const std::vector<std::int64_t> lists = h5::ReadInts(file.get(), "/users/persona_top_items", path);
+  const std::vector<std::int64_t> lists = m.ReportArray("persona_top_items");
   ASSERT_EQ(lists.size(), static_cast<std::size_t>(m.data.n_users) * 3 * kTopK);
   std::vector<float> alone(18), scores;
   for (std::int32_t u = 0; u < m.data.n_users; ++u)
     for (int k = 0; k < 3; ++k) {
       PersonaAlone(m.row(u), 3, 6, k, alone.data());
       m.scorer->Score(alone.data(), {}, scores);
-      std::vector<std::int32_t> unseen;
-      for (std::int32_t j = 0; j < m.data.n_items; ++j)
-        if (!IsTrainItem(m.data, u, j)) unseen.push_back(j);
-      std::sort(unseen.begin(), unseen.end(),
-                [&](std::int32_t a, std::int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
+      const std::vector<std::int32_t> unseen = m.UnseenByScore(u, scores);
       for (int i = 0; i < kTopK; ++i)
         EXPECT_EQ(lists[(static_cast<std::size_t>(u) * 3 + k) * kTopK + i], m.data.item_ids[unseen[i]])
             << "user " << u << " persona " << k;
@@ -143,20 +152,13 @@ TEST(PersonaDiagnostics, EachPersonasListIsItsOwnTopUnseen) {
 // Each persona's explained list: the best-scored of the top 200 unseen items that it explains.
 TEST(PersonaDiagnostics, ExplainedListsSplitTheTopByAttention) {
   DiagnosedModel m(false);
-  testing::TempDir dir;
-  const std::string path = dir.File("eval.h5", "");
-  m.Report(path);
-  h5::Handle file = h5::OpenFileReadOnly(path);
-  const std::vector<std::int64_t> lists = h5::ReadInts(file.get(), "/users/persona_explained_items", path);
+  const std::vector<std::int64_t> lists = m.ReportArray("persona_explained_items");
   ASSERT_EQ(lists.size(), static_cast<std::size_t>(m.data.n_users) * 3 * kTopK);
   std::vector<float> scores, attention;
   for (std::int32_t u = 0; u < m.data.n_users; ++u) {
     m.scorer->Score(m.row(u), {}, scores, &attention);
-    std::vector<std::int32_t> unseen;  // fewer than 200: the pool is every unseen item
-    for (std::int32_t j = 0; j < m.data.n_items; ++j)
-      if (!IsTrainItem(m.data, u, j)) unseen.push_back(j);
-    std::sort(unseen.begin(), unseen.end(),
-              [&](std::int32_t a, std::int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
+    // Fewer than 200: the pool is every unseen item.
+    const std::vector<std::int32_t> unseen = m.UnseenByScore(u, scores);
     std::vector<std::vector<std::int64_t>> expected(3);
     for (std::int32_t j : unseen) {
       const float* a = &attention[static_cast<std::size_t>(j) * 3];
@@ -203,11 +205,7 @@ TEST(PersonaDiagnostics, CollapseAblationIsTheCollapsedModel) {
 
 TEST(PersonaDiagnostics, TestPersonaHasTheHighestAttention) {
   DiagnosedModel m(false);
-  testing::TempDir dir;
-  const std::string path = dir.File("eval.h5", "");
-  m.Report(path);
-  h5::Handle file = h5::OpenFileReadOnly(path);
-  const std::vector<std::int64_t> persona = h5::ReadInts(file.get(), "/users/test_persona", path);
+  const std::vector<std::int64_t> persona = m.ReportArray("test_persona");
   std::vector<float> scores, attention;
   int seen[3] = {0, 0, 0};
   for (std::int32_t u = 0; u < m.data.n_users; ++u) {
