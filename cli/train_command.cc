@@ -10,6 +10,7 @@
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "cli/run_info.h"
+#include "core/int_list.h"
 #include "core/peer_wait.h"
 #include "core/stop_signal.h"
 #include "data/dataset_share.h"
@@ -34,10 +35,11 @@ void CheckResumable(const CheckpointInfo& info, const std::string& path, const D
     throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
                         ") than --data gives"));
   if (h.shape.personas != model.shape().personas || h.shape.dim != model.shape().dim ||
-      h.shape.att_dim != model.shape().att_dim)
+      h.shape.att_dim != model.shape().att_dim || h.shape.tower != model.shape().tower)
     throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " --dim ", h.shape.dim,
-                        " --att-dim ", h.shape.att_dim, "; this run has --personas ", model.shape().personas,
-                        " --dim ", model.shape().dim, " --att-dim ", model.shape().att_dim));
+                        " --att-dim ", h.shape.att_dim, " tower ", IntListText(h.shape.tower),
+                        "; this run has --personas ", model.shape().personas, " --dim ", model.shape().dim,
+                        " --att-dim ", model.shape().att_dim, " tower ", IntListText(model.shape().tower)));
   if (h.seed != config.seed)
     throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
 }
@@ -65,10 +67,10 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
   const Layout& layout = setup.layout;
   spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
                data.num_train(), data.holdout);
-  spdlog::info("layout: {} worker(s), {} server(s){}; model {} r={} d={} da={} |N|={} batch {} lr {} alpha {} "
+  spdlog::info("layout: {} worker(s), {} server(s){}; model {} {} |N|={} batch {} lr {} alpha {} "
                "lambda_p {} lambda_n {} l2 {} softmax correction {}; staleness {}{}",
                layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
-               setup.model->name(), config.personas, config.dim, config.att_dim, config.negatives, config.batch,
+               setup.model->name(), ShapeText(setup.model->shape()), config.negatives, config.batch,
                config.lr, config.alpha, config.lambda_p, config.lambda_n, config.l2, config.softmax_correction,
                config.staleness, config.deterministic ? ", deterministic" : "");
 }

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "io/hdf5_util.h"
+#include "io/shape_attributes.h"
 
 namespace ampcf {
 
@@ -161,9 +162,7 @@ void CreateCheckpoint(const std::string& path, const CheckpointHeader& header, c
   std::string table_lines;
   for (const CheckpointTable& table : header.tables) table_lines += Cat(table.name, " ", table.rows, " ", table.width, "\n");
   h5::WriteAttribute(root, "tables", table_lines);
-  h5::WriteAttribute(root, "personas", std::int64_t{header.shape.personas});
-  h5::WriteAttribute(root, "dim", std::int64_t{header.shape.dim});
-  h5::WriteAttribute(root, "att_dim", std::int64_t{header.shape.att_dim});
+  WriteShapeAttributes(root, header.shape);
   h5::WriteAttribute(root, "dataset", header.dataset);
   h5::WriteAttribute(root, "dataset_fingerprint", static_cast<std::int64_t>(header.dataset_fingerprint));
   h5::WriteAttribute(root, "config", header.config);
@@ -263,9 +262,7 @@ CheckpointInfo ReadCheckpointInfo(const std::string& path) {
   if (H5Aexists(root, "complete") <= 0) throw UserError(Cat(path, ": unfinished checkpoint (no 'complete' mark)"));
   CheckpointInfo info;
   CheckpointHeader& h = info.header;
-  h.shape.personas = static_cast<int>(h5::ReadIntAttribute(root, "personas", path));
-  h.shape.dim = static_cast<int>(h5::ReadIntAttribute(root, "dim", path));
-  h.shape.att_dim = static_cast<int>(h5::ReadIntAttribute(root, "att_dim", path));
+  h.shape = ReadShapeAttributes(root, path);
   h.dataset = h5::ReadStringAttribute(root, "dataset", path);
   h.dataset_fingerprint = static_cast<std::uint64_t>(h5::ReadIntAttribute(root, "dataset_fingerprint", path));
   h.config = h5::ReadStringAttribute(root, "config", path);
@@ -302,7 +299,7 @@ CheckpointInfo ReadCheckpointInfo(const std::string& path) {
   s.val_ndcg = ReadDoubles(root, "/history/val_ndcg", path);
   s.seconds = ReadDoubles(root, "/history/seconds", path);
   s.worker_loss_sums = ReadDoubles(root, "/workers/loss_sum", path);
-  if (h.shape.personas < 1 || h.shape.dim < 1 || h.shape.att_dim < 1 || s.epoch < 1 || s.step < 0 ||
+  if (s.epoch < 1 || s.step < 0 ||
       s.steps_per_epoch < 1 || s.clock < 0 || h.n_workers < 1 ||
       static_cast<int>(s.worker_loss_sums.size()) != h.n_workers || s.loss.size() != s.val_hr.size())
     throw UserError(Cat(path, ": inconsistent checkpoint attributes"));
@@ -353,7 +350,7 @@ std::string DescribeCheckpoint(const std::string& path) {
       << std::filesystem::file_size(path) << " bytes\n"
       << "  dataset      " << h.dataset << " (fingerprint " << std::hex << h.dataset_fingerprint << std::dec << "): "
       << h.user_ids.size() << " users, " << h.item_ids.size() << " items\n"
-      << "  model        " << h.model << " r=" << h.shape.personas << " d=" << h.shape.dim << " da=" << h.shape.att_dim << "\n"
+      << "  model        " << h.model << " " << ShapeText(h.shape) << "\n"
       << "  written by   " << h.n_workers << " worker(s), " << h.n_servers << " server(s); seed " << h.seed << "\n"
       << "  position     epoch " << s.epoch << ", step " << s.step << " of " << s.steps_per_epoch << " (clock "
       << s.clock << "), " << s.train_seconds << " s of training\n"

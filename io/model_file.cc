@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "io/hdf5_util.h"
+#include "io/shape_attributes.h"
 
 #include <sstream>
 
@@ -32,9 +33,7 @@ void CreateModelFile(const std::string& temporary, const ModelData& model, std::
   h5::WriteAttribute(file, "version", kVersion);
   h5::WriteAttribute(file, "model", model.model);
   h5::WriteAttribute(file, "trained_on_validation", std::int64_t{model.trained_on_validation ? 1 : 0});
-  h5::WriteAttribute(file, "personas", std::int64_t{s.personas});
-  h5::WriteAttribute(file, "dim", std::int64_t{s.dim});
-  h5::WriteAttribute(file, "att_dim", std::int64_t{s.att_dim});
+  WriteShapeAttributes(file, s);
   h5::WriteAttribute(file, "dataset", model.dataset);
   h5::WriteAttribute(file, "dataset_fingerprint", static_cast<std::int64_t>(model.dataset_fingerprint));
   h5::WriteAttribute(file, "config", model.config);
@@ -97,11 +96,8 @@ ModelData ReadModel(const std::string& path, std::int64_t first_user, std::int64
   model.model = version1 ? std::string("amp-cf") : h5::ReadStringAttribute(f, "model", path);
   model.trained_on_validation =
       H5Aexists(f, "trained_on_validation") > 0 && h5::ReadIntAttribute(f, "trained_on_validation", path) == 1;
-  model.shape.personas = static_cast<int>(h5::ReadIntAttribute(f, "personas", path));
-  model.shape.dim = static_cast<int>(h5::ReadIntAttribute(f, "dim", path));
-  model.shape.att_dim = static_cast<int>(h5::ReadIntAttribute(f, "att_dim", path));
+  model.shape = ReadShapeAttributes(f, path);
   const ModelShape& s = model.shape;
-  if (s.personas < 1 || s.dim < 1 || s.att_dim < 1) throw UserError(Cat(path, ": invalid model shape"));
   model.dataset = h5::ReadStringAttribute(f, "dataset", path);
   model.dataset_fingerprint = static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "dataset_fingerprint", path));
   model.config = h5::ReadStringAttribute(f, "config", path);

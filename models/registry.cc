@@ -5,6 +5,7 @@
 #include "io/hdf5_util.h"
 #include "models/amp/amp_cf.h"
 #include "models/bpr_mf/bpr_mf.h"
+#include "models/neumf/neumf.h"
 
 namespace ampcf {
 
@@ -29,6 +30,9 @@ std::unique_ptr<Model> ForScoring(const ModelShape& shape) {
 constexpr Registration kModels[] = {
     {"amp-cf", ForTraining<AmpCf>, ForScoring<AmpCf>},
     {"bpr-mf", ForTraining<BprMf>, ForScoring<BprMf>},
+    {"neumf", ForTraining<NeuMf>, ForScoring<NeuMf>},
+    {"gmf", ForTraining<NeuMf>, ForScoring<NeuMf>},
+    {"mlp", ForTraining<NeuMf>, ForScoring<NeuMf>},
 };
 
 const Registration* Find(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/int_list.h"
 
 namespace ampcf {
 
@@ -31,6 +32,15 @@ void AddOptions(CLI::App& app, ExplainConfig& config) { AMPCF_EXPLAIN_OPTIONS(AM
 void AddOptions(CLI::App& app, AispConfig& config) { AMPCF_AISP_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, PrepareConfig& config) { AMPCF_PREPARE_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, GenerateConfig& config) { AMPCF_GENERATE_OPTIONS(AMPCF_ADD_OPTION) }
+
+CLI::Validator PositiveIntList() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return ParsePositiveIntList(text) ? std::string()
+                                          : "'" + text + "' is not a comma-separated list of positive integers";
+      },
+      "LIST");
+}
 
 void Validate(const TrainConfig& c) {
   // Single-option bounds are the table's validators (options/config.h); only what depends on

@@ -46,6 +46,9 @@ inline CLI::Validator Within(double low, double high) {
 inline CLI::Validator AtLeast(double low) { return Within(low, kNoUpperBound); }
 inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
 
+// A comma-separated list of positive integers ("256,128,64").
+CLI::Validator PositiveIntList();
+
 // Options of every subcommand that reads a dataset.
 #define AMPCF_DATA_OPTIONS(X)                                                                    \
   X(std::string, data, "--data", "synthetic", AnyValue(),                                        \
@@ -83,6 +86,8 @@ inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
   X(int, personas, "--personas,-r", 2, AtLeast(1), "personas r per user (r=1 is matrix factorisation)") \
   X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
   X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
+  X(std::string, mlp_layers, "--mlp-layers", "256,128,64", PositiveIntList(),                     \
+    "neumf, mlp: the MLP tower's widths from its input (twice the MLP embedding size, so even) through each hidden layer") \
   X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
   X(double, alpha, "--alpha", 1.0, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
   X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \

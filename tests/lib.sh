@@ -23,6 +23,8 @@ same_model() {
   done
   diff <(metrics_without_timings "$1/metrics.jsonl") <(metrics_without_timings "$2/metrics.jsonl") > /dev/null
 }
+# above A B: A > B
+above() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$1" "$2"; }
 # close A B TOLERANCE: |A - B| <= TOLERANCE
 close() { python3 -c "import sys; sys.exit(abs(float(sys.argv[1]) - float(sys.argv[2])) > float(sys.argv[3]))" "$@"; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }

@@ -7,7 +7,6 @@
 set -euo pipefail
 ampcf=${1:?usage: multirank.sh path/to/ampcf}
 source "$(dirname "$0")/lib.sh"
-above() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$1" "$2"; }
 
 common=(--data synthetic --synthetic-users 600 --synthetic-items 300 --quiet)
 run -np 1 "$ampcf" train "${common[@]}" --epochs 8 --out "$work/one" > "$work/one.txt"

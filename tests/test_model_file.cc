@@ -13,7 +13,7 @@ namespace {
 
 ModelData SmallModel() {
   ModelData model;
-  model.shape = ModelShape{2, 3, 4};
+  model.shape = ModelShape{2, 3, 4, {}};
   model.dataset = "toy";
   model.dataset_fingerprint = 0xfeedbeefcafe1234ULL;
   model.config = "personas = 2\n";
@@ -48,6 +48,23 @@ TEST(ModelFile, RoundTrip) {
   ASSERT_EQ(read.dense.size(), 2u);
   EXPECT_EQ(read.dense[1].path, "attention/A_v");
   EXPECT_EQ(read.dense[1].values, SmallModel().dense[1].values);
+}
+
+// Models without attention maps (att_dim 0) and a tower's widths: written and read back.
+TEST(ModelFile, ShapeWithoutAttentionAndWithATowerRoundTrips) {
+  testing::TempDir dir;
+  const std::string path = dir.Path("model.h5");
+  ModelData model = SmallModel();
+  model.model = "neumf";
+  model.shape = ModelShape{1, 6, 0, {8, 4, 2}};
+  model.items.assign(2 * 7, 0.5f);
+  model.personas.assign(6, 1.0f);
+  WriteModel(path, model);
+  const ModelData read = ReadModel(path);
+  EXPECT_EQ(read.shape.att_dim, 0);
+  EXPECT_EQ(read.shape.tower, (std::vector<int>{8, 4, 2}));
+  WriteModel(path, SmallModel());
+  EXPECT_TRUE(ReadModel(path).shape.tower.empty());  // no tower attribute: none
 }
 
 // A model's dense arrays are found by name and shape; a missing or misshapen one names the file.

@@ -1,0 +1,32 @@
+#include "io/shape_attributes.h"
+
+#include "core/error.h"
+#include "core/int_list.h"
+#include "io/hdf5_util.h"
+
+namespace ampcf {
+
+void WriteShapeAttributes(hid_t root, const ModelShape& shape) {
+  h5::WriteAttribute(root, "personas", std::int64_t{shape.personas});
+  h5::WriteAttribute(root, "dim", std::int64_t{shape.dim});
+  h5::WriteAttribute(root, "att_dim", std::int64_t{shape.att_dim});
+  if (!shape.tower.empty()) h5::WriteAttribute(root, "tower", IntListText(shape.tower));
+}
+
+ModelShape ReadShapeAttributes(hid_t root, const std::string& path) {
+  ModelShape shape;
+  shape.personas = static_cast<int>(h5::ReadIntAttribute(root, "personas", path));
+  shape.dim = static_cast<int>(h5::ReadIntAttribute(root, "dim", path));
+  shape.att_dim = static_cast<int>(h5::ReadIntAttribute(root, "att_dim", path));
+  if (H5Aexists(root, "tower") > 0) {
+    const std::string text = h5::ReadStringAttribute(root, "tower", path);
+    const auto tower = ParsePositiveIntList(text);
+    if (!tower) throw UserError(Cat(path, ": invalid tower widths '", text, "'"));
+    shape.tower = *tower;
+  }
+  // att_dim is 0 in models without attention maps.
+  if (shape.personas < 1 || shape.dim < 1 || shape.att_dim < 0) throw UserError(Cat(path, ": invalid model shape"));
+  return shape;
+}
+
+}  // namespace ampcf

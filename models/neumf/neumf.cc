@@ -1,0 +1,257 @@
+#include "models/neumf/neumf.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/int_list.h"
+#include "core/rng.h"
+
+namespace ampcf {
+
+namespace {
+
+// Row initialisation streams (core/rng.h: FillNormal).
+constexpr std::uint64_t kUserStream = 21, kItemStream = 22, kTowerStream = 23;
+// Server table indices (the order of tables_ after "users").
+constexpr int kItems = 0, kTower = 1;
+
+double Softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double Sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
+
+std::int64_t TowerRows(const TowerLayout& layout) {
+  return static_cast<std::int64_t>((layout.size + NeuMf::kTowerRowWidth - 1) / NeuMf::kTowerRowWidth);
+}
+
+ModelShape ShapeOf(const TrainConfig& config) {
+  if (config.model != "neumf" && config.model != "gmf" && config.model != "mlp")
+    throw UserError(Cat("--model ", config.model, ": not a NeuMF model (neumf, gmf, mlp)"));
+  ModelShape shape;
+  shape.personas = 1;
+  shape.att_dim = 0;
+  if (config.model != "gmf") {
+    const auto widths = ParsePositiveIntList(config.mlp_layers);
+    if (!widths || (*widths)[0] % 2 != 0)
+      throw UserError(Cat("--mlp-layers ", config.mlp_layers,
+                          ": the first width is the MLP's input, [p_m, q_m], and must be even"));
+    shape.tower = *widths;
+  }
+  const int gmf_dim = config.model == "mlp" ? 0 : config.dim;
+  shape.dim = gmf_dim + (shape.tower.empty() ? 0 : shape.tower[0] / 2);
+  return shape;
+}
+
+int GmfDim(const ModelShape& shape) { return shape.dim - (shape.tower.empty() ? 0 : shape.tower[0] / 2); }
+
+std::string NameOf(const TowerLayout& layout) {
+  return layout.gmf_dim == 0 ? "mlp" : layout.widths.empty() ? "gmf" : "neumf";
+}
+
+// Scores one user's items with the item half of the first layer, q_m W_1's lower rows,
+// computed once for every item (n_items x widths[1] floats).
+class NeuMfScorer : public Scorer {
+ public:
+  NeuMfScorer(const ModelShape& shape, const TowerLayout& layout, const float* items, std::int32_t n_items,
+              const float* theta)
+      : shape_(shape), layout_(layout), items_(items), n_items_(n_items), theta_(theta) {
+    if (layout_.layers() == 0) return;
+    const int g = layout_.gmf_dim, e = layout_.mlp_dim();
+    Eigen::Map<const RowMatrixXf, 0, Eigen::OuterStride<>> Q(items_ + g, n_items_, e,
+                                                            Eigen::OuterStride<>(shape_.item_width()));
+    Eigen::Map<const RowMatrixXf> W(theta_ + layout_.weights[0], 2 * e, layout_.widths[1]);
+    item_first_.noalias() = Q * W.bottomRows(e);
+  }
+
+  void Score(const float* user_row, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
+             std::vector<float>* attention) const override {
+    const bool all = candidates.empty();
+    const Eigen::Index n = all ? n_items_ : static_cast<Eigen::Index>(candidates.size());
+    const int g = layout_.gmf_dim, e = layout_.mlp_dim(), width = shape_.item_width();
+    const auto item = [&](Eigen::Index c) { return all ? static_cast<std::int32_t>(c) : candidates[c]; };
+    RowMatrixXf G(n, g), X, first;
+    Eigen::Map<const Eigen::RowVectorXf> p_g(user_row, g), p_m(user_row + g, e);
+    for (Eigen::Index c = 0; c < n; ++c)
+      G.row(c) = p_g.cwiseProduct(Eigen::Map<const Eigen::RowVectorXf>(items_ + std::size_t(item(c)) * width, g));
+    if (layout_.layers() > 0) {
+      Eigen::Map<const RowMatrixXf> W(theta_ + layout_.weights[0], 2 * e, layout_.widths[1]);
+      const Eigen::RowVectorXf user_first = p_m * W.topRows(e);
+      first.resize(n, layout_.widths[1]);
+      for (Eigen::Index c = 0; c < n; ++c) first.row(c) = item_first_.row(item(c)) + user_first;
+    } else if (e > 0) {
+      X.resize(n, 2 * e);  // the MLP part without hidden layers: a_0 itself feeds h
+      for (Eigen::Index c = 0; c < n; ++c) {
+        X.row(c).head(e) = p_m;
+        X.row(c).tail(e) = Eigen::Map<const Eigen::RowVectorXf>(items_ + std::size_t(item(c)) * width + g, e);
+      }
+    }
+    Eigen::VectorXf logits;
+    pass_.Forward(layout_, theta_, G, X, logits, layout_.layers() > 0 ? &first : nullptr);
+    scores.assign(logits.data(), logits.data() + n);
+    if (attention != nullptr) attention->assign(n, 1.0f);
+  }
+  std::int32_t n_items() const override { return n_items_; }
+  int personas() const override { return 1; }
+  int dim() const override { return shape_.dim; }
+
+ private:
+  ModelShape shape_;
+  TowerLayout layout_;
+  const float* items_;
+  std::int32_t n_items_;
+  const float* theta_;
+  RowMatrixXf item_first_;
+  mutable TowerPass pass_;  // scratch: a scorer is used by one thread
+};
+
+}  // namespace
+
+NeuMf::NeuMf(const ModelShape& shape) : shape_(shape), layout_(GmfDim(shape), shape.tower) { name_ = NameOf(layout_); }
+
+NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
+    : shape_(ShapeOf(config)),
+      layout_(GmfDim(shape_), shape_.tower),
+      l2_example_(config.l2_example),
+      l2_user_factor_(config.l2_user_factor) {
+  name_ = NameOf(layout_);
+  const int d = shape_.dim;
+  const double init_std = config.init_std;
+  const std::uint64_t seed = config.seed;
+  auto init_user = [=](std::int64_t user, float* row) {
+    FillNormal(row, d, init_std, seed, kUserStream, static_cast<std::uint64_t>(user));
+  };
+  auto init_item = [=](std::int64_t item, float* row) {
+    FillNormal(row, d, init_std, seed, kItemStream, static_cast<std::uint64_t>(item));  // b stays 0
+  };
+  const TowerLayout layout = layout_;
+  auto init_tower = [=](std::int64_t key, float* row) {
+    FillNormal(row, kTowerRowWidth, 1.0, seed, kTowerStream, static_cast<std::uint64_t>(key));
+    for (int c = 0; c < kTowerRowWidth; ++c) {
+      const std::size_t i = static_cast<std::size_t>(key) * kTowerRowWidth + c;
+      row[c] = i < layout.size ? static_cast<float>(row[c] * layout.InitStd(i)) : 0.0f;
+    }
+  };
+  const AdamConfig adam = MakeAdam(config);
+  tables_ = {{"users", Placement::kPerUser, 0, d, init_user, adam},
+             {"items", Placement::kOnServers, n_items, shape_.item_width(), init_item, adam},
+             {"tower", Placement::kOnServers, TowerRows(layout_), kTowerRowWidth, init_tower, adam, /*dense=*/true}};
+  tower_gradients_.resize(static_cast<std::size_t>(TowerRows(layout_)) * kTowerRowWidth);
+}
+
+void NeuMf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
+  keys.resize(2);
+  keys[kItems] = batch.items;
+  keys[kTower].resize(batch.size() > 0 ? TowerRows(layout_) : 0);  // every step reads all; an empty batch nothing
+  for (std::size_t k = 0; k < keys[kTower].size(); ++k) keys[kTower][k] = static_cast<std::int32_t>(k);
+}
+
+BatchStats NeuMf::ForwardBackward(const Batch& batch, const float* user_rows,
+                                  const std::vector<const float*>& server_rows, const float*& user_gradients,
+                                  std::vector<const float*>& server_gradients) {
+  const int d = shape_.dim, width = shape_.item_width(), g = layout_.gmf_dim, e = layout_.mlp_dim();
+  const int C = batch.candidates, n_pairs = batch.size();
+  const Eigen::Index n = static_cast<Eigen::Index>(n_pairs) * C;
+  Eigen::Map<const RowMatrixXf> U(user_rows, static_cast<Eigen::Index>(batch.users.size()), d);
+  Eigen::Map<const RowMatrixXf> items(server_rows[kItems], static_cast<Eigen::Index>(batch.items.size()), width);
+  const float* theta = server_rows[kTower];
+  user_gradients_.setZero(U.rows(), d);
+  item_gradients_.setZero(items.rows(), width);
+  std::fill(tower_gradients_.begin(), tower_gradients_.end(), 0.0f);
+  user_gradients = user_gradients_.data();
+  server_gradients = {item_gradients_.data(), tower_gradients_.data()};
+  BatchStats stats;
+  if (n_pairs == 0) return stats;
+
+  // Instance i = b * C + c: positive b's user with its candidate c (c = 0: the positive).
+  const auto user_of = [&](Eigen::Index i) { return batch.user[i / C]; };
+  const auto item_of = [&](Eigen::Index i) { return batch.item[i]; };
+  G_.resize(n, g);
+  X_.resize(n, 2 * e);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto u = U.row(user_of(i));
+    const auto v = items.row(item_of(i));
+    if (g > 0) G_.row(i) = u.head(g).cwiseProduct(v.head(g));
+    if (e > 0) X_.row(i) << u.segment(g, e), v.segment(g, e);
+  }
+  pass_.Forward(layout_, theta, G_, X_, logits_);
+  const double weight = batch.gradient_scale / n_pairs;
+  dlogits_.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double y = logits_[i], label = i % C == 0 ? 1.0 : 0.0;
+    stats.sampled_nll += Softplus(y) - label * y;
+    dlogits_[i] = static_cast<float>((Sigmoid(y) - label) * weight);
+  }
+  pass_.Backward(layout_, theta, dlogits_, dG_, dX_, tower_gradients_.data());
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto u = U.row(user_of(i));
+    const auto v = items.row(item_of(i));
+    auto du = user_gradients_.row(user_of(i));
+    auto dv = item_gradients_.row(item_of(i));
+    if (g > 0) {
+      du.head(g) += dG_.row(i).cwiseProduct(v.head(g));
+      dv.head(g) += dG_.row(i).cwiseProduct(u.head(g));
+    }
+    if (e > 0) {
+      du.segment(g, e) += dX_.row(i).head(e);
+      dv.segment(g, e) += dX_.row(i).tail(e);
+    }
+  }
+  if (l2_example_ > 0) {
+    const double user_l2 = l2_example_ * l2_user_factor_;
+    double squared = 0;
+    for (int b = 0; b < n_pairs; ++b) {
+      const int user = batch.user[b];
+      squared += user_l2 * U.row(user).squaredNorm();
+      user_gradients_.row(user) += static_cast<float>(user_l2 * weight) * U.row(user);
+      for (int c = 0; c < C; ++c) {
+        const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
+        squared += l2_example_ * items.row(slot).head(d).squaredNorm();
+        item_gradients_.row(slot).head(d) += static_cast<float>(l2_example_ * weight) * items.row(slot).head(d);
+      }
+    }
+    stats.loss += 0.5 * squared;
+  }
+  stats.loss += stats.sampled_nll;
+  stats.loss /= n_pairs;
+  stats.sampled_nll /= n_pairs;
+  return stats;
+}
+
+std::unique_ptr<Scorer> NeuMf::MakeScorer(const std::vector<const float*>& server_tables, std::int32_t n_items) const {
+  return std::make_unique<NeuMfScorer>(shape_, layout_, server_tables[kItems], n_items, server_tables[kTower]);
+}
+
+// The model file's dense arrays: mlp/W1, mlp/c1, ... (W_l: widths[l-1] x widths[l], c_l: 1 x
+// widths[l]), output/h (1 x |h|), output/h0 (1 x 1).
+void NeuMf::ExportTables(const std::vector<const float*>& server_tables, ModelData& model) const {
+  model.model = name_;
+  model.shape = shape_;
+  model.items.assign(server_tables[kItems], server_tables[kItems] + model.item_ids.size() * shape_.item_width());
+  const float* theta = server_tables[kTower];
+  model.dense.clear();
+  const auto add = [&](std::string path, std::int64_t rows, std::int64_t cols, std::size_t at) {
+    model.dense.push_back({std::move(path), rows, cols, std::vector<float>(theta + at, theta + at + rows * cols)});
+  };
+  for (int l = 1; l <= layout_.layers(); ++l) {
+    add(Cat("mlp/W", l), layout_.widths[l - 1], layout_.widths[l], layout_.weights[l - 1]);
+    add(Cat("mlp/c", l), 1, layout_.widths[l], layout_.biases[l - 1]);
+  }
+  add("output/h", 1, layout_.gmf_dim + layout_.mlp_out(), layout_.output);
+  add("output/h0", 1, 1, layout_.output_bias);
+}
+
+std::vector<std::vector<float>> NeuMf::ImportTables(const ModelData& model, const std::string& path) const {
+  std::vector<float> theta(static_cast<std::size_t>(TowerRows(layout_)) * kTowerRowWidth, 0.0f);
+  const auto take = [&](const std::string& name, std::int64_t rows, std::int64_t cols, std::size_t at) {
+    const std::vector<float>& values = FindDense(model, name, rows, cols, path).values;
+    std::copy(values.begin(), values.end(), theta.begin() + static_cast<std::ptrdiff_t>(at));
+  };
+  for (int l = 1; l <= layout_.layers(); ++l) {
+    take(Cat("mlp/W", l), layout_.widths[l - 1], layout_.widths[l], layout_.weights[l - 1]);
+    take(Cat("mlp/c", l), 1, layout_.widths[l], layout_.biases[l - 1]);
+  }
+  take("output/h", 1, layout_.gmf_dim + layout_.mlp_out(), layout_.output);
+  take("output/h0", 1, 1, layout_.output_bias);
+  return {model.items, std::move(theta)};
+}
+
+}  // namespace ampcf

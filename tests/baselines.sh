@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The paper's baselines on the worker/server machinery, under mpirun on generated data:
+#  - NeuMF, GMF and MLP learn on 1 server + 2 workers (HR@10 well above chance);
+#  - NeuMF: 2 + 2 epochs with a resume == 4 epochs straight (bitwise, deterministic mode);
+#  - eval of NeuMF's model.h5 on 2 ranks reproduces train's test figures;
+#  - an odd --mlp-layers input width and a checkpoint of another tower are refused in one line.
+set -euo pipefail
+ampcf=${1:?usage: baselines.sh path/to/ampcf}
+source "$(dirname "$0")/lib.sh"
+
+data=(--data synthetic --synthetic-users 600 --synthetic-items 300)
+common=("${data[@]}" --quiet --patience 0 --mlp-layers 32,16,8 --dim 8 --negative-power 0 --l2-example 0 --init-std 0.01 --lr 0.01)
+three=(-np 3 "$ampcf" train "${common[@]}" --servers 1)
+
+for model in neumf gmf mlp; do
+  run "${three[@]}" --model $model --epochs 12 --out "$work/$model" > /dev/null
+  hr=$(field "$work/$model/metrics.jsonl" test_hr@10)
+  # Chance is 10/100 = 0.10 for HR@10 in the sampled protocol.
+  check "$model learns on 1 server + 2 workers (test HR@10 $hr > 0.3)" above "$hr" 0.3
+done
+
+# Deterministic mode: an interrupted and resumed run is the straight one, bit for bit.
+det=("${three[@]}" --model neumf --deterministic)
+run "${det[@]}" --epochs 4 --out "$work/straight" > /dev/null
+run "${det[@]}" --epochs 2 --out "$work/split" > /dev/null
+run "${det[@]}" --epochs 4 --out "$work/split" --resume auto > /dev/null
+same_neumf() {
+  local d
+  for d in /items/embedding /users/personas /mlp/W1 /mlp/c1 /mlp/W2 /mlp/c2 /output/h /output/h0; do
+    h5diff -q "$1/model.h5" "$2/model.h5" "$d" || return 1
+  done
+  diff <(metrics_without_timings "$1/metrics.jsonl") <(metrics_without_timings "$2/metrics.jsonl") > /dev/null
+}
+check "neumf: 2 + 2 epochs with a resume == 4 epochs (bitwise)" same_neumf "$work/straight" "$work/split"
+
+run -np 2 "$ampcf" eval "${data[@]}" --model "$work/neumf/model.h5" > "$work/eval.json"
+check "eval of neumf on 2 ranks reproduces train's test HR@10 and full-ranking NDCG@10" \
+  python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(open(sys.argv[2]).read().splitlines()[-1]); sys.exit(0 if abs(a['test_hr@10']-b['test_hr@10'])<1e-9 and abs(a['test_full_ndcg@10']-b['test_full_ndcg@10'])<1e-6 else 1)" \
+  "$work/eval.json" "$work/neumf/metrics.jsonl"
+
+status=0; "$ampcf" train "${data[@]}" --model neumf --mlp-layers 33,8 --epochs 1 2> "$work/odd.err" > /dev/null || status=$?
+check "an odd --mlp-layers input width is refused (status $status)" \
+  bash -c "[ $status -ne 0 ] && [ \$(wc -l < '$work/odd.err') -eq 1 ] && grep -q -- '--mlp-layers 33,8' '$work/odd.err'"
+status=0; "$ampcf" train "${common[@]}" --model neumf --mlp-layers 16,8 --epochs 4 --out "$work/straight" \
+  --resume auto 2> "$work/tower.err" > /dev/null || status=$?
+check "a checkpoint of another tower is refused (status $status)" grep -q "tower 32,16,8" "$work/tower.err"
+finish
