@@ -86,6 +86,9 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
     return false;
   const Dataset& description = source.Description();
   if (!CollectiveSetup([&] {
+        for (const std::string& path : PretrainedPaths(config))
+          if (LoadModel(path, 0, 0).dataset_fingerprint != description.Fingerprint())
+            throw UserError(Cat("--pretrained ", path, ": trained on another dataset or split than --data gives"));
         setup.model = MakeModel(config, description.n_items);
         const TableSpec& smallest = SmallestServerTable(*setup.model);
         setup.layout = MakeLayout(WorldSize(), WorldRank(), config.servers, smallest.rows, smallest.name);

@@ -42,6 +42,13 @@ CLI::Validator PositiveIntList() {
       "LIST");
 }
 
+std::vector<std::string> PretrainedPaths(const TrainConfig& config) {
+  std::vector<std::string> paths;
+  std::istringstream in(config.pretrained);
+  for (std::string path; std::getline(in, path, ',');) paths.push_back(path);
+  return paths;
+}
+
 void Validate(const TrainConfig& c) {
   // Single-option bounds are the table's validators (options/config.h); only what depends on
   // another option is checked here.
@@ -51,6 +58,8 @@ void Validate(const TrainConfig& c) {
     if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
     if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
   }
+  if (!c.pretrained.empty() && c.model != "neumf")
+    throw UserError(Cat("--pretrained is NeuMF's (GMF.h5,MLP.h5); --model ", c.model, " starts from random rows"));
 }
 
 #define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";

@@ -88,6 +88,8 @@ CLI::Validator PositiveIntList();
   X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
   X(std::string, mlp_layers, "--mlp-layers", "256,128,64", PositiveIntList(),                     \
     "neumf, mlp: the MLP tower's widths from its input (twice the MLP embedding size, so even) through each hidden layer") \
+  X(std::string, pretrained, "--pretrained", "", AnyValue(),                                     \
+    "neumf: GMF.h5,MLP.h5, trained gmf and mlp models of this dataset whose rows start NeuMF (NCF's pretraining; empty: random)") \
   X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
   X(double, alpha, "--alpha", 1.0, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
   X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \
@@ -234,6 +236,9 @@ void AddOptions(CLI::App& app, ExplainConfig& config);
 void AddOptions(CLI::App& app, AispConfig& config);
 void AddOptions(CLI::App& app, PrepareConfig& config);
 void AddOptions(CLI::App& app, GenerateConfig& config);
+
+// --pretrained's files, in order (empty when not given).
+std::vector<std::string> PretrainedPaths(const TrainConfig& config);
 
 // Cross-option checks that no single validator can make; throws UserError naming the options.
 void Validate(const TrainConfig& config);

@@ -2,6 +2,8 @@
 # The paper's baselines on the worker/server machinery, under mpirun on generated data:
 #  - NeuMF, GMF and MLP learn on 1 server + 2 workers (HR@10 well above chance);
 #  - NeuMF: 2 + 2 epochs with a resume == 4 epochs straight (bitwise, deterministic mode);
+#  - NeuMF from a trained GMF and MLP (--pretrained) starts ahead of random rows; pretrained
+#    models of another dataset are refused;
 #  - eval of NeuMF's model.h5 on 2 ranks reproduces train's test figures;
 #  - an odd --mlp-layers input width and a checkpoint of another tower are refused in one line.
 set -euo pipefail
@@ -18,6 +20,15 @@ for model in neumf gmf mlp; do
   # Chance is 10/100 = 0.10 for HR@10 in the sampled protocol.
   check "$model learns on 1 server + 2 workers (test HR@10 $hr > 0.3)" above "$hr" 0.3
 done
+
+# NCF's pretraining: NeuMF from the GMF and MLP above starts where they ended.
+run "${three[@]}" --model neumf --pretrained "$work/gmf/model.h5,$work/mlp/model.h5" --epochs 1 --out "$work/pre" > /dev/null
+first_val() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['val_hr@10'])" "$1"; }
+pre=$(first_val "$work/pre/metrics.jsonl"); fresh=$(first_val "$work/neumf/metrics.jsonl")
+check "pretrained neumf starts ahead: epoch-1 validation HR@10 $pre > $fresh from random rows" above "$pre" "$fresh"
+status=0; "$ampcf" train --data synthetic --synthetic-users 500 --synthetic-items 300 --model neumf --mlp-layers 32,16,8 \
+  --dim 8 --pretrained "$work/gmf/model.h5,$work/mlp/model.h5" --epochs 1 2> "$work/pre.err" > /dev/null || status=$?
+check "pretrained models of another dataset are refused (status $status)" grep -q "trained on another dataset" "$work/pre.err"
 
 # Deterministic mode: an interrupted and resumed run is the straight one, bit for bit.
 det=("${three[@]}" --model neumf --deterministic)

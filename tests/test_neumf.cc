@@ -8,7 +8,9 @@
 #include "core/rng.h"
 #include "models/neumf/neumf.h"
 #include "models/registry.h"
+#include "io/model_file.h"
 #include "tests/finite_difference.h"
+#include "tests/test_util.h"
 
 namespace ampcf {
 namespace {
@@ -188,6 +190,76 @@ TEST(NeuMf, InitialTowerFollowsGlorotAndLeCunWithZeroBiases) {
   for (int c = 0; c < 32; ++c) EXPECT_EQ(theta[layout.biases[0] + c], 0.0f);
   EXPECT_EQ(theta[layout.output_bias], 0.0f);
   for (std::size_t i = layout.size; i < theta.size(); ++i) EXPECT_EQ(theta[i], 0.0f);
+}
+
+// NCF's pretraining: a GMF of 2 factors and an MLP of widths 2, 3 (embedding 1), 2 users, 3 items.
+struct PretrainedFiles {
+  testing::TempDir dir;
+  ModelData gmf, mlp;
+  PretrainedFiles() {
+    for (ModelData* model : {&gmf, &mlp}) {
+      model->dataset = "toy";
+      model->item_ids = {10, 20, 30};
+      model->user_ids = {1, 2};
+    }
+    gmf.model = "gmf";
+    gmf.shape = ModelShape{1, 2, 0, {}};
+    gmf.items = {1, 2, 0, 3, 4, 0, 5, 6, 0};
+    gmf.personas = {0.1f, 0.2f, 0.3f, 0.4f};
+    gmf.dense = {{"output/h", 1, 2, {0.6f, 0.8f}}, {"output/h0", 1, 1, {0.2f}}};
+    mlp.model = "mlp";
+    mlp.shape = ModelShape{1, 1, 0, {2, 3}};
+    mlp.items = {-1, 0, -2, 0, -3, 0};
+    mlp.personas = {-0.5f, -0.7f};
+    mlp.dense = {{"mlp/W1", 2, 3, {1, 2, 3, 4, 5, 6}}, {"mlp/c1", 1, 3, {7, 8, 9}},
+                 {"output/h", 1, 3, {2, 4, 6}}, {"output/h0", 1, 1, {1.0f}}};
+    WriteModel(dir.Path("gmf.h5"), gmf);
+    WriteModel(dir.Path("mlp.h5"), mlp);
+  }
+  TrainConfig Config(const std::string& files) const {
+    TrainConfig config;
+    config.model = "neumf";
+    config.dim = 2;
+    config.mlp_layers = "2,3";
+    config.pretrained = files;
+    return config;
+  }
+};
+
+std::vector<float> InitialRow(const TableSpec& table, std::int64_t key) {
+  std::vector<float> row(table.width, 0.0f);
+  table.init(key, row.data());
+  return row;
+}
+
+TEST(NeuMf, PretrainedStartPutsGmfAndMlpSideBySideWithHalfOfEachOutput) {
+  PretrainedFiles files;
+  const NeuMf model(files.Config(files.dir.Path("gmf.h5") + "," + files.dir.Path("mlp.h5")), 3);
+  EXPECT_EQ(InitialRow(model.tables()[0], 1), (std::vector<float>{0.3f, 0.4f, -0.7f}));
+  EXPECT_EQ(InitialRow(model.tables()[1], 2), (std::vector<float>{5, 6, -3, 0}));
+  std::vector<float> theta = InitialRow(model.tables()[2], 0);
+  theta.resize(model.layout().size);
+  // W_1, c_1 of MLP; h = [0.5 h_GMF, 0.5 h_MLP]; h_0 = 0.5 (0.2 + 1).
+  EXPECT_EQ(theta, (std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9, 0.3f, 0.4f, 1, 2, 3, 0.6f}));
+}
+
+TEST(NeuMf, PretrainedFilesOfTheWrongKindOrShapeAreRefusedNamingTheFile) {
+  PretrainedFiles files;
+  const std::string gmf = files.dir.Path("gmf.h5"), mlp = files.dir.Path("mlp.h5");
+  const auto refusal = [&](const TrainConfig& config) {
+    try {
+      NeuMf model(config, 3);
+    } catch (const UserError& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(refusal(files.Config(mlp + "," + gmf)).find("--pretrained " + mlp + ": a mlp model"), std::string::npos);
+  EXPECT_NE(refusal(files.Config(gmf)).find("give GMF.h5,MLP.h5"), std::string::npos);
+  TrainConfig wider = files.Config(gmf + "," + mlp);
+  wider.dim = 4;
+  EXPECT_NE(refusal(wider).find("has --dim 2; this run has --dim 4"), std::string::npos);
+  EXPECT_NE(refusal(files.Config(gmf + "," + mlp)).find("accepted"), std::string::npos);
 }
 
 }  // namespace

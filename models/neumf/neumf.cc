@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/int_list.h"
 #include "core/rng.h"
+#include "models/registry.h"
 
 namespace ampcf {
 
@@ -45,6 +46,51 @@ int GmfDim(const ModelShape& shape) { return shape.dim - (shape.tower.empty() ? 
 
 std::string NameOf(const TowerLayout& layout) {
   return layout.gmf_dim == 0 ? "mlp" : layout.widths.empty() ? "gmf" : "neumf";
+}
+
+// NCF's pretraining: NeuMF starts from a trained GMF and a trained MLP of the same shapes and
+// dataset (the command line checks the dataset). Rows are the two models' rows side by side; the
+// tower is MLP's; the output layer is h = [a h_GMF, (1 - a) h_MLP], h_0 = a h0_GMF + (1 - a) h0_MLP
+// with NCF's a = 0.5. Every rank loads both files whole.
+struct Pretrained {
+  ModelData gmf, mlp;
+  std::vector<float> theta;  // NeuMF's, in its layout
+};
+
+std::shared_ptr<const Pretrained> LoadPretrained(const TrainConfig& config, const TowerLayout& layout,
+                                                 std::int64_t n_items) {
+  const std::vector<std::string> paths = PretrainedPaths(config);
+  if (paths.size() != 2) throw UserError(Cat("--pretrained ", config.pretrained, ": give GMF.h5,MLP.h5"));
+  auto pretrained = std::make_shared<Pretrained>();
+  pretrained->gmf = LoadModel(paths[0]);
+  pretrained->mlp = LoadModel(paths[1]);
+  const ModelData& gmf = pretrained->gmf;
+  const ModelData& mlp = pretrained->mlp;
+  const auto refuse = [](const std::string& path, const std::string& why) {
+    throw UserError(Cat("--pretrained ", path, ": ", why));
+  };
+  if (gmf.model != "gmf") refuse(paths[0], Cat("a ", gmf.model, " model; the first file is a gmf model"));
+  if (mlp.model != "mlp") refuse(paths[1], Cat("a ", mlp.model, " model; the second file is an mlp model"));
+  if (gmf.shape.dim != layout.gmf_dim)
+    refuse(paths[0], Cat("has --dim ", gmf.shape.dim, "; this run has --dim ", layout.gmf_dim));
+  if (mlp.shape.tower != layout.widths)
+    refuse(paths[1], Cat("has --mlp-layers ", IntListText(mlp.shape.tower), "; this run has --mlp-layers ",
+                         IntListText(layout.widths)));
+  for (const auto& [model, path] : {std::pair{&gmf, paths[0]}, std::pair{&mlp, paths[1]}})
+    if (static_cast<std::int64_t>(model->item_ids.size()) != n_items)
+      refuse(path, Cat("has ", model->item_ids.size(), " items; this dataset has ", n_items));
+  if (gmf.user_ids != mlp.user_ids) refuse(paths[1], Cat("holds other users than ", paths[0]));
+  const std::vector<float> gmf_theta = NeuMf(gmf.shape).ImportTables(gmf, paths[0])[1];
+  const std::vector<float> mlp_theta = NeuMf(mlp.shape).ImportTables(mlp, paths[1])[1];
+  const TowerLayout gmf_layout(gmf.shape.dim, {}), mlp_layout(0, mlp.shape.tower);
+  constexpr float kGmfShare = 0.5f;
+  std::vector<float>& theta = pretrained->theta;
+  theta.assign(mlp_theta.begin(), mlp_theta.begin() + static_cast<std::ptrdiff_t>(layout.output));  // W_l, c_l
+  for (int c = 0; c < layout.gmf_dim; ++c) theta.push_back(kGmfShare * gmf_theta[gmf_layout.output + c]);
+  for (int c = 0; c < layout.mlp_out(); ++c) theta.push_back((1 - kGmfShare) * mlp_theta[mlp_layout.output + c]);
+  theta.push_back(kGmfShare * gmf_theta[gmf_layout.output_bias] + (1 - kGmfShare) * mlp_theta[mlp_layout.output_bias]);
+  AMPCF_ASSERT(theta.size() == layout.size);
+  return pretrained;
 }
 
 // Scores one user's items with the item half of the first layer, q_m W_1's lower rows,
@@ -116,20 +162,40 @@ NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
   const int d = shape_.dim;
   const double init_std = config.init_std;
   const std::uint64_t seed = config.seed;
-  auto init_user = [=](std::int64_t user, float* row) {
+  RowInitialiser init_user = [=](std::int64_t user, float* row) {
     FillNormal(row, d, init_std, seed, kUserStream, static_cast<std::uint64_t>(user));
   };
-  auto init_item = [=](std::int64_t item, float* row) {
+  RowInitialiser init_item = [=](std::int64_t item, float* row) {
     FillNormal(row, d, init_std, seed, kItemStream, static_cast<std::uint64_t>(item));  // b stays 0
   };
   const TowerLayout layout = layout_;
-  auto init_tower = [=](std::int64_t key, float* row) {
+  RowInitialiser init_tower = [=](std::int64_t key, float* row) {
     FillNormal(row, kTowerRowWidth, 1.0, seed, kTowerStream, static_cast<std::uint64_t>(key));
     for (int c = 0; c < kTowerRowWidth; ++c) {
       const std::size_t i = static_cast<std::size_t>(key) * kTowerRowWidth + c;
       row[c] = i < layout.size ? static_cast<float>(row[c] * layout.InitStd(i)) : 0.0f;
     }
   };
+  if (!config.pretrained.empty()) {
+    const std::shared_ptr<const Pretrained> from = LoadPretrained(config, layout_, n_items);
+    const int g = layout_.gmf_dim, e = layout_.mlp_dim();
+    const auto n_users = static_cast<std::int64_t>(from->gmf.user_ids.size());
+    init_user = [=](std::int64_t user, float* row) {
+      AMPCF_ASSERT(user < n_users, "the pretrained models hold every user of the dataset");
+      std::copy_n(&from->gmf.personas[static_cast<std::size_t>(user) * g], g, row);
+      std::copy_n(&from->mlp.personas[static_cast<std::size_t>(user) * e], e, row + g);
+    };
+    init_item = [=](std::int64_t item, float* row) {
+      std::copy_n(&from->gmf.items[static_cast<std::size_t>(item) * (g + 1)], g, row);
+      std::copy_n(&from->mlp.items[static_cast<std::size_t>(item) * (e + 1)], e, row + g);
+    };
+    init_tower = [=](std::int64_t key, float* row) {
+      for (int c = 0; c < kTowerRowWidth; ++c) {
+        const std::size_t i = static_cast<std::size_t>(key) * kTowerRowWidth + c;
+        row[c] = i < from->theta.size() ? from->theta[i] : 0.0f;
+      }
+    };
+  }
   const AdamConfig adam = MakeAdam(config);
   tables_ = {{"users", Placement::kPerUser, 0, d, init_user, adam},
              {"items", Placement::kOnServers, n_items, shape_.item_width(), init_item, adam},

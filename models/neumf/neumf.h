@@ -14,6 +14,8 @@
 //                                    not one per item); N(0, init_std^2)
 //   tower  servers   width 64        theta of tower.h, row-major in rows of 64 floats (the last
 //                                    row zero-padded); every step reads all (dense)
+// --pretrained GMF.h5,MLP.h5 (neumf): NCF's pretraining, rows and tower from a trained gmf and
+// mlp model of the same dataset (neumf.cc: LoadPretrained says how they combine).
 // ModelShape: personas 1, dim g + e, att_dim 0, tower the widths (empty for gmf); g is
 // dim - e, so the shape alone says which of the three a file holds.
 #pragma once
