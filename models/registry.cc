@@ -5,6 +5,7 @@
 #include "io/hdf5_util.h"
 #include "models/amp/amp_cf.h"
 #include "models/bpr_mf/bpr_mf.h"
+#include "models/convncf/convncf.h"
 #include "models/neumf/neumf.h"
 
 namespace ampcf {
@@ -33,6 +34,7 @@ constexpr Registration kModels[] = {
     {"neumf", ForTraining<NeuMf>, ForScoring<NeuMf>},
     {"gmf", ForTraining<NeuMf>, ForScoring<NeuMf>},
     {"mlp", ForTraining<NeuMf>, ForScoring<NeuMf>},
+    {"convncf", ForTraining<ConvNcf>, ForScoring<ConvNcf>},
 };
 
 const Registration* Find(const std::string& name) {

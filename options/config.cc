@@ -58,8 +58,9 @@ void Validate(const TrainConfig& c) {
     if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
     if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
   }
-  if (!c.pretrained.empty() && c.model != "neumf")
-    throw UserError(Cat("--pretrained is NeuMF's (GMF.h5,MLP.h5); --model ", c.model, " starts from random rows"));
+  if (!c.pretrained.empty() && c.model != "neumf" && c.model != "convncf")
+    throw UserError(Cat("--pretrained is for neumf (GMF.h5,MLP.h5) and convncf (BPR.h5); --model ", c.model,
+                        " starts from random rows"));
 }
 
 #define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";

@@ -89,7 +89,7 @@ CLI::Validator PositiveIntList();
   X(std::string, mlp_layers, "--mlp-layers", "256,128,64", PositiveIntList(),                     \
     "neumf, mlp: the MLP tower's widths from its input (twice the MLP embedding size, so even) through each hidden layer") \
   X(std::string, pretrained, "--pretrained", "", AnyValue(),                                     \
-    "neumf: GMF.h5,MLP.h5, trained gmf and mlp models of this dataset whose rows start NeuMF (NCF's pretraining; empty: random)") \
+    "trained models of this dataset whose rows start this one: neumf GMF.h5,MLP.h5 (gmf, mlp), convncf BPR.h5 (bpr-mf); empty: random") \
   X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
   X(double, alpha, "--alpha", 1.0, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
   X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The paper's baselines on the worker/server machinery, under mpirun on generated data:
-#  - NeuMF, GMF and MLP learn on 1 server + 2 workers (HR@10 well above chance);
+#  - NeuMF, GMF, MLP, ConvNCF and BPR-MF learn on 1 server + 2 workers (HR@10 well above chance);
 #  - NeuMF: 2 + 2 epochs with a resume == 4 epochs straight (bitwise, deterministic mode);
-#  - NeuMF from a trained GMF and MLP (--pretrained) starts ahead of random rows; pretrained
+#  - NeuMF from a trained GMF and MLP, ConvNCF from a trained BPR-MF (--pretrained) start ahead
+#    of random rows; pretrained
 #    models of another dataset are refused;
-#  - eval of NeuMF's model.h5 on 2 ranks reproduces train's test figures;
+#  - eval of NeuMF's and ConvNCF's model.h5 on 2 ranks reproduces train's test figures;
 #  - an odd --mlp-layers input width and a checkpoint of another tower are refused in one line.
 set -euo pipefail
 ampcf=${1:?usage: baselines.sh path/to/ampcf}
@@ -14,8 +15,10 @@ data=(--data synthetic --synthetic-users 600 --synthetic-items 300)
 common=("${data[@]}" --quiet --patience 0 --mlp-layers 32,16,8 --dim 8 --negative-power 0 --l2-example 0 --init-std 0.01 --lr 0.01)
 three=(-np 3 "$ampcf" train "${common[@]}" --servers 1)
 
-for model in neumf gmf mlp; do
-  run "${three[@]}" --model $model --epochs 12 --out "$work/$model" > /dev/null
+for model in neumf gmf mlp convncf bpr-mf; do
+  # ConvNCF's outer product of two 0.01-scale vectors starts its network dead: 0.1 as for MF.
+  [ $model = convncf ] || [ $model = bpr-mf ] && init=(--init-std 0.1) || init=()
+  run "${three[@]}" --model $model "${init[@]}" --epochs 12 --out "$work/$model" > /dev/null
   hr=$(field "$work/$model/metrics.jsonl" test_hr@10)
   # Chance is 10/100 = 0.10 for HR@10 in the sampled protocol.
   check "$model learns on 1 server + 2 workers (test HR@10 $hr > 0.3)" above "$hr" 0.3
@@ -26,6 +29,9 @@ run "${three[@]}" --model neumf --pretrained "$work/gmf/model.h5,$work/mlp/model
 first_val() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['val_hr@10'])" "$1"; }
 pre=$(first_val "$work/pre/metrics.jsonl"); fresh=$(first_val "$work/neumf/metrics.jsonl")
 check "pretrained neumf starts ahead: epoch-1 validation HR@10 $pre > $fresh from random rows" above "$pre" "$fresh"
+run "${three[@]}" --model convncf --pretrained "$work/bpr-mf/model.h5" --epochs 1 --out "$work/conv_pre" > /dev/null
+pre=$(first_val "$work/conv_pre/metrics.jsonl"); fresh=$(first_val "$work/convncf/metrics.jsonl")
+check "convncf from a trained bpr-mf starts ahead: epoch-1 validation HR@10 $pre > $fresh" above "$pre" "$fresh"
 status=0; "$ampcf" train --data synthetic --synthetic-users 500 --synthetic-items 300 --model neumf --mlp-layers 32,16,8 \
   --dim 8 --pretrained "$work/gmf/model.h5,$work/mlp/model.h5" --epochs 1 2> "$work/pre.err" > /dev/null || status=$?
 check "pretrained models of another dataset are refused (status $status)" grep -q "trained on another dataset" "$work/pre.err"
@@ -44,10 +50,12 @@ same_neumf() {
 }
 check "neumf: 2 + 2 epochs with a resume == 4 epochs (bitwise)" same_neumf "$work/straight" "$work/split"
 
-run -np 2 "$ampcf" eval "${data[@]}" --model "$work/neumf/model.h5" > "$work/eval.json"
-check "eval of neumf on 2 ranks reproduces train's test HR@10 and full-ranking NDCG@10" \
-  python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(open(sys.argv[2]).read().splitlines()[-1]); sys.exit(0 if abs(a['test_hr@10']-b['test_hr@10'])<1e-9 and abs(a['test_full_ndcg@10']-b['test_full_ndcg@10'])<1e-6 else 1)" \
-  "$work/eval.json" "$work/neumf/metrics.jsonl"
+for model in neumf convncf; do
+  run -np 2 "$ampcf" eval "${data[@]}" --model "$work/$model/model.h5" > "$work/eval.json"
+  check "eval of $model on 2 ranks reproduces train's test HR@10 and full-ranking NDCG@10" \
+    python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(open(sys.argv[2]).read().splitlines()[-1]); sys.exit(0 if abs(a['test_hr@10']-b['test_hr@10'])<1e-9 and abs(a['test_full_ndcg@10']-b['test_full_ndcg@10'])<1e-6 else 1)" \
+    "$work/eval.json" "$work/$model/metrics.jsonl"
+done
 
 status=0; "$ampcf" train "${data[@]}" --model neumf --mlp-layers 33,8 --epochs 1 2> "$work/odd.err" > /dev/null || status=$?
 check "an odd --mlp-layers input width is refused (status $status)" \
