@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "models/convncf/convncf.h"
+#include "models/flat_table.h"
 #include "models/registry.h"
 #include "tests/finite_difference.h"
 
@@ -32,7 +33,7 @@ struct Problem {
     batch.gradient_scale = 0.5;
     users.resize(batch.users.size() * dim);
     items.resize(batch.items.size() * (dim + 1));
-    conv.resize(ConvNcf::kRowWidth * ((model.layout().size + ConvNcf::kRowWidth - 1) / ConvNcf::kRowWidth));
+    conv.resize(kFlatRowWidth * ((model.layout().size + kFlatRowWidth - 1) / kFlatRowWidth));
     FillNormal(users.data(), static_cast<int>(users.size()), 0.7, 1, 1, 0);
     FillNormal(items.data(), static_cast<int>(items.size()), 0.7, 1, 2, 0);
     // Small weights and biases of +-0.8 keep every pre-activation far from relu's kink (where a

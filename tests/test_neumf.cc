@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "models/flat_table.h"
 #include "models/neumf/neumf.h"
 #include "models/registry.h"
 #include "io/model_file.h"
@@ -45,7 +46,7 @@ struct Problem {
     batch.gradient_scale = 0.5;
     users.resize(batch.users.size() * d);
     items.resize(batch.items.size() * (d + 1));
-    tower.resize(NeuMf::kTowerRowWidth * ((shape_of.layout().size + NeuMf::kTowerRowWidth - 1) / NeuMf::kTowerRowWidth));
+    tower.resize(kFlatRowWidth * ((shape_of.layout().size + kFlatRowWidth - 1) / kFlatRowWidth));
     FillNormal(users.data(), static_cast<int>(users.size()), 0.7, 1, 1, 0);
     FillNormal(items.data(), static_cast<int>(items.size()), 0.7, 1, 2, 0);
     FillNormal(tower.data(), static_cast<int>(shape_of.layout().size), 0.7, 1, 3, 0);
@@ -94,7 +95,7 @@ struct HandCase {
     config.dim = 1;
     config.mlp_layers = "2,1";
     config.l2_example = 0;
-    tower.assign(NeuMf::kTowerRowWidth, 0.0f);
+    tower.assign(kFlatRowWidth, 0.0f);
     const float theta[] = {1, -0.5f, 0.25f, 2, -1, 0.1f};  // W_1 (2 x 1), c_1, h, h_0
     std::copy(std::begin(theta), std::end(theta), tower.begin());
   }

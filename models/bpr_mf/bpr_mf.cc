@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "models/example_l2.h"
+#include "models/logistic.h"
 
 namespace ampcf {
 
@@ -11,9 +13,6 @@ namespace {
 
 constexpr std::uint64_t kUserStream = 11, kItemStream = 12;  // core/rng.h: FillNormal
 
-// log(1 + e^x) without overflow.
-double Softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 class BprScorer : public Scorer {
  public:
@@ -96,7 +95,6 @@ BatchStats BprMf::ForwardBackward(const Batch& batch, const float* user_rows,
   user_gradients_.setZero(U.rows(), d);
   item_gradients_.setZero(items.rows(), width);
   const double weight = batch.gradient_scale / std::max(n_pairs, 1);
-  const double user_l2 = l2_example_ * l2_user_factor_;
   BatchStats stats;
   for (int b = 0; b < n_pairs; ++b) {
     const int user = batch.user[b];
@@ -115,17 +113,11 @@ BatchStats BprMf::ForwardBackward(const Batch& batch, const float* user_rows,
       item_gradients_.row(negative).head(d) -= g * u;
       item_gradients_(negative, d) -= g;
     }
-    if (l2_example_ > 0) {
-      double squared = user_l2 * u.squaredNorm();
-      user_gradients_.row(user) += static_cast<float>(user_l2 * weight) * u;
-      for (int c = 0; c < C; ++c) {
-        const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
-        squared += l2_example_ * items.row(slot).squaredNorm();
-        item_gradients_.row(slot) += static_cast<float>(l2_example_ * weight) * items.row(slot);
-      }
-      stats.loss += 0.5 * squared;
-    }
   }
+  // The item bias is a parameter of BPR-MF: its L2 covers the whole item row.
+  if (l2_example_ > 0)
+    stats.loss +=
+        AddExampleL2(batch, U, items, width, l2_example_, l2_user_factor_, weight, user_gradients_, item_gradients_);
   stats.loss += stats.sampled_nll;
   const double per_positive = 1.0 / std::max(n_pairs, 1);
   stats.loss *= per_positive;

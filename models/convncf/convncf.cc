@@ -5,6 +5,9 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "models/example_l2.h"
+#include "models/flat_table.h"
+#include "models/logistic.h"
 #include "models/registry.h"
 
 namespace ampcf {
@@ -16,11 +19,16 @@ constexpr std::uint64_t kUserStream = 31, kItemStream = 32, kConvStream = 33;
 // Server table indices (the order of tables_ after "users").
 constexpr int kItems = 0, kConv = 1;
 
-double Softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-double Sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
-
-std::int64_t ConvRows(const ConvLayout& layout) {
-  return static_cast<std::int64_t>((layout.size + ConvNcf::kRowWidth - 1) / ConvNcf::kRowWidth);
+// The model file's dense arrays: conv/W1, conv/c1, ... (W_l: 4 C_{l-1} x C_l, c_l: 1 x C_l),
+// output/w (1 x C_L).
+std::vector<FlatBlock> Blocks(const ConvLayout& layout) {
+  std::vector<FlatBlock> blocks;
+  for (int l = 1; l <= layout.layers(); ++l) {
+    blocks.push_back({Cat("conv/W", l), 4 * layout.in_channels(l), layout.channels[l - 1], layout.weights[l - 1]});
+    blocks.push_back({Cat("conv/c", l), 1, layout.channels[l - 1], layout.biases[l - 1]});
+  }
+  blocks.push_back({"output/w", 1, layout.channels.back(), layout.output});
+  return blocks;
 }
 
 ModelShape ShapeOf(const TrainConfig& config) {
@@ -107,24 +115,19 @@ ConvNcf::ConvNcf(const TrainConfig& config, std::int64_t n_items)
     };
   }
   const ConvLayout layout = layout_;
-  RowInitialiser init_conv = [=](std::int64_t key, float* row) {
-    FillNormal(row, kRowWidth, 1.0, seed, kConvStream, static_cast<std::uint64_t>(key));
-    for (int c = 0; c < kRowWidth; ++c) {
-      const std::size_t i = static_cast<std::size_t>(key) * kRowWidth + c;
-      row[c] = i < layout.size ? static_cast<float>(row[c] * layout.InitStd(i)) : 0.0f;
-    }
-  };
+  RowInitialiser init_conv =
+      FlatNormalInit(layout.size, [layout](std::size_t i) { return layout.InitStd(i); }, seed, kConvStream);
   const AdamConfig adam = MakeAdam(config);
   tables_ = {{"users", Placement::kPerUser, 0, d, init_user, adam},
              {"items", Placement::kOnServers, n_items, shape_.item_width(), init_item, adam},
-             {"conv", Placement::kOnServers, ConvRows(layout_), kRowWidth, init_conv, adam, /*dense=*/true}};
-  conv_gradients_.resize(static_cast<std::size_t>(ConvRows(layout_)) * kRowWidth);
+             {"conv", Placement::kOnServers, FlatRows(layout_.size), kFlatRowWidth, init_conv, adam, /*dense=*/true}};
+  conv_gradients_.resize(static_cast<std::size_t>(FlatRows(layout_.size)) * kFlatRowWidth);
 }
 
 void ConvNcf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(2);
   keys[kItems] = batch.items;
-  keys[kConv].resize(batch.size() > 0 ? ConvRows(layout_) : 0);  // every step reads all; an empty batch nothing
+  keys[kConv].resize(batch.size() > 0 ? FlatRows(layout_.size) : 0);  // every step reads all; an empty batch nothing
   for (std::size_t k = 0; k < keys[kConv].size(); ++k) keys[kConv][k] = static_cast<std::int32_t>(k);
 }
 
@@ -171,21 +174,9 @@ BatchStats ConvNcf::ForwardBackward(const Batch& batch, const float* user_rows,
       item_gradients_.row(batch.item[static_cast<std::size_t>(first) * C + i]).head(d) += dQ_.row(i);
     }
   }
-  if (l2_example_ > 0) {
-    const double user_l2 = l2_example_ * l2_user_factor_;
-    double squared = 0;
-    for (int b = 0; b < n_pairs; ++b) {
-      const int user = batch.user[b];
-      squared += user_l2 * U.row(user).squaredNorm();
-      user_gradients_.row(user) += static_cast<float>(user_l2 * weight) * U.row(user);
-      for (int c = 0; c < C; ++c) {
-        const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
-        squared += l2_example_ * items.row(slot).head(d).squaredNorm();
-        item_gradients_.row(slot).head(d) += static_cast<float>(l2_example_ * weight) * items.row(slot).head(d);
-      }
-    }
-    stats.loss += 0.5 * squared;
-  }
+  if (l2_example_ > 0)
+    stats.loss +=
+        AddExampleL2(batch, U, items, d, l2_example_, l2_user_factor_, weight, user_gradients_, item_gradients_);
   stats.loss += stats.sampled_nll;
   stats.loss /= n_pairs;
   stats.sampled_nll /= n_pairs;
@@ -197,36 +188,16 @@ std::unique_ptr<Scorer> ConvNcf::MakeScorer(const std::vector<const float*>& ser
   return std::make_unique<ConvNcfScorer>(layout_, server_tables[kItems], n_items, server_tables[kConv]);
 }
 
-// The model file's dense arrays: conv/W1, conv/c1, ... (W_l: 4 C_{l-1} x C_l, c_l: 1 x C_l),
-// output/w (1 x C_L).
 void ConvNcf::ExportTables(const std::vector<const float*>& server_tables, ModelData& model) const {
   model.model = name_;
   model.shape = shape_;
   model.items.assign(server_tables[kItems], server_tables[kItems] + model.item_ids.size() * shape_.item_width());
-  const float* theta = server_tables[kConv];
   model.dense.clear();
-  const auto add = [&](std::string path, std::int64_t rows, std::int64_t cols, std::size_t at) {
-    model.dense.push_back({std::move(path), rows, cols, std::vector<float>(theta + at, theta + at + rows * cols)});
-  };
-  for (int l = 1; l <= layout_.layers(); ++l) {
-    add(Cat("conv/W", l), 4 * layout_.in_channels(l), layout_.channels[l - 1], layout_.weights[l - 1]);
-    add(Cat("conv/c", l), 1, layout_.channels[l - 1], layout_.biases[l - 1]);
-  }
-  add("output/w", 1, layout_.channels.back(), layout_.output);
+  ExportFlat(server_tables[kConv], Blocks(layout_), model.dense);
 }
 
 std::vector<std::vector<float>> ConvNcf::ImportTables(const ModelData& model, const std::string& path) const {
-  std::vector<float> theta(static_cast<std::size_t>(ConvRows(layout_)) * kRowWidth, 0.0f);
-  const auto take = [&](const std::string& name, std::int64_t rows, std::int64_t cols, std::size_t at) {
-    const std::vector<float>& values = FindDense(model, name, rows, cols, path).values;
-    std::copy(values.begin(), values.end(), theta.begin() + static_cast<std::ptrdiff_t>(at));
-  };
-  for (int l = 1; l <= layout_.layers(); ++l) {
-    take(Cat("conv/W", l), 4 * layout_.in_channels(l), layout_.channels[l - 1], layout_.weights[l - 1]);
-    take(Cat("conv/c", l), 1, layout_.channels[l - 1], layout_.biases[l - 1]);
-  }
-  take("output/w", 1, layout_.channels.back(), layout_.output);
-  return {model.items, std::move(theta)};
+  return {model.items, ImportFlat(model, Blocks(layout_), layout_.size, path)};
 }
 
 }  // namespace ampcf

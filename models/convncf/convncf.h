@@ -8,8 +8,8 @@
 //   users  per user  width d      p; N(0, init_std^2)
 //   items  servers   width d + 1  [q, b]: b stays 0 (BPR is blind to an item-free shift, and
 //                                 ConvNCF has no item bias); N(0, init_std^2)
-//   conv   servers   width 64     theta of outer_conv.h in rows of 64 floats (the last row
-//                                 zero-padded); every step reads all (dense)
+//   conv   servers   width 64     theta of outer_conv.h as models/flat_table.h keeps it; every
+//                                 step reads all (dense)
 // --pretrained BPR.h5: p and q start from a trained bpr-mf model of the same dataset and d, as
 // the paper pretrains its embeddings with MF-BPR.
 // ModelShape: personas 1, dim d, att_dim 0, tower the channels per layer.
@@ -43,7 +43,6 @@ class ConvNcf : public Model {
   std::vector<std::vector<float>> ImportTables(const ModelData& model, const std::string& path) const override;
 
   static constexpr int kChannels = 32;
-  static constexpr int kRowWidth = 64;
   // Positives whose instances go through the network together (bounds the activations' memory:
   // layer 1 holds 1 + |N| instances x (d/2)^2 pixels x kChannels floats per positive).
   static constexpr int kChunk = 16;

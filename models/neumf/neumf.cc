@@ -6,6 +6,9 @@
 #include "core/error.h"
 #include "core/int_list.h"
 #include "core/rng.h"
+#include "models/example_l2.h"
+#include "models/flat_table.h"
+#include "models/logistic.h"
 #include "models/registry.h"
 
 namespace ampcf {
@@ -17,11 +20,17 @@ constexpr std::uint64_t kUserStream = 21, kItemStream = 22, kTowerStream = 23;
 // Server table indices (the order of tables_ after "users").
 constexpr int kItems = 0, kTower = 1;
 
-double Softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-double Sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
-
-std::int64_t TowerRows(const TowerLayout& layout) {
-  return static_cast<std::int64_t>((layout.size + NeuMf::kTowerRowWidth - 1) / NeuMf::kTowerRowWidth);
+// The model file's dense arrays: mlp/W1, mlp/c1, ... (W_l: widths[l-1] x widths[l], c_l: 1 x
+// widths[l]), output/h (1 x |h|), output/h0 (1 x 1).
+std::vector<FlatBlock> Blocks(const TowerLayout& layout) {
+  std::vector<FlatBlock> blocks;
+  for (int l = 1; l <= layout.layers(); ++l) {
+    blocks.push_back({Cat("mlp/W", l), layout.widths[l - 1], layout.widths[l], layout.weights[l - 1]});
+    blocks.push_back({Cat("mlp/c", l), 1, layout.widths[l], layout.biases[l - 1]});
+  }
+  blocks.push_back({"output/h", 1, layout.gmf_dim + layout.mlp_out(), layout.output});
+  blocks.push_back({"output/h0", 1, 1, layout.output_bias});
+  return blocks;
 }
 
 ModelShape ShapeOf(const TrainConfig& config) {
@@ -169,13 +178,8 @@ NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
     FillNormal(row, d, init_std, seed, kItemStream, static_cast<std::uint64_t>(item));  // b stays 0
   };
   const TowerLayout layout = layout_;
-  RowInitialiser init_tower = [=](std::int64_t key, float* row) {
-    FillNormal(row, kTowerRowWidth, 1.0, seed, kTowerStream, static_cast<std::uint64_t>(key));
-    for (int c = 0; c < kTowerRowWidth; ++c) {
-      const std::size_t i = static_cast<std::size_t>(key) * kTowerRowWidth + c;
-      row[c] = i < layout.size ? static_cast<float>(row[c] * layout.InitStd(i)) : 0.0f;
-    }
-  };
+  RowInitialiser init_tower =
+      FlatNormalInit(layout.size, [layout](std::size_t i) { return layout.InitStd(i); }, seed, kTowerStream);
   if (!config.pretrained.empty()) {
     const std::shared_ptr<const Pretrained> from = LoadPretrained(config, layout_, n_items);
     const int g = layout_.gmf_dim, e = layout_.mlp_dim();
@@ -189,24 +193,19 @@ NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
       std::copy_n(&from->gmf.items[static_cast<std::size_t>(item) * (g + 1)], g, row);
       std::copy_n(&from->mlp.items[static_cast<std::size_t>(item) * (e + 1)], e, row + g);
     };
-    init_tower = [=](std::int64_t key, float* row) {
-      for (int c = 0; c < kTowerRowWidth; ++c) {
-        const std::size_t i = static_cast<std::size_t>(key) * kTowerRowWidth + c;
-        row[c] = i < from->theta.size() ? from->theta[i] : 0.0f;
-      }
-    };
+    init_tower = FlatCopyInit(std::shared_ptr<const std::vector<float>>(from, &from->theta));
   }
   const AdamConfig adam = MakeAdam(config);
   tables_ = {{"users", Placement::kPerUser, 0, d, init_user, adam},
              {"items", Placement::kOnServers, n_items, shape_.item_width(), init_item, adam},
-             {"tower", Placement::kOnServers, TowerRows(layout_), kTowerRowWidth, init_tower, adam, /*dense=*/true}};
-  tower_gradients_.resize(static_cast<std::size_t>(TowerRows(layout_)) * kTowerRowWidth);
+             {"tower", Placement::kOnServers, FlatRows(layout_.size), kFlatRowWidth, init_tower, adam, /*dense=*/true}};
+  tower_gradients_.resize(static_cast<std::size_t>(FlatRows(layout_.size)) * kFlatRowWidth);
 }
 
 void NeuMf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(2);
   keys[kItems] = batch.items;
-  keys[kTower].resize(batch.size() > 0 ? TowerRows(layout_) : 0);  // every step reads all; an empty batch nothing
+  keys[kTower].resize(batch.size() > 0 ? FlatRows(layout_.size) : 0);  // every step reads all; an empty batch nothing
   for (std::size_t k = 0; k < keys[kTower].size(); ++k) keys[kTower][k] = static_cast<std::int32_t>(k);
 }
 
@@ -261,21 +260,9 @@ BatchStats NeuMf::ForwardBackward(const Batch& batch, const float* user_rows,
       dv.segment(g, e) += dX_.row(i).tail(e);
     }
   }
-  if (l2_example_ > 0) {
-    const double user_l2 = l2_example_ * l2_user_factor_;
-    double squared = 0;
-    for (int b = 0; b < n_pairs; ++b) {
-      const int user = batch.user[b];
-      squared += user_l2 * U.row(user).squaredNorm();
-      user_gradients_.row(user) += static_cast<float>(user_l2 * weight) * U.row(user);
-      for (int c = 0; c < C; ++c) {
-        const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
-        squared += l2_example_ * items.row(slot).head(d).squaredNorm();
-        item_gradients_.row(slot).head(d) += static_cast<float>(l2_example_ * weight) * items.row(slot).head(d);
-      }
-    }
-    stats.loss += 0.5 * squared;
-  }
+  if (l2_example_ > 0)
+    stats.loss +=
+        AddExampleL2(batch, U, items, d, l2_example_, l2_user_factor_, weight, user_gradients_, item_gradients_);
   stats.loss += stats.sampled_nll;
   stats.loss /= n_pairs;
   stats.sampled_nll /= n_pairs;
@@ -286,38 +273,16 @@ std::unique_ptr<Scorer> NeuMf::MakeScorer(const std::vector<const float*>& serve
   return std::make_unique<NeuMfScorer>(shape_, layout_, server_tables[kItems], n_items, server_tables[kTower]);
 }
 
-// The model file's dense arrays: mlp/W1, mlp/c1, ... (W_l: widths[l-1] x widths[l], c_l: 1 x
-// widths[l]), output/h (1 x |h|), output/h0 (1 x 1).
 void NeuMf::ExportTables(const std::vector<const float*>& server_tables, ModelData& model) const {
   model.model = name_;
   model.shape = shape_;
   model.items.assign(server_tables[kItems], server_tables[kItems] + model.item_ids.size() * shape_.item_width());
-  const float* theta = server_tables[kTower];
   model.dense.clear();
-  const auto add = [&](std::string path, std::int64_t rows, std::int64_t cols, std::size_t at) {
-    model.dense.push_back({std::move(path), rows, cols, std::vector<float>(theta + at, theta + at + rows * cols)});
-  };
-  for (int l = 1; l <= layout_.layers(); ++l) {
-    add(Cat("mlp/W", l), layout_.widths[l - 1], layout_.widths[l], layout_.weights[l - 1]);
-    add(Cat("mlp/c", l), 1, layout_.widths[l], layout_.biases[l - 1]);
-  }
-  add("output/h", 1, layout_.gmf_dim + layout_.mlp_out(), layout_.output);
-  add("output/h0", 1, 1, layout_.output_bias);
+  ExportFlat(server_tables[kTower], Blocks(layout_), model.dense);
 }
 
 std::vector<std::vector<float>> NeuMf::ImportTables(const ModelData& model, const std::string& path) const {
-  std::vector<float> theta(static_cast<std::size_t>(TowerRows(layout_)) * kTowerRowWidth, 0.0f);
-  const auto take = [&](const std::string& name, std::int64_t rows, std::int64_t cols, std::size_t at) {
-    const std::vector<float>& values = FindDense(model, name, rows, cols, path).values;
-    std::copy(values.begin(), values.end(), theta.begin() + static_cast<std::ptrdiff_t>(at));
-  };
-  for (int l = 1; l <= layout_.layers(); ++l) {
-    take(Cat("mlp/W", l), layout_.widths[l - 1], layout_.widths[l], layout_.weights[l - 1]);
-    take(Cat("mlp/c", l), 1, layout_.widths[l], layout_.biases[l - 1]);
-  }
-  take("output/h", 1, layout_.gmf_dim + layout_.mlp_out(), layout_.output);
-  take("output/h0", 1, 1, layout_.output_bias);
-  return {model.items, std::move(theta)};
+  return {model.items, ImportFlat(model, Blocks(layout_), layout_.size, path)};
 }
 
 }  // namespace ampcf

@@ -12,8 +12,8 @@
 //                                    e = widths[0] / 2 (0 for gmf); N(0, init_std^2)
 //   items  servers   width g + e + 1 [q_g, q_m, b]: b stays 0 (NeuMF has one output bias h_0,
 //                                    not one per item); N(0, init_std^2)
-//   tower  servers   width 64        theta of tower.h, row-major in rows of 64 floats (the last
-//                                    row zero-padded); every step reads all (dense)
+//   tower  servers   width 64        theta of tower.h as models/flat_table.h keeps it; every step
+//                                    reads all (dense)
 // --pretrained GMF.h5,MLP.h5 (neumf): NCF's pretraining, rows and tower from a trained gmf and
 // mlp model of the same dataset (neumf.cc: LoadPretrained says how they combine).
 // ModelShape: personas 1, dim g + e, att_dim 0, tower the widths (empty for gmf); g is
@@ -47,7 +47,6 @@ class NeuMf : public Model {
   void ExportTables(const std::vector<const float*>& server_tables, ModelData& model) const override;
   std::vector<std::vector<float>> ImportTables(const ModelData& model, const std::string& path) const override;
 
-  static constexpr int kTowerRowWidth = 64;
   const TowerLayout& layout() const { return layout_; }
 
  private:
