@@ -16,6 +16,11 @@ void Scorer::ScoreBlock(const float* user_rows, int n_users, std::vector<float>&
   }
 }
 
+void DenseTableKeys(const Batch& batch, std::int64_t rows, std::vector<std::int32_t>& keys) {
+  keys.resize(batch.size() > 0 ? static_cast<std::size_t>(rows) : 0);
+  for (std::size_t k = 0; k < keys.size(); ++k) keys[k] = static_cast<std::int32_t>(k);
+}
+
 AdamConfig MakeAdam(const TrainConfig& config) {
   AdamConfig adam;
   adam.lr = static_cast<float>(config.lr);

@@ -104,6 +104,10 @@ namespace ampcf {
 // The optimiser of --lr and --l2, as every model's tables start from.
 AdamConfig MakeAdam(const TrainConfig& config);
 
+// The keys a step reads of a dense table of `rows` rows: all of them, ascending; none for an
+// empty batch.
+void DenseTableKeys(const Batch& batch, std::int64_t rows, std::vector<std::int32_t>& keys);
+
 // The model's kOnServers tables, in order ("server table 0, 1, ..."), and its kPerUser table.
 std::vector<TableSpec> ServerTables(const Model& model);
 const TableSpec& UserTable(const Model& model);

@@ -74,8 +74,7 @@ void AmpCf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>&
   keys.resize(2);
   keys[kItems] = batch.items;
   // Every step reads both maps whole; an empty batch reads nothing.
-  keys[kAttention].resize(batch.size() > 0 ? 2 * shape_.dim : 0);
-  for (std::size_t k = 0; k < keys[kAttention].size(); ++k) keys[kAttention][k] = static_cast<std::int32_t>(k);
+  DenseTableKeys(batch, 2 * shape_.dim, keys[kAttention]);
 }
 
 BatchStats AmpCf::ForwardBackward(const Batch& batch, const float* user_rows,

@@ -127,8 +127,7 @@ ConvNcf::ConvNcf(const TrainConfig& config, std::int64_t n_items)
 void ConvNcf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(2);
   keys[kItems] = batch.items;
-  keys[kConv].resize(batch.size() > 0 ? FlatRows(layout_.size) : 0);  // every step reads all; an empty batch nothing
-  for (std::size_t k = 0; k < keys[kConv].size(); ++k) keys[kConv][k] = static_cast<std::int32_t>(k);
+  DenseTableKeys(batch, FlatRows(layout_.size), keys[kConv]);
 }
 
 BatchStats ConvNcf::ForwardBackward(const Batch& batch, const float* user_rows,

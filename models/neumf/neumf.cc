@@ -205,8 +205,7 @@ NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
 void NeuMf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(2);
   keys[kItems] = batch.items;
-  keys[kTower].resize(batch.size() > 0 ? FlatRows(layout_.size) : 0);  // every step reads all; an empty batch nothing
-  for (std::size_t k = 0; k < keys[kTower].size(); ++k) keys[kTower][k] = static_cast<std::int32_t>(k);
+  DenseTableKeys(batch, FlatRows(layout_.size), keys[kTower]);
 }
 
 BatchStats NeuMf::ForwardBackward(const Batch& batch, const float* user_rows,
