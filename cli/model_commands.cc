@@ -76,14 +76,14 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const Scorer& scorer = *loaded.scorer;
-  const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
+  const auto block = static_cast<std::size_t>(model.shape.user_width());
   std::vector<float> collapsed(block);
   std::function<const float*(std::int32_t)> rows = [&](std::int32_t u) {
     return &model.personas[static_cast<std::size_t>(u - model.first_user) * block];
   };
   if (config.collapse_personas)
     rows = [&, own = rows](std::int32_t u) {
-      CollapsePersonas(own(u), model.shape.personas, model.shape.dim, collapsed.data());
+      CollapsePersonas(own(u), model.shape.personas, model.shape.user_width() / model.shape.personas, collapsed.data());
       return static_cast<const float*>(collapsed.data());
     };
   std::string folder = !config.out.empty() ? config.out : std::filesystem::path(config.model).parent_path().string();
@@ -148,7 +148,7 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   if (WorldRank() != 0) return 0;
   const Scorer& scorer = *loaded.scorer;
-  const std::size_t block = static_cast<std::size_t>(model.shape.personas) * model.shape.dim;
+  const auto block = static_cast<std::size_t>(model.shape.user_width());
   const Explanation explanation =
       Explain(scorer, data, user, &model.personas[user * block], config.top, model.trained_on_validation);
   std::fputs(FormatExplanation(explanation, data, LoadItemInfo(data_config.data), model.shape.personas).c_str(), stdout);

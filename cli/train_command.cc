@@ -10,7 +10,6 @@
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "cli/run_info.h"
-#include "core/int_list.h"
 #include "core/peer_wait.h"
 #include "core/stop_signal.h"
 #include "data/dataset_share.h"
@@ -34,12 +33,9 @@ void CheckResumable(const CheckpointInfo& info, const std::string& path, const D
   if (h.dataset_fingerprint != data.Fingerprint())
     throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
                         ") than --data gives"));
-  if (h.shape.personas != model.shape().personas || h.shape.dim != model.shape().dim ||
-      h.shape.att_dim != model.shape().att_dim || h.shape.tower != model.shape().tower)
-    throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " --dim ", h.shape.dim,
-                        " --att-dim ", h.shape.att_dim, " tower ", IntListText(h.shape.tower),
-                        "; this run has --personas ", model.shape().personas, " --dim ", model.shape().dim,
-                        " --att-dim ", model.shape().att_dim, " tower ", IntListText(model.shape().tower)));
+  if (h.shape != model.shape())
+    throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " (", ShapeText(h.shape),
+                        "); this run has --personas ", model.shape().personas, " (", ShapeText(model.shape()), ")"));
   if (h.seed != config.seed)
     throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
 }

@@ -59,7 +59,8 @@ void CreateModelFile(const std::string& temporary, const ModelData& model, std::
   h5::Handle users = h5::CreateGroup(file, "users");
   const hsize_t rows = static_cast<hsize_t>(n_users);
   h5::CreateChecksummedArray(users.get(), "ids", H5T_NATIVE_INT64, {rows});
-  h5::CreateChecksummedArray(users.get(), "personas", H5T_NATIVE_FLOAT, {rows, hsize_t(s.personas), hsize_t(s.dim)});
+  h5::CreateChecksummedArray(users.get(), "personas", H5T_NATIVE_FLOAT,
+                             {rows, hsize_t(s.personas), hsize_t(s.user_width() / s.personas)});
   if (!model.user_names.empty()) h5::WriteLines(users.get(), "names", model.user_names);
   if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
 }
@@ -78,7 +79,7 @@ void FinishModelFile(const std::string& temporary, const std::string& path) { h5
 void WriteModel(const std::string& path, const ModelData& model) {
   const std::string temporary = path + ".tmp";
   const std::size_t n_users = model.user_ids.size();
-  AMPCF_ASSERT(model.personas.size() == n_users * model.shape.personas * model.shape.dim);
+  AMPCF_ASSERT(model.personas.size() == n_users * model.shape.user_width());
   CreateModelFile(temporary, model, static_cast<std::int64_t>(n_users));
   WriteModelUsers(temporary, 0, model.user_ids, model.personas.data());
   FinishModelFile(temporary, path);
@@ -122,7 +123,7 @@ ModelData ReadModel(const std::string& path, std::int64_t first_user, std::int64
   model.user_ids = h5::ReadIntRange(f, "/users/ids", static_cast<hsize_t>(first_user), static_cast<hsize_t>(n_users), path);
   model.user_names = h5::ReadLinesIfPresent(f, "/users/names", path);
   model.item_names = h5::ReadLinesIfPresent(f, "/items/names", path);
-  const std::size_t block = static_cast<std::size_t>(s.personas) * s.dim;
+  const auto block = static_cast<std::size_t>(s.user_width());
   const std::vector<hsize_t> persona_dims = h5::Dims(f, "/users/personas", path);
   if (persona_dims.size() != 3 || persona_dims[0] != user_dims[0] || persona_dims[1] * persona_dims[2] != block)
     throw UserError(Cat(path, ": array sizes do not match the model shape"));

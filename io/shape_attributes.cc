@@ -11,6 +11,7 @@ void WriteShapeAttributes(hid_t root, const ModelShape& shape) {
   h5::WriteAttribute(root, "dim", std::int64_t{shape.dim});
   h5::WriteAttribute(root, "att_dim", std::int64_t{shape.att_dim});
   if (!shape.tower.empty()) h5::WriteAttribute(root, "tower", IntListText(shape.tower));
+  if (shape.history > 0) h5::WriteAttribute(root, "history", std::int64_t{shape.history});
 }
 
 ModelShape ReadShapeAttributes(hid_t root, const std::string& path) {
@@ -24,8 +25,9 @@ ModelShape ReadShapeAttributes(hid_t root, const std::string& path) {
     if (!tower) throw UserError(Cat(path, ": invalid tower widths '", text, "'"));
     shape.tower = *tower;
   }
+  if (H5Aexists(root, "history") > 0) shape.history = static_cast<int>(h5::ReadIntAttribute(root, "history", path));
   // att_dim is 0 in models without attention maps.
-  if (shape.personas < 1 || shape.dim < 1 || shape.att_dim < 0) throw UserError(Cat(path, ": invalid model shape"));
+  if (shape.personas < 1 || shape.dim < 1 || shape.att_dim < 0 || shape.history < 0) throw UserError(Cat(path, ": invalid model shape"));
   return shape;
 }
 

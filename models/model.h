@@ -15,7 +15,8 @@
 // rows of each kOnServers table the batch reads (RowsRead: unique, ascending keys, as
 // ps/protocol.h requires); the machinery pulls them and gathers the per-user rows of the batch's
 // users; ForwardBackward computes the loss and the gradient of every row read; the machinery
-// applies the per-user gradients locally and pushes the others to the servers.
+// applies the per-user gradients locally (unless the table is made from the users' items,
+// TableSpec::from_items) and pushes the others to the servers.
 #pragma once
 
 #include <cstdint>
@@ -80,8 +81,11 @@ class Model {
   virtual const ModelShape& shape() const = 0;
   // The tables, in a fixed order: the kOnServers ones in it are "server table 0, 1, ...".
   virtual const std::vector<TableSpec>& tables() const = 0;
-  // Keys of every kOnServers table that the batch reads, in server-table order.
-  virtual void RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const = 0;
+  // Keys of every kOnServers table that the batch reads, in server-table order. `user_rows`: the
+  // batch users' per-user rows as the step is prepared, possibly before the previous step's
+  // update to them (pipelining): only rows that training does not change may name keys.
+  virtual void RowsRead(const Batch& batch, const float* user_rows,
+                        std::vector<std::vector<std::int32_t>>& keys) const = 0;
   // `user_rows`: the per-user rows of batch.users, in slot order. `server_rows[t]`: the rows of
   // server table t, in RowsRead's key order. Sets `user_gradients` and `server_gradients[t]`
   // to buffers of the same layouts, owned by the model and valid until the next call.

@@ -6,6 +6,7 @@
 #include "models/amp/amp_cf.h"
 #include "models/bpr_mf/bpr_mf.h"
 #include "models/convncf/convncf.h"
+#include "models/deepicf/deepicf.h"
 #include "models/neumf/neumf.h"
 
 namespace ampcf {
@@ -35,6 +36,8 @@ constexpr Registration kModels[] = {
     {"gmf", ForTraining<NeuMf>, ForScoring<NeuMf>},
     {"mlp", ForTraining<NeuMf>, ForScoring<NeuMf>},
     {"convncf", ForTraining<ConvNcf>, ForScoring<ConvNcf>},
+    {"fism", ForTraining<DeepIcf>, ForScoring<DeepIcf>},
+    {"deepicf", ForTraining<DeepIcf>, ForScoring<DeepIcf>},
 };
 
 const Registration* Find(const std::string& name) {

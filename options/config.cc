@@ -33,11 +33,12 @@ void AddOptions(CLI::App& app, AispConfig& config) { AMPCF_AISP_OPTIONS(AMPCF_AD
 void AddOptions(CLI::App& app, PrepareConfig& config) { AMPCF_PREPARE_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, GenerateConfig& config) { AMPCF_GENERATE_OPTIONS(AMPCF_ADD_OPTION) }
 
-CLI::Validator PositiveIntList() {
+CLI::Validator OptionalPositiveIntList() {
   return CLI::Validator(
       [](std::string& text) {
-        return ParsePositiveIntList(text) ? std::string()
-                                          : "'" + text + "' is not a comma-separated list of positive integers";
+        return text.empty() || ParsePositiveIntList(text)
+                   ? std::string()
+                   : "'" + text + "' is not a comma-separated list of positive integers";
       },
       "LIST");
 }
@@ -58,9 +59,9 @@ void Validate(const TrainConfig& c) {
     if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
     if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
   }
-  if (!c.pretrained.empty() && c.model != "neumf" && c.model != "convncf")
-    throw UserError(Cat("--pretrained is for neumf (GMF.h5,MLP.h5) and convncf (BPR.h5); --model ", c.model,
-                        " starts from random rows"));
+  if (!c.pretrained.empty() && c.model != "neumf" && c.model != "convncf" && c.model != "deepicf")
+    throw UserError(Cat("--pretrained is for neumf (GMF.h5,MLP.h5), convncf (BPR.h5) and deepicf (FISM.h5); --model ",
+                        c.model, " starts from random rows"));
 }
 
 #define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";

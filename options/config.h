@@ -46,8 +46,8 @@ inline CLI::Validator Within(double low, double high) {
 inline CLI::Validator AtLeast(double low) { return Within(low, kNoUpperBound); }
 inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
 
-// A comma-separated list of positive integers ("256,128,64").
-CLI::Validator PositiveIntList();
+// A comma-separated list of positive integers ("256,128,64"), or empty.
+CLI::Validator OptionalPositiveIntList();
 
 // Options of every subcommand that reads a dataset.
 #define AMPCF_DATA_OPTIONS(X)                                                                    \
@@ -86,10 +86,12 @@ CLI::Validator PositiveIntList();
   X(int, personas, "--personas,-r", 2, AtLeast(1), "personas r per user (r=1 is matrix factorisation)") \
   X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
   X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
-  X(std::string, mlp_layers, "--mlp-layers", "256,128,64", PositiveIntList(),                     \
-    "neumf, mlp: the MLP tower's widths from its input (twice the MLP embedding size, so even) through each hidden layer") \
+  X(std::string, mlp_layers, "--mlp-layers", "", OptionalPositiveIntList(),                      \
+    "the MLP tower's widths from its input through each hidden layer; neumf, mlp: the input is twice the MLP embedding size, so even (empty: 4d,2d,d); deepicf: the input is d (empty: d,d/2,d/4)") \
+  X(int, history_items, "--history-items", 64, AtLeast(1),                                       \
+    "fism, deepicf: training items that represent a user, a seeded sample of at most this many (a user's cost grows with it)") \
   X(std::string, pretrained, "--pretrained", "", AnyValue(),                                     \
-    "trained models of this dataset whose rows start this one: neumf GMF.h5,MLP.h5 (gmf, mlp), convncf BPR.h5 (bpr-mf); empty: random") \
+    "trained models of this dataset whose rows start this one: neumf GMF.h5,MLP.h5 (gmf, mlp), convncf BPR.h5 (bpr-mf), deepicf FISM.h5 (fism); empty: random") \
   X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
   X(double, alpha, "--alpha", 1.0, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
   X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \

@@ -29,12 +29,28 @@ constexpr std::int64_t kStepsBetweenDecisions = 8;
 // Progress lines within an epoch, at most this often.
 constexpr double kProgressSeconds = 10.0;
 
-RowTable MakeUserTable(const Model& model, const std::vector<std::int32_t>& users, bool averaging) {
+// `data` must outlive the table when the model makes user rows from their items (a Reset
+// makes them again).
+RowTable MakeUserTable(const Model& model, const Dataset& data, const std::vector<std::int32_t>& users,
+                       bool averaging) {
   const TableSpec& spec = UserTable(model);
   const RowSelection rows{users.empty() ? 0 : users.front(), 1, static_cast<std::int64_t>(users.size())};
   AMPCF_ASSERT(users.empty() || users.back() - users.front() + 1 == static_cast<std::int32_t>(users.size()),
                "a worker's users must be one contiguous range");
-  return RowTable(spec.name, spec.width, rows, spec.init, spec.adam, averaging);
+  RowInitialiser init = spec.init;
+  if (spec.from_items)
+    init = [&data, from_items = spec.from_items](std::int64_t user, float* row) {
+      from_items(user, data.TrainItems(static_cast<std::int32_t>(user)), row);
+    };
+  return RowTable(spec.name, spec.width, rows, init, spec.adam, averaging);
+}
+
+// Copies the per-user rows of the batch's users, in slot order, into `rows`.
+void GatherUserRows(const Batch& batch, const RowTable& table, AlignedVector<float>& rows) {
+  const int width = table.width();
+  rows.resize(batch.users.size() * width);
+  for (std::size_t u = 0; u < batch.users.size(); ++u)
+    std::copy_n(table.row(batch.users[u]), width, &rows[u * width]);
 }
 
 BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
@@ -57,7 +73,8 @@ Trainer::Trainer(const TrainerContext& context)
     : context_(context),
       users_(HeldUsers(*context.data)),
       first_user_(users_.empty() ? 0 : users_.front()),
-      user_table_(MakeUserTable(*context.model, users_, context.config->average_decay > 0)),
+      user_table_(MakeUserTable(*context.model, *context.data, users_, context.config->average_decay > 0)),
+      user_rows_trained_(!UserTable(*context.model).from_items),
       builder_(*context.data, users_, BatchOptionsOf(*context.config, context.layout)),
       ring_(context.checkpoint_comm) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(context.workers, &worker_rank_));
@@ -171,7 +188,8 @@ void Trainer::PrepareStep(StepBuffers& s, int epoch, std::int64_t step, std::int
   {
     CountSeconds compute(Counters().compute_seconds);
     builder_.Build(epoch, step, step * n_pairs / steps, (step + 1) * n_pairs / steps, s.batch);
-    context_.model->RowsRead(s.batch, s.keys);
+    GatherUserRows(s.batch, user_table_, s.user_rows);
+    context_.model->RowsRead(s.batch, s.user_rows.data(), s.keys);
   }
   s.refreshes_dense = !dense_.valid || step_clock % dense_.every == 0;
   for (std::size_t t = 0; t < s.keys.size(); ++t) {
@@ -214,16 +232,15 @@ void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t steps, double
   const int width = user_table_.width();
   if (any) {
     CountSeconds compute(Counters().compute_seconds);
-    s.user_rows.resize(batch.users.size() * width);
-    for (std::size_t u = 0; u < batch.users.size(); ++u)
-      std::copy_n(user_table_.row(batch.users[u]), width, &s.user_rows[u * width]);
+    GatherUserRows(batch, user_table_, s.user_rows);  // again: the previous step may have updated them
     const float* user_gradients = nullptr;
     const BatchStats stats =
         context_.model->ForwardBackward(batch, s.user_rows.data(), s.const_row_pointers, user_gradients, s.gradients);
     if (!std::isfinite(stats.loss)) StopOnNonFiniteLoss(epoch, step);
     loss_sum += stats.loss * batch.size();
-    for (std::size_t u = 0; u < batch.users.size(); ++u)
-      user_table_.Update(batch.users[u], user_gradients + u * width);
+    if (user_rows_trained_)
+      for (std::size_t u = 0; u < batch.users.size(); ++u)
+        user_table_.Update(batch.users[u], user_gradients + u * width);
   } else {
     s.gradients.assign(n_tables, nullptr);
   }

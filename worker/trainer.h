@@ -168,6 +168,7 @@ class Trainer {
   std::vector<std::int32_t> users_;  // this worker's users: one contiguous range of dense ids
   std::int32_t first_user_ = 0;
   RowTable user_table_;
+  bool user_rows_trained_;  // false: the rows are made from the users' items (TableSpec::from_items)
   BatchBuilder builder_;
   std::vector<int> server_widths_;  // per server table: its row width
   StepBuffers step_[2];

@@ -70,7 +70,7 @@ AmpCf::AmpCf(const TrainConfig& config, std::int64_t n_items) : shape_(ShapeOf(c
   attention_gradients_.resize(static_cast<std::size_t>(2) * d * da);
 }
 
-void AmpCf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
+void AmpCf::RowsRead(const Batch& batch, const float* /*user_rows*/, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(2);
   keys[kItems] = batch.items;
   // Every step reads both maps whole; an empty batch reads nothing.

@@ -79,7 +79,7 @@ BprMf::BprMf(const TrainConfig& config, std::int64_t n_items)
              {"items", Placement::kOnServers, n_items, d + 1, init_item, adam}};
 }
 
-void BprMf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
+void BprMf::RowsRead(const Batch& batch, const float* /*user_rows*/, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(1);
   keys[0] = batch.items;
 }

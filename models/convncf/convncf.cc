@@ -124,7 +124,7 @@ ConvNcf::ConvNcf(const TrainConfig& config, std::int64_t n_items)
   conv_gradients_.resize(static_cast<std::size_t>(FlatRows(layout_.size)) * kFlatRowWidth);
 }
 
-void ConvNcf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
+void ConvNcf::RowsRead(const Batch& batch, const float* /*user_rows*/, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(2);
   keys[kItems] = batch.items;
   DenseTableKeys(batch, FlatRows(layout_.size), keys[kConv]);

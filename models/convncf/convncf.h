@@ -34,7 +34,7 @@ class ConvNcf : public Model {
   const std::string& name() const override { return name_; }
   const ModelShape& shape() const override { return shape_; }
   const std::vector<TableSpec>& tables() const override { return tables_; }
-  void RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const override;
+  void RowsRead(const Batch& batch, const float* /*user_rows*/, std::vector<std::vector<std::int32_t>>& keys) const override;
   BatchStats ForwardBackward(const Batch& batch, const float* user_rows, const std::vector<const float*>& server_rows,
                              const float*& user_gradients, std::vector<const float*>& server_gradients) override;
   std::unique_ptr<Scorer> MakeScorer(const std::vector<const float*>& server_tables,

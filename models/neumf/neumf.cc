@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/error.h"
 #include "core/int_list.h"
@@ -40,7 +41,9 @@ ModelShape ShapeOf(const TrainConfig& config) {
   shape.personas = 1;
   shape.att_dim = 0;
   if (config.model != "gmf") {
-    const auto widths = ParsePositiveIntList(config.mlp_layers);
+    // NCF's tower: input [p_m, q_m] of 4d, halving to d predictive factors.
+    const auto widths = config.mlp_layers.empty() ? std::optional<std::vector<int>>({4 * config.dim, 2 * config.dim, config.dim})
+                                                  : ParsePositiveIntList(config.mlp_layers);
     if (!widths || (*widths)[0] % 2 != 0)
       throw UserError(Cat("--mlp-layers ", config.mlp_layers,
                           ": the first width is the MLP's input, [p_m, q_m], and must be even"));
@@ -202,7 +205,7 @@ NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
   tower_gradients_.resize(static_cast<std::size_t>(FlatRows(layout_.size)) * kFlatRowWidth);
 }
 
-void NeuMf::RowsRead(const Batch& batch, std::vector<std::vector<std::int32_t>>& keys) const {
+void NeuMf::RowsRead(const Batch& batch, const float* /*user_rows*/, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(2);
   keys[kItems] = batch.items;
   DenseTableKeys(batch, FlatRows(layout_.size), keys[kTower]);
