@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The paper's baselines on the worker/server machinery, under mpirun on generated data:
-#  - NeuMF, GMF, MLP, ConvNCF and BPR-MF learn on 1 server + 2 workers (HR@10 well above chance);
-#  - NeuMF: 2 + 2 epochs with a resume == 4 epochs straight (bitwise, deterministic mode);
-#  - NeuMF from a trained GMF and MLP, ConvNCF from a trained BPR-MF (--pretrained) start ahead
-#    of random rows; pretrained
-#    models of another dataset are refused;
-#  - eval of NeuMF's and ConvNCF's model.h5 on 2 ranks reproduces train's test figures;
+#  - NeuMF, GMF, MLP, ConvNCF, BPR-MF, FISM and DeepICF+a learn on 1 server + 2 workers (HR@10
+#    well above chance);
+#  - NeuMF and DeepICF: 2 + 2 epochs with a resume == 4 epochs straight (bitwise, deterministic);
+#  - NeuMF from a trained GMF and MLP, ConvNCF from a trained BPR-MF, DeepICF from a trained FISM
+#    (--pretrained) start ahead of random rows; pretrained models of another dataset are refused;
+#  - eval of NeuMF's, ConvNCF's and DeepICF's model.h5 on 2 ranks reproduces train's test figures;
 #  - an odd --mlp-layers input width and a checkpoint of another tower are refused in one line.
 set -euo pipefail
 ampcf=${1:?usage: baselines.sh path/to/ampcf}
@@ -15,9 +15,12 @@ data=(--data synthetic --synthetic-users 600 --synthetic-items 300)
 common=("${data[@]}" --quiet --patience 0 --mlp-layers 32,16,8 --dim 8 --negative-power 0 --l2-example 0 --init-std 0.01 --lr 0.01)
 three=(-np 3 "$ampcf" train "${common[@]}" --servers 1)
 
-for model in neumf gmf mlp convncf bpr-mf; do
+# DeepICF's tower starts at the pooled vector of d.
+item_based=(--mlp-layers 8,4 --att-dim 8 --history-items 16)
+for model in neumf gmf mlp convncf bpr-mf fism deepicf; do
   # ConvNCF's outer product of two 0.01-scale vectors starts its network dead: 0.1 as for MF.
   [ $model = convncf ] || [ $model = bpr-mf ] && init=(--init-std 0.1) || init=()
+  [ $model = fism ] || [ $model = deepicf ] && init=("${item_based[@]}")
   run "${three[@]}" --model $model "${init[@]}" --epochs 12 --out "$work/$model" > /dev/null
   hr=$(field "$work/$model/metrics.jsonl" test_hr@10)
   # Chance is 10/100 = 0.10 for HR@10 in the sampled protocol.
@@ -32,25 +35,31 @@ check "pretrained neumf starts ahead: epoch-1 validation HR@10 $pre > $fresh fro
 run "${three[@]}" --model convncf --pretrained "$work/bpr-mf/model.h5" --epochs 1 --out "$work/conv_pre" > /dev/null
 pre=$(first_val "$work/conv_pre/metrics.jsonl"); fresh=$(first_val "$work/convncf/metrics.jsonl")
 check "convncf from a trained bpr-mf starts ahead: epoch-1 validation HR@10 $pre > $fresh" above "$pre" "$fresh"
+run "${three[@]}" --model deepicf "${item_based[@]}" --pretrained "$work/fism/model.h5" --epochs 1 --out "$work/icf_pre" > /dev/null
+pre=$(first_val "$work/icf_pre/metrics.jsonl"); fresh=$(first_val "$work/deepicf/metrics.jsonl")
+check "deepicf from a trained fism starts ahead: epoch-1 validation HR@10 $pre > $fresh" above "$pre" "$fresh"
 status=0; "$ampcf" train --data synthetic --synthetic-users 500 --synthetic-items 300 --model neumf --mlp-layers 32,16,8 \
   --dim 8 --pretrained "$work/gmf/model.h5,$work/mlp/model.h5" --epochs 1 2> "$work/pre.err" > /dev/null || status=$?
 check "pretrained models of another dataset are refused (status $status)" grep -q "trained on another dataset" "$work/pre.err"
 
 # Deterministic mode: an interrupted and resumed run is the straight one, bit for bit.
-det=("${three[@]}" --model neumf --deterministic)
-run "${det[@]}" --epochs 4 --out "$work/straight" > /dev/null
-run "${det[@]}" --epochs 2 --out "$work/split" > /dev/null
-run "${det[@]}" --epochs 4 --out "$work/split" --resume auto > /dev/null
-same_neumf() {
-  local d
-  for d in /items/embedding /users/personas /mlp/W1 /mlp/c1 /mlp/W2 /mlp/c2 /output/h /output/h0; do
-    h5diff -q "$1/model.h5" "$2/model.h5" "$d" || return 1
-  done
-  diff <(metrics_without_timings "$1/metrics.jsonl") <(metrics_without_timings "$2/metrics.jsonl") > /dev/null
+same_model() {  # same_model A B ARRAY...: the arrays of A/model.h5 and B/model.h5 and the metrics agree
+  local a=$1 b=$2 d; shift 2
+  for d in "$@"; do h5diff -q "$a/model.h5" "$b/model.h5" "$d" || return 1; done
+  diff <(metrics_without_timings "$a/metrics.jsonl") <(metrics_without_timings "$b/metrics.jsonl") > /dev/null
 }
-check "neumf: 2 + 2 epochs with a resume == 4 epochs (bitwise)" same_neumf "$work/straight" "$work/split"
+for model in neumf deepicf; do
+  det=("${three[@]}" --model $model --deterministic)
+  [ $model = deepicf ] && det+=("${item_based[@]}")
+  run "${det[@]}" --epochs 4 --out "$work/straight_$model" > /dev/null
+  run "${det[@]}" --epochs 2 --out "$work/split_$model" > /dev/null
+  run "${det[@]}" --epochs 4 --out "$work/split_$model" --resume auto > /dev/null
+  arrays=(/items/embedding /users/personas /mlp/W1 /mlp/c1 /output/h /output/h0)
+  [ $model = neumf ] && arrays+=(/mlp/W2 /mlp/c2) || arrays+=(/context/q /attention/W /attention/w)
+  check "$model: 2 + 2 epochs with a resume == 4 epochs (bitwise)" same_model "$work/straight_$model" "$work/split_$model" "${arrays[@]}"
+done
 
-for model in neumf convncf; do
+for model in neumf convncf deepicf; do
   run -np 2 "$ampcf" eval "${data[@]}" --model "$work/$model/model.h5" > "$work/eval.json"
   check "eval of $model on 2 ranks reproduces train's test HR@10 and full-ranking NDCG@10" \
     python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(open(sys.argv[2]).read().splitlines()[-1]); sys.exit(0 if abs(a['test_hr@10']-b['test_hr@10'])<1e-9 and abs(a['test_full_ndcg@10']-b['test_full_ndcg@10'])<1e-6 else 1)" \
@@ -60,7 +69,7 @@ done
 status=0; "$ampcf" train "${data[@]}" --model neumf --mlp-layers 33,8 --epochs 1 2> "$work/odd.err" > /dev/null || status=$?
 check "an odd --mlp-layers input width is refused (status $status)" \
   bash -c "[ $status -ne 0 ] && [ \$(wc -l < '$work/odd.err') -eq 1 ] && grep -q -- '--mlp-layers 33,8' '$work/odd.err'"
-status=0; "$ampcf" train "${common[@]}" --model neumf --mlp-layers 16,8 --epochs 4 --out "$work/straight" \
+status=0; "$ampcf" train "${common[@]}" --model neumf --mlp-layers 16,8 --epochs 4 --out "$work/straight_neumf" \
   --resume auto 2> "$work/tower.err" > /dev/null || status=$?
-check "a checkpoint of another tower is refused (status $status)" grep -q "tower 32,16,8" "$work/tower.err"
+check "a checkpoint of another tower is refused (status $status)" grep -q "tower=32,16,8" "$work/tower.err"
 finish
