@@ -4,6 +4,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "cli/collective.h"
 #include "cli/commands.h"
@@ -12,6 +15,7 @@
 #include "data/dataset_share.h"
 #include "data/item_info.h"
 #include "eval/aisp.h"
+#include "eval/diversified_scorer.h"
 #include "eval/explain.h"
 #include "eval/persona_views.h"
 #include "eval/ranking.h"
@@ -58,6 +62,26 @@ std::string SummaryLine(const std::string& head, const Summary& summary, const s
                             summary.at("full_users"), tail);
 }
 
+// DiRec over the model's scorer for this rank's users; a user is recognised by their row (users
+// with identical rows are indistinguishable to any scorer: the union of their items is left out).
+std::unique_ptr<Scorer> MakeDirecScorer(const Scorer& inner, const ModelData& model, const Dataset& data, int pool) {
+  const auto block = static_cast<std::size_t>(model.shape.user_width());
+  auto seen = std::make_shared<std::unordered_map<std::string, std::vector<std::int32_t>>>();
+  for (std::int32_t u : HeldUsers(data)) {
+    const float* row = &model.personas[static_cast<std::size_t>(u - model.first_user) * block];
+    std::vector<std::int32_t>& items = (*seen)[std::string(reinterpret_cast<const char*>(row), block * sizeof(float))];
+    const std::span<const std::int32_t> train = data.TrainItems(u);
+    items.insert(items.end(), train.begin(), train.end());
+  }
+  SeenItems lookup = [seen, block](const float* row) -> std::span<const std::int32_t> {
+    const auto found = seen->find(std::string(reinterpret_cast<const char*>(row), block * sizeof(float)));
+    AMPCF_ASSERT(found != seen->end(), "DiRec scores only the users of this rank");
+    return found->second;
+  };
+  return std::make_unique<DiversifiedScorer>(inner, model.items.data(), model.shape.item_width(), model.shape.dim, pool,
+                                             std::move(lookup));
+}
+
 }  // namespace
 
 int RunEval(const DataConfig& data_config, const EvalConfig& config) {
@@ -65,6 +89,8 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   ModelData model;
   if (!CollectiveSetup([&] {
         if (config.model.empty()) throw UserError("--model is required");
+        if (config.rerank != "none" && config.collapse_personas)
+          throw UserError("--rerank re-ranks the model as trained; it does not combine with --collapse-personas");
       }) ||
       !LoadShare(data_config, data) || !CollectiveSetup([&] {
         CheckSameDataset(LoadModel(config.model, 0, 0), config.model, data, data_config);
@@ -75,8 +101,12 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   const std::vector<std::int32_t> mine = HeldUsers(data);
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
-  const Scorer& scorer = *loaded.scorer;
   const auto block = static_cast<std::size_t>(model.shape.user_width());
+  std::unique_ptr<Scorer> reranked;
+  if (config.rerank == "direc") {
+    reranked = MakeDirecScorer(*loaded.scorer, model, data, config.rerank_pool);
+  }
+  const Scorer& scorer = reranked ? *reranked : *loaded.scorer;
   std::vector<float> collapsed(block);
   std::function<const float*(std::int32_t)> rows = [&](std::int32_t u) {
     return &model.personas[static_cast<std::size_t>(u - model.first_user) * block];
@@ -99,9 +129,11 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   const double taste_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ReportOptions report;
   report.top_k = config.top_k;
-  report.model = config.collapse_personas ? Cat(config.model, " (personas collapsed to their mean)") : config.model;
+  report.model = config.collapse_personas ? Cat(config.model, " (personas collapsed to their mean)")
+                 : reranked              ? Cat(config.model, " (DiRec re-ranked, pool ", config.rerank_pool, ")")
+                                         : config.model;
   report.exclude_validation = model.trained_on_validation;
-  report.persona_diagnostics = !config.collapse_personas;
+  report.persona_diagnostics = !config.collapse_personas && !reranked;
   report.path = (std::filesystem::path(folder) / "eval.h5").string();
   report.sample = UserSample(config.eval_users, data.n_users, data_config.eval_seed);
   const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);

@@ -163,7 +163,11 @@ CLI::Validator OptionalPositiveIntList();
   X(int, top_k, "--top-k", 30, AtLeast(1), "length of each user's recommendation list in eval.h5 (TDD uses 30)") \
   X(std::int64_t, eval_users, "--eval-users", 0, AtLeast(0), "full ranking and the evaluation report (top-K lists, TDD, eval.h5 rows) cover a seeded sample of about N users, the same for every rank layout (0: all); the sampled protocol always covers every user") \
   X(bool, collapse_personas, "--collapse-personas", false, AnyValue(),                          \
-    "evaluate the model with each user's personas replaced by their mean (the attention then no longer matters: plain matrix factorisation); the report of the model as trained includes these figures as collapsed_*")
+    "evaluate the model with each user's personas replaced by their mean (the attention then no longer matters: plain matrix factorisation); the report of the model as trained includes these figures as collapsed_*") \
+  X(std::string, rerank, "--rerank", "none", CLI::IsMember({"none", "direc"}),                     \
+    "direc: evaluate the model's lists re-ranked for diversity (priority medoids of a cover tree over the items' vectors, eval/priority_medoids.h)") \
+  X(int, rerank_pool, "--rerank-pool", 50, AtLeast(1),                                             \
+    "--rerank direc: the best-scored unseen items re-ranked per user (larger: more diversity, less accuracy)")
 
 // Options of `explain`.
 #define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \
