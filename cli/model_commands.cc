@@ -79,7 +79,7 @@ std::unique_ptr<Scorer> MakeDirecScorer(const Scorer& inner, const ModelData& mo
     return found->second;
   };
   return std::make_unique<DiversifiedScorer>(inner, model.items.data(), model.shape.item_width(), model.shape.dim, pool,
-                                             std::move(lookup));
+                                             kTopK, std::move(lookup));
 }
 
 }  // namespace
@@ -134,6 +134,7 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
                                          : config.model;
   report.exclude_validation = model.trained_on_validation;
   report.persona_diagnostics = !config.collapse_personas && !reranked;
+  report.sampled_from_candidates = reranked != nullptr;
   report.path = (std::filesystem::path(folder) / "eval.h5").string();
   report.sample = UserSample(config.eval_users, data.n_users, data_config.eval_seed);
   const Summary summary = EvaluateReport(scorer, data, taste, mine, rows, report, MPI_COMM_WORLD);

@@ -8,8 +8,14 @@
 namespace ampcf {
 
 DiversifiedScorer::DiversifiedScorer(const Scorer& inner, const float* items, int stride, int dim, int pool,
-                                     SeenItems seen)
-    : inner_(inner), items_(items), stride_(stride), dim_(dim), pool_(pool), seen_(std::move(seen)) {}
+                                     int list_length, SeenItems seen)
+    : inner_(inner),
+      items_(items),
+      stride_(stride),
+      dim_(dim),
+      pool_(pool),
+      list_length_(list_length),
+      seen_(std::move(seen)) {}
 
 void DiversifiedScorer::Score(const float* user_row, const std::vector<std::int32_t>& candidates,
                               std::vector<float>& scores, std::vector<float>* attention) const {
@@ -34,7 +40,7 @@ void DiversifiedScorer::Score(const float* user_row, const std::vector<std::int3
   for (std::size_t p = 0; p < pool; ++p)
     vectors.row(static_cast<Eigen::Index>(p)) =
         Eigen::Map<const Eigen::RowVectorXf>(items_ + static_cast<std::size_t>(item(order_[p])) * stride_, dim_);
-  const std::vector<int> reranked = PriorityMedoidOrder(vectors);
+  const std::vector<int> reranked = PriorityMedoidOrder(vectors, list_length_);
   // Above every score, in the re-ranked order: top + pool - position.
   for (std::size_t p = 0; p < pool; ++p)
     scores[order_[reranked[p]]] = top + static_cast<float>(pool - p);

@@ -25,8 +25,10 @@ using SeenItems = std::function<std::span<const std::int32_t>(const float* user_
 class DiversifiedScorer : public Scorer {
  public:
   // `inner` (which must outlive this scorer) scores every item; `items` holds the item vectors,
-  // `dim` floats from the start of each row of `stride` floats, n_items rows; `seen` as above.
-  DiversifiedScorer(const Scorer& inner, const float* items, int stride, int dim, int pool, SeenItems seen);
+  // `dim` floats from the start of each row of `stride` floats, n_items rows; `pool` and
+  // `list_length` as PriorityMedoidOrder's; `seen` as above.
+  DiversifiedScorer(const Scorer& inner, const float* items, int stride, int dim, int pool, int list_length,
+                    SeenItems seen);
 
   void Score(const float* user_row, const std::vector<std::int32_t>& candidates, std::vector<float>& scores,
              std::vector<float>* attention = nullptr) const override;
@@ -37,7 +39,7 @@ class DiversifiedScorer : public Scorer {
  private:
   const Scorer& inner_;
   const float* items_;
-  int stride_, dim_, pool_;
+  int stride_, dim_, pool_, list_length_;
   SeenItems seen_;
   mutable std::vector<std::int32_t> order_;
   mutable std::vector<char> seen_flags_;

@@ -6,11 +6,28 @@
 namespace ampcf {
 
 namespace {
-// Levels below this radius (a fraction of R) would only separate near-duplicates.
-constexpr double kSmallestRadius = 1e-6;
+
+// The nodes of `previous` followed by every other candidate, in priority order, that lies more
+// than `radius` from every node so far.
+std::vector<int> NestedNet(const RowMatrixXf& distance, const std::vector<int>& previous,
+                           const std::vector<char>& placed, float radius) {
+  std::vector<int> nodes = previous;
+  for (int i = 0; i < static_cast<int>(distance.rows()); ++i) {
+    if (placed[i]) continue;
+    bool separated = true;
+    for (int node : nodes)
+      if (distance(node, i) <= radius) {
+        separated = false;
+        break;
+      }
+    if (separated) nodes.push_back(i);
+  }
+  return nodes;
+}
+
 }  // namespace
 
-std::vector<int> PriorityMedoidOrder(const RowMatrixXf& vectors) {
+std::vector<int> PriorityMedoidOrder(const RowMatrixXf& vectors, int list_length) {
   const int n = static_cast<int>(vectors.rows());
   std::vector<int> order;
   if (n == 0) return order;
@@ -19,31 +36,36 @@ std::vector<int> PriorityMedoidOrder(const RowMatrixXf& vectors) {
     const float norm = unit.row(i).norm();
     if (norm > 0) unit.row(i) /= norm;
   }
-  // Squared distances between unit vectors: 2 - 2 cos.
   const RowMatrixXf gram = unit * unit.transpose();
-  const auto distance = [&](int a, int b) { return std::sqrt(std::max(0.0f, 2.0f - 2.0f * gram(a, b))); };
-  double radius = 0;
-  for (int i = 1; i < n; ++i) radius = std::max<double>(radius, distance(0, i));
+  const RowMatrixXf distance = (2.0f - 2.0f * gram.array()).max(0.0f).sqrt().matrix();
+  // The radii a level can take: the distinct pairwise distances, descending, then 0.
+  std::vector<float> radii;
+  for (int a = 0; a < n; ++a)
+    for (int b = a + 1; b < n; ++b) radii.push_back(distance(a, b));
+  radii.push_back(0.0f);
+  std::sort(radii.begin(), radii.end(), std::greater<>());
+  radii.erase(std::unique(radii.begin(), radii.end()), radii.end());
+
   std::vector<char> placed(n, 0);
-  std::vector<int> nodes = {0};  // the current level's nodes
-  placed[0] = 1;
-  order.push_back(0);
-  for (double r = radius / 2; r > kSmallestRadius * radius && static_cast<int>(order.size()) < n; r /= 2) {
-    // The level of radius r: the previous nodes, then each unplaced candidate in priority order
-    // that lies more than r from every node so far.
-    for (int i = 0; i < n; ++i) {
-      if (placed[i]) continue;
-      bool separated = true;
-      for (int node : nodes)
-        if (distance(node, i) <= r) {
-          separated = false;
-          break;
-        }
-      if (!separated) continue;
-      placed[i] = 1;
-      nodes.push_back(i);
-      order.push_back(i);
+  std::vector<int> nodes;
+  for (std::int64_t target = std::max(1, list_length); static_cast<int>(nodes.size()) < n; target *= 2) {
+    // Bisection for the first (largest) radius whose net has at least `target` nodes; a net
+    // grows as its radius shrinks, up to every candidate not at distance 0 of another.
+    std::size_t low = 0, high = radii.size() - 1;
+    while (low < high) {
+      const std::size_t mid = (low + high) / 2;
+      if (static_cast<std::int64_t>(NestedNet(distance, nodes, placed, radii[mid]).size()) >= target)
+        high = mid;
+      else
+        low = mid + 1;
     }
+    const std::vector<int> level = NestedNet(distance, nodes, placed, radii[low]);
+    if (level.size() == nodes.size()) break;  // only duplicates are left
+    for (std::size_t k = nodes.size(); k < level.size(); ++k) {
+      placed[level[k]] = 1;
+      order.push_back(level[k]);
+    }
+    nodes = level;
   }
   for (int i = 0; i < n; ++i)
     if (!placed[i]) order.push_back(i);

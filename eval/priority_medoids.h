@@ -1,15 +1,19 @@
 // DiRec's re-ranking as ampcf reads it: the candidates of a user's list, in the model's order
-// (its priority), are organised as the levels of a cover tree (Beygelzimer et al. 2006; for
+// (their priority), are organised as the levels of a cover tree (Beygelzimer et al. 2006; for
 // diversification, Drosou and Pitoura 2012), built by inserting the items in priority order, so
 // that each node of a level is the highest-priority item of the ball it covers: a priority
-// medoid. Level l is a net of radius r_l = R / 2^l (R: the largest distance from the top item):
+// medoid. Level l is a net of radius r_l:
 //   nesting     level l holds every node of level l - 1;
 //   separation  any two nodes of level l are more than r_l apart;
 //   covering    every candidate lies within r_l of a node of level l.
-// The re-ranked list reads the levels top-down: the items of level 0 (the top item), then those
-// that join at level 1, at level 2, ..., each group in priority order. Its head therefore covers
-// the candidates' regions before it repeats one; the pool's size sets how far relevance yields
-// to diversity (a pool of K only reorders the model's top K).
+// A cover tree halves the radius from level to level; in 64 dimensions item vectors are nearly
+// all about equally far apart, so halving jumps from one node to all of them. Here each level's
+// radius is instead the largest that gives the level at least K 2^l nodes (K: the list's length),
+// found by bisection over the pairwise distances: level 0 is the K most diverse high-priority
+// items, the next doubles them.
+// The re-ranked list reads the levels top-down: the nodes of level 0, then those that join at
+// level 1, 2, ..., each group in priority order. The pool's size sets how far relevance yields
+// to diversity (a pool of K only keeps the model's top K, in its order).
 // Distances are Euclidean between the items' unit vectors (a metric, as a cover tree needs:
 // 1 - cosine is not one), so direction, not popularity-driven norm, makes two items alike.
 #pragma once
@@ -21,9 +25,9 @@
 
 namespace ampcf {
 
-// `vectors`: one row per candidate, in priority order (row 0 first). Returns the candidates'
-// row indices in the re-ranked order (a permutation of 0 .. rows-1). Candidates at distance 0
-// from a node (duplicates, zero vectors) join at the last level, in priority order.
-std::vector<int> PriorityMedoidOrder(const RowMatrixXf& vectors);
+// `vectors`: one row per candidate, in priority order (row 0 first); `list_length`: K. Returns
+// the candidates' row indices in the re-ranked order (a permutation of 0 .. rows-1).
+// Candidates at distance 0 from a node (duplicates, zero vectors) come last, in priority order.
+std::vector<int> PriorityMedoidOrder(const RowMatrixXf& vectors, int list_length);
 
 }  // namespace ampcf

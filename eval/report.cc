@@ -139,19 +139,34 @@ double PersonaSimilarity(const float* rows, int r, int d) {
   return total / pairs;
 }
 
+// The sampled-protocol rank of user u from its candidates' scores alone (users outside the
+// sample; re-ranking scorers, whose list is the candidates').
+std::int64_t SampledRank(const Scorer& scorer, const Dataset& data, std::int32_t u, const float* rows,
+                         UserScratch& scratch) {
+  data.Candidates(HeldOut::kTest, u, scratch.negatives);
+  scratch.attended.assign(1, data.TestItem(u));
+  scratch.attended.insert(scratch.attended.end(), scratch.negatives.begin(), scratch.negatives.end());
+  scorer.Score(rows, scratch.attended, scratch.attended_scores);
+  return RankAgainst(scratch.attended_scores[0], scratch.attended_scores.data() + 1, scratch.attended_scores.size() - 1);
+}
+
 // User u's figures from its scores of every item (scratch.scores), leaving the top-K list at the
 // front of scratch.order and its attention weights at the front of scratch.attention.
 UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteSpace& space, std::int32_t u,
-                         const float* rows, int K, bool exclude_validation, UserScratch& scratch) {
+                         const float* rows, int K, const ReportOptions& options, UserScratch& scratch) {
   const int r = scorer.personas();
   UserFigures f;
   const std::span<const std::int32_t> train = data.TrainItems(u);
   // FullRank excludes the validation item for the test anyway; this keeps it off the top-K list.
-  const std::int32_t trained_validation = exclude_validation ? data.ValItem(u) : -1;
+  const std::int32_t trained_validation = options.exclude_validation ? data.ValItem(u) : -1;
   MarkSeen(scratch.is_train, train, trained_validation, 1);
   // The test item, in the sampled protocol and in full ranking.
-  data.Candidates(HeldOut::kTest, u, scratch.negatives);
-  f.sampled_rank = RankAmong(scratch.scores, data.TestItem(u), scratch.negatives);
+  if (options.sampled_from_candidates) {
+    f.sampled_rank = SampledRank(scorer, data, u, rows, scratch);
+  } else {
+    data.Candidates(HeldOut::kTest, u, scratch.negatives);
+    f.sampled_rank = RankAmong(scratch.scores, data.TestItem(u), scratch.negatives);
+  }
   f.full_rank = FullRank(data, u, HeldOut::kTest, scratch.scores, scratch.is_train);
   f.k = TopUnseen(scratch.scores, scratch.is_train, K, scratch.order);
   // Attention is read for the list and the training items only: scored for those alone.
@@ -240,16 +255,6 @@ void AddSampled(std::int64_t sampled_rank, SummarySums& s) {
   s.sums[SummarySums::kHits] += HitAt(sampled_rank);
   s.sums[SummarySums::kNdcg] += NdcgAt(sampled_rank);
   s.sums[SummarySums::kUsers] += 1;
-}
-
-// The sampled-protocol rank of a user outside the sample, from its candidates' scores alone.
-std::int64_t SampledRank(const Scorer& scorer, const Dataset& data, std::int32_t u, const float* rows,
-                         UserScratch& scratch) {
-  data.Candidates(HeldOut::kTest, u, scratch.negatives);
-  scratch.attended.assign(1, data.TestItem(u));
-  scratch.attended.insert(scratch.attended.end(), scratch.negatives.begin(), scratch.negatives.end());
-  scorer.Score(rows, scratch.attended, scratch.attended_scores);
-  return RankAgainst(scratch.attended_scores[0], scratch.attended_scores.data() + 1, scratch.attended_scores.size() - 1);
 }
 
 void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const Dataset& data, SummarySums& s) {
@@ -544,7 +549,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     for (std::size_t i = 0; i < block.size(); ++i) {
       scratch.scores = {scores + i * n, n};
       UserFigures figures =
-          EvaluateUser(scorer, data, space, block[i], user_rows(block[i]), layout.K, options.exclude_validation, scratch);
+          EvaluateUser(scorer, data, space, block[i], user_rows(block[i]), layout.K, options, scratch);
       std::span<const std::int32_t> persona_lists;
       if (diagnostics) {
         figures.overlap = PersonaOverlap(scratch, i, r);

@@ -71,6 +71,10 @@ struct ReportOptions {
   // With more than one persona: each persona's own top list, their overlap, and the collapse
   // ablation (the report's figures once more with each user's personas replaced by their mean).
   bool persona_diagnostics = true;
+  // Score each user's sampled-protocol candidates alone rather than read them from the
+  // catalogue's scores: for a re-ranking scorer (eval/diversified_scorer.h), whose list in that
+  // protocol is the candidates' own.
+  bool sampled_from_candidates = false;
 };
 
 using Summary = std::map<std::string, double>;

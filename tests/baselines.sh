@@ -6,6 +6,8 @@
 #  - NeuMF from a trained GMF and MLP, ConvNCF from a trained BPR-MF, DeepICF from a trained FISM
 #    (--pretrained) start ahead of random rows; pretrained models of another dataset are refused;
 #  - eval of NeuMF's, ConvNCF's and DeepICF's model.h5 on 2 ranks reproduces train's test figures;
+#  - DiRec re-ranking (eval --rerank direc) keeps the lists with a pool of the list's length,
+#    diversifies them with a larger one, and agrees on 1 and 2 ranks;
 #  - an odd --mlp-layers input width and a checkpoint of another tower are refused in one line.
 set -euo pipefail
 ampcf=${1:?usage: baselines.sh path/to/ampcf}
@@ -65,6 +67,28 @@ for model in neumf convncf deepicf; do
     python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(open(sys.argv[2]).read().splitlines()[-1]); sys.exit(0 if abs(a['test_hr@10']-b['test_hr@10'])<1e-9 and abs(a['test_full_ndcg@10']-b['test_full_ndcg@10'])<1e-6 else 1)" \
     "$work/eval.json" "$work/$model/metrics.jsonl"
 done
+
+# DiRec: a pool of the list's length keeps the model's lists; a larger one diversifies them
+# (higher intra-list diversity, lower sampled HR@10), the same on 1 and 2 ranks.
+direc() { # direc NP POOL OUT
+  run -np "$1" "$ampcf" eval "${data[@]}" --model "$work/fism/model.h5" --rerank direc --rerank-pool "$2" \
+    --out "$work/$3" > "$work/$3.json"
+}
+run "$ampcf" eval "${data[@]}" --model "$work/fism/model.h5" --out "$work/plain" > "$work/plain.json"
+direc 1 10 p10; direc 1 60 p60; direc 2 60 p60_two
+figure() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+check "direc with a pool of 10 keeps the lists: test HR@10 $(figure "$work/p10.json" test_hr@10) == $(figure "$work/plain.json" test_hr@10)" \
+  test "$(figure "$work/p10.json" test_hr@10)" = "$(figure "$work/plain.json" test_hr@10)"
+ild() { /usr/bin/python3 "$(dirname "$0")/../launch/list_diversity.py" "$work/$1/eval.h5" "$work/fism/model.h5"; }
+if /usr/bin/python3 -c "import numpy, h5py" 2> /dev/null; then
+  check "direc with a pool of 60 diversifies: intra-list diversity $(ild p60) > $(ild plain)" above "$(ild p60)" "$(ild plain)"
+else
+  echo "skipped: the intra-list diversity check needs python3-numpy and python3-h5py (launch/setup.sh installs them)"
+fi
+check "direc with a pool of 60 costs accuracy: test HR@10 $(figure "$work/plain.json" test_hr@10) > $(figure "$work/p60.json" test_hr@10)" \
+  above "$(figure "$work/plain.json" test_hr@10)" "$(figure "$work/p60.json" test_hr@10)"
+check "direc on 2 ranks gives 1 rank's figures" \
+  test "$(figure "$work/p60.json" test_full_ndcg@10) $(figure "$work/p60.json" novelty)" = "$(figure "$work/p60_two.json" test_full_ndcg@10) $(figure "$work/p60_two.json" novelty)"
 
 status=0; "$ampcf" train "${data[@]}" --model neumf --mlp-layers 33,8 --epochs 1 2> "$work/odd.err" > /dev/null || status=$?
 check "an odd --mlp-layers input width is refused (status $status)" \

@@ -20,7 +20,7 @@ TEST(PriorityMedoids, TheBestOfAnotherRegionComesBeforeNearDuplicates) {
       1, -0.01f,  //
       0.01f, 1,   //
       0.02f, 1;
-  const std::vector<int> order = PriorityMedoidOrder(v);
+  const std::vector<int> order = PriorityMedoidOrder(v, 2);
   ASSERT_EQ(order.size(), 5u);
   EXPECT_EQ(order[0], 0);
   EXPECT_EQ(order[1], 3);
@@ -29,10 +29,10 @@ TEST(PriorityMedoids, TheBestOfAnotherRegionComesBeforeNearDuplicates) {
 
 TEST(PriorityMedoids, IsAPermutationThatKeepsPriorityWhereAllAreApart) {
   RowMatrixXf v = RowMatrixXf::Identity(4, 4);  // pairwise equally far: every item is its own region
-  EXPECT_EQ(PriorityMedoidOrder(v), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(PriorityMedoidOrder(v, 1), (std::vector<int>{0, 1, 2, 3}));
   RowMatrixXf same = RowMatrixXf::Ones(3, 2);  // duplicates keep their priority order at the end
-  EXPECT_EQ(PriorityMedoidOrder(same), (std::vector<int>{0, 1, 2}));
-  EXPECT_TRUE(PriorityMedoidOrder(RowMatrixXf(0, 2)).empty());
+  EXPECT_EQ(PriorityMedoidOrder(same, 1), (std::vector<int>{0, 1, 2}));
+  EXPECT_TRUE(PriorityMedoidOrder(RowMatrixXf(0, 2), 1).empty());
 }
 
 TEST(PriorityMedoids, ScaleDoesNotMakeItemsAlike) {
@@ -40,7 +40,17 @@ TEST(PriorityMedoids, ScaleDoesNotMakeItemsAlike) {
   v << 1, 0,  //
       9, 0.1f,  // same direction as the first, nine times longer
       0, 1;
-  EXPECT_EQ(PriorityMedoidOrder(v), (std::vector<int>{0, 2, 1}));
+  EXPECT_EQ(PriorityMedoidOrder(v, 1), (std::vector<int>{0, 2, 1}));
+}
+
+// A pool no longer than the list keeps the model's order: there is nothing to diversify.
+TEST(PriorityMedoids, APoolOfTheListsLengthKeepsPriorityOrder) {
+  RowMatrixXf v(3, 2);
+  v << 1, 0,  //
+      1, 0.01f,  //
+      0, 1;
+  EXPECT_EQ(PriorityMedoidOrder(v, 3), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(PriorityMedoidOrder(v, 2), (std::vector<int>{0, 2, 1}));
 }
 
 // A scorer of fixed scores per item.
@@ -67,7 +77,7 @@ TEST(DiversifiedScorer, PutsThePoolFirstInPriorityMedoidOrderAndLeavesSeenItemsO
   const std::vector<float> items = {1, 0.01f, 0, 1, 0.02f, 0, 1, -0.01f, 0, 0.01f, 1, 0, 0.02f, 1, 0, -1, -1, 0};
   FixedScorer inner({5, 4.5f, 4, 3, 2, -10});
   const std::vector<std::int32_t> seen = {1};
-  DiversifiedScorer direc(inner, items.data(), 3, 2, 3, [&](const float*) { return std::span<const std::int32_t>(seen); });
+  DiversifiedScorer direc(inner, items.data(), 3, 2, 3, 1, [&](const float*) { return std::span<const std::int32_t>(seen); });
   const float row = 0;
   std::vector<float> scores;
   direc.Score(&row, {}, scores);
