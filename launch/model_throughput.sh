@@ -4,7 +4,8 @@
 # round runs twice, the second time in reverse order, so that a machine's drift touches every
 # model alike. Prints one row per model: the two rounds and their mean.
 #   launch/model_throughput.sh [DATA]   default: NCF ML-1M from ../shared/data if present, else synthetic
-# AMPCF_BUILD=DIR measures another build folder's binary.
+# AMPCF_BUILD=DIR measures another build folder's binary; AMPCF_MODELS=REGEX only the models
+# whose label matches (e.g. 'MF|DeepICF').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${AMPCF_BUILD:-build}
@@ -29,7 +30,14 @@ models=(
   "GMF|--model gmf"
   "MLP (256,128,64)|--model mlp"
   "NeuMF (GMF 64 + MLP 256,128,64)|--model neumf"
+  "FISM (64 items a user)|--model fism"
+  "DeepICF+a (attention 16, 64 items a user)|--model deepicf --att-dim 16"
 )
+if [ -n "${AMPCF_MODELS:-}" ]; then
+  chosen=()
+  for entry in "${models[@]}"; do [[ ${entry%%|*} =~ $AMPCF_MODELS ]] && chosen+=("$entry"); done
+  models=("${chosen[@]}")
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 declare -A first second

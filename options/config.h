@@ -88,7 +88,7 @@ CLI::Validator OptionalPositiveIntList();
   X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
   X(std::string, mlp_layers, "--mlp-layers", "", OptionalPositiveIntList(),                      \
     "the MLP tower's widths from its input through each hidden layer; neumf, mlp: the input is twice the MLP embedding size, so even (empty: 4d,2d,d); deepicf: the input is d (empty: d,d/2,d/4)") \
-  X(int, history_items, "--history-items", 64, AtLeast(1),                                       \
+  X(int, history_items, "--history-items", 128, AtLeast(1),                                      \
     "fism, deepicf: training items that represent a user, a seeded sample of at most this many (a user's cost grows with it)") \
   X(std::string, pretrained, "--pretrained", "", AnyValue(),                                     \
     "trained models of this dataset whose rows start this one: neumf GMF.h5,MLP.h5 (gmf, mlp), convncf BPR.h5 (bpr-mf), deepicf FISM.h5 (fism); empty: random") \
