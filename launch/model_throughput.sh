@@ -30,8 +30,8 @@ models=(
   "GMF|--model gmf"
   "MLP (256,128,64)|--model mlp"
   "NeuMF (GMF 64 + MLP 256,128,64)|--model neumf"
-  "FISM (64 items a user)|--model fism"
-  "DeepICF+a (attention 16, 64 items a user)|--model deepicf --att-dim 16"
+  "FISM (128 items a user)|--model fism"
+  "DeepICF+a (attention 16, 128 items a user)|--model deepicf --att-dim 16"
 )
 if [ -n "${AMPCF_MODELS:-}" ]; then
   chosen=()

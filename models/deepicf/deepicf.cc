@@ -52,18 +52,12 @@ std::optional<TowerLayout> TowerOf(const ModelShape& shape) {
 }
 
 // The model file's arrays of the network: attention/W (a x d), attention/b, attention/w (1 x a),
-// mlp/W1, mlp/c1, ..., output/h, output/h0 as NeuMF's.
+// then the tower's (TowerBlocks).
 std::vector<FlatBlock> NetworkBlocks(const AttentionLayout& attention, const TowerLayout& tower) {
-  const std::size_t at = attention.end;
   std::vector<FlatBlock> blocks = {{"attention/W", attention.factor, attention.dim, attention.weights},
                                    {"attention/b", 1, attention.factor, attention.bias},
                                    {"attention/w", 1, attention.factor, attention.output}};
-  for (int l = 1; l <= tower.layers(); ++l) {
-    blocks.push_back({Cat("mlp/W", l), tower.widths[l - 1], tower.widths[l], at + tower.weights[l - 1]});
-    blocks.push_back({Cat("mlp/c", l), 1, tower.widths[l], at + tower.biases[l - 1]});
-  }
-  blocks.push_back({"output/h", 1, tower.mlp_out(), at + tower.output});
-  blocks.push_back({"output/h0", 1, 1, at + tower.output_bias});
+  for (FlatBlock& block : TowerBlocks(tower, attention.end)) blocks.push_back(std::move(block));
   return blocks;
 }
 

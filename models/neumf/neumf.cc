@@ -21,19 +21,6 @@ constexpr std::uint64_t kUserStream = 21, kItemStream = 22, kTowerStream = 23;
 // Server table indices (the order of tables_ after "users").
 constexpr int kItems = 0, kTower = 1;
 
-// The model file's dense arrays: mlp/W1, mlp/c1, ... (W_l: widths[l-1] x widths[l], c_l: 1 x
-// widths[l]), output/h (1 x |h|), output/h0 (1 x 1).
-std::vector<FlatBlock> Blocks(const TowerLayout& layout) {
-  std::vector<FlatBlock> blocks;
-  for (int l = 1; l <= layout.layers(); ++l) {
-    blocks.push_back({Cat("mlp/W", l), layout.widths[l - 1], layout.widths[l], layout.weights[l - 1]});
-    blocks.push_back({Cat("mlp/c", l), 1, layout.widths[l], layout.biases[l - 1]});
-  }
-  blocks.push_back({"output/h", 1, layout.gmf_dim + layout.mlp_out(), layout.output});
-  blocks.push_back({"output/h0", 1, 1, layout.output_bias});
-  return blocks;
-}
-
 ModelShape ShapeOf(const TrainConfig& config) {
   if (config.model != "neumf" && config.model != "gmf" && config.model != "mlp")
     throw UserError(Cat("--model ", config.model, ": not a NeuMF model (neumf, gmf, mlp)"));
@@ -280,11 +267,11 @@ void NeuMf::ExportTables(const std::vector<const float*>& server_tables, ModelDa
   model.shape = shape_;
   model.items.assign(server_tables[kItems], server_tables[kItems] + model.item_ids.size() * shape_.item_width());
   model.dense.clear();
-  ExportFlat(server_tables[kTower], Blocks(layout_), model.dense);
+  ExportFlat(server_tables[kTower], TowerBlocks(layout_), model.dense);
 }
 
 std::vector<std::vector<float>> NeuMf::ImportTables(const ModelData& model, const std::string& path) const {
-  return {model.items, ImportFlat(model, Blocks(layout_), layout_.size, path)};
+  return {model.items, ImportFlat(model, TowerBlocks(layout_), layout_.size, path)};
 }
 
 }  // namespace ampcf

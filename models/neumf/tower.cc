@@ -6,6 +6,17 @@
 
 namespace ampcf {
 
+std::vector<FlatBlock> TowerBlocks(const TowerLayout& layout, std::size_t offset) {
+  std::vector<FlatBlock> blocks;
+  for (int l = 1; l <= layout.layers(); ++l) {
+    blocks.push_back({Cat("mlp/W", l), layout.widths[l - 1], layout.widths[l], offset + layout.weights[l - 1]});
+    blocks.push_back({Cat("mlp/c", l), 1, layout.widths[l], offset + layout.biases[l - 1]});
+  }
+  blocks.push_back({"output/h", 1, layout.gmf_dim + layout.mlp_out(), offset + layout.output});
+  blocks.push_back({"output/h0", 1, 1, offset + layout.output_bias});
+  return blocks;
+}
+
 namespace {
 using ConstMatrixMap = Eigen::Map<const RowMatrixXf>;
 using MatrixMap = Eigen::Map<RowMatrixXf>;

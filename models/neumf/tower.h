@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/eigen_types.h"
+#include "models/flat_table.h"
 
 namespace ampcf {
 
@@ -35,6 +36,11 @@ struct TowerLayout {
   // LeCun for h (1 / fan_in), as NCF's Keras code initialises them; 0 for the biases.
   double InitStd(std::size_t i) const;
 };
+
+// The model file's arrays of a tower whose theta starts at `offset` of a flat table: mlp/W1,
+// mlp/c1, ... (W_l: widths[l-1] x widths[l], c_l: 1 x widths[l]), output/h (1 x |h|),
+// output/h0 (1 x 1).
+std::vector<FlatBlock> TowerBlocks(const TowerLayout& layout, std::size_t offset = 0);
 
 // One forward and backward pass over a block; keeps the activations between the two.
 class TowerPass {
