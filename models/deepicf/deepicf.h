@@ -22,6 +22,8 @@
 //                                     checkpoint group)
 //   network  servers   width 64       deepicf only: the attention's W, b, w then the tower's
 //                                     theta (models/flat_table.h); every step reads all (dense)
+// model.h5 arrays beside every model's items and users: /context/q [n_items, d]; deepicf also
+// /attention/W [a, d], /attention/b, /attention/w [1, a] and the tower's (TowerBlocks).
 // --pretrained FISM.h5 (deepicf): p, b and q from a trained fism model of this dataset, as the
 // paper pretrains.
 // ModelShape: personas 1, dim d, att_dim a (deepicf; 0 for fism), tower (deepicf), history L.
