@@ -82,8 +82,9 @@ class Model {
   // The tables, in a fixed order: the kOnServers ones in it are "server table 0, 1, ...".
   virtual const std::vector<TableSpec>& tables() const = 0;
   // Keys of every kOnServers table that the batch reads, in server-table order. `user_rows`: the
-  // batch users' per-user rows as the step is prepared, possibly before the previous step's
-  // update to them (pipelining): only rows that training does not change may name keys.
+  // batch users' per-user rows, in slot order, when the per-user table is made from the users'
+  // items (TableSpec::from_items: rows training never changes, so a step prepared ahead of the
+  // previous one's update may read them); nullptr otherwise.
   virtual void RowsRead(const Batch& batch, const float* user_rows,
                         std::vector<std::vector<std::int32_t>>& keys) const = 0;
   // `user_rows`: the per-user rows of batch.users, in slot order. `server_rows[t]`: the rows of

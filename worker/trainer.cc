@@ -188,8 +188,10 @@ void Trainer::PrepareStep(StepBuffers& s, int epoch, std::int64_t step, std::int
   {
     CountSeconds compute(Counters().compute_seconds);
     builder_.Build(epoch, step, step * n_pairs / steps, (step + 1) * n_pairs / steps, s.batch);
-    GatherUserRows(s.batch, user_table_, s.user_rows);
-    context_.model->RowsRead(s.batch, s.user_rows.data(), s.keys);
+    // Rows made from the users' items never change, so they are gathered once, here, for RowsRead
+    // and the step; trained rows are gathered when the step runs (the previous one may update them).
+    if (!user_rows_trained_) GatherUserRows(s.batch, user_table_, s.user_rows);
+    context_.model->RowsRead(s.batch, user_rows_trained_ ? nullptr : s.user_rows.data(), s.keys);
   }
   s.refreshes_dense = !dense_.valid || step_clock % dense_.every == 0;
   for (std::size_t t = 0; t < s.keys.size(); ++t) {
@@ -232,7 +234,7 @@ void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t steps, double
   const int width = user_table_.width();
   if (any) {
     CountSeconds compute(Counters().compute_seconds);
-    GatherUserRows(batch, user_table_, s.user_rows);  // again: the previous step may have updated them
+    if (user_rows_trained_) GatherUserRows(batch, user_table_, s.user_rows);
     const float* user_gradients = nullptr;
     const BatchStats stats =
         context_.model->ForwardBackward(batch, s.user_rows.data(), s.const_row_pointers, user_gradients, s.gradients);

@@ -108,8 +108,7 @@ class HistoryScorer : public Scorer {
       Q_.row(static_cast<Eigen::Index>(h)) = Eigen::Map<const Eigen::RowVectorXf>(history_ + std::size_t(ids_[h]) * d, d);
     scores.resize(n);
     if (!model_.attention()) {
-      Eigen::RowVectorXf e(d);
-      FismPool(Q_, e);
+      const Eigen::RowVectorXf e = Q_.colwise().sum() * FismScale(Q_.rows());
       for (Eigen::Index c = 0; c < n; ++c) {
         const float* row = items_ + std::size_t(item(c)) * width;
         scores[c] = Eigen::Map<const Eigen::RowVectorXf>(row, d).dot(e) + row[d];
@@ -232,11 +231,25 @@ void DeepIcf::HistoryRows(const Batch& batch, const float* user_rows, const std:
   }
 }
 
+std::span<const std::int32_t> DeepIcf::SlotIds(std::size_t slot) const {
+  const int L = shape_.history;
+  const auto first = ids_.begin() + static_cast<std::ptrdiff_t>(slot * L);
+  return {first, static_cast<std::size_t>(std::find(first, first + L, -1) - first)};
+}
+
+std::int32_t DeepIcf::HistoryRowOf(std::size_t slot, std::int32_t item) const {
+  const std::span<const std::int32_t> ids = SlotIds(slot);
+  const auto found = std::lower_bound(ids.begin(), ids.end(), item);  // a user row is ascending
+  if (found == ids.end() || *found != item) return -1;
+  return slot_rows_[slot * shape_.history + static_cast<std::size_t>(found - ids.begin())];
+}
+
 void DeepIcf::GatherHistory(std::size_t slot, std::int32_t item, const float* history) {
-  const int L = shape_.history, d = shape_.dim;
+  const int d = shape_.dim;
   rows_.clear();
-  for (int k = 0; k < L && ids_[slot * L + k] >= 0; ++k)
-    if (ids_[slot * L + k] != item) rows_.push_back(slot_rows_[slot * L + k]);
+  const std::span<const std::int32_t> ids = SlotIds(slot);
+  for (std::size_t k = 0; k < ids.size(); ++k)
+    if (ids[k] != item) rows_.push_back(slot_rows_[slot * shape_.history + k]);
   Q_.resize(static_cast<Eigen::Index>(rows_.size()), d);
   for (std::size_t h = 0; h < rows_.size(); ++h)
     Q_.row(static_cast<Eigen::Index>(h)) = Eigen::Map<const Eigen::RowVectorXf>(history + std::size_t(rows_[h]) * d, d);
@@ -249,8 +262,6 @@ BatchStats DeepIcf::ForwardBackward(const Batch& batch, const float* user_rows,
   const Eigen::Index n = static_cast<Eigen::Index>(n_pairs) * C;
   HistoryKeys(batch, user_rows, shape_.history, keys_);
   Eigen::Map<const RowMatrixXf> items(server_rows[kItems], static_cast<Eigen::Index>(batch.items.size()), width);
-  const float* history = server_rows[kHistory];
-  const float* theta = attention() ? server_rows[kNetwork] : nullptr;
   user_gradients_.setZero(static_cast<Eigen::Index>(batch.users.size()), shape_.history);
   item_gradients_.setZero(items.rows(), width);
   history_gradients_.setZero(static_cast<Eigen::Index>(keys_.size()), d);
@@ -261,53 +272,95 @@ BatchStats DeepIcf::ForwardBackward(const Batch& batch, const float* user_rows,
   BatchStats stats;
   if (n_pairs == 0) return stats;
   HistoryRows(batch, user_rows, keys_);
+  const Instances instances{batch, items, server_rows[kHistory], attention() ? server_rows[kNetwork] : nullptr};
 
-  // Instance i = b * C + c: positive b's user with its candidate c (c = 0: the positive).
-  const auto slot_of = [&](Eigen::Index i) { return static_cast<std::size_t>(batch.user[i / C]); };
-  const auto item_slot = [&](Eigen::Index i) { return batch.item[i]; };
-  const auto target = [&](Eigen::Index i) { return items.row(item_slot(i)).head(d); };
   logits_.resize(n);
-  e_.resize(d);
-  if (attention()) X_.resize(n, d);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    GatherHistory(slot_of(i), batch.items[item_slot(i)], history);
-    if (attention()) {
-      pool_.Forward(attention_, theta, Q_, target(i), X_.row(i));
-    } else {
-      FismPool(Q_, e_);
-      logits_[i] = target(i).dot(e_);
-    }
-  }
-  if (attention()) pass_.Forward(*tower_, theta + tower_offset(), RowMatrixXf(n, 0), X_, logits_);
+  if (attention())
+    AttentionForward(instances);
+  else
+    FismForward(instances);
   const double weight = batch.gradient_scale / n_pairs;
   dlogits_.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    const double y = logits_[i] + items(item_slot(i), d), label = i % C == 0 ? 1.0 : 0.0;
+    const double y = logits_[i] + items(instances.item_slot(i), d), label = i % C == 0 ? 1.0 : 0.0;
     stats.sampled_nll += Softplus(y) - label * y;
     dlogits_[i] = static_cast<float>((Sigmoid(y) - label) * weight);
+    item_gradients_(instances.item_slot(i), d) += dlogits_[i];
   }
   if (attention())
-    pass_.Backward(*tower_, theta + tower_offset(), dlogits_, dG_, dX_, network_gradients_.data() + tower_offset());
-  for (Eigen::Index i = 0; i < n; ++i) {
-    GatherHistory(slot_of(i), batch.items[item_slot(i)], history);
-    auto dv = item_gradients_.row(item_slot(i));
-    dv[d] += dlogits_[i];
-    dQ_.setZero(Q_.rows(), d);
-    dp_.setZero(d);
-    if (attention()) {
-      pool_.Forward(attention_, theta, Q_, target(i), e_);
-      pool_.Backward(attention_, theta, Q_, target(i), dX_.row(i), dQ_, dp_, network_gradients_.data());
-    } else {
-      FismPool(Q_, e_);
-      dp_ = dlogits_[i] * e_;
-      FismPoolBackward(dlogits_[i] * target(i), dQ_);
-    }
-    dv.head(d) += dp_;
-    for (std::size_t h = 0; h < rows_.size(); ++h) history_gradients_.row(rows_[h]) += dQ_.row(static_cast<Eigen::Index>(h));
-  }
+    AttentionBackward(instances);
+  else
+    FismBackward(instances);
   stats.loss = stats.sampled_nll / n_pairs;
   stats.sampled_nll /= n_pairs;
   return stats;
+}
+
+// FISM pools each user slot's history once (sums_), and an instance whose target is in the
+// history takes that item's row out again (fism_left_out_) with the normaliser of m - 1.
+void DeepIcf::FismForward(const Instances& in) {
+  const int d = shape_.dim;
+  const std::size_t n_slots = in.batch.users.size();
+  sums_.setZero(static_cast<Eigen::Index>(n_slots), d);
+  for (std::size_t slot = 0; slot < n_slots; ++slot)
+    for (std::size_t k = 0; k < SlotIds(slot).size(); ++k)
+      sums_.row(static_cast<Eigen::Index>(slot)) += in.history_row(slot_rows_[slot * shape_.history + k]);
+  const Eigen::Index n = logits_.size();
+  fism_left_out_.resize(static_cast<std::size_t>(n));
+  fism_scale_.resize(n);
+  E_.resize(n, d);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const std::size_t slot = in.slot(i);
+    const std::int32_t left_out = HistoryRowOf(slot, in.batch.items[in.item_slot(i)]);
+    const auto m = static_cast<std::int64_t>(SlotIds(slot).size()) - (left_out >= 0 ? 1 : 0);
+    fism_left_out_[i] = left_out;
+    fism_scale_[i] = FismScale(m);
+    E_.row(i) = sums_.row(static_cast<Eigen::Index>(slot));
+    if (left_out >= 0) E_.row(i) -= in.history_row(left_out);
+    E_.row(i) *= fism_scale_[i];
+    logits_[i] = in.target(i).dot(E_.row(i));
+  }
+}
+
+void DeepIcf::FismBackward(const Instances& in) {
+  const int d = shape_.dim;
+  // Per slot, the sum over its instances of dL/d(sum_h q_h); every history row of the slot gets it.
+  sums_.setZero(static_cast<Eigen::Index>(in.batch.users.size()), d);
+  for (Eigen::Index i = 0; i < logits_.size(); ++i) {
+    item_gradients_.row(in.item_slot(i)).head(d) += dlogits_[i] * E_.row(i);
+    const Eigen::RowVectorXf de = (dlogits_[i] * fism_scale_[i]) * in.target(i);
+    sums_.row(static_cast<Eigen::Index>(in.slot(i))) += de;
+    if (fism_left_out_[i] >= 0) history_gradients_.row(fism_left_out_[i]) -= de;
+  }
+  for (std::size_t slot = 0; slot < in.batch.users.size(); ++slot)
+    for (std::size_t k = 0; k < SlotIds(slot).size(); ++k)
+      history_gradients_.row(slot_rows_[slot * shape_.history + k]) += sums_.row(static_cast<Eigen::Index>(slot));
+}
+
+// DeepICF+a pools per instance (the attention depends on the target) and keeps each instance's
+// intermediates (pools_) for the backward pass.
+void DeepIcf::AttentionForward(const Instances& in) {
+  const Eigen::Index n = logits_.size();
+  if (pools_.size() < static_cast<std::size_t>(n)) pools_.resize(static_cast<std::size_t>(n));
+  E_.resize(n, shape_.dim);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    GatherHistory(in.slot(i), in.batch.items[in.item_slot(i)], in.history);
+    pools_[i].Forward(attention_, in.network, Q_, in.target(i), E_.row(i));
+  }
+  pass_.Forward(*tower_, in.network + tower_offset(), RowMatrixXf(n, 0), E_, logits_);
+}
+
+void DeepIcf::AttentionBackward(const Instances& in) {
+  const int d = shape_.dim;
+  pass_.Backward(*tower_, in.network + tower_offset(), dlogits_, dG_, dX_, network_gradients_.data() + tower_offset());
+  for (Eigen::Index i = 0; i < logits_.size(); ++i) {
+    GatherHistory(in.slot(i), in.batch.items[in.item_slot(i)], in.history);
+    dQ_.setZero(Q_.rows(), d);
+    dp_.setZero(d);
+    pools_[i].Backward(attention_, in.network, Q_, in.target(i), dX_.row(i), dQ_, dp_, network_gradients_.data());
+    item_gradients_.row(in.item_slot(i)).head(d) += dp_;
+    for (std::size_t h = 0; h < rows_.size(); ++h) history_gradients_.row(rows_[h]) += dQ_.row(static_cast<Eigen::Index>(h));
+  }
 }
 
 std::unique_ptr<Scorer> DeepIcf::MakeScorer(const std::vector<const float*>& server_tables,

@@ -72,11 +72,35 @@ class DeepIcf : public Model {
   std::size_t network_size() const { return attention() ? tower_offset() + tower_->size : 0; }
 
  private:
+  // A batch's instances i = b * C + c (positive b's user with its candidate c; c = 0 the
+  // positive) over the rows a step read.
+  struct Instances {
+    const Batch& batch;
+    Eigen::Map<const RowMatrixXf> items;  // [p_i, b_i] per item slot
+    const float* history;                 // q rows, in the history keys' order
+    const float* network;                 // deepicf only
+    std::size_t slot(Eigen::Index i) const { return static_cast<std::size_t>(batch.user[i / batch.candidates]); }
+    std::int32_t item_slot(Eigen::Index i) const { return batch.item[i]; }
+    auto target(Eigen::Index i) const { return items.row(item_slot(i)).head(items.cols() - 1); }
+    Eigen::Map<const Eigen::RowVectorXf> history_row(std::int32_t row) const {
+      const Eigen::Index d = items.cols() - 1;
+      return {history + std::size_t(row) * d, d};
+    }
+  };
+
   std::size_t tower_offset() const { return attention_.end; }
   // Per user slot: the rows of its history items in the batch's history keys.
   void HistoryRows(const Batch& batch, const float* user_rows, const std::vector<std::int32_t>& keys);
+  // A slot's history item ids (ascending), and the history row of `item` in it (-1: not in it).
+  std::span<const std::int32_t> SlotIds(std::size_t slot) const;
+  std::int32_t HistoryRowOf(std::size_t slot, std::int32_t item) const;
   // The history rows of instance (slot, item) without `item` into Q_ (and their rows in rows_).
   void GatherHistory(std::size_t slot, std::int32_t item, const float* history);
+  // logits_ (without b_i) from the rows read; then, from dlogits_, every gradient but b_i's.
+  void FismForward(const Instances& in);
+  void FismBackward(const Instances& in);
+  void AttentionForward(const Instances& in);
+  void AttentionBackward(const Instances& in);
 
   std::string name_;
   ModelShape shape_;
@@ -85,10 +109,13 @@ class DeepIcf : public Model {
   std::vector<TableSpec> tables_;
   // Scratch of ForwardBackward.
   std::vector<std::int32_t> keys_, ids_, slot_rows_, rows_;
-  RowMatrixXf Q_, dQ_, X_, dX_, dG_, item_gradients_, history_gradients_, user_gradients_;
-  Eigen::RowVectorXf e_, dp_;
-  Eigen::VectorXf logits_, dlogits_;
-  AttentionPool pool_;
+  RowMatrixXf Q_, dQ_, E_, dX_, dG_, sums_, item_gradients_, history_gradients_, user_gradients_;
+  Eigen::RowVectorXf dp_;
+  Eigen::VectorXf logits_, dlogits_, fism_scale_;
+  std::vector<std::int32_t> fism_left_out_;  // per instance: the history row its target takes out, or -1
+  // Per instance (deepicf): its pooling's intermediates, kept from the forward to the backward
+  // pass (at L = 128, d = 64, a = 16, about 40 KB each: 52 MB for a batch of 256 x 5).
+  std::vector<AttentionPool> pools_;
   TowerPass pass_;
   AlignedVector<float> network_gradients_;
 };

@@ -11,18 +11,8 @@ AttentionLayout::AttentionLayout(int dim_, int factor_, std::size_t offset) : di
   end = output + factor;
 }
 
-void FismPool(const Eigen::Ref<const RowMatrixXf>& Q, Eigen::Ref<Eigen::RowVectorXf> e) {
-  if (Q.rows() == 0) {
-    e.setZero();
-    return;
-  }
-  e = Q.colwise().sum() * static_cast<float>(std::pow(static_cast<double>(Q.rows()), -kFismAlpha));
-}
-
-void FismPoolBackward(const Eigen::Ref<const Eigen::RowVectorXf>& de, Eigen::Ref<RowMatrixXf> dQ) {
-  if (dQ.rows() == 0) return;
-  const float scale = static_cast<float>(std::pow(static_cast<double>(dQ.rows()), -kFismAlpha));
-  dQ.rowwise() += scale * de;
+float FismScale(std::int64_t m) {
+  return m == 0 ? 0.0f : static_cast<float>(std::pow(static_cast<double>(m), -kFismAlpha));
 }
 
 void AttentionPool::Forward(const AttentionLayout& layout, const float* theta, const Eigen::Ref<const RowMatrixXf>& Q,

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "core/eigen_types.h"
 
@@ -28,9 +29,8 @@ struct AttentionLayout {
   std::size_t end = 0;                            // one past w
 };
 
-// e = m^-alpha sum_h Q.row(h), and the gradient back: dQ.row(h) += m^-alpha de.
-void FismPool(const Eigen::Ref<const RowMatrixXf>& Q, Eigen::Ref<Eigen::RowVectorXf> e);
-void FismPoolBackward(const Eigen::Ref<const Eigen::RowVectorXf>& de, Eigen::Ref<RowMatrixXf> dQ);
+// FISM's normaliser m^-alpha of a pool of m items; 0 for m = 0 (an empty history pools to 0).
+float FismScale(std::int64_t m);
 
 // DeepICF+a's attention pooling; keeps the last Forward's intermediates for Backward.
 class AttentionPool {
