@@ -15,6 +15,7 @@ int RunStats(const DataConfig& data_config);
 int RunExplain(const DataConfig& data_config, const ExplainConfig& config);
 // The AISP-p baseline, built and evaluated like a trained model (eval/aisp.h).
 int RunAisp(const DataConfig& data_config, const AispConfig& config);
+int RunPopularity(const DataConfig& data_config, const PopularityConfig& config);
 // Reads and prepares a dataset once and stores it (data/prepared_file.h); prints the timings.
 int RunPrepare(const DataConfig& data_config, const PrepareConfig& config);
 // Writes planted multi-persona data and its ground truth (rank 0).

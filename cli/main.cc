@@ -24,12 +24,13 @@ int Main(int argc, char** argv) {
 
   CLI::App app{"ampcf: distributed AMP-CF (Attentive Multi-Persona Collaborative Filtering). Run under mpirun."};
   app.require_subcommand(1);
-  DataConfig train_data, eval_data, stats_data, explain_data, aisp_data, prepare_data;
+  DataConfig train_data, eval_data, stats_data, explain_data, aisp_data, popularity_data, prepare_data;
   PrepareConfig prepare;
   TrainConfig train;
   EvalConfig eval;
   ExplainConfig explain;
   AispConfig aisp;
+  PopularityConfig popularity;
   std::string config_file;
   // A subcommand that reads a dataset: its data options, its own options and --config.
   auto add_command = [&](const char* name, const char* help, DataConfig& data, auto&... options) {
@@ -48,6 +49,9 @@ int Main(int argc, char** argv) {
       "explain", "show which persona explains each of a user's recommendations (Fig. 2)", explain_data, explain);
   CLI::App* aisp_command = add_command(
       "aisp", "the AISP-p baseline (PCA items, per-user K-Means personas, no learning), evaluated", aisp_data, aisp);
+  CLI::App* popularity_command = add_command(
+      "popularity", "the popularity baseline (items ranked by their training count, for every user), evaluated",
+      popularity_data, popularity);
   CLI::App* prepare_command = add_command(
       "prepare", "read and prepare a dataset once into an HDF5 file that the other commands load fast", prepare_data,
       prepare);
@@ -86,6 +90,7 @@ int Main(int argc, char** argv) {
   if (inspect_command->parsed()) return RunInspect(inspect_file);
   if (explain_command->parsed()) return RunExplain(explain_data, explain);
   if (aisp_command->parsed()) return RunAisp(aisp_data, aisp);
+  if (popularity_command->parsed()) return RunPopularity(popularity_data, popularity);
   if (prepare_command->parsed()) return RunPrepare(prepare_data, prepare);
   if (generate_command->parsed()) return RunGenerate(generate);
   return RunStats(stats_data);

@@ -1,4 +1,4 @@
-// `ampcf eval`, `explain` and `aisp`: commands over a trained (or built) model.
+// `ampcf eval`, `explain`, `aisp` and `popularity`: commands over a trained (or built) model.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -18,6 +18,7 @@
 #include "eval/diversified_scorer.h"
 #include "eval/explain.h"
 #include "eval/persona_views.h"
+#include "eval/popularity.h"
 #include "eval/ranking.h"
 #include "eval/report.h"
 #include "eval/taste_space.h"
@@ -197,43 +198,36 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
 }
 
 
-int RunAisp(const DataConfig& data_config, const AispConfig& config) {
-  Dataset data;
-  if (!LoadShare(data_config, data) || !CollectiveSetup([&] {
-        if (WorldRank() == 0) CheckWritableFolder(config.out);
-      }))
-    return 2;
-  const auto start = std::chrono::steady_clock::now();
-  const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", MPI_COMM_WORLD);
-  // Each rank builds and evaluates its share of the users.
+namespace {
+
+// Evaluates a baseline that is built, not trained (`model`: its item side; `rows`: this rank's
+// held users' per-user rows, user_width() floats each), prints its summary line (`label`) and,
+// with an `out` folder, writes eval.h5, taste.h5 and model.h5 there (rank 0 the item side, every
+// rank its users' rows in turn). Collective.
+int EvaluateBuiltModel(const Dataset& data, const TasteSpace& taste, ModelData model, const std::vector<float>& rows,
+                       const std::string& label, const std::string& out,
+                       std::chrono::steady_clock::time_point start) {
   const std::vector<std::int32_t> mine = HeldUsers(data);
-  const std::vector<float> rows = AispPersonas(data, taste, config.personas, mine, config.seed);
-  const std::size_t block = static_cast<std::size_t>(config.personas) * taste.components;
-  const ModelData shared = AispModel(data, taste, config.personas, {});
-  const LoadedScorer loaded = MakeScorer(shared, "AISP");
-  const Scorer& scorer = *loaded.scorer;
+  const std::size_t block = static_cast<std::size_t>(model.shape.user_width());
+  const LoadedScorer loaded = MakeScorer(model, label);
   ReportOptions report;
-  if (!config.out.empty()) report.path = (std::filesystem::path(config.out) / "eval.h5").string();
-  report.model = Cat("AISP-", config.personas);
+  if (!out.empty()) report.path = (std::filesystem::path(out) / "eval.h5").string();
+  report.model = label;
   const Summary summary = EvaluateReport(
-      scorer, data, taste, mine, [&](std::int32_t u) { return &rows[static_cast<std::size_t>(u - data.held.begin) * block]; },
-      report, MPI_COMM_WORLD);
+      *loaded.scorer, data, taste, mine,
+      [&](std::int32_t u) { return &rows[static_cast<std::size_t>(u - data.held.begin) * block]; }, report,
+      MPI_COMM_WORLD);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // model.h5: rank 0 writes the item side, every rank its users' personas in turn.
-  if (!config.out.empty()) {
-    const std::filesystem::path dir(config.out);
+  if (!out.empty()) {
+    const std::filesystem::path dir(out);
     const std::string path = (dir / "model.h5").string(), temporary = path + ".tmp";
-    std::vector<std::string> names = GatherLines(MPI_COMM_WORLD, data.user_names);
+    model.user_names = GatherLines(MPI_COMM_WORLD, data.user_names);
     MPI_Comm ring_comm = MPI_COMM_NULL;
     AMPCF_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &ring_comm));
     FileRing(ring_comm).WriteInTurn(
         temporary,
         [&] {
-          if (WorldRank() == 0) {
-            ModelData model = AispModel(data, taste, config.personas, {});
-            model.user_names = std::move(names);
-            CreateModelFile(temporary, model, data.n_users);
-          }
+          if (WorldRank() == 0) CreateModelFile(temporary, model, data.n_users);
           WriteModelUsers(temporary, data.held.begin, data.user_ids, rows.data());
         },
         [&] { FinishModelFile(temporary, path); });
@@ -241,7 +235,7 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
     if (WorldRank() == 0) WriteTasteSpace((dir / "taste.h5").string(), taste);
   }
   if (WorldRank() == 0) {
-    std::printf("%s\n", SummaryLine(fmt::format("\"model\": \"AISP-{}\"", config.personas), summary,
+    std::printf("%s\n", SummaryLine(fmt::format("\"model\": \"{}\"", label), summary,
                                      fmt::format("\"seconds\": {:.3f}", seconds))
                              .c_str());
     std::fflush(stdout);
@@ -249,5 +243,32 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
   return 0;
 }
 
+// The dataset share of this rank and, where `out` is given, a check that it can be written.
+bool LoadShareFor(const DataConfig& data_config, const std::string& out, Dataset& data) {
+  return LoadShare(data_config, data) && CollectiveSetup([&] {
+           if (WorldRank() == 0) CheckWritableFolder(out);
+         });
+}
+
+}  // namespace
+
+int RunAisp(const DataConfig& data_config, const AispConfig& config) {
+  Dataset data;
+  if (!LoadShareFor(data_config, config.out, data)) return 2;
+  const auto start = std::chrono::steady_clock::now();
+  const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", MPI_COMM_WORLD);
+  const std::vector<float> rows = AispPersonas(data, taste, config.personas, HeldUsers(data), config.seed);
+  return EvaluateBuiltModel(data, taste, AispModel(data, taste, config.personas, {}), rows,
+                            Cat("AISP-", config.personas), config.out, start);
+}
+
+int RunPopularity(const DataConfig& data_config, const PopularityConfig& config) {
+  Dataset data;
+  if (!LoadShareFor(data_config, config.out, data)) return 2;
+  const auto start = std::chrono::steady_clock::now();
+  const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", MPI_COMM_WORLD);
+  const std::vector<float> rows(HeldUsers(data).size(), 0.0f);
+  return EvaluateBuiltModel(data, taste, PopularityModel(data), rows, "popularity", config.out, start);
+}
 
 }  // namespace ampcf

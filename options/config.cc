@@ -30,6 +30,7 @@ void AddOptions(CLI::App& app, TrainConfig& config) { AMPCF_TRAIN_OPTIONS(AMPCF_
 void AddOptions(CLI::App& app, EvalConfig& config) { AMPCF_EVAL_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, ExplainConfig& config) { AMPCF_EXPLAIN_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, AispConfig& config) { AMPCF_AISP_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, PopularityConfig& config) { AMPCF_POPULARITY_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, PrepareConfig& config) { AMPCF_PREPARE_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, GenerateConfig& config) { AMPCF_GENERATE_OPTIONS(AMPCF_ADD_OPTION) }
 

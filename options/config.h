@@ -182,6 +182,10 @@ CLI::Validator OptionalPositiveIntList();
   X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of the per-user K-Means")              \
   X(std::string, out, "--out", "", AnyValue(), "output folder: model.h5, eval.h5, taste.h5")
 
+// Options of `popularity` (eval/popularity.h).
+#define AMPCF_POPULARITY_OPTIONS(X) \
+  X(std::string, out, "--out", "", AnyValue(), "output folder: model.h5, eval.h5, taste.h5")
+
 // Options of `generate` (planted multi-persona data, data/synthetic.h).
 #define AMPCF_GENERATE_OPTIONS(X)                                                                \
   X(int, users, "--users", 2000, AtLeast(1), "users (any number: they are streamed to the file)") \
@@ -230,6 +234,10 @@ struct AispConfig {
   AMPCF_AISP_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
+struct PopularityConfig {
+  AMPCF_POPULARITY_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
 struct ExplainConfig {
   AMPCF_EXPLAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
@@ -240,6 +248,7 @@ void AddOptions(CLI::App& app, TrainConfig& config);
 void AddOptions(CLI::App& app, EvalConfig& config);
 void AddOptions(CLI::App& app, ExplainConfig& config);
 void AddOptions(CLI::App& app, AispConfig& config);
+void AddOptions(CLI::App& app, PopularityConfig& config);
 void AddOptions(CLI::App& app, PrepareConfig& config);
 void AddOptions(CLI::App& app, GenerateConfig& config);
 

@@ -8,6 +8,8 @@
 #  - eval of NeuMF's, ConvNCF's and DeepICF's model.h5 on 2 ranks reproduces train's test figures;
 #  - DiRec re-ranking (eval --rerank direc) keeps the lists with a pool of the list's length,
 #    diversifies them with a larger one, and agrees on 1 and 2 ranks;
+#  - popularity: every trained model above beats it; 1 and 2 ranks agree; eval of its model.h5
+#    reproduces its figures;
 #  - an odd --mlp-layers input width and a checkpoint of another tower are refused in one line.
 set -euo pipefail
 ampcf=${1:?usage: baselines.sh path/to/ampcf}
@@ -89,6 +91,20 @@ check "direc with a pool of 60 costs accuracy: test HR@10 $(figure "$work/plain.
   above "$(figure "$work/plain.json" test_hr@10)" "$(figure "$work/p60.json" test_hr@10)"
 check "direc on 2 ranks gives 1 rank's figures" \
   test "$(figure "$work/p60.json" test_full_ndcg@10) $(figure "$work/p60.json" novelty)" = "$(figure "$work/p60_two.json" test_full_ndcg@10) $(figure "$work/p60_two.json" novelty)"
+
+# Popularity, the sanity anchor: below every model that learned, the same on 1 and 2 ranks, and
+# its model.h5 is an ordinary model that eval reproduces.
+run "$ampcf" popularity "${data[@]}" --out "$work/pop" > "$work/pop.json"
+run -np 2 "$ampcf" popularity "${data[@]}" > "$work/pop_two.json"
+run "$ampcf" eval "${data[@]}" --model "$work/pop/model.h5" --out "$work/pop_eval" > "$work/pop_eval.json"
+for model in neumf fism; do
+  check "$model beats popularity: test HR@10 $(field "$work/$model/metrics.jsonl" test_hr@10) > $(figure "$work/pop.json" test_hr@10)" \
+    above "$(field "$work/$model/metrics.jsonl" test_hr@10)" "$(figure "$work/pop.json" test_hr@10)"
+done
+check "popularity on 2 ranks gives 1 rank's figures, and eval of its model.h5 reproduces them" \
+  test "$(figure "$work/pop.json" test_full_ndcg@10) $(figure "$work/pop.json" tdd_js)" = \
+  "$(figure "$work/pop_two.json" test_full_ndcg@10) $(figure "$work/pop_two.json" tdd_js)" -a \
+  "$(figure "$work/pop.json" test_hr@10)" = "$(figure "$work/pop_eval.json" test_hr@10)"
 
 status=0; "$ampcf" train "${data[@]}" --model neumf --mlp-layers 33,8 --epochs 1 2> "$work/odd.err" > /dev/null || status=$?
 check "an odd --mlp-layers input width is refused (status $status)" \

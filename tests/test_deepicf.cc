@@ -235,7 +235,9 @@ TEST(DeepIcf, ModelFileArraysRoundTripAndTheShapeNamesTheModel) {
     const std::vector<std::vector<float>> back = loaded->ImportTables(data, "model.h5");
     EXPECT_EQ(back[0], p.items);
     EXPECT_EQ(back[1], context);
-    if (model.attention()) EXPECT_EQ(back[2], p.network);
+    if (model.attention()) {
+      EXPECT_EQ(back[2], p.network);
+    }
   }
 }
 

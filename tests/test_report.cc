@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "eval/aisp.h"
 #include "eval/explain.h"
+#include "eval/popularity.h"
 #include "eval/ranking.h"
 #include "eval/report.h"
 #include "io/hdf5_util.h"
@@ -199,6 +201,31 @@ TEST(Aisp, PlantedTastes) {
       *loaded.scorer, data, all, [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u) * 32]; },
       HeldOut::kTest, false);
   EXPECT_GT(totals.sampled.hr(), 0.4);  // chance: 0.1
+}
+
+// Popularity scores item j at ln(1 + its training count) for every user, through the ordinary
+// model machinery (a stored amp-cf model of zero vectors), so the order is the counts' order.
+TEST(Popularity, ScoresEveryItemByItsTrainingCountForEveryUser) {
+  SyntheticSpec spec;
+  spec.users = 80;
+  spec.items = 40;
+  const Dataset data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
+  const ModelData model = PopularityModel(data);
+  const LoadedScorer loaded = MakeScorer(model, "popularity");
+  const float user_row = 0.0f;
+  std::vector<float> scores;
+  loaded.scorer->Score(&user_row, {}, scores);
+  ASSERT_EQ(scores.size(), static_cast<std::size_t>(data.n_items));
+  for (std::int32_t j = 0; j < data.n_items; ++j) {
+    EXPECT_NEAR(scores[j], std::log1p(static_cast<double>(data.item_train_counts[j])), 1e-5) << "item " << j;
+    for (std::int32_t k = 0; k < data.n_items; ++k)
+      if (data.item_train_counts[j] > data.item_train_counts[k]) {
+        EXPECT_GT(scores[j], scores[k]);
+      }
+  }
+  std::vector<float> attention;
+  loaded.scorer->Score(&user_row, {0, 1}, scores, &attention);
+  EXPECT_EQ(attention, std::vector<float>({1.0f, 1.0f}));  // one persona explains every item
 }
 
 TEST(Explain, ConsistentWithScoresAndAttention) {
