@@ -45,7 +45,10 @@ Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user
     e.weight = a[e.persona];
   };
   out.recommendations = TopOf(scores, seen, top);
-  for (Explained& e : out.recommendations) label(e);
+  for (Explained& e : out.recommendations) {
+    label(e);
+    e.because = scorer.Because(user_rows, e.item, kBecauseItems);
+  }
   // Each persona alone: u_ik . v_j + b_j (the score the item would get with all attention on k).
   for (int k = 0; k < r; ++k) {
     std::vector<float> own(data.n_items);
@@ -85,6 +88,7 @@ std::string FormatExplanation(const Explanation& explanation, const Dataset& dat
     const Explained& e = explanation.recommendations[i];
     out << fmt::format("{:3}. persona {} ({:.2f})  score {:7.3f}  ", i + 1, e.persona + 1, e.weight, e.score)
         << name(e.item) << "\n";
+    for (const auto& [item, share] : e.because) out << fmt::format("       because of ({:.2f}) ", share) << name(item) << "\n";
   }
   for (int k = 0; k < personas; ++k) {
     out << "\npersona " << k + 1 << " alone (u_k . v_j + b_j):\n";
@@ -134,6 +138,19 @@ void WriteExplanation(const std::string& path, const Explanation& explanation, c
       h5::WriteInts(group.get(), "persona", persona.data(), {persona.size()});
       h5::WriteDoubles(group.get(), "weight", weight.data(), {weight.size()});
       names_of(group.get(), explanation.recommendations);
+      const auto& list = explanation.recommendations;
+      if (std::any_of(list.begin(), list.end(), [](const Explained& e) { return !e.because.empty(); })) {
+        std::vector<std::int64_t> because(list.size() * kBecauseItems, -1);
+        std::vector<double> share(list.size() * kBecauseItems, 0.0);
+        for (std::size_t i = 0; i < list.size(); ++i)
+          for (std::size_t k = 0; k < list[i].because.size() && k < kBecauseItems; ++k) {
+            because[i * kBecauseItems + k] = data.item_ids[list[i].because[k].first];
+            share[i * kBecauseItems + k] = list[i].because[k].second;
+          }
+        const std::vector<hsize_t> shape = {list.size(), static_cast<hsize_t>(kBecauseItems)};
+        h5::WriteInts(group.get(), "because_items", because.data(), shape);
+        h5::WriteDoubles(group.get(), "because_share", share.data(), shape);
+      }
     }
     {
       std::vector<std::int64_t> items, persona;

@@ -1,10 +1,13 @@
 // Explanations (the AMP-CF paper's Fig. 2): for one user, each recommended item with the persona
-// that gives it the highest attention and that weight; each persona's own top-k (unseen items
+// that gives it the highest attention and that weight (item-based models, whose one "persona" is
+// the user's history: the history items that weigh most in its score); each persona's own top-k (unseen items
 // ranked by u_ik . v_j + b_j); the user's training items labelled by their dominant persona.
 // `ampcf explain --user ID` prints it with titles and genres where the dataset has them and
 // writes it to HDF5:
 //   /            attributes: format ("ampcf-explanation"), user (original id), personas
 //   /recommendations/{items, scores, persona, weight}   [top]
+//   /recommendations/{because_items, because_share}     [top, 3], item-based models only: the
+//                                    history items that make each score (Scorer::Because), -1 past the last
 //   /personas/{items, scores}                           [r, top]
 //   /history/{items, persona, weight}                   [training items]
 // Items are original ids; personas count from 0.
@@ -26,7 +29,11 @@ struct Explained {
   float score = 0;
   int persona = 0;        // highest attention
   float weight = 0;       // its attention weight
+  std::vector<std::pair<std::int32_t, float>> because;  // item-based models: Scorer::Because
 };
+
+// History items named per recommendation by item-based models.
+constexpr int kBecauseItems = 3;
 
 struct Explanation {
   std::int32_t user = 0;  // dense id

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Trains the paper's baselines over seeds on one dataset and prints the rows of the README's
-"Tables 2 and 3" table: test HR@10 and NDCG@10 (sampled and full ranking) and TDD, mean +- sd.
+"Tables 2 and 3" table: test HR@10 and NDCG@10 (sampled and full ranking) and TDD, mean +- sd
+(the sample standard deviation over seeds).
 
 Each model has one recipe (RECIPES below), chosen on validation figures; pretrained models
 start from the same seed's run of the model they need (NeuMF from GMF and MLP, DeepICF+a from
@@ -42,7 +43,9 @@ RECIPES = {
     "fism": ("FISM", "train", f"--model fism {NCF}", []),
     "deepicf": ("DeepICF+a (from FISM)", "train", f"--model deepicf --att-dim 16 {NCF} --pretrained {{fism}}", ["fism"]),
     "convncf": ("ConvNCF (from BPR-MF)", "train", f"--model convncf {NCF} --negatives 1 --pretrained {{bpr-mf}}", ["bpr-mf"]),
+    # TDD reads the top 30: a pool of 20 only re-orders them, so its TDD is the model's.
     "direc": ("DiRec over MF (pool 20)", "eval", "--model {mf} --rerank direc --rerank-pool 20", ["mf"]),
+    "direc50": ("DiRec over MF (pool 50)", "eval", "--model {mf} --rerank direc --rerank-pool 50", ["mf"]),
 }
 
 COLUMNS = [("test_hr@10", "HR@10"), ("test_ndcg@10", "NDCG@10"), ("test_full_hr@10", "full HR@10"),
@@ -93,7 +96,7 @@ def main():
     parser.add_argument("--data-options", default="", help="options of the dataset, given to every command")
     parser.add_argument("--label", required=True, help="the dataset's name in the table")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--models", default="popularity,mf,bpr-mf,gmf,mlp,neumf,fism,deepicf,direc")
+    parser.add_argument("--models", default="popularity,mf,bpr-mf,gmf,mlp,neumf,fism,deepicf,direc,direc50")
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--model-options", action="append", default=[], metavar="NAME=OPTIONS")
@@ -133,7 +136,7 @@ def main():
             elif len(values) == 1:
                 cells.append(f"{values[0]:.4f}")
             else:
-                cells.append(f"{statistics.mean(values):.4f} ± {statistics.pstdev(values):.4f}")
+                cells.append(f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}")
         print(f"| {args.label} | {RECIPES[name][0]} | {len(runs)} | " + " | ".join(cells) + " |")
     sys.stdout.flush()
 

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/model_file.h"
@@ -69,6 +70,13 @@ class Scorer {
   // a model with a matrix form overrides it with GEMMs, so that the item matrix is packed once
   // per block of users instead of once per user. The default calls Score user by user.
   virtual void ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const;
+  // Item-based models: the user's history items that make `item`'s score, with each one's share
+  // of it (DeepICF+a: its attention weight; FISM: its term of the score), largest first, at
+  // most `top`. Empty (the default) for models whose users are vectors of their own.
+  virtual std::vector<std::pair<std::int32_t, float>> Because(const float* /*user_row*/, std::int32_t /*item*/,
+                                                              int /*top*/) const {
+    return {};
+  }
   virtual std::int32_t n_items() const = 0;
   virtual int personas() const = 0;
   virtual int dim() const = 0;

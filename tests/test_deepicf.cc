@@ -128,6 +128,52 @@ TEST(Fism, ScoresLeaveTheScoredItemOutOfTheHistory) {
   EXPECT_NEAR(scores[0], negative, 1e-5);
 }
 
+// FISM's explanation of item 2 for the user above: each history item's term of the score,
+// 2^-0.5 q_h . p_2: item 1 2 / sqrt 2, item 0 1 / sqrt 2.
+TEST(Fism, BecauseNamesEachHistoryItemsTermOfTheScore) {
+  TrainConfig config = SmallConfig("fism");
+  config.dim = 2;
+  config.history_items = 3;
+  const DeepIcf model(config, 3);
+  const std::vector<float> user = {0, 1, -1};
+  const std::vector<float> items = {2, 1, 0, 0, 0, 0, 1, 1, 0.5f};
+  const std::vector<float> context = {1, 0, 0, 2, 0, 0};
+  const auto scorer = model.MakeScorer({items.data(), context.data()}, 3);
+  const auto because = scorer->Because(user.data(), 2, 3);
+  ASSERT_EQ(because.size(), 2u);
+  EXPECT_EQ(because[0].first, 1);
+  EXPECT_NEAR(because[0].second, 2 / std::sqrt(2.0), 1e-5);
+  EXPECT_EQ(because[1].first, 0);
+  EXPECT_NEAR(because[1].second, 1 / std::sqrt(2.0), 1e-5);
+  EXPECT_EQ(scorer->Because(user.data(), 2, 1).size(), 1u);  // at most `top`
+}
+
+// DeepICF+a's explanation: the history items by their attention weight for the scored item,
+// the weights AttentionPool gives.
+TEST(DeepIcf, BecauseNamesTheHistoryItemsByAttentionWeight) {
+  const TrainConfig config = SmallConfig("deepicf");
+  const DeepIcf model(config, 6);
+  const int d = config.dim;
+  std::vector<float> items(6 * (d + 1)), context(6 * d), network(model.network_size());
+  FillNormal(items.data(), static_cast<int>(items.size()), 1.0, 3, 1, 0);
+  FillNormal(context.data(), static_cast<int>(context.size()), 1.0, 3, 2, 0);
+  FillNormal(network.data(), static_cast<int>(network.size()), 1.0, 3, 3, 0);
+  const std::vector<float> user = {1, 3, 4, -1};
+  const auto scorer = model.MakeScorer({items.data(), context.data(), network.data()}, 6);
+  const auto because = scorer->Because(user.data(), 5, 3);
+  RowMatrixXf Q(3, d);
+  for (int h = 0; h < 3; ++h) Q.row(h) = Eigen::Map<const Eigen::RowVectorXf>(&context[user[h] * d], d);
+  AttentionPool pool;
+  Eigen::RowVectorXf e(d);
+  pool.Forward(model.attention_layout(), network.data(), Q, Eigen::Map<const Eigen::RowVectorXf>(&items[5 * (d + 1)], d), e);
+  ASSERT_EQ(because.size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto h = std::find(user.begin(), user.end(), static_cast<float>(because[k].first)) - user.begin();
+    EXPECT_NEAR(because[k].second, pool.weights()[h], 1e-6);
+    if (k > 0) EXPECT_GE(because[k - 1].second, because[k].second);
+  }
+}
+
 // The attention, d = a = 1, W = 1, b = 0, w = 1, target p = 1, history q = [0, ln 3]:
 // f = [0, ln 3], exp f = [1, 3], sum 4, a = exp f / 4^0.5 = [0.5, 1.5], e = 1.5 ln 3.
 TEST(AttentionPool, SmoothedSoftmaxMatchesAHandComputation) {

@@ -124,6 +124,31 @@ class HistoryScorer : public Scorer {
     }
     if (attention != nullptr) attention->assign(n, 1.0f);
   }
+  std::vector<std::pair<std::int32_t, float>> Because(const float* user_row, std::int32_t item,
+                                                      int top) const override {
+    const ModelShape& shape = model_.shape();
+    const int d = shape.dim;
+    HistoryOf(user_row, shape.history, ids_);
+    Q_.resize(static_cast<Eigen::Index>(ids_.size()), d);
+    for (std::size_t h = 0; h < ids_.size(); ++h)
+      Q_.row(static_cast<Eigen::Index>(h)) = Eigen::Map<const Eigen::RowVectorXf>(history_ + std::size_t(ids_[h]) * d, d);
+    const Eigen::Map<const Eigen::RowVectorXf> p(items_ + std::size_t(item) * shape.item_width(), d);
+    Eigen::VectorXf share;
+    if (model_.attention()) {
+      Eigen::RowVectorXf e(d);
+      pool_.Forward(model_.attention_layout(), network_, Q_, p, e);
+      share = pool_.weights();
+    } else {
+      share = (Q_ * p.transpose()) * FismScale(Q_.rows());
+    }
+    std::vector<std::pair<std::int32_t, float>> out;
+    for (std::size_t h = 0; h < ids_.size(); ++h) out.emplace_back(ids_[h], share[static_cast<Eigen::Index>(h)]);
+    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(std::max(top, 0)), out.size());
+    std::partial_sort(out.begin(), out.begin() + k, out.end(),
+                      [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+    out.resize(k);
+    return out;
+  }
   std::int32_t n_items() const override { return n_items_; }
   int personas() const override { return 1; }
   int dim() const override { return model_.shape().history; }  // a user row's width
