@@ -13,6 +13,10 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config);
 int RunStats(const DataConfig& data_config);
 // Explains one user's recommendations by persona (rank 0 does the work).
 int RunExplain(const DataConfig& data_config, const ExplainConfig& config);
+// Every listed user's top items, spread over the ranks, written to one HDF5 or CSV file.
+int RunRecommend(const DataConfig& data_config, const RecommendConfig& config);
+// The items nearest to one item by embedding (rank 0 does the work).
+int RunSimilarItems(const DataConfig& data_config, const SimilarItemsConfig& config);
 // The AISP-p baseline, built and evaluated like a trained model (eval/aisp.h).
 int RunAisp(const DataConfig& data_config, const AispConfig& config);
 int RunPopularity(const DataConfig& data_config, const PopularityConfig& config);

@@ -24,7 +24,10 @@ int Main(int argc, char** argv) {
 
   CLI::App app{"ampcf: distributed AMP-CF (Attentive Multi-Persona Collaborative Filtering). Run under mpirun."};
   app.require_subcommand(1);
-  DataConfig train_data, eval_data, stats_data, explain_data, aisp_data, popularity_data, prepare_data;
+  DataConfig train_data, eval_data, stats_data, explain_data, recommend_data, similar_data, aisp_data, popularity_data,
+      prepare_data;
+  RecommendConfig recommend;
+  SimilarItemsConfig similar;
   PrepareConfig prepare;
   TrainConfig train;
   EvalConfig eval;
@@ -47,6 +50,11 @@ int Main(int argc, char** argv) {
   add_command("stats", "print the dataset's Table 1 statistics", stats_data);  // the remaining case below
   CLI::App* explain_command = add_command(
       "explain", "show which persona explains each of a user's recommendations (Fig. 2)", explain_data, explain);
+  CLI::App* recommend_command = add_command(
+      "recommend", "every user's (or the listed users') top unseen items with their explaining persona, to HDF5 or CSV",
+      recommend_data, recommend);
+  CLI::App* similar_command =
+      add_command("similar-items", "the items nearest to one item by embedding (cosine)", similar_data, similar);
   CLI::App* aisp_command = add_command(
       "aisp", "the AISP-p baseline (PCA items, per-user K-Means personas, no learning), evaluated", aisp_data, aisp);
   CLI::App* popularity_command = add_command(
@@ -89,6 +97,8 @@ int Main(int argc, char** argv) {
   if (eval_command->parsed()) return RunEval(eval_data, eval);
   if (inspect_command->parsed()) return RunInspect(inspect_file);
   if (explain_command->parsed()) return RunExplain(explain_data, explain);
+  if (recommend_command->parsed()) return RunRecommend(recommend_data, recommend);
+  if (similar_command->parsed()) return RunSimilarItems(similar_data, similar);
   if (aisp_command->parsed()) return RunAisp(aisp_data, aisp);
   if (popularity_command->parsed()) return RunPopularity(popularity_data, popularity);
   if (prepare_command->parsed()) return RunPrepare(prepare_data, prepare);

@@ -10,9 +10,10 @@
 
 #include "cli/collective.h"
 #include "cli/commands.h"
+#include "cli/model_loading.h"
 #include "core/gather.h"
 #include "data/dataset.h"
-#include "data/dataset_share.h"
+#include "data/id_lookup.h"
 #include "data/item_info.h"
 #include "eval/aisp.h"
 #include "eval/diversified_scorer.h"
@@ -30,27 +31,11 @@ namespace ampcf {
 
 namespace {
 
-void CheckSameDataset(const ModelData& model, const std::string& model_path, const Dataset& data,
-                      const DataConfig& data_config) {
-  if (model.dataset_fingerprint != data.Fingerprint())
-    throw UserError(Cat("--model ", model_path, " was trained on another dataset or split (", model.dataset,
-                        ") than --data ", data_config.data, " gives"));
-}
-
 // A trained model (model.h5 or a checkpoint) and the whole dataset it must have been trained on.
 void LoadModelAndData(const std::string& model_path, const DataConfig& data_config, ModelData& model, Dataset& data) {
   model = LoadModel(model_path);
   data = LoadDataset(data_config);
   CheckSameDataset(model, model_path, data, data_config);
-}
-
-// This rank's share of the users (data/dataset_share.h: the input is read once). Collective;
-// false after a user error, reported by rank 0.
-bool LoadShare(const DataConfig& data_config, Dataset& data) {
-  DatasetSource source(data_config, MPI_COMM_WORLD);
-  if (!CollectiveSetup([&] { source.Open(); })) return false;
-  source.Description();
-  return CollectiveSetup([&] { data = source.TakeShare(WorldRank(), WorldSize()); });
 }
 
 // A command's one-line JSON: `head` (its own fields, formatted), the report's figures with the
@@ -89,14 +74,10 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
   Dataset data;
   ModelData model;
   if (!CollectiveSetup([&] {
-        if (config.model.empty()) throw UserError("--model is required");
         if (config.rerank != "none" && config.collapse_personas)
           throw UserError("--rerank re-ranks the model as trained; it does not combine with --collapse-personas");
       }) ||
-      !LoadShare(data_config, data) || !CollectiveSetup([&] {
-        CheckSameDataset(LoadModel(config.model, 0, 0), config.model, data, data_config);
-        model = LoadModel(config.model, data.held.begin, data.held.size());  // this rank's users' rows only
-      }))
+      !LoadShareAndModel(data_config, config.model, data, model))
     return 2;
   // Every rank evaluates its share of the users.
   const std::vector<std::int32_t> mine = HeldUsers(data);
@@ -162,20 +143,8 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
         if (config.model.empty()) throw UserError("--model is required");
         if (config.user.empty()) throw UserError("--user is required (the dataset's own user id)");
         LoadModelAndData(config.model, data_config, model, data);
-        const auto no_such_user = [&] {
-          return UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
-        };
-        if (!data.user_names.empty()) {  // string ids
-          auto found = std::find(data.user_names.begin(), data.user_names.end(), config.user);
-          if (found == data.user_names.end()) throw no_such_user();
-          user = static_cast<std::int32_t>(found - data.user_names.begin());
-        } else {
-          std::int64_t id = 0;
-          if (!ParseInt(config.user, id)) throw no_such_user();
-          auto found = std::lower_bound(data.user_ids.begin(), data.user_ids.end(), id);
-          if (found == data.user_ids.end() || *found != id) throw no_such_user();
-          user = static_cast<std::int32_t>(found - data.user_ids.begin());
-        }
+        user = IdLookup(data).User(config.user);
+        if (user < 0) throw UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
       }))
     return 2;
   LoadedScorer loaded;

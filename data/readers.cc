@@ -237,12 +237,123 @@ RawData ReadInteractionLog(const std::string& path) {
   return data;
 }
 
+namespace {
+
+// Ids read as text: kept as names (RawData::user_names / item_names) unless every id of the file
+// is an integer written the canonical way ("7", not "007" or "+7", which would merge with "7"),
+// in which case the rows carry the integers and no names, as the integer-only readers give.
+class TextIds {
+ public:
+  explicit TextIds(RawData& data) : data_(data), users_(data.user_names), items_(data.item_names) {}
+  void Add(std::string_view user, std::string_view item, std::int64_t timestamp) {
+    data_.rows.push_back(Interaction{users_(user), items_(item), timestamp});
+  }
+  // Turns names into integer ids when every one of them is a canonical integer.
+  void Finish() {
+    std::vector<std::int64_t> user_values, item_values;
+    if (!AllCanonical(data_.user_names, user_values) || !AllCanonical(data_.item_names, item_values)) return;
+    for (Interaction& row : data_.rows) {
+      row.user = user_values[static_cast<std::size_t>(row.user)];
+      row.item = item_values[static_cast<std::size_t>(row.item)];
+    }
+    data_.user_names.clear();
+    data_.item_names.clear();
+  }
+
+ private:
+  static bool AllCanonical(const std::vector<std::string>& names, std::vector<std::int64_t>& values) {
+    values.resize(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (!ParseInt(names[i], values[i]) || std::to_string(values[i]) != names[i]) return false;
+    return true;
+  }
+  RawData& data_;
+  Interner users_, items_;
+};
+
+}  // namespace
+
 RawData ReadDelimited(const std::string& path, const std::string& delimiter, bool header, int user_column,
                       int item_column, int time_column) {
   if (delimiter.empty()) throw UserError("--delimiter must not be empty");
   if (user_column < 0 || item_column < 0 || user_column == item_column)
     throw UserError("--columns: user and item columns must be distinct and >= 0");
-  return ReadLines(path, delimiter, header, ColumnSpec{user_column, item_column, -1, time_column}, "delimited");
+  LineReader reader(path);
+  RawData data;
+  data.name = (fs::path(path).parent_path().filename() / fs::path(path).filename()).string();
+  data.has_timestamps = time_column >= 0;
+  TextIds ids(data);
+  const int needed = std::max({user_column, item_column, time_column}) + 1;
+  std::vector<std::string_view> fields;
+  std::string_view line;
+  while (reader.Next(line)) {
+    if (header && reader.line_number() == 1) continue;
+    if (Trim(line).empty()) continue;
+    SplitFields(line, delimiter, fields);
+    if (static_cast<int>(fields.size()) < needed)
+      throw UserError(Cat(reader.Where(), "expected at least ", needed, " fields separated by '", delimiter,
+                          "' (delimited), found ", fields.size()));
+    const std::string_view user = Trim(fields[user_column]), item = Trim(fields[item_column]);
+    if (user.empty() || item.empty()) throw UserError(Cat(reader.Where(), "empty ", user.empty() ? "user" : "item", " id"));
+    std::int64_t timestamp = 0;
+    if (time_column >= 0 && !ParseInt(fields[time_column], timestamp))
+      throw UserError(Cat(reader.Where(), "timestamp '", fields[time_column], "' is not an integer"));
+    ids.Add(user, item, timestamp);
+  }
+  if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
+  ids.Finish();
+  return data;
+}
+
+// Beyond it llround's result would not fit an int64 (2^63 is 9.22e18).
+constexpr double kLargestTimestamp = 9e18;
+
+RawData ReadRecBoleInter(const std::string& path) {
+  LineReader reader(path);
+  RawData data;
+  data.name = (fs::path(path).parent_path().filename() / fs::path(path).filename()).string();
+  std::vector<std::string_view> fields;
+  std::string_view line;
+  if (!reader.Next(line)) throw UserError(Cat(path, ": no interactions found"));
+  // The header: tab-separated "name:type" fields. RecBole's default field names pick the columns.
+  int user_column = -1, item_column = -1, time_column = -1;
+  SplitFields(line, "\t", fields);
+  for (std::size_t c = 0; c < fields.size(); ++c) {
+    const std::string_view field = Trim(fields[c]);
+    const std::size_t colon = field.find(':');
+    if (colon == std::string_view::npos)
+      throw UserError(Cat(reader.Where(), "header field '", field, "' is not name:type (recbole)"));
+    const std::string_view name = field.substr(0, colon), type = field.substr(colon + 1);
+    const int column = static_cast<int>(c);
+    if (name == "user_id") user_column = column;
+    if (name == "item_id") item_column = column;
+    if (name == "timestamp") time_column = column;
+    if ((name == "user_id" || name == "item_id") && type != "token")
+      throw UserError(Cat(reader.Where(), "field ", name, " has type '", type, "', expected token (recbole)"));
+    if (name == "timestamp" && type != "float")
+      throw UserError(Cat(reader.Where(), "field timestamp has type '", type, "', expected float (recbole)"));
+  }
+  if (user_column < 0 || item_column < 0)
+    throw UserError(Cat(reader.Where(), "header has no user_id:token and item_id:token fields (recbole)"));
+  data.has_timestamps = time_column >= 0;
+  TextIds ids(data);
+  const std::size_t needed = static_cast<std::size_t>(std::max({user_column, item_column, time_column}) + 1);
+  while (reader.Next(line)) {
+    if (Trim(line).empty()) continue;
+    SplitFields(line, "\t", fields);
+    if (fields.size() < needed)
+      throw UserError(Cat(reader.Where(), "expected at least ", needed, " tab-separated fields (recbole), found ", fields.size()));
+    const std::string_view user = Trim(fields[user_column]), item = Trim(fields[item_column]);
+    if (user.empty() || item.empty()) throw UserError(Cat(reader.Where(), "empty ", user.empty() ? "user" : "item", " id"));
+    double seconds = 0;
+    if (time_column >= 0 && (!ParseDouble(fields[time_column], seconds) || std::abs(seconds) > kLargestTimestamp))
+      throw UserError(Cat(reader.Where(), "timestamp '", fields[time_column], "' is not a number of seconds"));
+    // Whole seconds: RecBole writes Unix times as floats ("978300760.0").
+    ids.Add(user, item, std::llround(seconds));
+  }
+  if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
+  ids.Finish();
+  return data;
 }
 
 namespace {
@@ -410,14 +521,19 @@ RawData ReadNcf(const std::string& prefix, const std::string& item_map_path, con
 }
 
 namespace {
-std::string NcfPrefixIn(const fs::path& folder) {
+// The first file of `folder` whose name ends with `suffix`, or "".
+std::string FileEndingIn(const fs::path& folder, const std::string& suffix) {
   for (const auto& entry : fs::directory_iterator(folder)) {
-    std::string name = entry.path().string();
-    const std::string suffix = ".train.rating";
-    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return name.substr(0, name.size() - suffix.size());
+    const std::string name = entry.path().string();
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return name;
   }
   return "";
+}
+
+std::string NcfPrefixIn(const fs::path& folder) {
+  const std::string suffix = ".train.rating";
+  const std::string name = FileEndingIn(folder, suffix);
+  return name.empty() ? name : name.substr(0, name.size() - suffix.size());
 }
 
 std::vector<int> ParseColumns(const std::string& text) {
@@ -454,11 +570,16 @@ RawData LoadRawData(const DataConfig& config) {
         break;
       }
     }
+    if (fs::is_directory(path) && format != "ncf") {
+      // RecBole's atomic files: DATASET/DATASET.inter beside .item and .user feature files.
+      const std::string inter = FileEndingIn(path, ".inter");
+      if (!inter.empty()) path = inter;
+    }
     if (fs::is_directory(path)) {
       std::string prefix = NcfPrefixIn(path);
       if (prefix.empty())
         throw UserError(Cat("--data ", config.data,
-                            ": folder holds no ratings.csv, ratings.dat, u.data, user_artists.dat or *.train.rating"));
+                            ": folder holds no ratings.csv, ratings.dat, u.data, user_artists.dat, *.inter or *.train.rating"));
       if (format != "auto" && format != "ncf")
         throw UserError(Cat("--data ", config.data, ": folder holds NCF files but --format is ", format));
       return ReadNcf(prefix, config.ncf_item_map, config.ncf_timestamps);
@@ -485,6 +606,8 @@ RawData LoadRawData(const DataConfig& config) {
       format = "movielens-100k";
     else if (ends_with(".train.rating"))
       format = "ncf";
+    else if (ends_with(".inter") || ends_with(".inter.gz"))
+      format = "recbole";
     else
       throw UserError(Cat("--data ", config.data, ": cannot guess the format from the name; pass --format"));
   }
@@ -495,10 +618,11 @@ RawData LoadRawData(const DataConfig& config) {
   if (format == "amazon-csv") return ReadAmazonCsv(path.string());
   if (format == "amazon-json") return ReadAmazonJson(path.string());
   if (format == "log") return ReadInteractionLog(path.string());
+  if (format == "recbole") return ReadRecBoleInter(path.string());
   if (format == "lastfm") {
     // HetRec 2011 Last.fm: userID<TAB>artistID<TAB>weight with a header; no timestamps, so the
     // test and validation items are seeded random picks (the log says so).
-    RawData data = ReadDelimited(path.string(), "\t", true, 0, 1, -1);
+    RawData data = ReadLines(path.string(), "\t", true, ColumnSpec{0, 1, 2, -1}, "lastfm");
     data.name = Cat("lastfm:", path.parent_path().filename().string());
     return data;
   }

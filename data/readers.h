@@ -57,9 +57,16 @@ RawData ReadInteractionLog(const std::string& path);
 // strings (RawData::user_names / item_names).
 RawData ReadAmazonCsv(const std::string& path);
 RawData ReadAmazonJson(const std::string& path);
-// A delimited file with user, item and optional timestamp columns.
+// A delimited file with user, item and optional timestamp columns. Ids are integers when every
+// id of the file is one, written canonically; otherwise every id is kept as its text
+// (RawData::user_names / item_names), as the Amazon readers do.
 RawData ReadDelimited(const std::string& path, const std::string& delimiter, bool header, int user_column,
                       int item_column, int time_column);
+// RecBole's atomic interaction file (*.inter): tab-separated, a typed header such as
+// "user_id:token<TAB>item_id:token<TAB>rating:float<TAB>timestamp:float"; the columns are found
+// by RecBole's default names (user_id, item_id, timestamp; other fields are ignored, and every
+// row is a positive). Ids as ReadDelimited; timestamps rounded to whole seconds.
+RawData ReadRecBoleInter(const std::string& path);
 // NCF pre-split files PREFIX.train.rating, PREFIX.test.rating, PREFIX.test.negative.
 // `item_map`: optional "index<TAB>original id" file; `timestamps`: optional MovieLens
 // ratings.dat(.gz) whose timestamps fill the train rows (NCF user index = UserID - 1).

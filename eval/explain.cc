@@ -15,15 +15,8 @@ namespace ampcf {
 namespace {
 
 std::vector<Explained> TopOf(const std::vector<float>& scores, const std::vector<char>& seen, int top) {
-  std::vector<std::int32_t> order;
-  for (std::int32_t j = 0; j < static_cast<std::int32_t>(scores.size()); ++j)
-    if (!seen[j]) order.push_back(j);
-  const std::size_t k = std::min<std::size_t>(top, order.size());
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](std::int32_t a, std::int32_t b) {
-    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-  });
-  std::vector<Explained> out(k);
-  for (std::size_t i = 0; i < k; ++i) out[i] = Explained{order[i], scores[order[i]], 0, 0.0f};
+  std::vector<Explained> out;
+  for (const Recommended& e : TopUnseen(scores, seen, top)) out.push_back(Explained{e, {}});
   return out;
 }
 
@@ -62,7 +55,7 @@ Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user
     }
   }
   for (std::int32_t j : data.TrainItems(user)) {
-    Explained e{j, scores[j], 0, 0.0f};
+    Explained e{{j, scores[j], 0, 0.0f}, {}};
     label(e);
     out.history.push_back(e);
   }

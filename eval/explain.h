@@ -18,17 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "eval/recommend.h"
 #include "models/model.h"
 #include "data/dataset.h"
 #include "data/item_info.h"
 
 namespace ampcf {
 
-struct Explained {
-  std::int32_t item = 0;  // dense id
-  float score = 0;
-  int persona = 0;        // highest attention
-  float weight = 0;       // its attention weight
+struct Explained : Recommended {
   std::vector<std::pair<std::int32_t, float>> because;  // item-based models: Scorer::Because
 };
 

@@ -55,10 +55,10 @@ CLI::Validator OptionalPositiveIntList();
     "dataset: a ratings file, a folder holding one, or 'synthetic' (planted personas, no download)") \
   X(std::string, format, "--format", "auto",                                                     \
     CLI::IsMember({"auto", "movielens-csv", "movielens-dat", "movielens-100k", "ncf", "lastfm", "yahoo", "log", "amazon-csv", \
-                   "amazon-json", "delimited", \
+                   "amazon-json", "delimited", "recbole", \
                    "synthetic"}),                                                                \
     "input format; auto guesses from the file name (ratings.csv, ratings.dat, u.data, *.train.rating (also Pinterest), " \
-    "user_artists.dat, ydata-ymusic-*, ratings_*.csv (Amazon), *.json (Amazon reviews)); log: 'user item' lines in time order") \
+    "user_artists.dat, ydata-ymusic-*, ratings_*.csv (Amazon), *.json (Amazon reviews), *.inter (RecBole atomic files)); log: 'user item' lines in time order") \
   X(std::string, delimiter, "--delimiter", ",", AnyValue(), "field separator of --format delimited (\\t for a tab)") \
   X(bool, header, "--header", false, AnyValue(), "--format delimited: the first line is a header")   \
   X(std::string, columns, "--columns", "0,1,-1", AnyValue(),                                     \
@@ -176,6 +176,20 @@ CLI::Validator OptionalPositiveIntList();
   X(int, top, "--top", 10, AtLeast(1), "recommendations, and items per persona, to show")      \
   X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file")
 
+// Options of `recommend` (eval/recommend.h, eval/recommendation_file.h).
+#define AMPCF_RECOMMEND_OPTIONS(X)                                                               \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
+  X(std::string, users, "--users", "all", AnyValue(),                                          \
+    "all, or a file of user ids (the dataset's own), one per line")                            \
+  X(int, top, "--top", 10, AtLeast(1), "recommendations per user")                           \
+  X(std::string, out, "--out", "", AnyValue(), "FILE.h5 (HDF5), or any other name (CSV: user,rank,item,score,persona,weight)")
+
+// Options of `similar-items` (eval/similar_items.h).
+#define AMPCF_SIMILAR_ITEMS_OPTIONS(X)                                                           \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
+  X(std::string, item, "--item", "", AnyValue(), "the item (the dataset's own id)")           \
+  X(int, top, "--top", 10, AtLeast(1), "similar items to list")
+
 // Options of `aisp` (the paper's AISP-p baseline, eval/aisp.h).
 #define AMPCF_AISP_OPTIONS(X)                                                                    \
   X(int, personas, "--personas,-p", 2, AtLeast(1), "p: K-Means means per user (personas)")    \
@@ -242,11 +256,21 @@ struct ExplainConfig {
   AMPCF_EXPLAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
+struct RecommendConfig {
+  AMPCF_RECOMMEND_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
+struct SimilarItemsConfig {
+  AMPCF_SIMILAR_ITEMS_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
 // Registers every option of the table on a CLI11 (sub)command.
 void AddOptions(CLI::App& app, DataConfig& config);
 void AddOptions(CLI::App& app, TrainConfig& config);
 void AddOptions(CLI::App& app, EvalConfig& config);
 void AddOptions(CLI::App& app, ExplainConfig& config);
+void AddOptions(CLI::App& app, RecommendConfig& config);
+void AddOptions(CLI::App& app, SimilarItemsConfig& config);
 void AddOptions(CLI::App& app, AispConfig& config);
 void AddOptions(CLI::App& app, PopularityConfig& config);
 void AddOptions(CLI::App& app, PrepareConfig& config);

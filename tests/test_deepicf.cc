@@ -170,7 +170,9 @@ TEST(DeepIcf, BecauseNamesTheHistoryItemsByAttentionWeight) {
   for (std::size_t k = 0; k < 3; ++k) {
     const auto h = std::find(user.begin(), user.end(), static_cast<float>(because[k].first)) - user.begin();
     EXPECT_NEAR(because[k].second, pool.weights()[h], 1e-6);
-    if (k > 0) EXPECT_GE(because[k - 1].second, because[k].second);
+    if (k > 0) {
+      EXPECT_GE(because[k - 1].second, because[k].second);
+    }
   }
 }
 

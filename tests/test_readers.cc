@@ -273,10 +273,113 @@ TEST(Readers, NanUserIdIsAnError) {
   ExpectUserError([&] { ReadInteractionLog(path); }, {"log.txt:1:", "user id 'nan' is not an integer"});
 }
 
-TEST(Readers, InfItemIdIsAnError) {
+TEST(Readers, DelimitedIntegerIdsCarryNoNames) {
   TempDir dir;
-  const std::string path = dir.File("data.tsv", "1\tinf\n");
-  ExpectUserError([&] { ReadDelimited(path, "\t", false, 0, 1, -1); }, {"data.tsv:1:", "item id 'inf' is not an integer"});
+  const RawData data = ReadDelimited(dir.File("data.tsv", "1\t20\n-3\t20\n"), "\t", false, 0, 1, -1);
+  EXPECT_TRUE(data.user_names.empty());
+  EXPECT_TRUE(data.item_names.empty());
+  EXPECT_EQ(data.rows[1].user, -3);
+  EXPECT_EQ(data.rows[1].item, 20);
+}
+
+TEST(Readers, DelimitedKeepsStringIdsAsNames) {
+  TempDir dir;
+  const RawData data = ReadDelimited(dir.File("data.csv", "user,item\nalice,tt0111161\nbob, tt0111161\nalice,7\n"), ",",
+                                     true, 0, 1, -1);
+  ASSERT_EQ(data.rows.size(), 3u);
+  EXPECT_EQ(data.user_names, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(data.item_names, (std::vector<std::string>{"tt0111161", "7"}));  // one text id makes every id a name
+  EXPECT_EQ(data.rows[1].item, 0);
+  EXPECT_EQ(data.rows[2].item, 1);
+}
+
+TEST(Readers, DelimitedIdsWithLeadingZerosStayDistinct) {
+  TempDir dir;
+  const RawData data = ReadDelimited(dir.File("data.tsv", "1\t007\n1\t7\n"), "\t", false, 0, 1, -1);
+  EXPECT_EQ(data.item_names, (std::vector<std::string>{"007", "7"}));
+  EXPECT_NE(data.rows[0].item, data.rows[1].item);
+}
+
+TEST(Readers, DelimitedStringIdsPrepareLikeAmazon) {
+  TempDir dir;
+  std::string text;
+  for (const char* user : {"ann", "ben", "cat"})
+    for (const char* item : {"x", "y", "z", "w"}) text += Cat(user, ";", item, ";", text.size(), "\n");
+  DataConfig config;
+  config.data = dir.File("log.txt", text);
+  config.format = "delimited";
+  config.delimiter = ";";
+  config.columns = "0,1,2";
+  config.eval_negatives = 0;
+  const Dataset data = Prepare(LoadRawData(config), config);
+  EXPECT_EQ(data.n_users, 3);
+  ASSERT_EQ(data.user_names.size(), 3u);
+  EXPECT_EQ(data.user_names[0], "ann");
+}
+
+TEST(Readers, DelimitedEmptyIdIsAnError) {
+  TempDir dir;
+  ExpectUserError([&] { ReadDelimited(dir.File("data.csv", "1,2\n1,\n"), ",", false, 0, 1, -1); },
+                  {"data.csv:2:", "empty item id"});
+}
+
+TEST(Readers, RecBoleAtomicFile) {
+  TempDir dir;
+  const std::string path = dir.File("ml-100k.inter",
+                                    "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+                                    "196\t242\t3\t881250949.0\n186\t302\t3\t891717742\n");
+  const RawData data = ReadRecBoleInter(path);
+  ASSERT_EQ(data.rows.size(), 2u);
+  EXPECT_TRUE(data.has_timestamps);
+  EXPECT_TRUE(data.user_names.empty());  // integer tokens stay integers
+  EXPECT_EQ(data.rows[0].user, 196);
+  EXPECT_EQ(data.rows[0].item, 242);
+  EXPECT_EQ(data.rows[0].timestamp, 881250949);
+}
+
+TEST(Readers, RecBoleFieldOrderAndStringTokens) {
+  TempDir dir;
+  const RawData data = ReadRecBoleInter(
+      dir.File("amazon.inter", "timestamp:float\titem_id:token\tuser_id:token\n1393545600\tB00ABC\tA2SUAM1J3GNN3B\n"));
+  ASSERT_EQ(data.rows.size(), 1u);
+  EXPECT_EQ(data.user_names, (std::vector<std::string>{"A2SUAM1J3GNN3B"}));
+  EXPECT_EQ(data.item_names, (std::vector<std::string>{"B00ABC"}));
+  EXPECT_EQ(data.rows[0].timestamp, 1393545600);
+}
+
+TEST(Readers, RecBoleWithoutTimestampHasNone) {
+  TempDir dir;
+  const RawData data = ReadRecBoleInter(dir.File("d.inter", "user_id:token\titem_id:token\n1\t2\n"));
+  EXPECT_FALSE(data.has_timestamps);
+}
+
+TEST(Readers, RecBoleHeaderWithoutIdsIsAnError) {
+  TempDir dir;
+  ExpectUserError([&] { ReadRecBoleInter(dir.File("d.inter", "uid:token\titem_id:token\n1\t2\n")); },
+                  {"d.inter:1:", "user_id:token"});
+  ExpectUserError([&] { ReadRecBoleInter(dir.File("e.inter", "user_id\titem_id:token\n1\t2\n")); },
+                  {"e.inter:1:", "name:type"});
+  ExpectUserError([&] { ReadRecBoleInter(dir.File("f.inter", "user_id:float\titem_id:token\n1\t2\n")); },
+                  {"f.inter:1:", "expected token"});
+}
+
+TEST(Readers, RecBoleBadTimestampNamesTheLine) {
+  TempDir dir;
+  ExpectUserError(
+      [&] { ReadRecBoleInter(dir.File("d.inter", "user_id:token\titem_id:token\ttimestamp:float\n1\t2\t5\n1\t3\tnan\n")); },
+      {"d.inter:3:", "timestamp 'nan'"});
+  ExpectUserError([&] { ReadRecBoleInter(dir.File("e.inter", "user_id:token\titem_id:token\n1\n")); },
+                  {"e.inter:2:", "expected at least 2"});
+}
+
+TEST(Readers, RecBoleFolderIsFoundByAuto) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.Path("ml-100k"));
+  dir.File("ml-100k/ml-100k.inter", "user_id:token\titem_id:token\n1\t2\n");
+  dir.File("ml-100k/ml-100k.item", "item_id:token\tmovie_title:token_seq\n2\tHeat\n");
+  DataConfig config;
+  config.data = dir.Path("ml-100k");
+  EXPECT_EQ(LoadRawData(config).rows.size(), 1u);
 }
 
 }  // namespace

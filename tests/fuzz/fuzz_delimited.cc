@@ -1,4 +1,4 @@
-// Fuzzes the delimited reader (--format delimited, and Last.fm's user_artists.dat through it).
+// Fuzzes the delimited reader (--format delimited).
 // The first four input bytes pick the options, the rest is the file:
 //   byte 0: delimiter (index into kDelimiters), byte 1: header (odd: yes),
 //   byte 2: user column (low nibble) and item column (high nibble), each mod 4,

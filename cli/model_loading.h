@@ -1,0 +1,25 @@
+// Loading what the commands over a trained model share: this rank's share of the dataset, and
+// the check that a model belongs to it.
+#pragma once
+
+#include <string>
+
+#include "data/dataset.h"
+#include "io/model_file.h"
+#include "options/config.h"
+
+namespace ampcf {
+
+// UserError unless `model` (read from `model_path`) was trained on `data`'s dataset and split.
+void CheckSameDataset(const ModelData& model, const std::string& model_path, const Dataset& data,
+                      const DataConfig& data_config);
+
+// This rank's share of the users (data/dataset_share.h: the input is read once). Collective;
+// false after a user error, reported by rank 0.
+bool LoadShare(const DataConfig& data_config, Dataset& data);
+
+// This rank's share, and the rows of its users in the model at `model_path` after checking that
+// it belongs to the dataset. Collective; false after a user error, reported by rank 0.
+bool LoadShareAndModel(const DataConfig& data_config, const std::string& model_path, Dataset& data, ModelData& model);
+
+}  // namespace ampcf

@@ -1,0 +1,144 @@
+// `ampcf recommend` and `similar-items`: using a trained model as recommender libraries' users do.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cli/collective.h"
+#include "cli/commands.h"
+#include "cli/model_loading.h"
+#include "data/id_lookup.h"
+#include "data/item_info.h"
+#include "data/line_reader.h"
+#include "eval/recommend.h"
+#include "eval/recommendation_file.h"
+#include "eval/similar_items.h"
+#include "models/registry.h"
+
+namespace ampcf {
+
+namespace {
+
+// The ids of a --users file, one per line (blank lines skipped), with their line numbers.
+struct UserList {
+  std::vector<std::string> ids;
+  std::vector<long> lines;
+};
+
+UserList ReadUserList(const std::string& path) {
+  LineReader reader(path);
+  UserList list;
+  std::string_view line;
+  while (reader.Next(line)) {
+    const auto begin = line.find_first_not_of(" \t"), end = line.find_last_not_of(" \t");
+    if (begin == std::string_view::npos) continue;
+    list.ids.emplace_back(line.substr(begin, end - begin + 1));
+    list.lines.push_back(reader.line_number());
+  }
+  if (list.ids.empty()) throw UserError(Cat("--users ", path, ": no user ids"));
+  return list;
+}
+
+// This rank's users to recommend for, ascending: all it holds, or those of the --users file that
+// it holds. Collective: an id that no rank holds is a user error naming its line.
+bool SelectUsers(const std::string& spec, const Dataset& data, std::vector<std::int32_t>& users) {
+  if (spec == "all") {
+    users = HeldUsers(data);
+    return true;
+  }
+  UserList list;
+  if (!CollectiveSetup([&] { list = ReadUserList(spec); })) return false;
+  const IdLookup lookup(data);
+  std::vector<std::uint8_t> found(list.ids.size(), 0);
+  std::vector<char> chosen(static_cast<std::size_t>(data.held.size()), 0);  // a user listed twice counts once
+  for (std::size_t i = 0; i < list.ids.size(); ++i) {
+    const std::int32_t u = lookup.User(list.ids[i]);
+    if (u < 0) continue;
+    found[i] = 1;
+    chosen[static_cast<std::size_t>(u - data.held.begin)] = 1;
+  }
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, found.data(), static_cast<int>(found.size()), MPI_UINT8_T, MPI_MAX,
+                                MPI_COMM_WORLD));
+  for (std::int32_t u : HeldUsers(data))
+    if (chosen[static_cast<std::size_t>(u - data.held.begin)]) users.push_back(u);
+  return CollectiveSetup([&] {
+    for (std::size_t i = 0; i < found.size(); ++i)
+      if (!found[i])
+        throw UserError(Cat(spec, ":", list.lines[i], ": user '", list.ids[i], "' is not in ", data.name,
+                            " (after preparation)"));
+  });
+}
+
+}  // namespace
+
+int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
+  Dataset data;
+  ModelData model;
+  if (!CollectiveSetup([&] {
+        if (config.out.empty()) throw UserError("--out is required (FILE.h5 for HDF5, any other name for CSV)");
+        if (WorldRank() == 0) CheckWritableFolder(std::filesystem::path(config.out).parent_path().string());
+      }) ||
+      !LoadShareAndModel(data_config, config.model, data, model))
+    return 2;
+  std::vector<std::int32_t> users;
+  if (!SelectUsers(config.users, data, users)) return 2;
+  LoadedScorer loaded;
+  if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
+  const auto block = static_cast<std::size_t>(model.shape.user_width());
+  const auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u - model.first_user) * block]; };
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::vector<Recommended>> lists =
+      Recommend(*loaded.scorer, data, users, rows, config.top, model.trained_on_validation);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  WriteRecommendations(config.out, config.model, config.top, data, users, lists, MPI_COMM_WORLD);
+  const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - seconds;
+  // The slowest rank's scoring time: the job's, as the ranks run side by side.
+  std::int64_t total = static_cast<std::int64_t>(users.size());
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
+  if (WorldRank() == 0) {
+    std::printf("{\"users\": %lld, \"items\": %d, \"top\": %d, \"ranks\": %d, \"seconds\": %.3f, "
+                "\"users_per_second\": %.1f, \"write_seconds\": %.3f, \"out\": \"%s\"}\n",
+                static_cast<long long>(total), data.n_items, config.top, WorldSize(), seconds,
+                seconds > 0 ? static_cast<double>(total) / seconds : 0.0, write_seconds, config.out.c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+int RunSimilarItems(const DataConfig& data_config, const SimilarItemsConfig& config) {
+  Dataset data;
+  ModelData model;
+  std::int32_t item = -1;
+  if (!CollectiveSetup([&] {
+        if (config.item.empty()) throw UserError("--item is required (the dataset's own item id)");
+      }) ||
+      !LoadShare(data_config, data) || !CollectiveSetup([&] {
+        if (config.model.empty()) throw UserError("--model is required");
+        model = LoadModel(config.model, 0, 0);  // the item side only
+        CheckSameDataset(model, config.model, data, data_config);
+        item = IdLookup(data).Item(config.item);
+        if (item < 0) throw UserError(Cat("--item ", config.item, ": no such item in ", data.name, " (after preparation)"));
+      }))
+    return 2;
+  if (WorldRank() != 0) return 0;
+  const auto info = LoadItemInfo(data_config.data);
+  const auto name = [&](std::int32_t j) {
+    std::string text = data.item_names.empty() ? Cat("item ", data.item_ids[j]) : Cat("item ", data.item_names[j]);
+    if (const auto found = info.find(data.item_ids[j]); found != info.end())
+      text += Cat("  ", found->second.title, found->second.genres.empty() ? "" : Cat("  (", found->second.genres, ")"));
+    return text;
+  };
+  std::printf("items like %s (cosine of the item vectors):\n", name(item).c_str());
+  const auto similar = SimilarItems(model.items.data(), data.n_items, model.shape.item_width(), model.shape.dim, item,
+                                    config.top);
+  for (std::size_t i = 0; i < similar.size(); ++i)
+    std::printf("%3zu. %6.3f  %s\n", i + 1, similar[i].second, name(similar[i].first).c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace ampcf

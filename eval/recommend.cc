@@ -1,0 +1,71 @@
+#include "eval/recommend.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "eval/score_blocks.h"
+
+namespace ampcf {
+
+std::vector<Recommended> TopUnseen(std::span<const float> scores, std::span<const char> seen, int top) {
+  // A min-heap of the best `top` so far: one pass over the catalogue, O(n log top).
+  const auto better = [](const Recommended& a, const Recommended& b) {
+    return a.score > b.score || (a.score == b.score && a.item < b.item);
+  };
+  std::vector<Recommended> heap;
+  if (top <= 0) return heap;
+  heap.reserve(static_cast<std::size_t>(top) + 1);
+  for (std::size_t j = 0; j < scores.size(); ++j) {
+    if (seen[j] || !std::isfinite(scores[j])) continue;
+    const Recommended candidate{static_cast<std::int32_t>(j), scores[j], 0, 0.0f};
+    if (static_cast<int>(heap.size()) < top) {
+      heap.push_back(candidate);
+      std::push_heap(heap.begin(), heap.end(), better);  // heap.front(): the worst kept
+    } else if (better(candidate, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = candidate;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), better);
+  return heap;
+}
+
+void LabelPersonas(const Scorer& scorer, const float* user_row, std::vector<Recommended>& items) {
+  if (items.empty()) return;
+  std::vector<std::int32_t> candidates;
+  for (const Recommended& e : items) candidates.push_back(e.item);
+  std::vector<float> scores, attention;
+  scorer.Score(user_row, candidates, scores, &attention);
+  const int r = scorer.personas();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const float* a = &attention[i * static_cast<std::size_t>(r)];
+    items[i].persona = static_cast<int>(std::max_element(a, a + r) - a);
+    items[i].weight = a[items[i].persona];
+  }
+}
+
+std::vector<std::vector<Recommended>> Recommend(const Scorer& scorer, const Dataset& data,
+                                                std::span<const std::int32_t> users,
+                                                const std::function<const float*(std::int32_t)>& user_rows, int top,
+                                                bool exclude_validation) {
+  std::vector<std::vector<Recommended>> out(users.size());
+  std::vector<char> seen(static_cast<std::size_t>(data.n_items), 0);
+  std::size_t next = 0;  // blocks come in the order of `users`
+  ForEachScoredBlock(scorer, users, user_rows, [&](std::span<const std::int32_t> block, const float* scores) {
+    for (std::size_t b = 0; b < block.size(); ++b, ++next) {
+      const std::int32_t u = block[b];
+      const std::span<const std::int32_t> train = data.TrainItems(u);
+      const std::int32_t validation = exclude_validation ? data.ValItem(u) : -1;
+      for (std::int32_t j : train) seen[j] = 1;
+      if (validation >= 0) seen[validation] = 1;
+      out[next] = TopUnseen({scores + b * static_cast<std::size_t>(data.n_items), seen.size()}, seen, top);
+      for (std::int32_t j : train) seen[j] = 0;
+      if (validation >= 0) seen[validation] = 0;
+      LabelPersonas(scorer, user_rows(u), out[next]);
+    }
+  });
+  return out;
+}
+
+}  // namespace ampcf

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Using a trained model under mpirun: `recommend` (the same lists on 1 and 3 ranks, in HDF5 and
+# CSV, equal to `explain`'s), `similar-items`, and data as recommender libraries' users have it
+# (string ids in a delimited file, RecBole's atomic files); bad input refused with one line.
+set -uo pipefail
+ampcf=${1:?usage: use_model.sh path/to/ampcf}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+check() {  # check NAME COMMAND...: passes when the command succeeds
+  local name=$1; shift
+  if "$@" > "$work/check.out" 2>&1; then echo "ok: $name"; passed=$((passed+1));
+  else echo "FAILED: $name"; head -5 "$work/check.out"; failed=$((failed+1)); fi
+}
+expect_error() {  # expect_error NAME EXPECTED-TEXT ARGS...: non-zero exit, one error line holding the text
+  local name=$1 expected=$2; shift 2
+  local out rc lines
+  out=$(timeout 60 mpirun -np 2 "$ampcf" "$@" 2>&1); rc=$?
+  lines=$(printf '%s\n' "$out" | grep -c "ampcf: error" || true)
+  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q -- "$expected" && [ "$lines" -eq 1 ]; then
+    echo "ok: $name"; passed=$((passed+1))
+  else
+    echo "FAILED: $name (exit $rc, $lines error lines)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))
+  fi
+}
+
+"$ampcf" generate --users 300 --items 200 --seed 3 --out "$work/gen" > /dev/null
+data=(--data "$work/gen/ratings.csv")
+"$ampcf" train "${data[@]}" --personas 2 --epochs 3 --quiet --out "$work/amp2" > /dev/null 2>&1
+model=$work/amp2/model.h5
+
+mpirun -np 1 "$ampcf" recommend "${data[@]}" --model "$model" --out "$work/one.h5" > /dev/null 2>&1
+mpirun -np 3 "$ampcf" recommend "${data[@]}" --model "$model" --out "$work/three.h5" > /dev/null 2>&1
+# The same lists; scores equal up to float rounding (a rank scores its users in other GEMM blocks).
+check "recommend: 1 and 3 ranks write the same HDF5" /usr/bin/python3 - "$work/one.h5" "$work/three.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1]) as a, h5py.File(sys.argv[2]) as b:
+    assert a.attrs["format"] in (b"ampcf-recommendations", "ampcf-recommendations") and a["items"].shape == (300, 10)
+    for name in ("users", "items", "persona"):
+        assert (a[name][:] == b[name][:]).all(), name
+    for name in ("scores", "weight"):
+        assert np.allclose(a[name][:], b[name][:], rtol=1e-5, atol=1e-6), name
+PY
+mpirun -np 1 "$ampcf" recommend "${data[@]}" --model "$model" --top 7 --out "$work/one.csv" > /dev/null 2>&1
+mpirun -np 3 "$ampcf" recommend "${data[@]}" --model "$model" --top 7 --out "$work/three.csv" > /dev/null 2>&1
+check "recommend: 1 and 3 ranks write the same CSV" cmp "$work/one.csv" "$work/three.csv"
+check "recommend: CSV has a header and 7 lines per user" \
+  bash -c "[ \"\$(head -1 '$work/one.csv')\" = user,rank,item,score,persona,weight ] && [ \$(wc -l < '$work/one.csv') -eq \$((300 * 7 + 1)) ]"
+
+# The lists are explain's: the same items, order and explaining personas, training items left out.
+user=$(awk -F, 'NR == 2 { print $1 }' "$work/one.csv")
+"$ampcf" explain "${data[@]}" --model "$model" --user "$user" --out "$work/explain.h5" > /dev/null 2>&1
+check "recommend: user $user's list is explain's (items, personas)" /usr/bin/python3 - "$work/one.h5" "$work/explain.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1]) as r, h5py.File(sys.argv[2]) as e:
+    row = int(np.nonzero(r["users"][:] == int(e.attrs["user"]))[0][0])
+    assert (r["items"][row] == e["recommendations/items"][:]).all(), (r["items"][row], e["recommendations/items"][:])
+    assert (r["persona"][row] == e["recommendations/persona"][:]).all()
+    assert len(set(r["persona"][:].ravel())) == 2, "an AMP-2 model explains by both personas"
+    assert not set(r["items"][row]) & set(e["history/items"][:]), "a training item was recommended"
+PY
+
+printf '%s\n\n%s\n' "$user" "$user" > "$work/users.txt"
+mpirun -np 2 "$ampcf" recommend "${data[@]}" --model "$model" --users "$work/users.txt" --out "$work/listed.csv" > /dev/null 2>&1
+check "recommend --users FILE: the listed user once" bash -c "[ \$(wc -l < '$work/listed.csv') -eq 11 ] && grep -q '^$user,1,' '$work/listed.csv'"
+printf '%s\n999999\n' "$user" > "$work/unknown.txt"
+expect_error "recommend: an unknown user names the file's line" "unknown.txt:2: user '999999'" \
+  recommend "${data[@]}" --model "$model" --users "$work/unknown.txt" --out "$work/x.csv"
+"$ampcf" generate --users 100 --items 50 --seed 4 --out "$work/other" > /dev/null
+expect_error "recommend: a model of another dataset is refused" "trained on another dataset" \
+  recommend --data "$work/other/ratings.csv" --model "$model" --out "$work/x.csv"
+expect_error "recommend: --out is required" "--out is required" recommend "${data[@]}" --model "$model"
+
+item=$(awk -F, 'NR == 2 { print $3 }' "$work/one.csv")
+check "similar-items: ten items, most similar first" bash -c \
+  "'$ampcf' similar-items ${data[*]} --model '$model' --item $item > '$work/similar.txt' && [ \$(grep -c '^ *[0-9]*\. ' '$work/similar.txt') -eq 10 ] && ! grep -q '^ *[0-9]*\. .*item $item\$' '$work/similar.txt'"
+expect_error "similar-items: an unknown item" "--item 999999: no such item" similar-items "${data[@]}" --model "$model" --item 999999
+
+# String ids in a delimited file, kept as names through training and recommendation.
+awk -F, 'NR > 1 { print "user-" $1 ";item-" $2 ";" $4 }' "$work/gen/ratings.csv" > "$work/names.txt"
+names=(--data "$work/names.txt" --format delimited --delimiter ";" --columns 0,1,2)
+"$ampcf" train "${names[@]}" --epochs 1 --quiet --out "$work/names" > /dev/null 2>&1
+mpirun -np 2 "$ampcf" recommend "${names[@]}" --model "$work/names/model.h5" --out "$work/names.csv" > /dev/null 2>&1
+check "delimited string ids: recommendations name users and items" grep -q '^user-[0-9]*,1,item-[0-9]*,' "$work/names.csv"
+# RecBole's atomic files: a folder holding DATASET.inter loads as it is.
+mkdir -p "$work/recbole/gen"
+awk -F, 'NR == 1 { print "user_id:token\titem_id:token\trating:float\ttimestamp:float"; next } { print $1 "\t" $2 "\t" $3 "\t" $4 ".0" }' \
+  "$work/gen/ratings.csv" > "$work/recbole/gen/gen.inter"
+"$ampcf" stats "${data[@]}" 2>/dev/null | grep -v "^\[" > "$work/stats.csv.txt"
+"$ampcf" stats --data "$work/recbole/gen" 2>/dev/null | grep -v "^\[" > "$work/stats.inter.txt"
+check "RecBole .inter: the same dataset as the CSV it came from" diff <(grep -iv "dataset\|name" "$work/stats.csv.txt") <(grep -iv "dataset\|name" "$work/stats.inter.txt")
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
