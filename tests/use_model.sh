@@ -61,6 +61,24 @@ with h5py.File(sys.argv[1]) as r, h5py.File(sys.argv[2]) as e:
     assert not set(r["items"][row]) & set(e["history/items"][:]), "a training item was recommended"
 PY
 
+# launch/ampcf_model.py (numpy, h5py) gives the CLI's scores, lists and explaining personas.
+check "ampcf_model.py: every user's scores and personas are the CLI's; user $user's list too" \
+  /usr/bin/python3 - "$(dirname "$0")/../launch" "$model" "$work/one.h5" "$work/explain.h5" <<'PY'
+import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[1])
+from ampcf_model import AmpcfModel
+model = AmpcfModel(sys.argv[2])
+with h5py.File(sys.argv[3]) as r, h5py.File(sys.argv[4]) as e:
+    for user, items, scores, persona in zip(r["users"][:], r["items"][:], r["scores"][:], r["persona"][:]):
+        mine, attention = model.scores(int(user), [model.item_index(int(i)) for i in items])
+        assert np.allclose(mine, scores, rtol=1e-4, atol=1e-5), (user, mine, scores)
+        assert (attention.argmax(axis=1) == persona).all(), user
+    listed = model.recommend(int(e.attrs["user"]), 10, seen=e["history/items"][:])
+    assert [item for item, _, _, _ in listed] == list(e["recommendations/items"][:]), listed
+    own = model.explain(int(e.attrs["user"]), 10, seen=e["history/items"][:])["personas"]
+    assert [[item for item, _ in k] for k in own] == e["personas/items"][:].tolist()
+PY
+
 printf '%s\n\n%s\n' "$user" "$user" > "$work/users.txt"
 mpirun -np 2 "$ampcf" recommend "${data[@]}" --model "$model" --users "$work/users.txt" --out "$work/listed.csv" > /dev/null 2>&1
 check "recommend --users FILE: the listed user once" bash -c "[ \$(wc -l < '$work/listed.csv') -eq 11 ] && grep -q '^$user,1,' '$work/listed.csv'"
