@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# launch/report.py on a small generated run: it writes report.html with both figures, and the
+# launch/report.py on a small generated run: it writes report.html with both figures, which render
+# in headless Chromium without console errors, and the
 # explanation HDF5 it reads agrees with eval.h5 on the user's top recommendation.
 set -euo pipefail
 ampcf=${1:?usage: report.sh path/to/ampcf}
@@ -22,3 +23,8 @@ with h5py.File(f"{run}/eval.h5") as ev, h5py.File(f"{run}/explain-7.h5") as ex:
     assert ev["users/top_persona"][row, 0] == ex["recommendations/persona"][0]
 print("ok: report.html with 2 figures; explanation agrees with eval.h5")
 PY
+# The page in a real browser: it loads, both figures render, the console stays clean (skipped,
+# with a message, where Chromium is not installed).
+status=0
+/usr/bin/python3 "$root/tests/browser_check.py" "$work/run/report.html" || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 77 ]
