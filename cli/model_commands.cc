@@ -11,6 +11,7 @@
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "cli/model_loading.h"
+#include "cli/user_list.h"
 #include "core/gather.h"
 #include "data/dataset.h"
 #include "data/id_lookup.h"
@@ -79,8 +80,12 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
       }) ||
       !LoadShareAndModel(data_config, config.model, data, model))
     return 2;
-  // Every rank evaluates its share of the users.
-  const std::vector<std::int32_t> mine = HeldUsers(data);
+  // Every rank evaluates its share of the users (of the --users file).
+  std::vector<std::int32_t> mine;
+  if (!SelectUsers("--users", config.users, data, mine)) return 2;
+  if (config.fold_in && !FoldInRows(config.model, config.fold_in_steps, config.fold_in_lr, config.fold_in_seed, data,
+                                    mine, model))
+    return 2;
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const auto block = static_cast<std::size_t>(model.shape.user_width());

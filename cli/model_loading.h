@@ -2,7 +2,9 @@
 // the check that a model belongs to it.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "io/model_file.h"
@@ -21,5 +23,12 @@ bool LoadShare(const DataConfig& data_config, Dataset& data);
 // This rank's share, and the rows of its users in the model at `model_path` after checking that
 // it belongs to the dataset. Collective; false after a user error, reported by rank 0.
 bool LoadShareAndModel(const DataConfig& data_config, const std::string& model_path, Dataset& data, ModelData& model);
+
+// Replaces the rows of `users` (this rank's, dense ids) in `model` (read from `model_path`, this
+// rank's users' rows) by rows folded in from their training items with every other parameter
+// frozen (worker/fold_in.h), the model's training options taken from its file. Collective; false
+// after a user error, reported by rank 0.
+bool FoldInRows(const std::string& model_path, int steps, double lr, std::uint64_t seed, const Dataset& data,
+                const std::vector<std::int32_t>& users, ModelData& model);
 
 }  // namespace ampcf

@@ -9,6 +9,7 @@
 
 #include "cli/collective.h"
 #include "cli/commands.h"
+#include "cli/user_list.h"
 #include "cli/run_info.h"
 #include "core/peer_wait.h"
 #include "core/stop_signal.h"
@@ -54,6 +55,7 @@ struct TrainSetup {
   Layout layout;
   std::unique_ptr<Model> model;
   std::string description;  // the effective options (options/config.h: Describe)
+  std::vector<std::int32_t> left_out;  // --exclude-users held by this rank
   std::string resume_path;  // "" for a fresh run
   CheckpointInfo resume_info;
 };
@@ -95,6 +97,8 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
   if (!CollectiveSetup([&] {
         setup.data = source.TakeShare(layout.is_worker() ? layout.worker_index() : -1, layout.n_workers);
       }))
+    return false;
+  if (!config.exclude_users.empty() && !ListedUsers("--exclude-users", config.exclude_users, setup.data, setup.left_out))
     return false;
   setup.description = Describe(data_config, config);
   const std::string disagreement = CheckRanksAgree(MakeRunInfo(setup.data, setup.description));
@@ -198,6 +202,7 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
   context.checkpoint_comm = checkpoint_comm;
   context.servers = servers.get();
   context.model = setup.model.get();
+  context.left_out = setup.left_out;
   Trainer trainer(context);
   if (!setup.resume_path.empty() && !CollectiveSetup([&] {
         if (colocated) colocated->ReadCheckpoint(setup.resume_path);

@@ -10,69 +10,15 @@
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "cli/model_loading.h"
+#include "cli/user_list.h"
 #include "data/id_lookup.h"
 #include "data/item_info.h"
-#include "data/line_reader.h"
 #include "eval/recommend.h"
 #include "eval/recommendation_file.h"
 #include "eval/similar_items.h"
 #include "models/registry.h"
 
 namespace ampcf {
-
-namespace {
-
-// The ids of a --users file, one per line (blank lines skipped), with their line numbers.
-struct UserList {
-  std::vector<std::string> ids;
-  std::vector<long> lines;
-};
-
-UserList ReadUserList(const std::string& path) {
-  LineReader reader(path);
-  UserList list;
-  std::string_view line;
-  while (reader.Next(line)) {
-    const auto begin = line.find_first_not_of(" \t"), end = line.find_last_not_of(" \t");
-    if (begin == std::string_view::npos) continue;
-    list.ids.emplace_back(line.substr(begin, end - begin + 1));
-    list.lines.push_back(reader.line_number());
-  }
-  if (list.ids.empty()) throw UserError(Cat("--users ", path, ": no user ids"));
-  return list;
-}
-
-// This rank's users to recommend for, ascending: all it holds, or those of the --users file that
-// it holds. Collective: an id that no rank holds is a user error naming its line.
-bool SelectUsers(const std::string& spec, const Dataset& data, std::vector<std::int32_t>& users) {
-  if (spec == "all") {
-    users = HeldUsers(data);
-    return true;
-  }
-  UserList list;
-  if (!CollectiveSetup([&] { list = ReadUserList(spec); })) return false;
-  const IdLookup lookup(data);
-  std::vector<std::uint8_t> found(list.ids.size(), 0);
-  std::vector<char> chosen(static_cast<std::size_t>(data.held.size()), 0);  // a user listed twice counts once
-  for (std::size_t i = 0; i < list.ids.size(); ++i) {
-    const std::int32_t u = lookup.User(list.ids[i]);
-    if (u < 0) continue;
-    found[i] = 1;
-    chosen[static_cast<std::size_t>(u - data.held.begin)] = 1;
-  }
-  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, found.data(), static_cast<int>(found.size()), MPI_UINT8_T, MPI_MAX,
-                                MPI_COMM_WORLD));
-  for (std::int32_t u : HeldUsers(data))
-    if (chosen[static_cast<std::size_t>(u - data.held.begin)]) users.push_back(u);
-  return CollectiveSetup([&] {
-    for (std::size_t i = 0; i < found.size(); ++i)
-      if (!found[i])
-        throw UserError(Cat(spec, ":", list.lines[i], ": user '", list.ids[i], "' is not in ", data.name,
-                            " (after preparation)"));
-  });
-}
-
-}  // namespace
 
 int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
   Dataset data;
@@ -84,7 +30,10 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
       !LoadShareAndModel(data_config, config.model, data, model))
     return 2;
   std::vector<std::int32_t> users;
-  if (!SelectUsers(config.users, data, users)) return 2;
+  if (!SelectUsers("--users", config.users, data, users)) return 2;
+  if (config.fold_in && !FoldInRows(config.model, config.fold_in_steps, config.fold_in_lr, config.fold_in_seed, data,
+                                    users, model))
+    return 2;
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const auto block = static_cast<std::size_t>(model.shape.user_width());

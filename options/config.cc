@@ -94,6 +94,30 @@ std::map<std::string, std::string> ParseDescription(const std::string& text) {
 }
 }  // namespace
 
+namespace {
+template <typename T>
+void ReadDescribed(const std::map<std::string, std::string>& values, const char* name, T& member) {
+  const auto found = values.find(name);
+  if (found == values.end()) return;
+  if constexpr (std::is_same_v<T, std::string>) {
+    member = found->second;
+  } else {
+    std::istringstream in(found->second);
+    in >> member;
+    if (in.fail() || !in.eof()) throw UserError(Cat("option ", name, " = '", found->second, "' does not read as its type"));
+  }
+}
+}  // namespace
+
+#define AMPCF_READ_DESCRIBED(type, name, flags, dflt, check, help) ReadDescribed(values, #name, config.name);
+
+TrainConfig TrainConfigFromDescription(const std::string& text) {
+  const std::map<std::string, std::string> values = ParseDescription(text);
+  TrainConfig config;
+  AMPCF_TRAIN_OPTIONS(AMPCF_READ_DESCRIBED)
+  return config;
+}
+
 std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now) {
   // Only the training table is compared: data options are left to the dataset fingerprint,
   // which the checkpoint check compares already. The run-only options do not change the

@@ -152,7 +152,17 @@ CLI::Validator OptionalPositiveIntList();
   X(std::int64_t, stop_after_steps, "--stop-after-steps", 0, AtLeast(0),                        \
     "checkpoint and stop once N steps are done in all, as on SIGTERM (for tests and planned pre-emption)") \
   X(bool, quiet, "--quiet", false, AnyValue(), "print only the final summary")                 \
-  X(std::int64_t, eval_users, "--eval-users", 0, AtLeast(0), "full ranking and the evaluation report (top-K lists, TDD, eval.h5 rows) cover a seeded sample of about N users, the same for every rank layout (0: all); the sampled protocol always covers every user")
+  X(std::int64_t, eval_users, "--eval-users", 0, AtLeast(0), "full ranking and the evaluation report (top-K lists, TDD, eval.h5 rows) cover a seeded sample of about N users, the same for every rank layout (0: all); the sampled protocol always covers every user") \
+  X(std::string, exclude_users, "--exclude-users", "", AnyValue(),                               \
+    "file of user ids (one per line) held out of training entirely: no positives, not evaluated; their rows stay as initialised, for eval --fold-in")
+
+// Options of `eval --fold-in` and `recommend --fold-in` (worker/fold_in.h).
+#define AMPCF_FOLD_IN_OPTIONS(X)                                                                 \
+  X(bool, fold_in, "--fold-in", false, AnyValue(),                                              \
+    "first fit the listed users' rows from their training items, every other parameter frozen (users the model never trained, e.g. train --exclude-users)") \
+  X(int, fold_in_steps, "--fold-in-steps", 100, AtLeast(1), "--fold-in: Adam steps per user, each over a batch of their items (all of them, below --batch)") \
+  X(double, fold_in_lr, "--fold-in-lr", 0.03, Positive(), "--fold-in: Adam's learning rate on the users' rows") \
+  X(std::uint64_t, fold_in_seed, "--fold-in-seed", 1, AnyValue(), "--fold-in: seed of the negatives drawn")
 
 // Options of `eval`.
 #define AMPCF_EVAL_OPTIONS(X)                                                                    \
@@ -167,7 +177,9 @@ CLI::Validator OptionalPositiveIntList();
   X(std::string, rerank, "--rerank", "none", CLI::IsMember({"none", "direc"}),                     \
     "direc: evaluate the model's lists re-ranked for diversity (priority medoids of a cover tree over the items' vectors, eval/priority_medoids.h)") \
   X(int, rerank_pool, "--rerank-pool", 50, AtLeast(1),                                             \
-    "--rerank direc: the best-scored unseen items re-ranked per user (larger: more diversity, less accuracy)")
+    "--rerank direc: the best-scored unseen items re-ranked per user (larger: more diversity, less accuracy)") \
+  X(std::string, users, "--users", "all", AnyValue(), "all, or a file of the user ids to evaluate, one per line") \
+  AMPCF_FOLD_IN_OPTIONS(X)
 
 // Options of `explain`.
 #define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \
@@ -182,7 +194,8 @@ CLI::Validator OptionalPositiveIntList();
   X(std::string, users, "--users", "all", AnyValue(),                                          \
     "all, or a file of user ids (the dataset's own), one per line")                            \
   X(int, top, "--top", 10, AtLeast(1), "recommendations per user")                           \
-  X(std::string, out, "--out", "", AnyValue(), "FILE.h5 (HDF5), or any other name (CSV: user,rank,item,score,persona,weight)")
+  X(std::string, out, "--out", "", AnyValue(), "FILE.h5 (HDF5), or any other name (CSV: user,rank,item,score,persona,weight)") \
+  AMPCF_FOLD_IN_OPTIONS(X)
 
 // Options of `similar-items` (eval/similar_items.h).
 #define AMPCF_SIMILAR_ITEMS_OPTIONS(X)                                                           \
@@ -284,6 +297,11 @@ void Validate(const TrainConfig& config);
 
 // One line per option, `name = value`: logged at start and stored in model files.
 std::string Describe(const DataConfig& data, const TrainConfig& train);
+
+// The training options a Describe() text records (a model file's config): every option the text
+// names takes its value there, the others keep their defaults. UserError naming the option when
+// a value does not read as its type.
+TrainConfig TrainConfigFromDescription(const std::string& text);
 
 // The options that change the model or its training and whose values differ between two Describe()
 // texts, as "--name was OLD, now NEW" ("(absent)" for an option the older text predates). Options

@@ -112,5 +112,16 @@ TEST(BatchBuilder, LogQIsTheSamplersPerItemSlot) {
     EXPECT_FLOAT_EQ(batch.item_log_q[s], static_cast<float>(std::log(sampler.Probability(batch.items[s]))));
 }
 
+TEST(BatchBuilder, LeftOutUsersGiveNoPositives) {
+  const Dataset data = SmallData();
+  BatchBuilder builder(data, AllUsers(data), BatchOptions());
+  const std::int64_t all = builder.n_pairs();
+  builder.LeaveOut({2, 5});
+  builder.UseValidation(false);
+  EXPECT_EQ(builder.n_pairs(), all - data.train_count(2) - data.train_count(5));
+  for (const Batch& batch : Epoch(builder, 0))
+    for (std::int32_t local : batch.users) EXPECT_TRUE(local != 2 && local != 5);
+}
+
 }  // namespace
 }  // namespace ampcf

@@ -90,6 +90,24 @@ expect_error "recommend: a model of another dataset is refused" "trained on anot
   recommend --data "$work/other/ratings.csv" --model "$model" --out "$work/x.csv"
 expect_error "recommend: --out is required" "--out is required" recommend "${data[@]}" --model "$model"
 
+# Fold-in: users held out of training get rows fitted from their items, every other parameter
+# frozen; their validation ranking then beats the rows they were left with.
+awk -F, 'NR > 1 && $1 % 10 == 3 { print $1 }' "$work/gen/ratings.csv" | sort -un > "$work/held.txt"
+"$ampcf" train "${data[@]}" --personas 2 --epochs 3 --quiet --exclude-users "$work/held.txt" --out "$work/held" > /dev/null 2>&1
+val_ndcg() { sed -n 's/.*"val_ndcg@10": \([0-9.]*\).*/\1/p'; }
+before=$(mpirun -np 2 "$ampcf" eval "${data[@]}" --model "$work/held/model.h5" --users "$work/held.txt" 2>/dev/null | val_ndcg)
+after=$(mpirun -np 2 "$ampcf" eval "${data[@]}" --model "$work/held/model.h5" --users "$work/held.txt" --fold-in 2>/dev/null | val_ndcg)
+check "eval --fold-in: held-out users rank better folded in ($before -> $after)" \
+  /usr/bin/python3 -c "import sys; sys.exit(0 if float('$after') > float('$before') + 0.02 else 1)"
+one=$(mpirun -np 1 "$ampcf" eval "${data[@]}" --model "$work/held/model.h5" --users "$work/held.txt" --fold-in 2>/dev/null | val_ndcg)
+check "eval --fold-in: the same figures on 1 and 2 ranks" test "$one" = "$after"
+mpirun -np 2 "$ampcf" recommend "${data[@]}" --model "$work/held/model.h5" --users "$work/held.txt" --fold-in \
+  --out "$work/folded.csv" > /dev/null 2>&1
+check "recommend --fold-in: lists for the folded-in users" \
+  bash -c "[ \$(wc -l < '$work/folded.csv') -eq \$((\$(wc -l < '$work/held.txt') * 10 + 1)) ]"
+expect_error "train --exclude-users: an unknown user names the line" "unknown.txt:2: user '999999'" \
+  train "${data[@]}" --epochs 1 --exclude-users "$work/unknown.txt"
+
 item=$(awk -F, 'NR == 2 { print $3 }' "$work/one.csv")
 check "similar-items: ten items, most similar first" bash -c \
   "'$ampcf' similar-items ${data[*]} --model '$model' --item $item > '$work/similar.txt' && [ \$(grep -c '^ *[0-9]*\. ' '$work/similar.txt') -eq 10 ] && ! grep -q '^ *[0-9]*\. .*item $item\$' '$work/similar.txt'"

@@ -24,13 +24,22 @@ BatchBuilder::BatchBuilder(const Dataset& data, const std::vector<std::int32_t>&
       rng_(options.seed) {
   user_slot_of_.assign(users_.size(), -1);
   item_slot_of_.assign(data.n_items, -1);
+  left_out_.assign(users_.size(), 0);
   UseValidation(false);
+}
+
+void BatchBuilder::LeaveOut(const std::vector<std::int32_t>& left_out) {
+  for (std::int32_t u : left_out) {
+    const auto found = std::lower_bound(users_.begin(), users_.end(), u);
+    if (found != users_.end() && *found == u) left_out_[static_cast<std::size_t>(found - users_.begin())] = 1;
+  }
 }
 
 void BatchBuilder::UseValidation(bool with_validation) {
   pair_user_.clear();
   pair_item_.clear();
   for (std::size_t local = 0; local < users_.size(); ++local) {
+    if (left_out_[local]) continue;
     const std::int32_t u = users_[local];
     for (std::int32_t item : data_.TrainItems(u)) {
       pair_user_.push_back(static_cast<std::int32_t>(local));

@@ -35,6 +35,9 @@ class BatchBuilder {
   // Positives: training items, plus validation items when `with_validation` (the sampler then
   // follows the counts of everything trained on).
   void UseValidation(bool with_validation);
+  // Users (dense ids among `users`) whose items are never positives, from the next
+  // UseValidation on (train --exclude-users).
+  void LeaveOut(const std::vector<std::int32_t>& left_out);
   std::int64_t n_pairs() const { return static_cast<std::int64_t>(pair_user_.size()); }
   // This epoch's order of the positives (seeded by seed, epoch, worker).
   void Shuffle(int epoch);
@@ -44,6 +47,7 @@ class BatchBuilder {
  private:
   const Dataset& data_;
   std::vector<std::int32_t> users_;
+  std::vector<char> left_out_;  // per local user
   BatchOptions options_;
   AliasSampler sampler_;
   std::vector<float> log_q_;                         // per item: log of its sampling probability

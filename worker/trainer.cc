@@ -96,6 +96,10 @@ Trainer::Trainer(const TrainerContext& context)
     s.const_row_pointers.resize(n_tables);
   }
   whole_tables_.resize(n_tables);
+  for (std::int32_t u : users_)
+    if (!std::binary_search(context.left_out.begin(), context.left_out.end(), u)) evaluated_users_.push_back(u);
+  builder_.LeaveOut(context.left_out);
+  builder_.UseValidation(false);
 }
 
 void Trainer::Resume(const std::string& path, const CheckpointInfo& info) {
@@ -302,7 +306,7 @@ EvalTotals Trainer::Evaluate(HeldOut which, bool full) {
   // Full ranking needs every item row; the sampled protocol only its users' candidates.
   const std::unique_ptr<Scorer> scorer = full ? PullScorer() : PullCandidateScorer(which);
   const UserSample sample(config().eval_users, context_.data->n_users, context_.data_config->eval_seed);
-  EvalTotals totals = EvaluateUsers(*scorer, *context_.data, users_,
+  EvalTotals totals = EvaluateUsers(*scorer, *context_.data, evaluated_users_,
                                     [&](std::int32_t u) { return user_row(u); }, which, full, sample);
   double sums[6] = {totals.sampled.hits, totals.sampled.ndcg, double(totals.sampled.users),
                     totals.full.hits,    totals.full.ndcg,    double(totals.full.users)};
@@ -318,7 +322,7 @@ std::unique_ptr<Scorer> Trainer::PullScorer() {
 
 std::unique_ptr<Scorer> Trainer::PullCandidateScorer(HeldOut which) {
   std::vector<std::int32_t>& items = candidate_items_[static_cast<int>(which)];
-  if (items.empty()) items = CandidateItems(*context_.data, users_, which);
+  if (items.empty()) items = CandidateItems(*context_.data, evaluated_users_, which);
   const std::vector<const float*> tables = PullTables(&items, candidate_tables_);
   return std::make_unique<ItemSubsetScorer>(context_.model->MakeScorer(tables, static_cast<std::int32_t>(items.size())),
                                             items, context_.data->n_items);

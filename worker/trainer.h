@@ -37,6 +37,8 @@ struct TrainerContext {
   MPI_Comm workers = MPI_COMM_NULL, checkpoint_comm = MPI_COMM_NULL;
   ps::Servers* servers = nullptr;
   Model* model = nullptr;
+  // This worker's users held out of training (--exclude-users): no positives, not evaluated.
+  std::vector<std::int32_t> left_out;
 };
 
 // One step: its batch, the rows of every server table and the per-user rows it reads, and their
@@ -121,7 +123,8 @@ class Trainer {
 
   // The whole server tables, pulled (after the last push), and a scorer over them.
   std::unique_ptr<Scorer> PullScorer();
-  const std::vector<std::int32_t>& users() const { return users_; }
+  // The users evaluated: this worker's, less those left out of training.
+  const std::vector<std::int32_t>& users() const { return evaluated_users_; }
   const float* user_row(std::int32_t user) const { return user_table_.row(user - first_user_); }
   // Writes model.h5 at `path` (after PullScorer): worker 0 the item side, every worker its
   // users' rows in turn (no rank holds every user's). Collective over the ranks of the
@@ -166,6 +169,7 @@ class Trainer {
   TrainerContext context_;
   int worker_rank_ = 0, n_workers_ = 1;
   std::vector<std::int32_t> users_;  // this worker's users: one contiguous range of dense ids
+  std::vector<std::int32_t> evaluated_users_;  // users_ less context.left_out
   std::int32_t first_user_ = 0;
   RowTable user_table_;
   bool user_rows_trained_;  // false: the rows are made from the users' items (TableSpec::from_items)

@@ -1,0 +1,138 @@
+// Fold-in (worker/fold_in.h) and reading a model file's training options back
+// (options/config.h: TrainConfigFromDescription), without MPI.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/synthetic.h"
+#include "models/registry.h"
+#include "options/config.h"
+#include "worker/batch_builder.h"
+#include "worker/fold_in.h"
+
+namespace ampcf {
+namespace {
+
+Dataset SmallData() {
+  SyntheticSpec spec;
+  spec.users = 40;
+  spec.items = 60;
+  return Prepare(GenerateSynthetic(spec).raw, DataConfig());
+}
+
+// Every server table of `model` as its initialiser makes it: the item side of an untrained model.
+std::vector<std::vector<float>> InitialTables(const Model& model) {
+  std::vector<std::vector<float>> tables;
+  for (const TableSpec& spec : ServerTables(model)) {
+    tables.emplace_back(static_cast<std::size_t>(spec.rows * spec.width), 0.0f);
+    for (std::int64_t key = 0; key < spec.rows; ++key) spec.init(key, &tables.back()[key * spec.width]);
+  }
+  return tables;
+}
+
+// The model's training loss over every positive of `users` with their rows `rows` (the same
+// draw of negatives each call).
+double Loss(Model& model, const TrainConfig& config, const std::vector<std::vector<float>>& tables, const Dataset& data,
+            const std::vector<std::int32_t>& users, const std::vector<float>& rows) {
+  BatchOptions options;
+  options.negatives = config.negatives;
+  options.log_q = config.softmax_correction == "logq";
+  BatchBuilder builder(data, users, options);
+  builder.Shuffle(0);
+  Batch batch;
+  builder.Build(0, 0, 0, builder.n_pairs(), batch);
+  const int width = UserTable(model).width;
+  std::vector<float> user_rows;
+  for (std::int32_t local : batch.users) user_rows.insert(user_rows.end(), &rows[local * width], &rows[(local + 1) * width]);
+  std::vector<std::vector<std::int32_t>> keys;
+  model.RowsRead(batch, nullptr, keys);
+  std::vector<std::vector<float>> read(keys.size());
+  std::vector<const float*> pointers;
+  const std::vector<TableSpec> specs = ServerTables(model);
+  for (std::size_t t = 0; t < keys.size(); ++t) {
+    for (std::int32_t key : keys[t])
+      read[t].insert(read[t].end(), &tables[t][key * specs[t].width], &tables[t][(key + 1) * specs[t].width]);
+    pointers.push_back(read[t].data());
+  }
+  const float* user_gradients = nullptr;
+  std::vector<const float*> server_gradients;
+  return model.ForwardBackward(batch, user_rows.data(), pointers, user_gradients, server_gradients).loss;
+}
+
+TEST(FoldIn, LowersTheTrainingLossOfTheFoldedUsers) {
+  const Dataset data = SmallData();
+  TrainConfig config;
+  config.personas = 2;
+  config.dim = 8;
+  config.att_dim = 8;
+  const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
+  const auto tables = InitialTables(*model);
+  const std::vector<std::int32_t> users = {3, 4, 5};
+  const int width = UserTable(*model).width;
+  std::vector<float> start(users.size() * width, 0.0f);
+  for (std::size_t i = 0; i < users.size(); ++i) UserTable(*model).init(users[i], &start[i * width]);
+  EXPECT_EQ(FoldInUsers(*model, config, tables, data, users, FoldInOptions{0, 0.01, 1, false}), start)
+      << "no steps: the rows training starts from";
+  const std::vector<float> folded = FoldInUsers(*model, config, tables, data, users, FoldInOptions{30, 0.05, 1, false});
+  EXPECT_LT(Loss(*model, config, tables, data, users, folded), Loss(*model, config, tables, data, users, start) - 0.1);
+}
+
+TEST(FoldIn, SameSeedSameRowsAnotherSeedOthers) {
+  const Dataset data = SmallData();
+  TrainConfig config;
+  config.personas = 1;
+  config.dim = 8;
+  const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
+  const auto tables = InitialTables(*model);
+  const std::vector<std::int32_t> users = {0, 7};
+  const FoldInOptions options{5, 0.01, 1, false}, other{5, 0.01, 2, false};
+  EXPECT_EQ(FoldInUsers(*model, config, tables, data, users, options),
+            FoldInUsers(*model, config, tables, data, users, options));
+  EXPECT_NE(FoldInUsers(*model, config, tables, data, users, options),
+            FoldInUsers(*model, config, tables, data, users, other));
+}
+
+TEST(FoldIn, ItemBasedUsersAreTheirItems) {
+  const Dataset data = SmallData();
+  TrainConfig config;
+  config.model = "fism";
+  config.dim = 8;
+  const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
+  const TableSpec& spec = UserTable(*model);
+  ASSERT_TRUE(spec.from_items);
+  std::vector<float> expected(spec.width, 0.0f);
+  spec.from_items(2, data.TrainItems(2), expected.data());
+  EXPECT_EQ(FoldInUsers(*model, config, InitialTables(*model), data, {2}, FoldInOptions{}), expected);
+}
+
+TEST(TrainConfigFromDescription, ReadsBackWhatDescribeWrote) {
+  TrainConfig config;
+  config.model = "neumf";
+  config.personas = 3;
+  config.lr = 0.0025;
+  config.exclude_seen = true;
+  config.mlp_layers = "32,16,8";
+  config.seed = 1234567890123ULL;
+  const TrainConfig read = TrainConfigFromDescription(Describe(DataConfig(), config));
+  EXPECT_EQ(read.model, "neumf");
+  EXPECT_EQ(read.personas, 3);
+  EXPECT_DOUBLE_EQ(read.lr, 0.0025);
+  EXPECT_TRUE(read.exclude_seen);
+  EXPECT_EQ(read.mlp_layers, "32,16,8");
+  EXPECT_EQ(read.seed, 1234567890123ULL);
+  EXPECT_EQ(TrainConfigFromDescription("").personas, TrainConfig().personas) << "absent options keep their defaults";
+}
+
+TEST(TrainConfigFromDescription, AValueOfTheWrongTypeNamesTheOption) {
+  try {
+    TrainConfigFromDescription("personas = two\n");
+    FAIL() << "expected a UserError";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("personas"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace ampcf
