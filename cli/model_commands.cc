@@ -11,7 +11,6 @@
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "cli/model_loading.h"
-#include "cli/user_list.h"
 #include "core/gather.h"
 #include "data/dataset.h"
 #include "data/id_lookup.h"
@@ -82,10 +81,7 @@ int RunEval(const DataConfig& data_config, const EvalConfig& config) {
     return 2;
   // Every rank evaluates its share of the users (of the --users file).
   std::vector<std::int32_t> mine;
-  if (!SelectUsers("--users", config.users, data, mine)) return 2;
-  if (config.fold_in && !FoldInRows(config.model, config.fold_in_steps, config.fold_in_lr, config.fold_in_seed, data,
-                                    mine, model))
-    return 2;
+  if (!SelectUsersAndFoldIn(config, data, model, mine)) return 2;
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const auto block = static_cast<std::size_t>(model.shape.user_width());

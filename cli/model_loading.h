@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/user_list.h"
 #include "data/dataset.h"
 #include "io/model_file.h"
 #include "options/config.h"
@@ -30,5 +31,16 @@ bool LoadShareAndModel(const DataConfig& data_config, const std::string& model_p
 // after a user error, reported by rank 0.
 bool FoldInRows(const std::string& model_path, int steps, double lr, std::uint64_t seed, const Dataset& data,
                 const std::vector<std::int32_t>& users, ModelData& model);
+
+// The users a command over a trained model works on (`--users`: this rank's share of them),
+// their rows folded in first with `--fold-in`. `Config` holds model, users and the fold-in
+// options (options/config.h: AMPCF_FOLD_IN_OPTIONS). Collective; false after a user error.
+template <typename Config>
+bool SelectUsersAndFoldIn(const Config& config, const Dataset& data, ModelData& model,
+                          std::vector<std::int32_t>& users) {
+  return SelectUsers("--users", config.users, data, users) &&
+         (!config.fold_in || FoldInRows(config.model, config.fold_in_steps, config.fold_in_lr, config.fold_in_seed,
+                                        data, users, model));
+}
 
 }  // namespace ampcf

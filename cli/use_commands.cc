@@ -10,7 +10,6 @@
 #include "cli/collective.h"
 #include "cli/commands.h"
 #include "cli/model_loading.h"
-#include "cli/user_list.h"
 #include "data/id_lookup.h"
 #include "data/item_info.h"
 #include "eval/recommend.h"
@@ -30,10 +29,7 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
       !LoadShareAndModel(data_config, config.model, data, model))
     return 2;
   std::vector<std::int32_t> users;
-  if (!SelectUsers("--users", config.users, data, users)) return 2;
-  if (config.fold_in && !FoldInRows(config.model, config.fold_in_steps, config.fold_in_lr, config.fold_in_seed, data,
-                                    users, model))
-    return 2;
+  if (!SelectUsersAndFoldIn(config, data, model, users)) return 2;
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const auto block = static_cast<std::size_t>(model.shape.user_width());
