@@ -9,8 +9,8 @@
 
 #include "cli/collective.h"
 #include "cli/commands.h"
-#include "cli/user_list.h"
 #include "cli/run_info.h"
+#include "cli/user_list.h"
 #include "core/peer_wait.h"
 #include "core/stop_signal.h"
 #include "data/dataset_share.h"
