@@ -40,10 +40,16 @@ bool FoldInRows(const std::string& model_path, int steps, double lr, std::uint64
   std::vector<std::vector<float>> tables;
   TrainConfig config;
   if (!CollectiveSetup([&] {
-        config = TrainConfigFromDescription(model.config);
+        if (model.config.find("\nmodel = ") == std::string::npos)
+          throw UserError(Cat(model_path, ": --fold-in needs the model's training options, which the file lacks"));
+        try {
+          config = TrainConfigFromDescription(model.config);
+        } catch (const UserError& error) {
+          throw UserError(Cat(model_path, ": its recorded options: ", error.what()));
+        }
         config.pretrained.clear();  // the trained rows are in the file: nothing to start from
         if (config.model != model.model)
-          throw UserError(Cat(model_path, ": --fold-in needs the model's training options, which the file lacks"));
+          throw UserError(Cat(model_path, ": a ", model.model, " model whose recorded options name --model ", config.model));
         trainable = MakeModel(config, data.n_items);
         tables = trainable->ImportTables(model, model_path);
       }))

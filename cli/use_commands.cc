@@ -1,6 +1,7 @@
 // `ampcf recommend` and `similar-items`: using a trained model as recommender libraries' users do.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -34,11 +35,12 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const auto block = static_cast<std::size_t>(model.shape.user_width());
   const auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u - model.first_user) * block]; };
+  const int top = std::min(config.top, data.n_items);  // no list is longer than the catalogue
   const auto start = std::chrono::steady_clock::now();
   const std::vector<std::vector<Recommended>> lists =
-      Recommend(*loaded.scorer, data, users, rows, config.top, model.trained_on_validation);
+      Recommend(*loaded.scorer, data, users, rows, top, model.trained_on_validation);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  WriteRecommendations(config.out, config.model, config.top, data, users, lists, MPI_COMM_WORLD);
+  WriteRecommendations(config.out, config.model, top, data, users, lists, MPI_COMM_WORLD);
   const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - seconds;
   // The slowest rank's scoring time: the job's, as the ranks run side by side.
   std::int64_t total = static_cast<std::int64_t>(users.size());
@@ -47,7 +49,7 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
   if (WorldRank() == 0) {
     std::printf("{\"users\": %lld, \"items\": %d, \"top\": %d, \"ranks\": %d, \"seconds\": %.3f, "
                 "\"users_per_second\": %.1f, \"write_seconds\": %.3f, \"out\": \"%s\"}\n",
-                static_cast<long long>(total), data.n_items, config.top, WorldSize(), seconds,
+                static_cast<long long>(total), data.n_items, top, WorldSize(), seconds,
                 seconds > 0 ? static_cast<double>(total) / seconds : 0.0, write_seconds, config.out.c_str());
     std::fflush(stdout);
   }

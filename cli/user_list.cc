@@ -52,7 +52,7 @@ bool ListedUsers(const std::string& option, const std::string& path, const Datas
   return CollectiveSetup([&] {
     for (std::size_t i = 0; i < found.size(); ++i)
       if (!found[i])
-        throw UserError(Cat(path, ":", list.lines[i], ": user '", list.ids[i], "' is not in ", data.name,
+        throw UserError(Cat(option, " ", path, ":", list.lines[i], ": user '", list.ids[i], "' is not in ", data.name,
                             " (after preparation)"));
   });
 }

@@ -14,7 +14,7 @@ std::vector<Recommended> TopUnseen(std::span<const float> scores, std::span<cons
   };
   std::vector<Recommended> heap;
   if (top <= 0) return heap;
-  heap.reserve(static_cast<std::size_t>(top) + 1);
+  heap.reserve(std::min(static_cast<std::size_t>(top), scores.size()) + 1);
   for (std::size_t j = 0; j < scores.size(); ++j) {
     if (seen[j] || !std::isfinite(scores[j])) continue;
     const Recommended candidate{static_cast<std::int32_t>(j), scores[j], 0, 0.0f};

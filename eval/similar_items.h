@@ -1,7 +1,7 @@
 // Items like a given one: the nearest items by the cosine of their embeddings v_j (the first d
-// floats of every model's item row: AMP-CF's and MF's v_j, GMF's vector in NeuMF, FISM's and
-// DeepICF+a's target-item vector p_j). The bias is left out: it says how popular an item is,
-// not what it is like.
+// floats of every model's item row: AMP-CF's and MF's v_j, NeuMF's GMF and MLP item vectors side
+// by side, FISM's and DeepICF+a's target-item vector p_j). The bias is left out: it says how
+// popular an item is, not what it is like.
 #pragma once
 
 #include <cstdint>

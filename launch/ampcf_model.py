@@ -27,7 +27,7 @@ def _text(value):
 
 
 def _lines(f, path):
-    return bytes(f[path][:]).decode().split("\n") if path in f else None
+    return bytes(f[path][:]).decode().split("\n")[:-1] if path in f else None  # every line ends with "\n"
 
 
 class AmpcfModel:
