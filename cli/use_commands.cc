@@ -13,6 +13,7 @@
 #include "cli/model_loading.h"
 #include "data/id_lookup.h"
 #include "data/item_info.h"
+#include "eval/explain.h"
 #include "eval/recommend.h"
 #include "eval/recommendation_file.h"
 #include "eval/similar_items.h"
@@ -73,12 +74,7 @@ int RunSimilarItems(const DataConfig& data_config, const SimilarItemsConfig& con
     return 2;
   if (WorldRank() != 0) return 0;
   const auto info = LoadItemInfo(data_config.data);
-  const auto name = [&](std::int32_t j) {
-    std::string text = data.item_names.empty() ? Cat("item ", data.item_ids[j]) : Cat("item ", data.item_names[j]);
-    if (const auto found = info.find(data.item_ids[j]); found != info.end())
-      text += Cat("  ", found->second.title, found->second.genres.empty() ? "" : Cat("  (", found->second.genres, ")"));
-    return text;
-  };
+  const auto name = [&](std::int32_t j) { return ItemLabel(data, info, j); };
   std::printf("items like %s (cosine of the item vectors):\n", name(item).c_str());
   const auto similar = SimilarItems(model.items.data(), data.n_items, model.shape.item_width(), model.shape.dim, item,
                                     config.top);

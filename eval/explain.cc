@@ -64,15 +64,17 @@ Explanation Explain(const Scorer& scorer, const Dataset& data, std::int32_t user
   return out;
 }
 
+std::string ItemLabel(const Dataset& data, const std::map<std::int64_t, ItemInfo>& info, std::int32_t item) {
+  if (!data.item_names.empty()) return Cat("item ", data.item_names[item]);
+  const std::int64_t id = data.item_ids[item];
+  auto found = info.find(id);
+  return found == info.end() ? Cat("item ", id) : Cat(found->second.title, "  [", found->second.genres, "]");
+}
+
 std::string FormatExplanation(const Explanation& explanation, const Dataset& data,
                               const std::map<std::int64_t, ItemInfo>& info, int personas) {
   std::ostringstream out;
-  auto name = [&](std::int32_t item) {
-    if (!data.item_names.empty()) return Cat("item ", data.item_names[item]);
-    const std::int64_t id = data.item_ids[item];
-    auto found = info.find(id);
-    return found == info.end() ? Cat("item ", id) : Cat(found->second.title, "  [", found->second.genres, "]");
-  };
+  auto name = [&](std::int32_t item) { return ItemLabel(data, info, item); };
   out << "user "
       << (data.user_names.empty() ? std::to_string(data.user_ids[explanation.user]) : data.user_names[explanation.user])
       << ": " << personas << " persona(s), "

@@ -32,6 +32,9 @@ struct Explained : Recommended {
 // History items named per recommendation by item-based models.
 constexpr int kBecauseItems = 3;
 
+// An item as outputs name it: its title and genres where the dataset has them, else "item ID".
+std::string ItemLabel(const Dataset& data, const std::map<std::int64_t, ItemInfo>& info, std::int32_t item);
+
 struct Explanation {
   std::int32_t user = 0;  // dense id
   std::vector<Explained> recommendations;           // best first
