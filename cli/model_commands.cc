@@ -140,26 +140,45 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   Dataset data;
   ModelData model;
   std::int32_t user = -1;
+  const bool from_file = !config.new_users.empty();
   if (!CollectiveSetup([&] {
         if (config.model.empty()) throw UserError("--model is required");
         if (config.user.empty()) throw UserError("--user is required (the dataset's own user id)");
+        if (from_file && config.fold_in)
+          throw UserError("--fold-in and --new-users: give one (--new-users folds its users in)");
         LoadModelAndData(config.model, data_config, model, data);
+        if (from_file) return;  // the user is looked for in the file
         user = IdLookup(data).User(config.user);
         if (user < 0) throw UserError(Cat("--user ", config.user, ": no such user in ", data.name, " (after preparation)"));
       }))
     return 2;
+  // The user explained: the dataset's (their row in `model`, refitted with --fold-in), or with
+  // --new-users the file's (folded in; `file_users` and `file_rows`).
+  Dataset file_users;
+  std::vector<float> file_rows;
+  if (from_file) {
+    if (!FoldInNewUsers(FoldInRequestOf(config), config.new_users, config.replace_users, config.user, data, model,
+                        file_users, file_rows))
+      return 2;
+    user = 0;
+  } else if (config.fold_in && !FoldInRows(FoldInRequestOf(config), data, {user}, model)) {
+    return 2;
+  }
+  const Dataset& users_data = from_file ? file_users : data;
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   if (WorldRank() != 0) return 0;
   const Scorer& scorer = *loaded.scorer;
   const auto block = static_cast<std::size_t>(model.shape.user_width());
+  const float* row = from_file ? file_rows.data() : &model.personas[user * block];
   const Explanation explanation =
-      Explain(scorer, data, user, &model.personas[user * block], config.top, model.trained_on_validation);
-  std::fputs(FormatExplanation(explanation, data, LoadItemInfo(data_config.data), model.shape.personas).c_str(), stdout);
+      Explain(scorer, users_data, user, row, config.top, model.trained_on_validation && !from_file);
+  std::fputs(FormatExplanation(explanation, users_data, LoadItemInfo(data_config.data), model.shape.personas).c_str(),
+             stdout);
   std::fflush(stdout);
   if (!config.out.empty()) {
     try {
-      WriteExplanation(config.out, explanation, data, model.shape.personas);
+      WriteExplanation(config.out, explanation, users_data, model.shape.personas);
     } catch (const UserError& error) {
       return ReportLocalError(error);
     }

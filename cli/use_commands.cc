@@ -30,18 +30,38 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
       }) ||
       !LoadShareAndModel(data_config, config.model, data, model))
     return 2;
+  // The users recommended for: the dataset's (their rows in `model`), or with --new-users the
+  // file's (`file_users`, their rows in `file_rows`).
   std::vector<std::int32_t> users;
-  if (!SelectUsersAndFoldIn(config, data, model, users)) return 2;
+  Dataset file_users;
+  std::vector<float> file_rows;
+  const bool from_file = !config.new_users.empty();
+  if (from_file) {
+    if (!CollectiveSetup([&] {
+          if (config.users != "all") throw UserError("--users and --new-users: give one (--new-users lists its users)");
+          if (config.fold_in) throw UserError("--fold-in and --new-users: give one (--new-users folds its users in)");
+        }) ||
+        !FoldInNewUsers(FoldInRequestOf(config), config.new_users, config.replace_users, "", data, model, file_users,
+                        file_rows))
+      return 2;
+    users = HeldUsers(file_users);
+  } else if (!SelectUsersAndFoldIn(config, data, model, users)) {
+    return 2;
+  }
+  const Dataset& users_data = from_file ? file_users : data;
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
   const auto block = static_cast<std::size_t>(model.shape.user_width());
-  const auto rows = [&](std::int32_t u) { return &model.personas[static_cast<std::size_t>(u - model.first_user) * block]; };
+  const auto rows = [&](std::int32_t u) -> const float* {
+    if (from_file) return &file_rows[static_cast<std::size_t>(u - file_users.held.begin) * block];
+    return &model.personas[static_cast<std::size_t>(u - model.first_user) * block];
+  };
   const int top = std::min(config.top, data.n_items);  // no list is longer than the catalogue
   const auto start = std::chrono::steady_clock::now();
   const std::vector<std::vector<Recommended>> lists =
-      Recommend(*loaded.scorer, data, users, rows, top, model.trained_on_validation);
+      Recommend(*loaded.scorer, users_data, users, rows, top, model.trained_on_validation && !from_file);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  WriteRecommendations(config.out, config.model, top, data, users, lists, MPI_COMM_WORLD);
+  WriteRecommendations(config.out, config.model, top, users_data, users, lists, MPI_COMM_WORLD);
   const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - seconds;
   // The slowest rank's scoring time: the job's, as the ranks run side by side.
   std::int64_t total = static_cast<std::int64_t>(users.size());

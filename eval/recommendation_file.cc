@@ -41,13 +41,13 @@ Rows RowsOf(const Dataset& data, int top, const std::vector<std::int32_t>& users
   rows.scores.assign(n, std::numeric_limits<float>::quiet_NaN());
   rows.weights.assign(n, 0.0f);
   rows.personas.assign(n, -1);
-  const bool names = data.HasUserNames();
+  const bool user_names = data.HasUserNames(), item_names = !data.item_names.empty();
   for (std::size_t i = 0; i < users.size(); ++i) {
-    rows.users.push_back(names ? users[i] : data.UserId(users[i]));
+    rows.users.push_back(user_names ? users[i] : data.UserId(users[i]));
     for (std::size_t k = 0; k < lists[i].size(); ++k) {
       const Recommended& e = lists[i][k];
       const std::size_t at = i * static_cast<std::size_t>(top) + k;
-      rows.items[at] = names ? e.item : data.item_ids[e.item];
+      rows.items[at] = item_names ? e.item : data.item_ids[e.item];
       rows.scores[at] = e.score;
       rows.weights[at] = e.weight;
       rows.personas[at] = e.persona;
@@ -82,10 +82,8 @@ void WriteHdf5(const std::string& path, const std::string& model, int top, const
           h5::CreateChecksummedArray(file.get(), "scores", H5T_NATIVE_FLOAT, {n, k});
           h5::CreateChecksummedArray(file.get(), "persona", H5T_NATIVE_INT32, {n, k});
           h5::CreateChecksummedArray(file.get(), "weight", H5T_NATIVE_FLOAT, {n, k});
-          if (data.HasUserNames()) {
-            h5::WriteLines(file.get(), "user_names", user_names);
-            h5::WriteLines(file.get(), "item_names", data.item_names);
-          }
+          if (data.HasUserNames()) h5::WriteLines(file.get(), "user_names", user_names);
+          if (!data.item_names.empty()) h5::WriteLines(file.get(), "item_names", data.item_names);
         }
         if (mine == 0) return;
         h5::Handle file = h5::OpenFileReadWrite(temporary);

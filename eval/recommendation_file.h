@@ -4,13 +4,14 @@
 //
 // HDF5 (FILE.h5):
 //   /             attributes: format ("ampcf-recommendations"), model (its path), top
-//   /users        [n]       original user ids (string-id datasets: indices into /user_names)
+//   /users        [n]       original user ids (string ids: indices into /user_names)
 //   /items        [n, top]  original item ids, best first, -1 past a user's last
-//                           (string-id datasets: indices into /item_names)
+//                           (string ids: indices into /item_names)
 //   /scores       [n, top]  float, NaN past the last
 //   /persona      [n, top]  int32, the explaining persona counted from 0 (-1 past the last)
 //   /weight       [n, top]  float, its attention weight
-//   /user_names, /item_names   string-id datasets only (h5::WriteLines)
+//   /user_names, /item_names   where users, items have string ids (h5::WriteLines); users
+//                           folded in from a file may have them where the dataset has not
 // CSV (any other name): a header "user,rank,item,score,persona,weight", then one line per
 // recommendation, rank from 1, persona from 0, ids as the dataset writes them.
 // Users appear in the order of the ranks' shares (dense user order).

@@ -42,6 +42,10 @@ void CreateModelFile(const std::string& temporary, const ModelData& model, std::
   if (!model.item_names.empty()) h5::WriteLines(items.get(), "names", model.item_names);
   h5::WriteFloats(items.get(), "embedding", embedding.data(), {n_items, hsize_t(s.dim)});
   h5::WriteFloats(items.get(), "bias", bias.data(), {n_items});
+  if (!model.item_train_counts.empty()) {
+    AMPCF_ASSERT(model.item_train_counts.size() == n_items);
+    h5::WriteInts(items.get(), "train_count", model.item_train_counts.data(), {n_items});
+  }
   std::string dense_paths;
   for (const DenseArray& array : model.dense) {
     AMPCF_ASSERT(array.values.size() == static_cast<std::size_t>(array.rows * array.cols), array.path);

@@ -156,13 +156,21 @@ CLI::Validator OptionalPositiveIntList();
   X(std::string, exclude_users, "--exclude-users", "", AnyValue(),                               \
     "file of user ids (one per line) held out of training entirely: no positives, not evaluated; their rows stay as initialised, for eval --fold-in")
 
-// Options of `eval --fold-in` and `recommend --fold-in` (worker/fold_in.h).
+// Options of `eval`, `explain` and `recommend --fold-in` (worker/fold_in.h).
 #define AMPCF_FOLD_IN_OPTIONS(X)                                                                 \
   X(bool, fold_in, "--fold-in", false, AnyValue(),                                              \
     "first fit the listed users' rows from their training items, every other parameter frozen (users the model never trained, e.g. train --exclude-users)") \
   X(int, fold_in_steps, "--fold-in-steps", 100, AtLeast(1), "--fold-in: Adam steps per user, each over a batch of their items (all of them, below --batch)") \
   X(double, fold_in_lr, "--fold-in-lr", 0.03, Positive(), "--fold-in: Adam's learning rate on the users' rows") \
   X(std::uint64_t, fold_in_seed, "--fold-in-seed", 1, AnyValue(), "--fold-in: seed of the negatives drawn")
+
+// Users the dataset lacks, folded in from a file (data/user_items_file.h) with the fold-in
+// options above (`explain` and `recommend`).
+#define AMPCF_NEW_USER_OPTIONS(X)                                                                \
+  X(std::string, new_users, "--new-users", "", AnyValue(),                                     \
+    "fold in users absent from the dataset from a file of 'user item' lines (the dataset's item ids) and work on them instead of its users; lines with unknown items are skipped and reported") \
+  X(bool, replace_users, "--replace-users", false, AnyValue(),                                  \
+    "--new-users: a user the dataset holds is fitted anew from the file's items (without it, refused)")
 
 // Options of `eval`.
 #define AMPCF_EVAL_OPTIONS(X)                                                                    \
@@ -186,7 +194,9 @@ CLI::Validator OptionalPositiveIntList();
   X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
   X(std::string, user, "--user", "", AnyValue(), "the user to explain (the dataset's own id)") \
   X(int, top, "--top", 10, AtLeast(1), "recommendations, and items per persona, to show")      \
-  X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file")
+  X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file") \
+  AMPCF_FOLD_IN_OPTIONS(X)                                                                       \
+  AMPCF_NEW_USER_OPTIONS(X)
 
 // Options of `recommend` (eval/recommend.h, eval/recommendation_file.h).
 #define AMPCF_RECOMMEND_OPTIONS(X)                                                               \
@@ -195,7 +205,8 @@ CLI::Validator OptionalPositiveIntList();
     "all, or a file of user ids (the dataset's own), one per line")                            \
   X(int, top, "--top", 10, AtLeast(1), "recommendations per user")                           \
   X(std::string, out, "--out", "", AnyValue(), "FILE.h5 (HDF5), or any other name (CSV: user,rank,item,score,persona,weight)") \
-  AMPCF_FOLD_IN_OPTIONS(X)
+  AMPCF_FOLD_IN_OPTIONS(X)                                                                       \
+  AMPCF_NEW_USER_OPTIONS(X)
 
 // Options of `similar-items` (eval/similar_items.h).
 #define AMPCF_SIMILAR_ITEMS_OPTIONS(X)                                                           \

@@ -22,6 +22,14 @@ Dataset SmallData() {
   return Prepare(GenerateSynthetic(spec).raw, DataConfig());
 }
 
+// Fold-in of `steps` steps at `lr`, the other options their defaults.
+FoldInOptions StepsAt(int steps, double lr) {
+  FoldInOptions options;
+  options.steps = steps;
+  options.lr = lr;
+  return options;
+}
+
 // Every server table of `model` as its initialiser makes it: the item side of an untrained model.
 std::vector<std::vector<float>> InitialTables(const Model& model) {
   std::vector<std::vector<float>> tables;
@@ -73,9 +81,9 @@ TEST(FoldIn, LowersTheTrainingLossOfTheFoldedUsers) {
   const int width = UserTable(*model).width;
   std::vector<float> start(users.size() * width, 0.0f);
   for (std::size_t i = 0; i < users.size(); ++i) UserTable(*model).init(users[i], &start[i * width]);
-  EXPECT_EQ(FoldInUsers(*model, config, tables, data, users, FoldInOptions{0, 0.01, 1, false}), start)
+  EXPECT_EQ(FoldInUsers(*model, config, tables, data, users, StepsAt(0, 0.01)), start)
       << "no steps: the rows training starts from";
-  const std::vector<float> folded = FoldInUsers(*model, config, tables, data, users, FoldInOptions{30, 0.05, 1, false});
+  const std::vector<float> folded = FoldInUsers(*model, config, tables, data, users, StepsAt(30, 0.05));
   EXPECT_LT(Loss(*model, config, tables, data, users, folded), Loss(*model, config, tables, data, users, start) - 0.1);
 }
 
@@ -87,7 +95,9 @@ TEST(FoldIn, SameSeedSameRowsAnotherSeedOthers) {
   const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
   const auto tables = InitialTables(*model);
   const std::vector<std::int32_t> users = {0, 7};
-  const FoldInOptions options{5, 0.01, 1, false}, other{5, 0.01, 2, false};
+  const FoldInOptions options = StepsAt(5, 0.01);
+  FoldInOptions other = options;
+  other.seed = 2;
   EXPECT_EQ(FoldInUsers(*model, config, tables, data, users, options),
             FoldInUsers(*model, config, tables, data, users, options));
   EXPECT_NE(FoldInUsers(*model, config, tables, data, users, options),

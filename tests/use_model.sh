@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Using a trained model under mpirun: `recommend` (the same lists on 1 and 3 ranks, in HDF5 and
-# CSV, equal to `explain`'s), `similar-items`, and data as recommender libraries' users have it
+# CSV, equal to `explain`'s), fold-in of held-out and of new users (and from Python),
+# `similar-items`, and data as recommender libraries' users have it
 # (string ids in a delimited file, RecBole's atomic files); bad input refused with one line.
 set -uo pipefail
 ampcf=${1:?usage: use_model.sh path/to/ampcf}
@@ -105,6 +106,70 @@ mpirun -np 2 "$ampcf" recommend "${data[@]}" --model "$work/held/model.h5" --use
   --out "$work/folded.csv" > /dev/null 2>&1
 check "recommend --fold-in: lists for the folded-in users" \
   bash -c "[ \$(wc -l < '$work/folded.csv') -eq \$((\$(wc -l < '$work/held.txt') * 10 + 1)) ]"
+# Fold-in of users the dataset lacks, from a file of 'user item' lines: the held-out users again,
+# under new names, one unknown item and one user with no known item.
+awk -F, 'NR > 1 && $1 % 10 == 3 { print "new-" $1, $2 }' "$work/gen/ratings.csv" > "$work/new.txt"
+printf 'new-3 999999\nghost 999998\n' >> "$work/new.txt"
+n_new=$(cut -d' ' -f1 "$work/new.txt" | grep -v ghost | sort -u | wc -l)
+mpirun -np 1 "$ampcf" recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/new.txt" \
+  --out "$work/new1.csv" > "$work/new1.log" 2>&1
+mpirun -np 3 "$ampcf" recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/new.txt" \
+  --out "$work/new3.csv" > /dev/null 2>&1
+mpirun -np 2 "$ampcf" recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/new.txt" \
+  --out "$work/new.h5" > /dev/null 2>&1
+# (Scores may differ in the last digit: a rank scores its users in other GEMM blocks.)
+check "recommend --new-users: lists for every file user with a known item, the same on 1 and 3 ranks" \
+  bash -c "cmp <(cut -d, -f1-3,5 '$work/new1.csv') <(cut -d, -f1-3,5 '$work/new3.csv') && [ \$(wc -l < '$work/new1.csv') -eq \$(($n_new * 10 + 1)) ] && grep -q '^new-3,1,' '$work/new1.csv'"
+check "recommend --new-users: the unknown item's line and the user left out are reported" \
+  bash -c "grep -q 'new.txt:$(grep -n 999999 "$work/new.txt" | cut -d: -f1): item .999999. is not in' '$work/new1.log' && grep -q \"user 'ghost' has no item\" '$work/new1.log'"
+check "recommend --new-users: a new user's items are left out of their list" /usr/bin/python3 - "$work/new.txt" "$work/new1.csv" <<'PY'
+import sys, collections
+items = collections.defaultdict(set)
+for line in open(sys.argv[1]):
+    user, item = line.split()
+    items[user].add(item)
+for line in list(open(sys.argv[2]))[1:]:
+    user, _, item = line.split(",")[:3]
+    assert item not in items[user], line
+PY
+"$ampcf" explain "${data[@]}" --model "$work/held/model.h5" --new-users "$work/new.txt" --user new-3 \
+  --out "$work/new-explain.h5" > /dev/null 2>&1
+check "explain --new-users: the folded-in user's list is recommend's" /usr/bin/python3 - "$work/new1.csv" "$work/new-explain.h5" <<'PY'
+import sys, h5py
+listed = [line.split(",")[2] for line in open(sys.argv[1]) if line.startswith("new-3,")]
+with h5py.File(sys.argv[2]) as e:
+    assert [str(i) for i in e["recommendations/items"][:]] == listed, (listed, e["recommendations/items"][:])
+PY
+# launch/ampcf_model.py folds in as the CLI does: the same lists, scores to float rounding.
+check "ampcf_model.py fold_in: every new user's list and scores are the CLI's" \
+  /usr/bin/python3 - "$(dirname "$0")/../launch" "$work/held/model.h5" "$work/new.txt" "$work/new.h5" <<'PY'
+import sys, collections, warnings, h5py, numpy as np
+sys.path.insert(0, sys.argv[1])
+from ampcf_model import AmpcfModel
+model = AmpcfModel(sys.argv[2])
+items = collections.defaultdict(list)
+for line in open(sys.argv[3]):
+    user, item = line.split()
+    items[user].append(int(item))
+with h5py.File(sys.argv[4]) as r:
+    names = bytes(r["user_names"][:]).decode().split("\n")[:-1]
+    assert len(r["users"]) == len(items) - 1
+    for row, u in enumerate(r["users"][:]):
+        with warnings.catch_warnings(record=True):
+            personas = model.fold_in(names[u], items[names[u]])
+        listed = model.recommend(personas=personas, seen=[i for i in items[names[u]] if i < 999998])
+        assert [item for item, _, _, _ in listed] == list(r["items"][row]), names[u]
+        assert np.allclose([s for _, s, _, _ in listed], r["scores"][row], rtol=1e-4, atol=1e-5), names[u]
+PY
+awk -F, 'NR > 1 && $1 % 10 == 4 { print $1, $2; exit }' "$work/gen/ratings.csv" > "$work/known.txt"
+expect_error "recommend --new-users: a user the dataset holds is refused, naming the line" "known.txt:1: user '" \
+  recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/known.txt" --out "$work/x.csv"
+check "recommend --new-users --replace-users: a user the dataset holds is fitted anew" \
+  mpirun -np 2 "$ampcf" recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/known.txt" \
+  --replace-users --out "$work/replaced.csv"
+printf 'new-1\n' > "$work/one-field.txt"
+expect_error "recommend --new-users: a line without an item names the line" "one-field.txt:1: expected 'user item'" \
+  recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/one-field.txt" --out "$work/x.csv"
 expect_error "train --exclude-users: an unknown user names the line" "unknown.txt:2: user '999999'" \
   train "${data[@]}" --epochs 1 --exclude-users "$work/unknown.txt"
 

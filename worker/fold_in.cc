@@ -24,7 +24,7 @@ std::vector<float> FoldInUsers(Model& model, const TrainConfig& config,
     if (spec.from_items)
       spec.from_items(users[local], data.TrainItems(users[local]), row);
     else
-      spec.init(users[local], row);
+      spec.init(options.start_key ? options.start_key(users[local]) : users[local], row);
   }
   if (spec.from_items || users.empty()) return rows;
 
@@ -42,16 +42,20 @@ std::vector<float> FoldInUsers(Model& model, const TrainConfig& config,
   std::vector<const float*> read_pointers(tables.size());
   std::vector<const float*> server_gradients;
   const float* user_gradients = nullptr;
-  AlignedVector<float> first_moment(width), second_moment(width);
+  AlignedVector<float> row(width), first_moment(width), second_moment(width);
   for (std::size_t local = 0; local < users.size(); ++local) {
     // One user at a time, seeded by their id: a user's row depends on nothing else folded in.
-    batch_options.seed = MixSeed(options.seed, kFoldInStream, static_cast<std::uint64_t>(data.UserId(users[local])));
+    const std::uint64_t key =
+        options.seed_key ? options.seed_key(users[local]) : static_cast<std::uint64_t>(data.UserId(users[local]));
+    batch_options.seed = MixSeed(options.seed, kFoldInStream, key);
     BatchBuilder builder(data, {users[local]}, batch_options);
     builder.UseValidation(options.with_validation);
     const std::int64_t n = builder.n_pairs();
     if (n == 0) continue;
     const std::int64_t batches_per_pass = (n + config.batch - 1) / config.batch;
-    float* row = &rows[local * width];
+    // Fitted in an aligned copy: Eigen's reductions sum in an order that depends on where the
+    // row starts, and a user's row must not depend on where the others put it.
+    std::copy_n(&rows[local * width], width, row.begin());
     std::fill(first_moment.begin(), first_moment.end(), 0.0f);
     std::fill(second_moment.begin(), second_moment.end(), 0.0f);
     std::int32_t updates = 0;
@@ -69,9 +73,10 @@ std::vector<float> FoldInUsers(Model& model, const TrainConfig& config,
                       &read[t][k * table_width]);
         read_pointers[t] = read[t].data();
       }
-      model.ForwardBackward(batch, row, read_pointers, user_gradients, server_gradients);
-      AdamUpdateRow(adam, row, first_moment.data(), second_moment.data(), user_gradients, spec.width, updates);
+      model.ForwardBackward(batch, row.data(), read_pointers, user_gradients, server_gradients);
+      AdamUpdateRow(adam, row.data(), first_moment.data(), second_moment.data(), user_gradients, spec.width, updates);
     }
+    std::copy_n(row.begin(), width, &rows[local * width]);
   }
   return rows;
 }

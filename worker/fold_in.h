@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "data/dataset.h"
@@ -23,13 +24,17 @@ struct FoldInOptions {
   double lr = 0.03;  // Adam's step on the users' rows (the model's --l2 is kept)
   std::uint64_t seed = 1;
   bool with_validation = false;  // the validation items are evidence too (a model trained with --refit)
+  // The keys of a user's random streams, from their dense id: the initialiser's row they start
+  // from (default: their dense id, the row training gives them) and the seed of their negatives
+  // (default: the dataset's id of the user, data.UserId).
+  std::function<std::int64_t(std::int32_t)> start_key;
+  std::function<std::uint64_t(std::int32_t)> seed_key;
 };
 
 // The rows of `users` (dense ids of users `data` holds; their training items are the evidence),
 // one after another in that order. `model` is the trained model's kind built from its training
 // options `config` (MakeModel); `server_tables[t]`: every row of its server table t
-// (Model::ImportTables). Each user starts from the row training would give them (the table's
-// initialiser at their dense id).
+// (Model::ImportTables).
 std::vector<float> FoldInUsers(Model& model, const TrainConfig& config,
                                const std::vector<std::vector<float>>& server_tables, const Dataset& data,
                                const std::vector<std::int32_t>& users, const FoldInOptions& options);

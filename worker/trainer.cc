@@ -449,6 +449,7 @@ void Trainer::WriteModelFile(const std::string& path) {
           model.config = Describe(*context_.data_config, config());
           model.item_ids = data.item_ids;
           model.item_names = data.item_names;
+          model.item_train_counts = data.item_train_counts;
           model.user_names = std::move(names);
           model.trained_on_validation = config().refit;
           std::vector<const float*> tables;
