@@ -1,4 +1,5 @@
 // `ampcf recommend` and `similar-items`: using a trained model as recommender libraries' users do.
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -36,6 +37,7 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
   Dataset file_users;
   std::vector<float> file_rows;
   const bool from_file = !config.new_users.empty();
+  const auto fold_in_start = std::chrono::steady_clock::now();
   if (from_file) {
     if (!CollectiveSetup([&] {
           if (config.users != "all") throw UserError("--users and --new-users: give one (--new-users lists its users)");
@@ -48,6 +50,7 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
   } else if (!SelectUsersAndFoldIn(config, data, model, users)) {
     return 2;
   }
+  double fold_in_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fold_in_start).count();
   const Dataset& users_data = from_file ? file_users : data;
   LoadedScorer loaded;
   if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
@@ -66,11 +69,15 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
   // The slowest rank's scoring time: the job's, as the ranks run side by side.
   std::int64_t total = static_cast<std::int64_t>(users.size());
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &fold_in_seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
   if (WorldRank() == 0) {
-    std::printf("{\"users\": %lld, \"items\": %d, \"top\": %d, \"ranks\": %d, \"seconds\": %.3f, "
+    const std::string fold_in = from_file || config.fold_in
+                                    ? fmt::format("\"fold_in_seconds\": {:.3f}, ", fold_in_seconds)
+                                    : std::string();
+    std::printf("{\"users\": %lld, \"items\": %d, \"top\": %d, \"ranks\": %d, %s\"seconds\": %.3f, "
                 "\"users_per_second\": %.1f, \"write_seconds\": %.3f, \"out\": \"%s\"}\n",
-                static_cast<long long>(total), data.n_items, top, WorldSize(), seconds,
+                static_cast<long long>(total), data.n_items, top, WorldSize(), fold_in.c_str(), seconds,
                 seconds > 0 ? static_cast<double>(total) / seconds : 0.0, write_seconds, config.out.c_str());
     std::fflush(stdout);
   }
