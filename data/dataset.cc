@@ -420,23 +420,30 @@ std::vector<std::int32_t> HeldUsers(const Dataset& data) {
   return users;
 }
 
+Dataset ItemSideOf(const Dataset& data) {
+  Dataset side;
+  side.name = data.name;
+  side.holdout = data.holdout;
+  side.n_users = data.n_users;
+  side.n_items = data.n_items;
+  side.n_train = data.n_train;
+  side.total_interactions = data.total_interactions;
+  side.fingerprint = data.fingerprint;
+  side.item_ids = data.item_ids;
+  side.item_names = data.item_names;
+  side.item_train_counts = data.item_train_counts;
+  side.item_validation_counts = data.item_validation_counts;
+  side.eval_seed = data.eval_seed;
+  side.eval_negatives = data.eval_negatives;
+  side.test_candidates_stored = data.test_candidates_stored;
+  side.held = {0, 0};
+  side.train_offsets = {0};
+  return side;
+}
+
 Dataset TakeUsers(const Dataset& whole, UserRange range) {
   AMPCF_ASSERT(whole.holds_all() && range.begin >= 0 && range.begin <= range.end && range.end <= whole.n_users);
-  Dataset part;
-  part.name = whole.name;
-  part.holdout = whole.holdout;
-  part.n_users = whole.n_users;
-  part.n_items = whole.n_items;
-  part.n_train = whole.n_train;
-  part.total_interactions = whole.total_interactions;
-  part.fingerprint = whole.fingerprint;
-  part.item_ids = whole.item_ids;
-  part.item_names = whole.item_names;
-  part.item_train_counts = whole.item_train_counts;
-  part.item_validation_counts = whole.item_validation_counts;
-  part.eval_seed = whole.eval_seed;
-  part.eval_negatives = whole.eval_negatives;
-  part.test_candidates_stored = whole.test_candidates_stored;
+  Dataset part = ItemSideOf(whole);
   part.held = range;
   const auto b = static_cast<std::size_t>(range.begin), e = static_cast<std::size_t>(range.end);
   auto slice = [&](const auto& v) { return std::decay_t<decltype(v)>(v.begin() + b, v.begin() + e); };

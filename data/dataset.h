@@ -108,6 +108,9 @@ std::uint64_t ComputeFingerprint(const Dataset& whole);
 // The dense ids of the users `data` holds, ascending.
 std::vector<std::int32_t> HeldUsers(const Dataset& data);
 
+// A copy of `data`'s description and item side, holding no users.
+Dataset ItemSideOf(const Dataset& data);
+
 // A copy of `whole`'s description and item side with the users of `range` only.
 Dataset TakeUsers(const Dataset& whole, UserRange range);
 

@@ -83,23 +83,14 @@ UserItems ReadUserItems(const std::string& option, const std::string& path, cons
 Dataset UsersOfFile(const Dataset& data, const UserItems& file, UserRange range) {
   const auto n = static_cast<std::int32_t>(file.users.size());
   AMPCF_ASSERT(range.begin >= 0 && range.begin <= range.end && range.end <= n);
-  Dataset users;
-  users.name = data.name;
+  Dataset users = ItemSideOf(data);
   users.holdout = "none (users of a file)";
   users.n_users = n;
-  users.n_items = data.n_items;
-  users.fingerprint = data.fingerprint;
-  users.item_ids = data.item_ids;
-  users.item_names = data.item_names;
-  users.item_train_counts = data.item_train_counts;
-  users.item_validation_counts = data.item_validation_counts;
-  users.eval_seed = data.eval_seed;
-  users.eval_negatives = data.eval_negatives;
+  users.test_candidates_stored = false;
   users.held = range;
   std::vector<std::int64_t> ids(file.users.size());
   bool integers = true;
   for (std::size_t i = 0; i < file.users.size() && integers; ++i) integers = IsCanonicalInt(file.users[i], ids[i]);
-  users.train_offsets.push_back(0);
   for (std::int32_t u = range.begin; u < range.end; ++u) {
     const auto i = static_cast<std::size_t>(u);
     users.user_ids.push_back(integers ? ids[i] : u);

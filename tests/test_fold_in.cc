@@ -1,14 +1,19 @@
-// Fold-in (worker/fold_in.h) and reading a model file's training options back
+// Fold-in (worker/fold_in.h), of the dataset's users and of a file's, and reading a model file's training options back
 // (options/config.h: TrainConfigFromDescription), without MPI.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <numeric>
+#include <string>
 
 #include "core/error.h"
 #include "data/dataset.h"
+#include "data/id_lookup.h"
 #include "data/synthetic.h"
+#include "data/user_items_file.h"
 #include "models/registry.h"
 #include "options/config.h"
+#include "tests/test_util.h"
 #include "worker/batch_builder.h"
 #include "worker/fold_in.h"
 
@@ -21,6 +26,9 @@ Dataset SmallData() {
   spec.items = 60;
   return Prepare(GenerateSynthetic(spec).raw, DataConfig());
 }
+
+// The dataset's original id of dense item j, as a file names it.
+std::string Id(const Dataset& data, std::int32_t j) { return std::to_string(data.item_ids[j]); }
 
 // Fold-in of `steps` steps at `lr`, the other options their defaults.
 FoldInOptions StepsAt(int steps, double lr) {
@@ -115,6 +123,34 @@ TEST(FoldIn, ItemBasedUsersAreTheirItems) {
   std::vector<float> expected(spec.width, 0.0f);
   spec.from_items(2, data.TrainItems(2), expected.data());
   EXPECT_EQ(FoldInUsers(*model, config, InitialTables(*model), data, {2}, FoldInOptions{}), expected);
+}
+
+TEST(FoldIn, AFileUsersRowDependsOnTheirItemsAndKeysAlone) {
+  const Dataset data = SmallData();
+  TrainConfig config;
+  config.personas = 2;
+  config.dim = 8;
+  config.att_dim = 8;
+  const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
+  const auto tables = InitialTables(*model);
+  testing::TempDir dir;
+  const std::string ann = "ann " + Id(data, 1) + "\nann " + Id(data, 4) + "\n";
+  const UserItems both = ReadUserItems("--new-users", dir.File("both.txt", "bob " + Id(data, 2) + "\n" + ann), IdLookup(data));
+  const UserItems alone = ReadUserItems("--new-users", dir.File("ann.txt", ann), IdLookup(data));
+  FoldInOptions options;
+  options.steps = 20;
+  options.lr = 0.05;
+  options.start_key = [](std::int32_t) { return std::int64_t{1000}; };
+  const auto fold = [&](const UserItems& file, UserRange range) {
+    options.seed_key = [&](std::int32_t u) { return std::hash<std::string>()(file.users[static_cast<std::size_t>(u)]); };
+    const Dataset users = UsersOfFile(data, file, range);
+    return FoldInUsers(*model, config, tables, users, HeldUsers(users), options);
+  };
+  const std::vector<float> ann_beside_bob = fold(both, {1, 2}), ann_alone = fold(alone, {0, 1});
+  EXPECT_EQ(ann_beside_bob, ann_alone);
+  std::vector<float> start(ann_alone.size());
+  UserTable(*model).init(1000, start.data());
+  EXPECT_NE(ann_alone, start) << "the row moved from the start key's row";
 }
 
 TEST(TrainConfigFromDescription, ReadsBackWhatDescribeWrote) {

@@ -1,7 +1,6 @@
-// Users' items from a file (data/user_items_file.h) and fold-in of users the dataset lacks.
+// Users' items from a file (data/user_items_file.h).
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 
 #include "core/error.h"
@@ -9,9 +8,7 @@
 #include "data/id_lookup.h"
 #include "data/synthetic.h"
 #include "data/user_items_file.h"
-#include "models/registry.h"
 #include "tests/test_util.h"
-#include "worker/fold_in.h"
 
 namespace ampcf {
 namespace {
@@ -99,40 +96,6 @@ TEST(UserItemsFile, UsersOfFileKeepIntegerIdsOrNamesAndTheItemSide) {
   ASSERT_TRUE(named.HasUserNames());
   EXPECT_EQ(named.UserName(0), "7");
   EXPECT_EQ(named.UserName(1), "007");
-}
-
-TEST(UserItemsFile, AFoldedInUsersRowDependsOnTheirItemsAndKeysAlone) {
-  const Dataset data = SmallData();
-  TrainConfig config;
-  config.personas = 2;
-  config.dim = 8;
-  config.att_dim = 8;
-  const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
-  std::vector<std::vector<float>> tables;
-  for (const TableSpec& spec : ServerTables(*model)) {
-    tables.emplace_back(static_cast<std::size_t>(spec.rows * spec.width), 0.0f);
-    for (std::int64_t key = 0; key < spec.rows; ++key) spec.init(key, &tables.back()[key * spec.width]);
-  }
-  TempDir dir;
-  const std::string ann = "ann " + ItemId(data, 1) + "\nann " + ItemId(data, 4) + "\n";
-  const UserItems both = ReadUserItems("--new-users", dir.File("both.txt", "bob " + ItemId(data, 2) + "\n" + ann), IdLookup(data));
-  const UserItems alone = ReadUserItems("--new-users", dir.File("ann.txt", ann), IdLookup(data));
-  FoldInOptions options;
-  options.steps = 20;
-  options.lr = 0.05;
-  options.start_key = [](std::int32_t) { return std::int64_t{1000}; };
-  const auto fold = [&](const UserItems& file, UserRange range) {
-    options.seed_key = [&](std::int32_t u) { return std::hash<std::string>()(file.users[static_cast<std::size_t>(u)]); };
-    const Dataset users = UsersOfFile(data, file, range);
-    return FoldInUsers(*model, config, tables, users, HeldUsers(users), options);
-  };
-  const std::vector<float> ann_beside_bob = fold(both, {1, 2}), ann_alone = fold(alone, {0, 1});
-  EXPECT_EQ(fold(alone, {0, 1}), ann_alone);
-  EXPECT_EQ(fold(both, {1, 2}), ann_beside_bob);
-  EXPECT_EQ(ann_beside_bob, ann_alone);
-  std::vector<float> start(ann_alone.size());
-  UserTable(*model).init(1000, start.data());
-  EXPECT_NE(ann_alone, start) << "the row moved from the start key's row";
 }
 
 }  // namespace
