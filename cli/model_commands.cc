@@ -143,7 +143,7 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   const bool from_file = !config.new_users.empty();
   if (!CollectiveSetup([&] {
         if (config.model.empty()) throw UserError("--model is required");
-        if (config.user.empty()) throw UserError("--user is required (the dataset's own user id)");
+        if (config.user.empty()) throw UserError("--user is required (the dataset's own user id, or with --new-users the file's)");
         if (from_file && config.fold_in)
           throw UserError("--fold-in and --new-users: give one (--new-users folds its users in)");
         LoadModelAndData(config.model, data_config, model, data);

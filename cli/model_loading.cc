@@ -7,8 +7,10 @@
 #include <memory>
 
 #include "cli/collective.h"
+#include "core/text_hash.h"
 #include "data/dataset_share.h"
 #include "data/id_lookup.h"
+#include "data/readers.h"
 #include "data/user_items_file.h"
 #include "models/registry.h"
 #include "worker/fold_in.h"
@@ -76,13 +78,6 @@ FoldInOptions OptionsOf(const FoldInRequest& request, const ModelData& model) {
   return options;
 }
 
-// FNV-1a: a stable 64-bit key of a user's id text (worker/fold_in.h: seed_key).
-std::uint64_t TextKey(std::string_view text) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ULL;
-  return hash;
-}
-
 // Rank 0 warns of the file's skipped lines and dropped users, the first few by name.
 void ReportSkipped(const std::string& path, const UserItems& file, const std::string& dataset) {
   constexpr std::size_t kShown = 5;
@@ -126,15 +121,20 @@ bool FoldInNewUsers(const FoldInRequest& request, const std::string& path, bool 
           file.users = {file.users[i]};
           file.first_line = {file.first_line[i]};
           file.items = {file.items[i]};
+          std::erase_if(file.skipped, [&](const UserItems::Skipped& line) { return line.user != only; });
+          file.dropped_users.clear();
         }
         trainable = LoadTrainable(request.model_path, model, data.n_items);
       }))
     return false;
   if (WorldRank() == 0) ReportSkipped(path, file, data.name);
-  // Which file users the dataset holds: each rank looks among its own users.
+  // Which file users the dataset holds: each rank looks among its own users, by the id as
+  // written ("007" is not user 7 of an integer-id dataset, as UsersOfFile keeps it a name).
   const IdLookup lookup(data);
   std::vector<std::uint8_t> known(file.users.size(), 0);
-  for (std::size_t i = 0; i < file.users.size(); ++i) known[i] = lookup.User(file.users[i]) >= 0;
+  std::int64_t value = 0;
+  for (std::size_t i = 0; i < file.users.size(); ++i)
+    known[i] = (data.HasUserNames() || IsCanonicalInt(file.users[i], value)) && lookup.User(file.users[i]) >= 0;
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, known.data(), static_cast<int>(known.size()), MPI_UINT8_T, MPI_MAX,
                                 MPI_COMM_WORLD));
   if (!CollectiveSetup([&] {
@@ -154,7 +154,7 @@ bool FoldInNewUsers(const FoldInRequest& request, const std::string& path, bool 
   options.with_validation = false;  // a file's users have no validation items
   const std::int64_t start = data.n_users;
   options.start_key = [start](std::int32_t) { return start; };
-  options.seed_key = [&file](std::int32_t u) { return TextKey(file.users[static_cast<std::size_t>(u)]); };
+  options.seed_key = [&file](std::int32_t u) { return TextHash(file.users[static_cast<std::size_t>(u)]); };
   rows = FoldInUsers(*trainable.model, trainable.config, trainable.tables, file_users, HeldUsers(file_users), options);
   return true;
 }

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "data/prepared_file.h"
 #include "core/rng.h"
+#include "core/text_hash.h"
 
 namespace ampcf {
 
@@ -403,11 +404,7 @@ std::uint64_t ComputeFingerprint(const Dataset& data) {
       for (auto v : candidates) mix(static_cast<std::uint64_t>(v));
     }
   auto mix_names = [&](const std::vector<std::string>& names) {
-    for (const std::string& name : names) {
-      std::uint64_t fnv = 0xcbf29ce484222325ULL;  // FNV-1a: the same on every platform
-      for (unsigned char c : name) fnv = (fnv ^ c) * 0x100000001b3ULL;
-      mix(fnv);
-    }
+    for (const std::string& name : names) mix(TextHash(name));
   };
   mix_names(data.user_names);
   mix_names(data.item_names);

@@ -41,6 +41,10 @@ bool ParseInt(std::string_view text, std::int64_t& value) {
   return error == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
+bool IsCanonicalInt(std::string_view text, std::int64_t& value) {
+  return ParseInt(text, value) && std::to_string(value) == text;
+}
+
 bool ParseDouble(std::string_view text, double& value) {
   text = Trim(text);
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -264,7 +268,7 @@ class TextIds {
   static bool AllCanonical(const std::vector<std::string>& names, std::vector<std::int64_t>& values) {
     values.resize(names.size());
     for (std::size_t i = 0; i < names.size(); ++i)
-      if (!ParseInt(names[i], values[i]) || std::to_string(values[i]) != names[i]) return false;
+      if (!IsCanonicalInt(names[i], values[i])) return false;
     return true;
   }
   RawData& data_;

@@ -37,6 +37,8 @@ void SplitFields(std::string_view line, std::string_view delimiter, std::vector<
 
 // Parses a whole signed 64-bit integer; false on anything else.
 bool ParseInt(std::string_view text, std::int64_t& value);
+// ParseInt of an integer written the canonical way ("7", not "007" or "+7").
+bool IsCanonicalInt(std::string_view text, std::int64_t& value);
 // Parses a whole finite number; false on anything else, "nan" and "inf" included.
 bool ParseDouble(std::string_view text, double& value);
 

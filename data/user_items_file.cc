@@ -24,10 +24,6 @@ void Fields(std::string_view line, std::vector<std::string_view>& fields) {
   }
 }
 
-bool IsCanonicalInt(const std::string& text, std::int64_t& value) {
-  return ParseInt(text, value) && std::to_string(value) == text;
-}
-
 }  // namespace
 
 UserItems ReadUserItems(const std::string& option, const std::string& path, const IdLookup& items) {
@@ -50,7 +46,7 @@ UserItems ReadUserItems(const std::string& option, const std::string& path, cons
     }
     const std::int32_t item = items.Item(fields[1]);
     if (item < 0)
-      file.skipped.push_back({reader.line_number(), std::string(fields[1])});
+      file.skipped.push_back({reader.line_number(), std::string(fields[0]), std::string(fields[1])});
     else
       file.items[found->second].push_back(item);
   }

@@ -24,7 +24,7 @@ struct UserItems {
   std::vector<std::vector<std::int32_t>> items;  // each user's dense item ids, ascending, unique
   struct Skipped {
     long line;
-    std::string item;
+    std::string user, item;
   };
   std::vector<Skipped> skipped;            // lines naming an item the dataset lacks
   std::vector<std::string> dropped_users;  // users none of whose items the dataset has
@@ -38,7 +38,9 @@ UserItems ReadUserItems(const std::string& option, const std::string& path, cons
 // items), with the item side and description of `data` so that anything that reads a dataset
 // (a sampler, a scorer, the recommendation writer) reads it as the model's. Users' ids are the
 // file's: integers where every id of the file is one (as written, "007" stays a name), names
-// otherwise. Dense ids are positions in the file's order.
+// otherwise. Dense ids are positions in the file's order. The users have no validation or test
+// items (ValItem and TestItem are -1), and n_train counts the training pairs of `range` only:
+// such a dataset serves fold-in and scoring, not evaluation.
 Dataset UsersOfFile(const Dataset& data, const UserItems& file, UserRange range);
 
 }  // namespace ampcf

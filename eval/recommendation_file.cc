@@ -67,6 +67,10 @@ void WriteHdf5(const std::string& path, const std::string& model, int top, const
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) first = 0;  // MPI_Exscan leaves rank 0's result undefined
   const std::vector<std::string> user_names = GatherLines(comm, data.user_names);
+  // Whether users are named: a rank without users (rank 0 among more ranks than users) cannot
+  // tell alone.
+  int named_users = data.HasUserNames() ? 1 : 0;
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &named_users, 1, MPI_INT, MPI_LOR, comm));
   const std::string temporary = path + ".tmp";
   const auto n = static_cast<hsize_t>(total), k = static_cast<hsize_t>(top);
   FileRing(comm).WriteInTurn(
@@ -82,7 +86,7 @@ void WriteHdf5(const std::string& path, const std::string& model, int top, const
           h5::CreateChecksummedArray(file.get(), "scores", H5T_NATIVE_FLOAT, {n, k});
           h5::CreateChecksummedArray(file.get(), "persona", H5T_NATIVE_INT32, {n, k});
           h5::CreateChecksummedArray(file.get(), "weight", H5T_NATIVE_FLOAT, {n, k});
-          if (data.HasUserNames()) h5::WriteLines(file.get(), "user_names", user_names);
+          if (named_users) h5::WriteLines(file.get(), "user_names", user_names);
           if (!data.item_names.empty()) h5::WriteLines(file.get(), "item_names", data.item_names);
         }
         if (mine == 0) return;

@@ -44,7 +44,7 @@ void CreateModelFile(const std::string& temporary, const ModelData& model, std::
   h5::WriteFloats(items.get(), "bias", bias.data(), {n_items});
   if (!model.item_train_counts.empty()) {
     AMPCF_ASSERT(model.item_train_counts.size() == n_items);
-    h5::WriteInts(items.get(), "train_count", model.item_train_counts.data(), {n_items});
+    h5::WriteInts(items.get(), "train_counts", model.item_train_counts.data(), {n_items});
   }
   std::string dense_paths;
   for (const DenseArray& array : model.dense) {

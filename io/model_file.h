@@ -9,7 +9,7 @@
 //   /items/ids        int64 [n_items]          original item ids
 //   /items/embedding  float [n_items, d]       v_j
 //   /items/bias       float [n_items]          b_j
-//   /items/train_count int64 [n_items]         positives per item in training: the negative
+//   /items/train_counts int64 [n_items]         positives per item in training: the negative
 //                     sampler's weights, for fold-in outside ampcf (launch/ampcf_model.py;
 //                     trained models only, absent before this was written)
 //   /users/ids        int64 [n_users]          original user ids        (chunked, Fletcher-32)
@@ -46,7 +46,7 @@ struct ModelData {
   std::string config;
   std::vector<std::int64_t> item_ids;
   std::vector<float> items;  // n_items x (d+1): [v_j, b_j], the servers' layout
-  std::vector<std::int64_t> item_train_counts;  // written when set (/items/train_count), not read back
+  std::vector<std::int64_t> item_train_counts;  // written when set (/items/train_counts), not read back
   std::vector<DenseArray> dense;
   // The users held: all, or those from first_user on (ReadModel with a range).
   std::int64_t first_user = 0;

@@ -61,8 +61,10 @@ class AmpcfModel:
             self.att_u = f["attention/A_u"][:].astype(np.float32) if "attention/A_u" in f else None
             self.att_v = f["attention/A_v"][:].astype(np.float32) if "attention/A_v" in f else None
             user_names, item_names = _lines(f, "users/names"), _lines(f, "items/names")
-            self.train_counts = f["items/train_count"][:] if "items/train_count" in f else None
+            self.train_counts = f["items/train_counts"][:] if "items/train_counts" in f else None
             self.options = _options(_text(f.attrs.get("config", b"")))
+        self.path = path
+        self._fold_in_sampler = None  # built on the first fold_in
         if user_names is None:
             self._user_row = {_key(i): r for r, i in enumerate(self.user_ids)}
         else:
@@ -77,7 +79,16 @@ class AmpcfModel:
         return self.item_names[index] if self.item_names is not None else int(self.item_ids[index])
 
     def item_index(self, item):
-        return self._item_index[str(item)]
+        return self._item_index[self._item_key(item)]
+
+    def _item_key(self, item):
+        """An item's key in _item_index: integer ids are read as the C++ reads them ("+7", "007")."""
+        if self.item_names is None:
+            try:
+                return str(int(str(item).strip()))
+            except ValueError:
+                return str(item)
+        return str(item)
 
     def personas_of(self, user):
         """The user's persona matrix, r x d."""
@@ -124,14 +135,21 @@ class AmpcfModel:
         --fold-in-lr `lr` and --fold-in-seed `seed` fits the file's user `user` (their id as written
         there: it seeds their negatives)."""
         if self.train_counts is None or "negatives" not in self.options:
-            raise ValueError("fold-in needs the training counts and options a trained model file records")
+            raise ValueError(f"{self.path}: fold-in needs the training counts and options that files of "
+                             "trained models record (this one lacks them: written by an older ampcf?)")
         known = []
         for item in items:
-            if str(item) in self._item_index:
-                known.append(self._item_index[str(item)])
+            key = self._item_key(item)
+            if key in self._item_index:
+                known.append(self._item_index[key])
             else:
                 warnings.warn(f"item {item} is not in the model; skipped")
-        return _FoldIn(self, self.options, lr).fit(str(user), sorted(set(known)), steps, seed)
+        if not known:
+            raise ValueError(f"user {user}: no item the model knows (recommend --new-users leaves such a user out)")
+        if self._fold_in_sampler is None:
+            self._fold_in_sampler = _AliasSampler([int(c) for c in self.train_counts],
+                                                  float(self.options["negative_power"]))
+        return _FoldIn(self, self.options, lr, self._fold_in_sampler).fit(str(user), sorted(set(known)), steps, seed)
 
     def explain(self, user, top=10, seen=()):
         """explain's lists: the recommendations, and each persona's own top list (u_ik . v_j + b_j)."""
@@ -269,7 +287,7 @@ class _AliasSampler:
 class _FoldIn:
     """worker/fold_in.cc over models/amp/amp_model.cc's loss, for one user of an amp-cf model."""
 
-    def __init__(self, model, options, lr):
+    def __init__(self, model, options, lr, sampler):
         o = {k: float(v) for k, v in options.items() if _is_number(v)}
         self.model, self.lr = model, np.float32(lr)
         self.negatives, self.batch = int(o["negatives"]), int(o["batch"])
@@ -279,7 +297,7 @@ class _FoldIn:
         self.l2_example, self.l2_user_factor, self.persona_tie = o["l2_example"], o["l2_user_factor"], o["persona_tie"]
         self.l2 = np.float32(o["l2"])
         self.train_seed, self.init_std, self.spread = int(options["seed"]), o["init_std"], o["persona_spread"]
-        self.sampler = _AliasSampler([int(c) for c in model.train_counts], o["negative_power"])
+        self.sampler = sampler
         self.item_log_q = np.array([math.log(max(p, 1e-30)) for p in self.sampler.probability], dtype=np.float32)
 
     def start(self):
@@ -296,8 +314,6 @@ class _FoldIn:
     def fit(self, user, items, steps, seed):
         U = self.start()
         n = len(items)
-        if n == 0:
-            return U
         key = _mix_seed(seed, _FOLD_IN_STREAM, _text_key(user))
         per_pass = (n + self.batch - 1) // self.batch
         m = np.zeros_like(U)

@@ -160,9 +160,9 @@ CLI::Validator OptionalPositiveIntList();
 #define AMPCF_FOLD_IN_OPTIONS(X)                                                                 \
   X(bool, fold_in, "--fold-in", false, AnyValue(),                                              \
     "first fit the listed users' rows from their training items, every other parameter frozen (users the model never trained, e.g. train --exclude-users)") \
-  X(int, fold_in_steps, "--fold-in-steps", 100, AtLeast(1), "--fold-in: Adam steps per user, each over a batch of their items (all of them, below --batch)") \
-  X(double, fold_in_lr, "--fold-in-lr", 0.03, Positive(), "--fold-in: Adam's learning rate on the users' rows") \
-  X(std::uint64_t, fold_in_seed, "--fold-in-seed", 1, AnyValue(), "--fold-in: seed of the negatives drawn")
+  X(int, fold_in_steps, "--fold-in-steps", 100, AtLeast(1), "--fold-in, --new-users: Adam steps per user, each over a batch of their items (all of them, below --batch)") \
+  X(double, fold_in_lr, "--fold-in-lr", 0.03, Positive(), "--fold-in, --new-users: Adam's learning rate on the users' rows") \
+  X(std::uint64_t, fold_in_seed, "--fold-in-seed", 1, AnyValue(), "--fold-in, --new-users: seed of the negatives drawn")
 
 // Users the dataset lacks, folded in from a file (data/user_items_file.h) with the fold-in
 // options above (`explain` and `recommend`).
@@ -192,7 +192,7 @@ CLI::Validator OptionalPositiveIntList();
 // Options of `explain`.
 #define AMPCF_EXPLAIN_OPTIONS(X)                                                                 \
   X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
-  X(std::string, user, "--user", "", AnyValue(), "the user to explain (the dataset's own id)") \
+  X(std::string, user, "--user", "", AnyValue(), "the user to explain (the dataset's own id; with --new-users, the file's)") \
   X(int, top, "--top", 10, AtLeast(1), "recommendations, and items per persona, to show")      \
   X(std::string, out, "--out", "", AnyValue(), "also write the explanation to this HDF5 file") \
   AMPCF_FOLD_IN_OPTIONS(X)                                                                       \

@@ -161,6 +161,15 @@ with h5py.File(sys.argv[4]) as r:
         assert [item for item, _, _, _ in listed] == list(r["items"][row]), names[u]
         assert np.allclose([s for _, s, _, _ in listed], r["scores"][row], rtol=1e-4, atol=1e-5), names[u]
 PY
+grep '^new-3 ' "$work/new.txt" | head -3 > "$work/one-new.txt"
+mpirun -np 3 "$ampcf" recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/one-new.txt" \
+  --out "$work/one-new.h5" > /dev/null 2>&1
+check "recommend --new-users: one named user on 3 ranks keeps their name in the HDF5" /usr/bin/python3 - "$work/one-new.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1]) as r:
+    names = bytes(r["user_names"][:]).decode().split("\n")[:-1]
+    assert [names[u] for u in r["users"][:]] == ["new-3"], (names, r["users"][:])
+PY
 awk -F, 'NR > 1 && $1 % 10 == 4 { print $1, $2; exit }' "$work/gen/ratings.csv" > "$work/known.txt"
 expect_error "recommend --new-users: a user the dataset holds is refused, naming the line" "known.txt:1: user '" \
   recommend "${data[@]}" --model "$work/held/model.h5" --new-users "$work/known.txt" --out "$work/x.csv"
