@@ -122,6 +122,7 @@ void WriteExplanation(const std::string& path, const Explanation& explanation, c
       for (const Explained& e : list) names.push_back(data.item_names[e.item]);
       h5::WriteLines(group, "item_names", names);
     };
+    const bool named = !data.item_names.empty();
     h5::WriteAttribute(file, "personas", std::int64_t{personas});
     {
       std::vector<std::int64_t> items, persona;
@@ -137,14 +138,18 @@ void WriteExplanation(const std::string& path, const Explanation& explanation, c
       if (std::any_of(list.begin(), list.end(), [](const Explained& e) { return !e.because.empty(); })) {
         std::vector<std::int64_t> because(list.size() * kBecauseItems, -1);
         std::vector<double> share(list.size() * kBecauseItems, 0.0);
+        std::vector<std::string> because_names(named ? list.size() * kBecauseItems : 0);
         for (std::size_t i = 0; i < list.size(); ++i)
           for (std::size_t k = 0; k < list[i].because.size() && k < kBecauseItems; ++k) {
-            because[i * kBecauseItems + k] = data.item_ids[list[i].because[k].first];
+            const std::int32_t item = list[i].because[k].first;
+            because[i * kBecauseItems + k] = data.item_ids[item];
             share[i * kBecauseItems + k] = list[i].because[k].second;
+            if (named) because_names[i * kBecauseItems + k] = data.item_names[item];
           }
         const std::vector<hsize_t> shape = {list.size(), static_cast<hsize_t>(kBecauseItems)};
         h5::WriteInts(group.get(), "because_items", because.data(), shape);
         h5::WriteDoubles(group.get(), "because_share", share.data(), shape);
+        if (named) h5::WriteLines(group.get(), "because_item_names", because_names);
       }
     }
     {
@@ -155,6 +160,9 @@ void WriteExplanation(const std::string& path, const Explanation& explanation, c
       h5::Handle group = h5::CreateGroup(file, "personas");
       h5::WriteInts(group.get(), "items", items.data(), {static_cast<hsize_t>(personas), width});
       h5::WriteDoubles(group.get(), "scores", scores.data(), {static_cast<hsize_t>(personas), width});
+      std::vector<Explained> all;
+      for (const auto& list : explanation.per_persona) all.insert(all.end(), list.begin(), list.end());
+      names_of(group.get(), all);
     }
     {
       std::vector<std::int64_t> items, persona;

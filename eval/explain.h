@@ -10,7 +10,9 @@
 //                                    history items that make each score (Scorer::Because), -1 past the last
 //   /personas/{items, scores}                           [r, top]
 //   /history/{items, persona, weight}                   [training items]
-// Items are original ids; personas count from 0.
+// Items are original ids; personas count from 0. Where the dataset's item ids are text, each
+// group also holds `item_names` (and /recommendations `because_item_names`, "" past the last):
+// one name per element of its items array, row by row (h5::WriteLines).
 #pragma once
 
 #include <cstdint>

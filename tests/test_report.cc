@@ -269,5 +269,35 @@ TEST(Explain, ConsistentWithScoresAndAttention) {
   EXPECT_EQ(static_cast<std::int64_t>(e.history.size()), data.train_count(3));
 }
 
+// A dataset of text item ids: every item array of the explanation file has its names beside it,
+// row by row, and the history items behind a recommendation are named too.
+TEST(Explain, FileNamesTheItemsOfTextIdDatasets) {
+  Dataset data;
+  data.n_users = 1;
+  data.n_items = 4;
+  data.user_ids = {0};
+  data.user_names = {"ann"};
+  data.item_ids = {0, 1, 2, 3};
+  data.item_names = {"B00A", "B00B", "B00C", "007"};
+  Explanation e;
+  Explained top;
+  top.item = 2;
+  top.because = {{3, 0.75f}, {0, 0.25f}};
+  e.recommendations = {top};
+  Explained first, second;
+  first.item = 1;
+  second.item = 3;
+  e.per_persona = {{first}, {second}};
+  e.history = {second};
+  testing::TempDir dir;
+  WriteExplanation(dir.Path("e.h5"), e, data, 2);
+  h5::Handle file = h5::OpenFileReadOnly(dir.Path("e.h5"));
+  EXPECT_EQ(h5::ReadLines(file.get(), "recommendations/item_names", "e.h5"), (std::vector<std::string>{"B00C"}));
+  EXPECT_EQ(h5::ReadLines(file.get(), "recommendations/because_item_names", "e.h5"),
+            (std::vector<std::string>{"007", "B00A", ""}));
+  EXPECT_EQ(h5::ReadLines(file.get(), "personas/item_names", "e.h5"), (std::vector<std::string>{"B00B", "007"}));
+  EXPECT_EQ(h5::ReadLines(file.get(), "history/item_names", "e.h5"), (std::vector<std::string>{"007"}));
+}
+
 }  // namespace
 }  // namespace ampcf
