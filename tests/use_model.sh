@@ -193,6 +193,20 @@ names=(--data "$work/names.txt" --format delimited --delimiter ";" --columns 0,1
 "$ampcf" train "${names[@]}" --epochs 1 --quiet --out "$work/names" > /dev/null 2>&1
 mpirun -np 2 "$ampcf" recommend "${names[@]}" --model "$work/names/model.h5" --out "$work/names.csv" > /dev/null 2>&1
 check "delimited string ids: recommendations name users and items" grep -q '^user-[0-9]*,1,item-[0-9]*,' "$work/names.csv"
+# launch/fold_in_quality.py (issue 19's fold-in measurement) on the string-id dataset: its folds
+# deal out every user once, each row of its table covers them all, a second call reruns nothing.
+quality=(/usr/bin/python3 "$(dirname "$0")/../launch/fold_in_quality.py" --ampcf "$ampcf" --data "$work/names.txt"
+         --data-options "--format delimited --delimiter ; --columns 0,1,2" --out "$work/quality" --folds 3
+         --eval-options "--fold-in-steps 10" -- --epochs 1)
+"${quality[@]}" > "$work/quality.txt" 2>&1
+check "fold_in_quality.py: the folds deal out every user once" \
+  bash -c "[ \"\$(cat '$work'/quality/fold*.txt | sort)\" = \"\$(cut -d';' -f1 '$work/names.txt' | sort -u)\" ]"
+check "fold_in_quality.py: every row covers all 300 users" \
+  bash -c "[ \$(grep -c ' (300) |' '$work/quality.txt') -eq 4 ] && grep -q '^HR@10 and NDCG@10 within 0.02: ' '$work/quality.txt'"
+touch -d '2000-01-01' "$work/quality/held0/train.log"
+"${quality[@]}" > "$work/quality2.txt" 2>&1
+check "fold_in_quality.py: a second call reuses the runs" \
+  bash -c "diff -q '$work/quality.txt' '$work/quality2.txt' && [ \$(stat -c %Y '$work/quality/held0/train.log') -lt 1000000000 ]"
 # RecBole's atomic files: a folder holding DATASET.inter loads as it is.
 mkdir -p "$work/recbole/gen"
 awk -F, 'NR == 1 { print "user_id:token\titem_id:token\trating:float\ttimestamp:float"; next } { print $1 "\t" $2 "\t" $3 "\t" $4 ".0" }' \
