@@ -8,8 +8,9 @@ once) a model is trained with `--exclude-users` that fold; the fold's users are 
 three ways: from that model as it is (never trained: the floor), folded in (`eval --fold-in`), and
 from models trained normally on every user, one per --seeds (their spread is the noise the
 fold-in's gap is read against). Figures are test HR@10 / NDCG@10 (sampled) and full-ranking
-HR@10, averaged over users. Runs land in OUT and are kept: a finished run or evaluation is not
-run again, so the script can be stopped and started again.
+HR@10, averaged over users. Runs land in OUT and are kept: a run or evaluation that finished
+with the same command (options included) is not run again, so the script can be stopped and
+started again; a changed option reruns what it changes.
 
   launch/fold_in_quality.py --data ../shared/data/ml-latest-small --out runs/fold-in-mls
 
@@ -39,28 +40,39 @@ def run(argv, log):
     return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
 
 
+def finished(marker, argv):
+    """Whether `marker` records that this very command (options included) finished."""
+    if not os.path.exists(marker):
+        return None
+    with open(marker) as f:
+        done = json.load(f)
+    return done if done.get("command") == shlex.join(argv[1:]) else None
+
+
 def train(args, run_dir, seed, exclude=None):
-    if os.path.exists(os.path.join(run_dir, "model.h5")) and os.path.exists(os.path.join(run_dir, "done")):
-        return
     argv = [args.ampcf, "train", "--data", args.data, "--out", run_dir, "--seed", str(seed), "--quiet"]
     argv += shlex.split(args.data_options) + (["--exclude-users", exclude] if exclude else []) + args.extra
+    marker = os.path.join(run_dir, "done.json")
+    if finished(marker, argv):
+        return
     os.makedirs(run_dir, exist_ok=True)
     run(argv, os.path.join(run_dir, "train.log"))
-    open(os.path.join(run_dir, "done"), "w").close()
+    with open(marker, "w") as f:
+        json.dump({"command": shlex.join(argv[1:])}, f)
 
 
 def evaluate(args, model_dir, users_file, name, fold_in):
-    """eval's summary of `users_file`'s users under the model in `model_dir`, cached in NAME.json."""
-    path = os.path.join(args.out, "eval", name + ".json")
-    if os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
+    """eval's summary of `users_file`'s users under the model in `model_dir`, kept in NAME.json."""
     argv = [args.ampcf, "eval", "--data", args.data, "--model", os.path.join(model_dir, "model.h5"),
             "--users", users_file, "--out", os.path.join(args.out, "eval", name)]
     argv += shlex.split(args.data_options) + (["--fold-in"] if fold_in else []) + shlex.split(args.eval_options)
+    marker = os.path.join(args.out, "eval", name + ".json")
+    done = finished(marker, argv)
+    if done:
+        return done["figures"]
     figures = json.loads(run(argv, os.path.join(args.out, "eval", name + ".log")))
-    with open(path, "w") as f:
-        json.dump(figures, f)
+    with open(marker, "w") as f:
+        json.dump({"command": shlex.join(argv[1:]), "figures": figures}, f)
     return figures
 
 
@@ -98,6 +110,8 @@ def main():
     normal = {s: os.path.join(args.out, f"normal-s{s}") for s in seeds}
     train(args, normal[seeds[0]], seeds[0])
     users = user_ids(os.path.join(normal[seeds[0]], "model.h5"))
+    if len(users) < args.folds:
+        raise SystemExit(f"--folds {args.folds}: the dataset has {len(users)} users")
     random.Random(args.split_seed).shuffle(users)
     fold_files = []
     for f in range(args.folds):

@@ -194,7 +194,8 @@ names=(--data "$work/names.txt" --format delimited --delimiter ";" --columns 0,1
 mpirun -np 2 "$ampcf" recommend "${names[@]}" --model "$work/names/model.h5" --out "$work/names.csv" > /dev/null 2>&1
 check "delimited string ids: recommendations name users and items" grep -q '^user-[0-9]*,1,item-[0-9]*,' "$work/names.csv"
 # launch/fold_in_quality.py (issue 19's fold-in measurement) on the string-id dataset: its folds
-# deal out every user once, each row of its table covers them all, a second call reruns nothing.
+# deal out every user once, each row of its table covers them all, a second call reruns nothing
+# and a changed option only what it changes.
 quality=(/usr/bin/python3 "$(dirname "$0")/../launch/fold_in_quality.py" --ampcf "$ampcf" --data "$work/names.txt"
          --data-options "--format delimited --delimiter ; --columns 0,1,2" --out "$work/quality" --folds 3
          --eval-options "--fold-in-steps 10" -- --epochs 1)
@@ -207,6 +208,10 @@ touch -d '2000-01-01' "$work/quality/held0/train.log"
 "${quality[@]}" > "$work/quality2.txt" 2>&1
 check "fold_in_quality.py: a second call reuses the runs" \
   bash -c "diff -q '$work/quality.txt' '$work/quality2.txt' && [ \$(stat -c %Y '$work/quality/held0/train.log') -lt 1000000000 ]"
+touch -d '2000-01-01' "$work/quality/eval/folded-fold0.log"
+"${quality[@]:0:${#quality[@]}-3}" --eval-options "--fold-in-steps 5" -- --epochs 1 > /dev/null 2>&1
+check "fold_in_quality.py: a changed eval option reruns the evaluations, not the training" \
+  bash -c "[ \$(stat -c %Y '$work/quality/held0/train.log') -lt 1000000000 ] && [ \$(stat -c %Y '$work/quality/eval/folded-fold0.log') -gt 1000000000 ]"
 # RecBole's atomic files: a folder holding DATASET.inter loads as it is.
 mkdir -p "$work/recbole/gen"
 awk -F, 'NR == 1 { print "user_id:token\titem_id:token\trating:float\ttimestamp:float"; next } { print $1 "\t" $2 "\t" $3 "\t" $4 ".0" }' \
