@@ -11,6 +11,7 @@
 #include "options/config_file.h"
 #include "core/error.h"
 #include "core/mpi_env.h"
+#include "core/fault_injection.h"
 #include "core/peer_wait.h"
 #include "core/process_setup.h"
 
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
   ampcf::peer::Start();
   int code = 0;
   try {
+    ampcf::fault::Load();
     code = Main(argc, argv);
   } catch (const ampcf::UserError& error) {
     // A user error on one rank only, after setup (a file that cannot be written, say).

@@ -148,6 +148,7 @@ ps::ServerShard MakeShard(const TrainSetup& setup, const TrainConfig& config) {
 
 // A server rank: its shard (resumed), then the server loop until every worker is done.
 int RunServerRank(const TrainSetup& setup, const TrainConfig& config, MPI_Comm checkpoint_comm) {
+  peer::SetRole(Cat("server ", setup.layout.server_index()));
   ps::ServerShard shard = MakeShard(setup, config);
   if (!setup.resume_path.empty() && !CollectiveSetup([&] { shard.ReadCheckpoint(setup.resume_path); })) return 2;
   ps::ServerOptions options;
@@ -187,6 +188,7 @@ void ReportResult(const TrainSummary& summary) {
 // A worker rank (rank 0 alone holds the servers' rows too in a one-rank run).
 int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const TrainConfig& config, MPI_Comm workers,
                   MPI_Comm checkpoint_comm) {
+  peer::SetRole(Cat("worker ", setup.layout.worker_index()));
   std::optional<ps::ServerShard> colocated;
   if (setup.layout.colocated) colocated.emplace(MakeShard(setup, config));
   std::vector<int> widths;

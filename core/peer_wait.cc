@@ -1,6 +1,9 @@
 #include "core/peer_wait.h"
 
 #include <chrono>
+#include <cstring>
+#include <list>
+#include <optional>
 #include <thread>
 
 #include "core/counters.h"
@@ -22,13 +25,29 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// The world ranks that do not answer a roll call within kRollCallSeconds.
-std::vector<int> Absent() {
+// This rank's state for roll calls (peer_wait.h: SetRole, Waiting, NoteProgress).
+std::string role;
+std::int64_t steps_done = -1;  // -1: no step noted
+const Waiting* innermost_wait = nullptr;
+bool watching_progress = false;
+bool ending = false;  // EndJob has begun: roll-call answers say so
+constexpr const char* kEnding = "ending the job: ";
+// How long a rank that is ending the job leaves a lower rank, ending it too, to print the line.
+constexpr double kDeferSeconds = 10.0;
+Clock::time_point last_progress = Clock::now();
+// Roll-call answers in flight: MPI reads an answer's text until its send completes.
+std::list<std::pair<MPI_Request, std::string>> answers;
+
+double Now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+// Every rank's state by a roll call (peer_wait.h: State), or nothing for a rank that does not
+// answer within kRollCallSeconds.
+std::vector<std::optional<std::string>> RollCall() {
   int size = 1, me = 0;
   AMPCF_CHECK_MPI(MPI_Comm_size(roll_comm, &size));
   AMPCF_CHECK_MPI(MPI_Comm_rank(roll_comm, &me));
-  std::vector<char> present(size, 0);
-  present[me] = 1;
+  std::vector<std::optional<std::string>> states(size);
+  states[me] = State();
   for (int r = 0; r < size; ++r) {
     if (r == me) continue;
     MPI_Request request;  // 0 bytes go eagerly; a stopped receiver does not hold the sender
@@ -46,29 +65,55 @@ std::vector<int> Absent() {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       continue;
     }
-    AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, status.MPI_SOURCE, kPresentTag, roll_comm, MPI_STATUS_IGNORE));
-    if (!present[status.MPI_SOURCE]) ++answered;
-    present[status.MPI_SOURCE] = 1;
+    int length = 0;
+    AMPCF_CHECK_MPI(MPI_Get_count(&status, MPI_CHAR, &length));
+    std::string state(static_cast<std::size_t>(length), '\0');
+    AMPCF_CHECK_MPI(MPI_Recv(state.data(), length, MPI_CHAR, status.MPI_SOURCE, kPresentTag, roll_comm,
+                             MPI_STATUS_IGNORE));
+    if (!states[status.MPI_SOURCE]) ++answered;
+    states[status.MPI_SOURCE] = std::move(state);
   }
-  std::vector<int> absent;
-  for (int r = 0; r < size; ++r)
-    if (!present[r]) absent.push_back(r);
-  return absent;
+  return states;
 }
 
-[[noreturn]] void EndJob(double waited, const std::string& what) {
+// Ends the job: `why` (this rank's reason), then what a roll call finds of every rank.
+// When several ranks end the job at once, the lowest of them prints the line; the others wait for
+// its MPI_Abort (and print theirs only if it does not come).
+[[noreturn]] void EndJob(const std::string& why) {
   std::string verdict;
   if (roll_comm != MPI_COMM_NULL) {
-    const std::vector<int> absent = Absent();
+    ending = true;
+    const std::vector<std::optional<std::string>> states = RollCall();
+    const int me = WorldRankOf(roll_comm, [&] {
+      int rank = 0;
+      MPI_Comm_rank(roll_comm, &rank);
+      return rank;
+    }());
+    for (int r = 0; r < me; ++r)
+      if (states[r] && states[r]->rfind(kEnding, 0) == 0) {
+        const auto start = Clock::now();
+        while (SecondsSince(start) < kDeferSeconds) {
+          AnswerRollCall();
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        break;
+      }
+    std::vector<int> absent;
+    std::string present;
+    for (std::size_t r = 0; r < states.size(); ++r) {
+      if (!states[r]) absent.push_back(static_cast<int>(r));
+      else present += Cat("; rank ", r, " ", states[r]->rfind(kEnding, 0) == 0 ? states[r]->substr(std::strlen(kEnding)) : *states[r]);
+    }
     if (absent.empty()) {
-      verdict = "; every rank answered a roll call (a deadlock, not a lost rank)";
+      verdict = "; every rank answered a roll call (a deadlock or livelock, not a lost rank)";
     } else {
       verdict = absent.size() == 1 ? "; no answer to a roll call from rank " : "; no answer to a roll call from ranks ";
       for (std::size_t i = 0; i < absent.size(); ++i) verdict += Cat(i ? ", " : "", absent[i]);
       verdict += " (stopped, hung or cut off)";
     }
+    verdict += present;
   }
-  AbortJob(Cat("waited ", static_cast<int>(waited), " s (--peer-timeout ", timeout_seconds, ") for ", what, verdict));
+  AbortJob(why + verdict);
 }
 
 // Polls `done` until it returns true, answering roll calls and keeping the deadline.
@@ -76,6 +121,7 @@ template <typename Done>
 void PollUntil(Done&& done, const std::string& what) {
   const auto start = Clock::now();
   CountSeconds blocked(Counters().blocked_seconds);
+  const Waiting waiting(what);
   for (unsigned polls = 0;; ++polls) {
     if (done()) return;
     if (polls > kSpinPolls) std::this_thread::yield();
@@ -155,21 +201,56 @@ void Gather(const void* send, int send_count, MPI_Datatype send_type, void* rece
 
 void AnswerRollCall() {
   if (roll_comm == MPI_COMM_NULL) return;
+  for (auto it = answers.begin(); it != answers.end();) {
+    int flag = 0;
+    AMPCF_CHECK_MPI(MPI_Test(&it->first, &flag, MPI_STATUS_IGNORE));
+    it = flag ? answers.erase(it) : std::next(it);
+  }
   while (true) {
     int flag = 0;
     MPI_Status status;
     AMPCF_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, kRollCallTag, roll_comm, &flag, &status));
     if (!flag) return;
     AMPCF_CHECK_MPI(MPI_Recv(nullptr, 0, MPI_CHAR, status.MPI_SOURCE, kRollCallTag, roll_comm, MPI_STATUS_IGNORE));
-    MPI_Request request;
-    AMPCF_CHECK_MPI(MPI_Isend(nullptr, 0, MPI_CHAR, status.MPI_SOURCE, kPresentTag, roll_comm, &request));
-    AMPCF_CHECK_MPI(MPI_Request_free(&request));
+    auto& answer = answers.emplace_back(MPI_REQUEST_NULL, State());
+    AMPCF_CHECK_MPI(MPI_Isend(answer.second.data(), static_cast<int>(answer.second.size()), MPI_CHAR,
+                              status.MPI_SOURCE, kPresentTag, roll_comm, &answer.first));
   }
 }
 
 void CheckDeadline(double waited_seconds, const std::string& what) {
-  if (timeout_seconds > 0 && waited_seconds > timeout_seconds) EndJob(waited_seconds, what);
+  if (timeout_seconds <= 0) return;
+  if (waited_seconds > timeout_seconds)
+    EndJob(Cat("waited ", static_cast<int>(waited_seconds), " s (--peer-timeout ", timeout_seconds, ") for ", what));
+  const double stalled = SecondsSince(last_progress);
+  if (watching_progress && stalled > timeout_seconds)
+    EndJob(Cat("no training step completed for ", static_cast<int>(stalled), " s (--peer-timeout ", timeout_seconds,
+               "), now waiting for ", what));
 }
+
+void SetRole(const std::string& name) { role = name; }
+
+Waiting::Waiting(const std::string& what) : outer_(innermost_wait), what_(what), start_(Now()) { innermost_wait = this; }
+Waiting::~Waiting() { innermost_wait = outer_; }
+
+std::string State() {
+  std::string state = role.empty() ? std::string("(starting)") : role;
+  if (ending) state = kEnding + state;
+  if (steps_done >= 0) state += Cat(" after step ", steps_done);
+  if (innermost_wait == nullptr) return state + ": computing";
+  return state + Cat(": waits ", static_cast<int>(Now() - innermost_wait->start_), " s for ", innermost_wait->what_);
+}
+
+void NoteProgress(std::int64_t steps) {
+  steps_done = steps;
+  last_progress = Clock::now();
+}
+
+WatchProgress::WatchProgress() {
+  watching_progress = true;
+  last_progress = Clock::now();
+}
+WatchProgress::~WatchProgress() { watching_progress = false; }
 
 int WorldRankOf(MPI_Comm comm, int rank) {
   if (comm == MPI_COMM_WORLD || rank < 0) return rank;

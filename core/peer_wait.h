@@ -3,8 +3,12 @@
 // forever, since MPI notices only ranks that exit. So the waits of a run go through here: they
 // poll their requests, and a rank that has waited longer than the peer timeout holds a roll call
 // (every rank waiting here, or polling with AnswerRollCall, answers within a few milliseconds; a
-// stopped or cut-off one cannot) and ends the job with one line naming what it waited for and the
-// ranks that did not answer.
+// stopped or cut-off one cannot) and ends the job with one line naming what it waited for, the
+// ranks that did not answer, and what each rank that answered is waiting for.
+//
+// The progress watchdog covers what a single wait's deadline cannot: waits that each end in time
+// while no step completes (a livelock). While a rank watches its progress (WatchProgress), a wait
+// or a poll that finds no NoteProgress for the peer timeout ends the job the same way.
 //
 // A polling wait costs what an MPI blocking call costs in Open MPI (which also polls); past the
 // first polls it yields the core, so that an oversubscribed node's other ranks run.
@@ -12,6 +16,7 @@
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,8 +48,40 @@ void Gather(const void* send, int send_count, MPI_Datatype send_type, void* rece
 
 // For loops that poll by themselves (a server waiting for messages): answers pending roll calls.
 void AnswerRollCall();
-// A poll loop's deadline: ends the job (roll call first) once `waited_seconds` passes the timeout.
+// A poll loop's deadline: ends the job (roll call first) once `waited_seconds` passes the
+// timeout, or once the watched progress has stalled that long.
 void CheckDeadline(double waited_seconds, const std::string& what);
+
+// What this rank is, for others' messages ("worker 1", "server 0"); set once its role is known.
+void SetRole(const std::string& role);
+// What this rank waits for while it lives, in roll-call answers ("waits 12 s for ..."). The
+// waits above set their own; loops that poll by themselves set one. Nested: the innermost counts.
+class Waiting {
+ public:
+  explicit Waiting(const std::string& what);
+  ~Waiting();
+  Waiting(const Waiting&) = delete;
+  Waiting& operator=(const Waiting&) = delete;
+
+ private:
+  const Waiting* outer_;
+  std::string what_;
+  double start_;
+  friend std::string State();
+};
+// The rank's state as a roll call reports it: role, steps, and what it waits for.
+std::string State();
+
+// The progress watchdog (see above): a step completed, `steps` in all.
+void NoteProgress(std::int64_t steps);
+// While one lives, this rank's progress is watched (a training epoch): the watch starts afresh.
+class WatchProgress {
+ public:
+  WatchProgress();
+  ~WatchProgress();
+  WatchProgress(const WatchProgress&) = delete;
+  WatchProgress& operator=(const WatchProgress&) = delete;
+};
 
 // The world rank of `rank` in `comm`, for messages.
 int WorldRankOf(MPI_Comm comm, int rank);

@@ -1,6 +1,7 @@
 #include "core/process_setup.h"
 
 #include <malloc.h>
+#include <csignal>
 #include <pmmintrin.h>
 #include <xmmintrin.h>
 
@@ -15,6 +16,7 @@ void SetUpComputeProcess() {
   _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
   mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
   mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 }  // namespace ampcf

@@ -10,6 +10,8 @@ namespace ampcf {
 //   0.1-1 MiB whose sizes vary with the batch) was page-faulted in afresh at every step: the
 //   kernel alone ran 7x slower (ampcf_bench: 71k against 546k pairs/s). Up to 64 MiB of freed
 //   memory is kept, and only blocks above 32 MiB are mmapped (they go back when freed).
+// - Ignores SIGXFSZ: a write past the file size limit (ulimit -f) then fails with EFBIG, and the
+//   writer ends the job naming its file, instead of the signal killing one rank unannounced.
 void SetUpComputeProcess();
 
 }  // namespace ampcf

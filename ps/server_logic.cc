@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "core/counters.h"
 #include "core/mpi_env.h"
@@ -28,9 +29,10 @@ std::int64_t ServerLogic::ready_clock() const { return synchronous_ ? applied_cl
 void ServerLogic::AnswerPull(const Received& pull) {
   std::size_t n_values = 0;
   for (int t = 0; t < shard_->n_tables(); ++t) n_values += static_cast<std::size_t>(pull.view.keys.n[t]) * shard_->width(t);
-  float* values = BuildKeylessMessage(pull.view.header, n_values, reply_);
+  std::vector<char> reply;
+  float* values = BuildKeylessMessage(pull.view.header, n_values, reply);
   shard_->ReadRows(pull.view.keys, values);
-  port_->Send(pull.source, kPullReply, reply_);
+  port_->Send(pull.source, kPullReply, std::move(reply));
 }
 
 void ServerLogic::Acknowledge(int destination) { port_->Send(destination, kAck, {}); }
@@ -100,9 +102,10 @@ void ServerLogic::Handle(Received message) {
         counters_mark_ = Counters();
       } else {
         const auto since_mark = (Counters() - counters_mark_).ToArray();
-        float* values = BuildKeylessMessage(h, 2 * since_mark.size(), reply_);  // doubles in the floats' room
+        std::vector<char> reply;
+        float* values = BuildKeylessMessage(h, 2 * since_mark.size(), reply);  // doubles in the floats' room
         std::memcpy(values, since_mark.data(), sizeof(since_mark));
-        port_->Send(message.source, kCountersReply, reply_);
+        port_->Send(message.source, kCountersReply, std::move(reply));
       }
       break;
     case kDone:

@@ -30,8 +30,11 @@ struct Received {
 class ServerPort {
  public:
   virtual ~ServerPort() = default;
-  // Sends `bytes` (possibly empty) of `kind` to world rank `destination`.
-  virtual void Send(int destination, int kind, const std::vector<char>& bytes) = 0;
+  // Sends `bytes` (possibly empty) of `kind` to world rank `destination`, after the earlier
+  // sends to it. Must return without waiting for the destination to receive: a worker may be
+  // waiting on another server before it takes this reply, and a server that waited for it would
+  // close a cycle of waits (ps/server.cc).
+  virtual void Send(int destination, int kind, std::vector<char> bytes) = 0;
   // Writes this server's rows into the checkpoint of `clock`, in its turn.
   virtual void WriteCheckpoint(std::int64_t clock) = 0;
 };
@@ -77,7 +80,6 @@ class ServerLogic {
   std::deque<Received> average_requests_;                  // kAverageIn, not yet done
   std::deque<Received> waiting_pulls_;
   std::vector<PushedGradients> clock_pushes_;
-  std::vector<char> reply_;
   RankCounters counters_mark_;  // kCounters flag 1
   int done_ = 0;
 };

@@ -2,6 +2,8 @@
 # No silent hang: a rank that stops answering without dying (SIGSTOP here; a network partition
 # alike) ends the job within --peer-timeout plus 10 s, with a message naming the stopped rank.
 # Once for a worker (its peers wait on the servers and the collectives), once for the server.
+# A job whose ranks all answer but whose steps stop (a livelock, injected with AMPCF_FAULTS) ends
+# as promptly, with one line naming what each rank waits for.
 set -euo pipefail
 ampcf=${1:?usage: peer_timeout.sh path/to/ampcf}
 source "$(dirname "$0")/lib.sh"
@@ -45,4 +47,19 @@ stop_rank() {
 
 stop_rank worker 1
 stop_rank server 2
+
+for mode in "--staleness 0" "--staleness -1"; do
+  start=$SECONDS status=0
+  run -np 3 -x AMPCF_FAULTS=stall-at-clock=20 "$ampcf" train --data synthetic --synthetic-users 600 \
+    --synthetic-items 300 --servers 1 $mode --quiet --epochs 100 --peer-timeout "$timeout_s" > "$work/stall.log" 2>&1 ||
+    status=$?
+  elapsed=$((SECONDS - start))
+  check "steps stall, every rank answers ($mode): the job ends in ${elapsed}s (<= $timeout_s + 10) with status $status" \
+    test "$elapsed" -le $((timeout_s + 10)) -a "$status" -ne 0
+  check "... with one line" test "$(grep -c '^ampcf: rank' "$work/stall.log")" -eq 1
+  check "... naming the stall and what each rank waits for" grep -q \
+    "every rank answered a roll call.*; rank 0 worker 0 after step 20: .*; rank 1 worker 1 after step 20: .*; rank 2 server 0: waits" \
+    "$work/stall.log"
+  grep -m1 '^ampcf: rank' "$work/stall.log" || true
+done
 finish

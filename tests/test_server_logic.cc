@@ -98,8 +98,8 @@ struct Sent {
 // Records what the server sends and when it writes its part of a checkpoint.
 class RecordingPort : public ps::ServerPort {
  public:
-  void Send(int destination, int kind, const std::vector<char>& bytes) override {
-    sent.push_back({destination, kind, bytes});
+  void Send(int destination, int kind, std::vector<char> bytes) override {
+    sent.push_back({destination, kind, std::move(bytes)});
   }
   void WriteCheckpoint(std::int64_t clock) override {
     checkpoints.push_back(clock);

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <filesystem>
 #include <numeric>
+#include <thread>
 
+#include "core/fault_injection.h"
 #include "core/gather.h"
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
@@ -65,6 +67,18 @@ BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
   options.worker = layout.worker_index();
   options.gradient_scale = gradient_scale;
   return options;
+}
+
+// AMPCF_FAULTS stall-at-clock (core/fault_injection.h): stays here answering roll calls, as a
+// livelocked rank would, until the progress watchdog ends the job.
+[[noreturn]] void StallForever() {
+  const std::string what = "nothing: an injected stall (AMPCF_FAULTS)";
+  const peer::Waiting waiting(what);
+  while (true) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    peer::AnswerRollCall();
+    peer::CheckDeadline(0, what);
+  }
 }
 
 }  // namespace
@@ -143,9 +157,12 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
   builder_.Shuffle(epoch);
   const auto epoch_start = Clock::now();
   auto last_report = epoch_start;
+  const peer::WatchProgress watch;
   for (std::int64_t t = first_step; t < steps; ++t) {
     TrainStep(epoch, t, steps, loss_sum);
     state_.step = t + 1;
+    peer::NoteProgress(clock_);
+    if (clock_ == fault::StallAtClock()) StallForever();
     if (checkpoints) {
       const bool last_step = t + 1 == steps;
       const StepEnd end = CollectiveAfter(clock_) || last_step ? DecideStepEnd() : StepEnd{};
