@@ -1,5 +1,9 @@
 #include "core/file_ring.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
 #include "core/error.h"
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
@@ -33,8 +37,14 @@ void FileRing::WriteInTurn(const std::string& path, const std::function<void()>&
     }
     if (rank_ == 0 && finish) finish();
   } catch (const UserError& error) {
-    // Earlier files are untouched: this one never got its final name.
-    AbortJob(Cat("rank ", rank_, " could not write ", path, ": ", error.what()));
+    const int cause = errno;  // the failed write's, where HDF5 or the stream left it
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    std::string message = error.what();
+    if (message.rfind(path + ": ", 0) == 0) message.erase(0, path.size() + 2);
+    if (cause == ENOSPC || cause == EFBIG || cause == EDQUOT || cause == EIO || cause == EROFS)
+      message += Cat(" (", std::strerror(cause), ")");
+    AbortJob(Cat("could not write ", path, ": ", message, "; the file is removed, earlier files are untouched"), 2);
   }
 }
 

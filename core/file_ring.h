@@ -17,8 +17,10 @@ class FileRing {
   // must outlive this object.
   explicit FileRing(MPI_Comm comm);
   // Waits for this rank's turn (rank 0: goes first), runs `write`, passes the token on; rank 0
-  // then waits for the token's return and runs `finish`. A UserError from either ends the job
-  // with a message naming this rank and `path` (the other ranks would wait for the token).
+  // then waits for the token's return and runs `finish`. `path` is the temporary file the ranks
+  // write and `finish` renames into place. A UserError from either removes `path` (a full disk
+  // gets its space back; earlier files are untouched) and ends the job with one line naming this
+  // rank, `path` and, where the system said, why (no space left, file too large).
   void WriteInTurn(const std::string& path, const std::function<void()>& write,
                    const std::function<void()>& finish = {});
 

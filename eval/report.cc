@@ -489,7 +489,7 @@ void WriteEvalFile(const std::vector<double>& records, const RecordLayout& layou
   AMPCF_CHECK_MPI(MPI_Comm_dup(comm, &ring_comm));
   const std::string temporary = options.path + ".tmp";
   FileRing(ring_comm).WriteInTurn(
-      options.path,
+      temporary,
       [&] {
         if (rank == 0) CreateEvalFile(temporary, layout, summary, data, user_names, options, total);
         WriteEvalRows(temporary, table, layout, data, first);

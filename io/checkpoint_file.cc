@@ -72,7 +72,7 @@ void TransferRows(hid_t file, const std::string& file_name, const char* table, c
   Handle memory_space(H5Screate_simple(two_d ? 2 : 1, memory_dims, nullptr), H5Sclose);
   const herr_t status = write ? H5Dwrite(set.get(), type, memory_space.get(), file_space.get(), H5P_DEFAULT, data)
                               : H5Dread(set.get(), type, memory_space.get(), file_space.get(), H5P_DEFAULT, data);
-  if (status < 0)
+  if (status < 0 || (write && !set.Close()))
     throw UserError(Cat(file_name, ": cannot ", write ? "write " : "read ", path,
                         write ? "" : " (a checksum failed: corrupt or truncated file)"));
 }

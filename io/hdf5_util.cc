@@ -44,7 +44,7 @@ void WriteArray(hid_t parent, const char* name, hid_t type, const void* data, co
   Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_obj_track_times(properties.get(), false);
   Handle set(H5Dcreate2(parent, name, type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT), H5Dclose);
-  if (!set.valid() || H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+  if (!set.valid() || H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 || !set.Close())
     throw UserError(Cat("cannot write HDF5 dataset ", name));
 }
 
@@ -130,7 +130,8 @@ void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& 
   const hsize_t size = text.size();
   Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose);
   Handle set(H5Dcreate2(parent, name, H5T_NATIVE_CHAR, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!set.valid() || (!text.empty() && H5Dwrite(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0))
+  if (!set.valid() || (!text.empty() && H5Dwrite(set.get(), H5T_NATIVE_CHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0) ||
+      !set.Close())
     throw UserError(Cat("cannot write HDF5 dataset ", name));
 }
 
@@ -260,7 +261,8 @@ void TransferRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize
   if (!set.valid() || first + count > dims[0] ||
       H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr) < 0 ||
       (write ? H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data)
-             : H5Dread(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data)) < 0)
+             : H5Dread(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data)) < 0 ||
+      (write && !set.Close()))
     throw UserError(Cat(file_name, ": cannot ", write ? "write" : "read", " rows ", first, "..", first + count, " of ", path));
 }
 }  // namespace

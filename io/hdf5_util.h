@@ -29,9 +29,18 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  // Closes, ignoring a failure: for reading, and for unwinding after an error.
   void reset() {
     if (id_ >= 0 && close_ != nullptr) close_(id_);
     id_ = -1;
+  }
+  // Closes and returns whether the close succeeded. A dataset or file being written must be
+  // closed so: closing writes out what HDF5 still caches (a chunked dataset's chunks), and on a
+  // full disk that write is the one that fails.
+  bool Close() {
+    const bool ok = id_ < 0 || close_ == nullptr || close_(id_) >= 0;
+    id_ = -1;
+    return ok;
   }
 
  private:

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -77,10 +80,21 @@ void MetricsLog::Resume(const TrainingState& state, std::int64_t total_pairs) {
   const std::size_t prefix = std::char_traits<char>::length(kEpochLineStart);
   while (std::getline(in, line)) {
     if (line.rfind(kEpochLineStart, 0) != 0) continue;  // the summary line of an earlier finish
-    if (std::stoll(line.substr(prefix)) <= completed) kept += line + "\n";
+    if (line.back() != '}') continue;  // cut short by a full disk or a kill: its epoch is rerun
+    const std::int64_t epoch = std::strtoll(line.c_str() + prefix, nullptr, 10);
+    if (epoch >= 1 && epoch <= completed) kept += line + "\n";
   }
+  // The kept lines replace the file only once wholly written.
   const std::string temporary = path_ + ".tmp";
-  std::ofstream(temporary) << kept;
+  std::ofstream out(temporary);
+  out << kept;
+  out.flush();
+  if (!out) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw UserError(Cat(temporary, ": cannot write (", std::strerror(errno), "); ", path_, " is unchanged"));
+  }
+  out.close();
   std::filesystem::rename(temporary, path_);
 }
 
