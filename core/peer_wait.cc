@@ -33,7 +33,7 @@ bool watching_progress = false;
 bool ending = false;  // EndJob has begun: roll-call answers say so
 constexpr const char* kEnding = "ending the job: ";
 // How long a rank that is ending the job leaves a lower rank, ending it too, to print the line.
-constexpr double kDeferSeconds = 10.0;
+constexpr double kDeferSeconds = 5.0;
 Clock::time_point last_progress = Clock::now();
 // Roll-call answers in flight: MPI reads an answer's text until its send completes.
 std::list<std::pair<MPI_Request, std::string>> answers;
@@ -79,11 +79,12 @@ std::vector<std::optional<std::string>> RollCall() {
 // Ends the job: `why` (this rank's reason), then what a roll call finds of every rank.
 // When several ranks end the job at once, the lowest of them prints the line; the others wait for
 // its MPI_Abort (and print theirs only if it does not come).
-[[noreturn]] void EndJob(const std::string& why) {
+// `states`: a roll call's, if one was just held.
+[[noreturn]] void EndJob(const std::string& why, std::vector<std::optional<std::string>> states = {}) {
   std::string verdict;
   if (roll_comm != MPI_COMM_NULL) {
     ending = true;
-    const std::vector<std::optional<std::string>> states = RollCall();
+    if (states.empty()) states = RollCall();
     const int me = WorldRankOf(roll_comm, [&] {
       int rank = 0;
       MPI_Comm_rank(roll_comm, &rank);
@@ -226,6 +227,19 @@ void CheckDeadline(double waited_seconds, const std::string& what) {
   if (watching_progress && stalled > timeout_seconds)
     EndJob(Cat("no training step completed for ", static_cast<int>(stalled), " s (--peer-timeout ", timeout_seconds,
                "), now waiting for ", what));
+}
+
+bool CheckCutOff(double waited_seconds, const std::string& what) {
+  if (timeout_seconds <= 0 || waited_seconds <= timeout_seconds || roll_comm == MPI_COMM_NULL) return false;
+  const std::vector<std::optional<std::string>> states = RollCall();
+  int me = 0;
+  AMPCF_CHECK_MPI(MPI_Comm_rank(roll_comm, &me));
+  for (std::size_t r = 0; r < states.size(); ++r)
+    if (static_cast<int>(r) != me && states[r]) return true;
+  if (states.size() > 1)
+    EndJob(Cat("waited ", static_cast<int>(waited_seconds), " s (--peer-timeout ", timeout_seconds, ") for ", what),
+           states);
+  return true;
 }
 
 void SetRole(const std::string& name) { role = name; }

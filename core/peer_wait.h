@@ -52,6 +52,11 @@ void AnswerRollCall();
 // timeout, or once the watched progress has stalled that long.
 void CheckDeadline(double waited_seconds, const std::string& what);
 
+// For a wait with no deadline of its own (an idle server): once `waited_seconds` passes the
+// timeout, holds a roll call, and ends the job if no other rank answers it (this rank is cut
+// off). Returns whether it held one (the caller then counts its wait afresh).
+bool CheckCutOff(double waited_seconds, const std::string& what);
+
 // What this rank is, for others' messages ("worker 1", "server 0"); set once its role is known.
 void SetRole(const std::string& role);
 // What this rank waits for while it lives, in roll-call answers ("waits 12 s for ..."). The

@@ -77,7 +77,7 @@ class PendingSends {
 // evaluating, say) waits without one.
 void ReceiveNext(const ServerLogic& logic, PendingSends& sends, Received& message) {
   sends.Reap();
-  const auto start = std::chrono::steady_clock::now();
+  auto start = std::chrono::steady_clock::now();
   // Time waiting while something waits on a worker's push counts as blocked; the rest is idle.
   double idle_seconds = 0;
   CountSeconds blocked(logic.waiting_for_pushes() ? Counters().blocked_seconds : idle_seconds);
@@ -95,9 +95,11 @@ void ReceiveNext(const ServerLogic& logic, PendingSends& sends, Received& messag
     if (idle_polls % 64 == 0) {
       sends.Reap();
       peer::AnswerRollCall();
+      const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (logic.waiting_for_pushes())
-        peer::CheckDeadline(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                            Cat("the pushes of worker ", slowest, " (rank ", slowest, ")"));
+        peer::CheckDeadline(waited, Cat("the pushes of worker ", slowest, " (rank ", slowest, ")"));
+      else if (peer::CheckCutOff(waited, "a message (idle)"))
+        start = std::chrono::steady_clock::now();
     }
   }
   message.source = status.MPI_SOURCE;

@@ -5,6 +5,8 @@
 #  - 4 ranks, 2 on node0 and 1 each on node1 and node2: ranks of node0 talk through shared memory
 #    (vader), the rest through TCP across the veths (btl_base_verbose and the links' counters);
 #  - SIGKILL of the rank on node2 ends the job promptly, naming the rank and the node;
+#  - node2's link taken down mid-run (launch/ampcf-run): every process of the job, mpirun and
+#    every node's daemon included, is gone within --peer-timeout + 30 s;
 #  - node2 gone, --resume auto on node0 and node1 with the same 4 ranks == an uninterrupted
 #    single-machine run (bitwise, deterministic mode), and on 3 ranks (elastic) it finishes.
 # Skips (exit 77) where network namespaces, veths, bridges or tbf are not allowed (not root).
@@ -92,8 +94,36 @@ check "ranks 0 and 1 (node0) use shared memory between them" \
 check "every other pair uses TCP" test "$(grep -c 'Using tcp btl for send to' "$work/cluster.out")" -eq 10
 check "node1's and node2's links carried the traffic ($crossed MB)" test "$crossed" -ge 1
 
-# node2 is lost: its link goes down, and the job resumes on node0 and node1.
+# node2's link goes down mid-run: the job ends, all of it, mpirun included (launch/ampcf-run ends
+# an mpirun that waits on a lost node's daemon).
+peer_timeout=10
+cp -r "$work/cluster" "$work/link"
+HOSTFILE=$work/three_nodes AMPCF_MPIRUN="$cluster_sh mpirun $cluster" AMPCF="$ampcf" timeout -k 10 200 \
+  "$here/../launch/ampcf-run" 4 -- train "${common[@]}" --epochs 400 --peer-timeout "$peer_timeout" \
+  --out "$work/link" --resume auto > "$work/link.out" 2>&1 &
+launcher=$!
+# The job trains once a checkpoint newer than the copied ones is written.
+copied=$(ls "$work"/link/checkpoints/ | tail -1)
+for _ in $(seq 600); do
+  [ "$(ls "$work"/link/checkpoints/ | tail -1)" != "$copied" ] && break
+  kill -0 "$launcher" 2> /dev/null || break
+  sleep 0.1
+done
 ip -n "$name-n2" link set eth0 down
+start=$(date +%s) left=unknown
+for _ in $(seq 100); do
+  left=$(for n in 0 1 2; do ip netns pids "$name-n$n"; done | xargs -r -I{} cat /proc/{}/comm 2> /dev/null | sort | uniq -c | xargs)
+  [ -z "$left" ] && ! kill -0 "$launcher" 2> /dev/null && break
+  sleep 1
+done
+elapsed=$(( $(date +%s) - start ))
+status=0; wait "$launcher" || status=$?
+check "node2's link down: every process of the job is gone in ${elapsed}s (<= $peer_timeout + 30; left: ${left:-none}), status $status" \
+  test -z "$left" -a "$elapsed" -le $((peer_timeout + 30)) -a "$status" -ne 0
+check "... a rank names the ranks that stopped answering" grep -q "no answer to a roll call from rank.* 3 " "$work/link.out"
+grep -m1 "^ampcf-run:" "$work/link.out" || true
+
+# node2 is lost: the job resumes on node0 and node1.
 cp -r "$work/cluster" "$work/elastic"
 cluster_run "$work/two_nodes" -np 4 "$ampcf" train "${common[@]}" --out "$work/cluster" --resume auto \
   > /dev/null
