@@ -106,18 +106,10 @@ Handle OpenReadWrite(const std::string& path) {
   return Handle(id, H5Fclose);
 }
 
-double ReadDoubleAttribute(hid_t object, const char* name, const std::string& file_name) {
-  if (H5Aexists(object, name) <= 0) throw UserError(Cat(file_name, ": missing attribute ", name));
-  Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
-  double value = 0;
-  if (H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value) < 0)
-    throw UserError(Cat(file_name, ": cannot read attribute ", name));
-  return value;
-}
-
 std::vector<double> ReadDoubles(hid_t file, const std::string& path, const std::string& file_name) {
   const std::vector<hsize_t> dims = h5::Dims(file, path, file_name);
-  std::vector<double> values(dims.empty() ? 0 : dims[0]);
+  if (dims.size() != 1) throw UserError(Cat(file_name, ": ", path, " is not a 1-D array"));
+  std::vector<double> values(dims[0]);
   Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
   if (!values.empty() && H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw UserError(Cat(file_name, ": cannot read ", path));
@@ -289,11 +281,11 @@ CheckpointInfo ReadCheckpointInfo(const std::string& path) {
   s.steps_per_epoch = h5::ReadIntAttribute(root, "steps_per_epoch", path);
   s.clock = h5::ReadIntAttribute(root, "clock", path);
   s.best_epoch = static_cast<int>(h5::ReadIntAttribute(root, "best_epoch", path));
-  s.best_score = ReadDoubleAttribute(root, "best_score", path);
-  s.best_val_hr = ReadDoubleAttribute(root, "best_val_hr", path);
-  s.best_val_ndcg = ReadDoubleAttribute(root, "best_val_ndcg", path);
+  s.best_score = h5::ReadDoubleAttribute(root, "best_score", path);
+  s.best_val_hr = h5::ReadDoubleAttribute(root, "best_val_hr", path);
+  s.best_val_ndcg = h5::ReadDoubleAttribute(root, "best_val_ndcg", path);
   s.since_best = static_cast<int>(h5::ReadIntAttribute(root, "since_best", path));
-  s.train_seconds = ReadDoubleAttribute(root, "train_seconds", path);
+  s.train_seconds = h5::ReadDoubleAttribute(root, "train_seconds", path);
   s.loss = ReadDoubles(root, "/history/loss", path);
   s.val_hr = ReadDoubles(root, "/history/val_hr", path);
   s.val_ndcg = ReadDoubles(root, "/history/val_ndcg", path);

@@ -178,6 +178,14 @@ std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string&
   return value;
 }
 
+double ReadDoubleAttribute(hid_t object, const char* name, const std::string& file_name) {
+  Handle attribute = OpenSingleAttribute(object, name, file_name);
+  double value = 0;
+  if (H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value) < 0)
+    throw UserError(Cat(file_name, ": cannot read attribute ", name));
+  return value;
+}
+
 std::string ReadStringAttribute(hid_t object, const char* name, const std::string& file_name) {
   Handle attribute = OpenSingleAttribute(object, name, file_name);
   Handle type(H5Aget_type(attribute.get()), H5Tclose);
@@ -198,8 +206,9 @@ template <typename T>
 std::vector<T> ReadRange(hid_t file, const std::string& path, hsize_t begin, hsize_t count, hid_t type,
                          const std::string& file_name) {
   const std::vector<hsize_t> dims = Dims(file, path, file_name);
-  if (dims.size() != 1 || begin + count > dims[0])
-    throw UserError(Cat(file_name, ": ", path, " has no elements [", begin, ", ", begin + count, ")"));
+  if (dims.size() != 1 || begin > dims[0] || count > dims[0] - begin)
+    throw UserError(Cat(file_name, ": ", path, " has ", dims.empty() ? 0 : dims[0], " elements, not [", begin, ", ",
+                        static_cast<std::int64_t>(begin + count), ")"));
   std::vector<T> out(count);
   if (count == 0) return out;
   Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
@@ -258,7 +267,7 @@ void TransferRows(hid_t file, const char* path, hid_t type, hsize_t first, hsize
   start[0] = first;
   extent[0] = count;
   Handle memory(H5Screate_simple(rank, extent.data(), nullptr), H5Sclose);
-  if (!set.valid() || first + count > dims[0] ||
+  if (!set.valid() || first > dims[0] || count > dims[0] - first ||
       H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr) < 0 ||
       (write ? H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data)
              : H5Dread(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, data)) < 0 ||

@@ -91,6 +91,7 @@ std::vector<std::int64_t> ReadIntRange(hid_t file, const std::string& path, hsiz
 std::vector<std::int32_t> ReadInt32Range(hid_t file, const std::string& path, hsize_t begin, hsize_t count,
                                          const std::string& file_name);
 std::int64_t ReadIntAttribute(hid_t object, const char* name, const std::string& file_name);
+double ReadDoubleAttribute(hid_t object, const char* name, const std::string& file_name);
 // Lists of strings as one '\n'-joined char array (h5py: bytes(f[path][:]).decode().split("\n")).
 void WriteLines(hid_t parent, const char* name, const std::vector<std::string>& lines);
 std::vector<std::string> ReadLines(hid_t file, const std::string& path, const std::string& file_name);

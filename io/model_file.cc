@@ -123,6 +123,8 @@ ModelData ReadModel(const std::string& path, std::int64_t first_user, std::int64
   const std::vector<hsize_t> user_dims = h5::Dims(f, "/users/ids", path);
   if (user_dims.size() != 1) throw UserError(Cat(path, ": /users/ids is not a 1-D array"));
   if (n_users < 0) n_users = static_cast<std::int64_t>(user_dims[0]) - first_user;
+  if (first_user < 0 || n_users < 0)
+    throw UserError(Cat(path, ": /users/ids has ", user_dims[0], " users, fewer than the ", first_user, " before this rank's"));
   model.first_user = first_user;
   model.user_ids = h5::ReadIntRange(f, "/users/ids", static_cast<hsize_t>(first_user), static_cast<hsize_t>(n_users), path);
   model.user_names = h5::ReadLinesIfPresent(f, "/users/names", path);

@@ -15,17 +15,25 @@ void WriteShapeAttributes(hid_t root, const ModelShape& shape) {
 }
 
 ModelShape ReadShapeAttributes(hid_t root, const std::string& path) {
+  // Far above any real model, low enough that no row width overflows an int.
+  constexpr std::int64_t kMostPersonas = 1024, kWidest = 1 << 16;
+  const auto read = [&](const char* name, std::int64_t low, std::int64_t high) {
+    const std::int64_t value = h5::ReadIntAttribute(root, name, path);
+    if (value < low || value > high)
+      throw UserError(Cat(path, ": attribute ", name, " is ", value, ", not in [", low, ", ", high, "]"));
+    return static_cast<int>(value);
+  };
   ModelShape shape;
-  shape.personas = static_cast<int>(h5::ReadIntAttribute(root, "personas", path));
-  shape.dim = static_cast<int>(h5::ReadIntAttribute(root, "dim", path));
-  shape.att_dim = static_cast<int>(h5::ReadIntAttribute(root, "att_dim", path));
+  shape.personas = read("personas", 1, kMostPersonas);
+  shape.dim = read("dim", 1, kWidest);
+  shape.att_dim = read("att_dim", 0, kWidest);
   if (H5Aexists(root, "tower") > 0) {
     const std::string text = h5::ReadStringAttribute(root, "tower", path);
     const auto tower = ParsePositiveIntList(text);
     if (!tower) throw UserError(Cat(path, ": invalid tower widths '", text, "'"));
     shape.tower = *tower;
   }
-  if (H5Aexists(root, "history") > 0) shape.history = static_cast<int>(h5::ReadIntAttribute(root, "history", path));
+  if (H5Aexists(root, "history") > 0) shape.history = read("history", 0, kWidest);
   // att_dim is 0 in models without attention maps.
   if (shape.personas < 1 || shape.dim < 1 || shape.att_dim < 0 || shape.history < 0) throw UserError(Cat(path, ": invalid model shape"));
   return shape;

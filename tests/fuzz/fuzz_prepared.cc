@@ -24,6 +24,7 @@
 #include "data/prepared_file.h"
 #include "io/hdf5_util.h"
 #include "tests/fuzz/fuzz_files.h"
+#include "tests/fuzz/hdf5_edits.h"
 
 namespace ampcf {
 namespace {
@@ -95,73 +96,6 @@ constexpr const char* kDatasets[] = {"/users/ids",          "/items/ids",   "/it
                                      "/train/offsets",      "/train/items", "/heldout/validation", "/heldout/test",
                                      "/candidates/test_offsets", "/candidates/test"};
 
-// A type to store, and a buffer of `points` values of it made from the input.
-struct Stored {
-  h5::Handle type;
-  std::vector<char> bytes;
-  std::vector<const char*> strings;  // variable-length strings point into a constant
-  const void* data() const { return strings.empty() ? static_cast<const void*>(bytes.data()) : strings.data(); }
-};
-
-Stored MakeValues(FuzzedDataProvider& in, hsize_t points) {
-  Stored stored;
-  switch (in.ConsumeIntegralInRange(0, 4)) {
-    case 0: stored.type = h5::Handle(H5Tcopy(H5T_NATIVE_INT64), H5Tclose); break;
-    case 1: stored.type = h5::Handle(H5Tcopy(H5T_NATIVE_INT32), H5Tclose); break;
-    case 2: stored.type = h5::Handle(H5Tcopy(H5T_NATIVE_DOUBLE), H5Tclose); break;
-    case 3:
-      stored.type = h5::Handle(H5Tcopy(H5T_C_S1), H5Tclose);
-      H5Tset_size(stored.type.get(), in.ConsumeIntegralInRange<std::size_t>(1, 16));
-      break;
-    default:
-      stored.type = h5::Handle(H5Tcopy(H5T_C_S1), H5Tclose);
-      H5Tset_size(stored.type.get(), H5T_VARIABLE);
-      stored.strings.assign(points, "ampcf-prepared");
-      return stored;
-  }
-  stored.bytes.resize(points * H5Tget_size(stored.type.get()));
-  for (char& byte : stored.bytes) byte = static_cast<char>(in.ConsumeIntegral<std::uint8_t>());
-  return stored;
-}
-
-h5::Handle MakeSpace(FuzzedDataProvider& in, hsize_t& points) {
-  const int rank = in.ConsumeIntegralInRange(0, 2);
-  std::vector<hsize_t> dims(rank);
-  points = 1;
-  for (hsize_t& d : dims) points *= (d = in.ConsumeIntegralInRange<hsize_t>(0, 4));
-  if (rank == 0) return h5::Handle(H5Screate(H5S_SCALAR), H5Sclose);
-  return h5::Handle(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose);
-}
-
-// Deletes an attribute or dataset, or replaces it by another one made from the input.
-void EditFile(FuzzedDataProvider& in, hid_t file) {
-  const bool attribute = in.ConsumeBool();
-  const char* name = attribute ? kAttributes[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kAttributes) - 1)]
-                               : kDatasets[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kDatasets) - 1)];
-  if (attribute) {
-    if (H5Aexists(file, name) > 0) H5Adelete(file, name);
-  } else if (H5Lexists(file, name, H5P_DEFAULT) > 0) {
-    H5Ldelete(file, name, H5P_DEFAULT);
-  }
-  const int what = in.ConsumeIntegralInRange(0, 3);
-  if (what == 0) return;  // deleted
-  if (!attribute && what == 1) {
-    h5::Handle group(H5Gcreate2(file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-    return;
-  }
-  hsize_t points = 0;
-  h5::Handle space = MakeSpace(in, points);
-  Stored values = MakeValues(in, points);
-  if (attribute) {
-    h5::Handle made(H5Acreate2(file, name, values.type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    if (made.valid() && points > 0) H5Awrite(made.get(), values.type.get(), values.data());
-  } else {
-    h5::Handle made(H5Dcreate2(file, name, values.type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                    H5Dclose);
-    if (made.valid() && points > 0) H5Dwrite(made.get(), values.type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
-  }
-}
-
 // What the users of a loaded Dataset (or share of one) index with, unchecked: a file that loads
 // must hold it. Drawing every held user's candidates exercises the lookups themselves.
 void CheckUsable(const Dataset& data) {
@@ -224,11 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   } catch (const UserError&) {
     return 0;  // HDF5 refused to write these arrays: nothing to load
   }
-  {
-    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
-    if (!file.valid()) std::abort();
-    while (in.remaining_bytes() > 0) EditFile(in, file.get());
-  }
+  fuzz::EditFileUntilTheEnd(in, path, kAttributes, kDatasets);
   fuzz::ExpectOnlyUserErrors([&] { IsPreparedFile(path); });
   fuzz::ExpectOnlyUserErrors([&] { CheckUsable(ReadPrepared(path)); });
   fuzz::ExpectOnlyUserErrors([&] { CheckUsable(ReadShare(path, share, shares)); });
