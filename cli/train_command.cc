@@ -111,7 +111,24 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
 }
 
 // --resume: rank 0 picks the file (auto: the newest that verifies), every rank checks it.
+// Rank 0, before anything is written: removes the temporary files a killed run left in --out
+// (a rank killed mid-write cannot remove its own), naming each.
+void RemoveLeftTemporaries(const std::string& out) {
+  if (out.empty() || WorldRank() != 0) return;
+  std::error_code error;
+  for (const std::filesystem::path& dir : {std::filesystem::path(out), std::filesystem::path(out) / "checkpoints"}) {
+    for (auto it = std::filesystem::directory_iterator(dir, error); !error && it != std::filesystem::directory_iterator();
+         it.increment(error)) {
+      if (it->path().extension() != ".tmp" || !it->is_regular_file()) continue;
+      std::filesystem::remove(it->path(), error);
+      spdlog::warn("removed {}, left half-written by an earlier run", it->path().string());
+    }
+    error.clear();
+  }
+}
+
 bool FindResumePoint(const TrainConfig& config, TrainSetup& setup) {
+  RemoveLeftTemporaries(config.out);
   if (config.resume.empty()) return true;
   std::string& path = setup.resume_path;
   if (!CollectiveSetup([&] {
