@@ -22,6 +22,14 @@ void CheckSameDataset(const ModelData& model, const std::string& model_path, con
   if (model.dataset_fingerprint != data.Fingerprint())
     throw UserError(Cat("--model ", model_path, " was trained on another dataset or split (", model.dataset,
                         ") than --data ", data_config.data, " gives"));
+  // The fingerprint is the file's word; the arrays must agree with it.
+  if (model.item_ids.size() != static_cast<std::size_t>(data.n_items))
+    throw UserError(Cat(model_path, ": /items/ids has ", model.item_ids.size(), " items, the dataset it names ",
+                        data.n_items));
+  for (std::size_t j = 0; j < model.item_ids.size(); ++j)
+    if (model.item_ids[j] != data.item_ids[j])
+      throw UserError(Cat(model_path, ": /items/ids[", j, "] is ", model.item_ids[j], ", the dataset's item there is ",
+                          data.item_ids[j]));
 }
 
 bool LoadShare(const DataConfig& data_config, Dataset& data) {

@@ -187,12 +187,19 @@ TasteSpace ShareTasteSpace(const Dataset& data, const TasteOptions& options, con
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   TasteSpace space;
   std::int64_t shape[3] = {0, 0, 0};
+  std::string error;  // rank 0's, which every rank then throws: no rank is left in the broadcast
   if (rank == 0) {
-    space = ReadTasteSpace(path, data);
+    try {
+      space = ReadTasteSpace(path, data);
+    } catch (const UserError& failure) {
+      error = failure.what();
+    }
     shape[0] = space.item_coordinates.rows();
     shape[1] = space.components;
     shape[2] = space.clusters;
   }
+  error = AgreeOnError(error.empty(), error, comm);
+  if (!error.empty()) throw UserError(error);
   AMPCF_CHECK_MPI(MPI_Bcast(shape, 3, MPI_INT64_T, 0, comm));
   if (rank != 0) {
     space.dataset_fingerprint = data.Fingerprint();
@@ -240,8 +247,13 @@ TasteSpace ReadTasteSpace(const std::string& path, const Dataset& data) {
   space.dataset_fingerprint = static_cast<std::uint64_t>(h5::ReadIntAttribute(f, "dataset_fingerprint", path));
   if (space.dataset_fingerprint != data.Fingerprint())
     throw UserError(Cat(path, ": a taste space of another dataset or split"));
-  space.components = static_cast<int>(h5::ReadIntAttribute(f, "components", path));
-  space.clusters = static_cast<int>(h5::ReadIntAttribute(f, "clusters", path));
+  const std::int64_t components = h5::ReadIntAttribute(f, "components", path);
+  const std::int64_t clusters = h5::ReadIntAttribute(f, "clusters", path);
+  if (components < 1 || components > data.n_items || clusters < 1 || clusters > data.n_items)
+    throw UserError(Cat(path, ": attributes components ", components, " and clusters ", clusters,
+                        " must be in [1, the dataset's ", data.n_items, " items]"));
+  space.components = static_cast<int>(components);
+  space.clusters = static_cast<int>(clusters);
   const std::vector<hsize_t> dims = h5::Dims(f, "item_coordinates", path), cdims = h5::Dims(f, "centroids", path);
   if (dims.size() != 2 || cdims.size() != 2 || dims[0] != static_cast<hsize_t>(data.n_items) ||
       dims[1] != static_cast<hsize_t>(space.components) || cdims[0] != static_cast<hsize_t>(space.clusters) ||
@@ -256,8 +268,15 @@ TasteSpace ReadTasteSpace(const std::string& path, const Dataset& data) {
   };
   space.item_coordinates = read_doubles("item_coordinates", dims[0], dims[1]);
   space.centroids = read_doubles("centroids", cdims[0], cdims[1]);
-  const std::vector<std::int64_t> clusters = h5::ReadInts(f, "/item_cluster", path);
-  space.item_cluster.assign(clusters.begin(), clusters.end());
+  if (!space.item_coordinates.allFinite()) throw UserError(Cat(path, ": /item_coordinates holds a value that is not finite"));
+  if (!space.centroids.allFinite()) throw UserError(Cat(path, ": /centroids holds a value that is not finite"));
+  const std::vector<std::int64_t> item_cluster = h5::ReadInts(f, "/item_cluster", path);
+  if (item_cluster.size() != static_cast<std::size_t>(data.n_items))
+    throw UserError(Cat(path, ": /item_cluster has ", item_cluster.size(), " values for the dataset's ", data.n_items, " items"));
+  for (std::size_t j = 0; j < item_cluster.size(); ++j)
+    if (item_cluster[j] < 0 || item_cluster[j] >= clusters)
+      throw UserError(Cat(path, ": /item_cluster[", j, "] is ", item_cluster[j], ", not a cluster in [0, ", clusters, ")"));
+  space.item_cluster.assign(item_cluster.begin(), item_cluster.end());
   space.inertia = 0;
   space.ComputeDistances();
   return space;

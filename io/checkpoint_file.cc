@@ -291,10 +291,28 @@ CheckpointInfo ReadCheckpointInfo(const std::string& path) {
   s.val_ndcg = ReadDoubles(root, "/history/val_ndcg", path);
   s.seconds = ReadDoubles(root, "/history/seconds", path);
   s.worker_loss_sums = ReadDoubles(root, "/workers/loss_sum", path);
-  if (s.epoch < 1 || s.step < 0 ||
-      s.steps_per_epoch < 1 || s.clock < 0 || h.n_workers < 1 ||
-      static_cast<int>(s.worker_loss_sums.size()) != h.n_workers || s.loss.size() != s.val_hr.size())
-    throw UserError(Cat(path, ": inconsistent checkpoint attributes"));
+  if (s.epoch < 1 || s.step < 0 || s.steps_per_epoch < 1 || s.step > s.steps_per_epoch || s.clock < 0)
+    throw UserError(Cat(path, ": attributes epoch ", s.epoch, ", step ", s.step, ", steps_per_epoch ", s.steps_per_epoch,
+                        ", clock ", s.clock, " are not a position in a run"));
+  if (h.n_workers < 1 || h.n_servers < 1 || static_cast<int>(s.worker_loss_sums.size()) != h.n_workers)
+    throw UserError(Cat(path, ": /workers/loss_sum has ", s.worker_loss_sums.size(), " values for attribute n_workers ",
+                        h.n_workers));
+  for (const std::vector<double>* history : {&s.val_hr, &s.val_ndcg, &s.seconds})
+    if (history->size() != s.loss.size())
+      throw UserError(Cat(path, ": the /history arrays differ in length (", s.loss.size(), " losses)"));
+  // Each table's arrays must be what the header says, before anyone sizes a buffer by it.
+  for (const CheckpointTable& table : h.tables) {
+    const std::string values = Cat("/", table.name, "/values");
+    if (table.rows < 0 || table.width < 1 || H5Lexists(root, table.name.c_str(), H5P_DEFAULT) <= 0 ||
+        H5Lexists(root, values.c_str(), H5P_DEFAULT) <= 0 ||
+        h5::Dims(root, values, path) != std::vector<hsize_t>{static_cast<hsize_t>(table.rows), static_cast<hsize_t>(table.width)})
+      throw UserError(Cat(path, ": attribute tables says ", table.name, " is ", table.rows, " x ", table.width,
+                          ", which ", values, " is not"));
+    const std::int64_t ids = table.name == "items" ? static_cast<std::int64_t>(h.item_ids.size())
+                             : table.name == "users" ? static_cast<std::int64_t>(h.user_ids.size()) : table.rows;
+    if (ids != table.rows)
+      throw UserError(Cat(path, ": /", table.name, "/ids has ", ids, " ids for ", table.rows, " rows"));
+  }
   return info;
 }
 

@@ -70,6 +70,15 @@ ModelData ModelOfCheckpoint(const std::string& path, std::int64_t first_user, st
   model.first_user = first_user;
   model.user_ids.assign(info.header.user_ids.begin() + first_user, info.header.user_ids.begin() + first_user + n_users);
   const std::unique_ptr<Model> owner = ModelOf(model, path);
+  // Every model has item rows [v_j, b_j] and user rows as its shape says; a scoring model has no
+  // table list of its own to check the others against.
+  for (const CheckpointTable& table : info.header.tables) {
+    const int expected = table.name == "items" ? model.shape.item_width()
+                         : table.name == "users" ? model.shape.user_width() : table.width;
+    if (table.width != expected)
+      throw UserError(Cat(path, ": table ", table.name, " of width ", table.width, " where a ", model.model, " model (",
+                          ShapeText(model.shape), ") has ", expected));
+  }
   std::vector<std::vector<float>> server_tables;
   for (const CheckpointTable& table : info.header.tables) {
     const bool users = table.name == "users";

@@ -26,6 +26,7 @@ std::string ValueText(const toml::node& node, const std::string& path, const std
 
 std::vector<std::string> ConfigFileArguments(const std::string& path, const CLI::App& command) {
   if (!std::filesystem::exists(path)) throw UserError(Cat("--config ", path, ": no such file"));
+  if (!std::filesystem::is_regular_file(path)) throw UserError(Cat("--config ", path, ": not a file"));
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -33,18 +34,30 @@ std::vector<std::string> ConfigFileArguments(const std::string& path, const CLI:
     throw UserError(Cat(path, ":", error.source().begin.line, ": ", error.description()));
   }
   std::vector<std::string> arguments;
-  auto add = [&](const toml::table& settings) {
+  // A section at the top level is a subcommand's ([train], [eval]); the others' are skipped.
+  const auto is_section = [&](const std::string& name) {
+    const CLI::App* parent = command.get_parent();
+    if (parent == nullptr) return false;
+    for (const CLI::App* sub : parent->get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->get_name() == name) return true;
+    return false;
+  };
+  auto add = [&](const toml::table& settings, bool top) {
     for (const auto& [key, node] : settings) {
       const std::string name(key.str());
-      if (node.is_table()) continue;
-      if (name == "config") throw UserError(Cat(path, ": a config file cannot name another config file"));
+      const std::string at = Cat(path, ":", node.source().begin.line);
+      if (node.is_table() && top && is_section(name)) continue;
+      if (node.is_table())
+        throw UserError(Cat(at, ": '", name, "' is a table; ", top ? "a section must name a command (train, eval, ...)"
+                                                                    : "a setting takes a string, number or boolean"));
+      if (name == "config") throw UserError(Cat(at, ": a config file cannot name another config file"));
       if (command.get_option_no_throw("--" + name) == nullptr)
-        throw UserError(Cat(path, ": unknown option '", name, "' for 'ampcf ", command.get_name(), "'"));
-      arguments.push_back("--" + name + "=" + ValueText(node, path, name));
+        throw UserError(Cat(at, ": unknown option '", name, "' for 'ampcf ", command.get_name(), "'"));
+      arguments.push_back("--" + name + "=" + ValueText(node, at, name));
     }
   };
-  add(table);
-  if (const toml::table* section = table[command.get_name()].as_table()) add(*section);
+  add(table, true);
+  if (const toml::table* section = table[command.get_name()].as_table()) add(*section, false);
   return arguments;
 }
 
