@@ -36,11 +36,12 @@ on_cluster() {
 job_processes() {  # what runs in the cluster's nodes, as "3 ampcf 1 orted"
   for n in 0 1 2; do ip netns pids "$name-n$n"; done | xargs -r -I{} cat /proc/{}/comm 2> /dev/null | sort | uniq -c | xargs
 }
+comm=$(basename "$ampcf" | cut -c1-15)  # what /proc/PID/comm calls the ranks
 rank_pid() {  # rank_pid RANK: its process, on whichever node
   local pid
   for n in 0 1 2; do
     for pid in $(ip netns pids "$name-n$n"); do
-      [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = ampcf ] || continue
+      [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = "$comm" ] || continue
       tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$pid"; return 0; }
     done
   done
