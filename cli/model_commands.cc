@@ -166,14 +166,19 @@ int RunExplain(const DataConfig& data_config, const ExplainConfig& config) {
   }
   const Dataset& users_data = from_file ? file_users : data;
   LoadedScorer loaded;
-  if (!CollectiveSetup([&] { loaded = MakeScorer(model, config.model); })) return 2;
+  std::map<std::int64_t, ItemInfo> item_info;  // titles (rank 0, which prints)
+  if (!CollectiveSetup([&] {
+        loaded = MakeScorer(model, config.model);
+        if (WorldRank() == 0) item_info = LoadItemInfo(data_config.data);
+      }))
+    return 2;
   if (WorldRank() != 0) return 0;
   const Scorer& scorer = *loaded.scorer;
   const auto block = static_cast<std::size_t>(model.shape.user_width());
   const float* row = from_file ? file_rows.data() : &model.personas[user * block];
   const Explanation explanation =
       Explain(scorer, users_data, user, row, config.top, model.trained_on_validation && !from_file);
-  std::fputs(FormatExplanation(explanation, users_data, LoadItemInfo(data_config.data), model.shape.personas).c_str(),
+  std::fputs(FormatExplanation(explanation, users_data, item_info, model.shape.personas).c_str(),
              stdout);
   std::fflush(stdout);
   if (!config.out.empty()) {

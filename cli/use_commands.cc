@@ -88,6 +88,7 @@ int RunSimilarItems(const DataConfig& data_config, const SimilarItemsConfig& con
   Dataset data;
   ModelData model;
   std::int32_t item = -1;
+  std::map<std::int64_t, ItemInfo> info;
   if (!CollectiveSetup([&] {
         if (config.item.empty()) throw UserError("--item is required (the dataset's own item id)");
       }) ||
@@ -97,10 +98,10 @@ int RunSimilarItems(const DataConfig& data_config, const SimilarItemsConfig& con
         CheckSameDataset(model, config.model, data, data_config);
         item = IdLookup(data).Item(config.item);
         if (item < 0) throw UserError(Cat("--item ", config.item, ": no such item in ", data.name, " (after preparation)"));
+        if (WorldRank() == 0) info = LoadItemInfo(data_config.data);  // titles, for rank 0's printing
       }))
     return 2;
   if (WorldRank() != 0) return 0;
-  const auto info = LoadItemInfo(data_config.data);
   const auto name = [&](std::int32_t j) { return ItemLabel(data, info, j); };
   std::printf("items like %s (cosine of the item vectors):\n", name(item).c_str());
   const auto similar = SimilarItems(model.items.data(), data.n_items, model.shape.item_width(), model.shape.dim, item,

@@ -94,6 +94,14 @@ expect "config: a misspelt section" "c/section.toml:3: 'trian' is a table" train
 mkdir -p c/folder
 expect "config: a folder" "--config c/folder: not a file" train --config c/folder "${D[@]}"
 
+# Item titles (movies.csv beside the ratings), read after setup by explain and similar-items.
+"$ampcf" generate --users 60 --items 40 --out gen > /dev/null 2>&1
+mkdir -p t/titled && cp gen/ratings.csv t/titled/ && printf 'movieId,title,genres\n0,A,B\n1,Bad\000T,C\n' > t/titled/movies.csv
+"$ampcf" train --data t/titled --epochs 1 --quiet --out titled > /dev/null 2>&1
+expect "item titles: a NUL byte (explain)" "t/titled/movies.csv:3: a NUL byte" explain --data t/titled --model titled/model.h5 --user 0
+expect "item titles: a NUL byte (similar-items)" "t/titled/movies.csv:3: a NUL byte" \
+  similar-items --data t/titled --model titled/model.h5 --item 0
+
 # Prepared datasets: the file and the array.
 h5edit "$P" p_offsets.h5 "o = f['train/offsets'][:]; o[10], o[11] = o[11], o[10]; f['train/offsets'][:] = o"
 expect "prepared: offsets not ascending" "p_offsets.h5: /train/offsets is not ascending" train --data p_offsets.h5 --epochs 1
