@@ -612,6 +612,9 @@ RawData LoadRawData(const DataConfig& config) {
       format = "ncf";
     else if (ends_with(".inter") || ends_with(".inter.gz"))
       format = "recbole";
+    else if (ends_with(".h5"))  // a prepared file would have been read before this
+      throw UserError(Cat("--data ", config.data, ": not a prepared dataset (an unreadable HDF5 file, or a model, ",
+                          "checkpoint or other ampcf output; `ampcf prepare` writes datasets)"));
     else
       throw UserError(Cat("--data ", config.data, ": cannot guess the format from the name; pass --format"));
   }

@@ -105,6 +105,8 @@ expect "item titles: a NUL byte (similar-items)" "t/titled/movies.csv:3: a NUL b
 # Prepared datasets: the file and the array.
 h5edit "$P" p_offsets.h5 "o = f['train/offsets'][:]; o[10], o[11] = o[11], o[10]; f['train/offsets'][:] = o"
 expect "prepared: offsets not ascending" "p_offsets.h5: /train/offsets is not ascending" train --data p_offsets.h5 --epochs 1
+head -c 6000 "$P" > p_truncated.h5
+expect "prepared: truncated" "--data p_truncated.h5: not a prepared dataset" train --data p_truncated.h5 --epochs 1
 h5edit "$P" p_version.h5 "f.attrs['version'] = np.int64(1)"
 expect "prepared: version" "p_version.h5: prepared-data version 1" train --data p_version.h5 --epochs 1
 
