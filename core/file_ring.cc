@@ -28,6 +28,7 @@ FileRing::FileRing(MPI_Comm comm) : comm_(comm) {
 
 void FileRing::WriteInTurn(const std::string& path, const std::function<void()>& write,
                                  const std::function<void()>& finish) {
+  const RemoveOnAbort cleanup(path);  // a peer timeout mid-write ends the job from inside here
   try {
     if (rank_ != 0) ReceiveToken(rank_ - 1, comm_, path);
     write();

@@ -20,7 +20,8 @@ class FileRing {
   // then waits for the token's return and runs `finish`. `path` is the temporary file the ranks
   // write and `finish` renames into place. A UserError from either removes `path` (a full disk
   // gets its space back; earlier files are untouched) and ends the job with one line naming this
-  // rank, `path` and, where the system said, why (no space left, file too large).
+  // rank, `path` and, where the system said, why (no space left, file too large). A job ended
+  // by another failure during the write (a peer timeout) removes `path` too.
   void WriteInTurn(const std::string& path, const std::function<void()>& write,
                    const std::function<void()>& finish = {});
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +21,7 @@ namespace {
 
 constexpr unsigned kAbortSeconds = 5;    // how long MPI_Abort may take before the process ends itself
 constexpr unsigned kDaemonSeconds = 10;  // how long the node's daemon may outlive an ended job
+std::vector<std::string> removed_on_abort;  // RemoveOnAbort's paths
 pid_t node_daemon = 0;                  // this rank's Open MPI daemon (orted), if it has one
 int abort_code = 3;
 
@@ -94,9 +96,16 @@ int WorldSize() {
   return size;
 }
 
+RemoveOnAbort::RemoveOnAbort(const std::string& path) : path_(path) { removed_on_abort.push_back(path); }
+RemoveOnAbort::~RemoveOnAbort() {
+  const auto it = std::find(removed_on_abort.rbegin(), removed_on_abort.rend(), path_);
+  if (it != removed_on_abort.rend()) removed_on_abort.erase(std::next(it).base());
+}
+
 void AbortJob(const std::string& message, int code) {
   std::fprintf(stderr, "ampcf: rank %d: %s\n", WorldRank(), message.c_str());
   std::fflush(stderr);
+  for (const std::string& path : removed_on_abort) std::remove(path.c_str());
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);

@@ -27,6 +27,20 @@ int WorldSize();
 // that all ranks can exit with the same clear error instead of one rank aborting the rest.
 std::string AgreeOnError(bool ok, const std::string& message, MPI_Comm comm = MPI_COMM_WORLD);
 
+// While one lives, `path` (a temporary file this rank helps write) is removed if this process
+// ends the job (AbortJob, e.g. a peer timeout in the middle of a write): a job that ends mid-write
+// leaves no half-written file. Removing is idempotent; the last live guard is kept per path.
+class RemoveOnAbort {
+ public:
+  explicit RemoveOnAbort(const std::string& path);
+  ~RemoveOnAbort();
+  RemoveOnAbort(const RemoveOnAbort&) = delete;
+  RemoveOnAbort& operator=(const RemoveOnAbort&) = delete;
+
+ private:
+  std::string path_;
+};
+
 // Broadcasts a string from `root` to every rank of `comm`.
 void BroadcastString(std::string& text, int root, MPI_Comm comm);
 
