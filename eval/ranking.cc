@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/peer_wait.h"
 #include "eval/score_blocks.h"
 
 namespace ampcf {
@@ -51,6 +52,7 @@ EvalTotals EvaluateUsers(const Scorer& scorer, const Dataset& data, const std::v
   std::vector<std::int32_t> candidates, negatives, ranked;
   std::vector<float> scores;
   for (std::int32_t u : users) {
+    if (u % 256 == 0) peer::AnswerRollCall();  // present to roll calls through a long evaluation
     const std::int32_t target = data.HeldOutItem(which, u);
     if (target < 0) continue;
     data.Candidates(which, u, negatives);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/peer_wait.h"
+
 namespace ampcf {
 
 namespace {
@@ -28,6 +30,8 @@ void ForEachScoredBlock(const Scorer& scorer, std::span<const std::int32_t> user
     for (std::size_t i = 0; i < block.size(); ++i) std::copy_n(user_rows(block[i]), row, &rows[i * row]);
     scorer.ScoreBlock(rows.data(), static_cast<int>(block.size()), scores);
     each(block, scores.data());
+    // A long evaluation stays present to roll calls: an idle server asks whether it is cut off.
+    peer::AnswerRollCall();
   }
 }
 
