@@ -85,25 +85,44 @@ std::vector<std::optional<std::string>> RollCall() {
   if (roll_comm != MPI_COMM_NULL) {
     ending = true;
     if (states.empty()) states = RollCall();
-    const int me = WorldRankOf(roll_comm, [&] {
-      int rank = 0;
-      MPI_Comm_rank(roll_comm, &rank);
-      return rank;
-    }());
-    for (int r = 0; r < me; ++r)
-      if (states[r] && states[r]->rfind(kEnding, 0) == 0) {
-        const auto start = Clock::now();
-        while (SecondsSince(start) < kDeferSeconds) {
-          AnswerRollCall();
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        break;
+    int me = 0;
+    AMPCF_CHECK_MPI(MPI_Comm_rank(roll_comm, &me));
+    const auto lower_ending = [&](const std::vector<std::optional<std::string>>& seen) {
+      for (int r = 0; r < me; ++r)
+        if (seen[r] && seen[r]->rfind(kEnding, 0) == 0) return true;
+      return false;
+    };
+    const auto all_answered = [&] {
+      for (const auto& state : states)
+        if (!state) return false;
+      return true;
+    };
+    // Ranks that time out together may each hold their roll call before the other says it is
+    // ending: where every rank answers (a roll call is then quick), look once more.
+    bool defer = lower_ending(states);
+    if (!defer && me > 0 && all_answered()) {
+      for (const auto start = Clock::now(); SecondsSince(start) < 0.5;) {
+        AnswerRollCall();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
+      defer = lower_ending(RollCall());
+    }
+    if (defer) {
+      const auto start = Clock::now();
+      while (SecondsSince(start) < kDeferSeconds) {
+        AnswerRollCall();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
     std::vector<int> absent;
     std::string present;
     for (std::size_t r = 0; r < states.size(); ++r) {
-      if (!states[r]) absent.push_back(static_cast<int>(r));
-      else present += Cat("; rank ", r, " ", states[r]->rfind(kEnding, 0) == 0 ? states[r]->substr(std::strlen(kEnding)) : *states[r]);
+      if (!states[r]) {
+        absent.push_back(static_cast<int>(r));
+        continue;
+      }
+      const bool also_ending = states[r]->rfind(kEnding, 0) == 0;
+      present += Cat("; rank ", r, " ", also_ending ? states[r]->substr(std::strlen(kEnding)) : *states[r]);
     }
     if (absent.empty()) {
       verdict = "; every rank answered a roll call (a deadlock or livelock, not a lost rank)";
