@@ -38,6 +38,14 @@ Clock::time_point last_progress = Clock::now();
 // Roll-call answers in flight: MPI reads an answer's text until its send completes.
 std::list<std::pair<MPI_Request, std::string>> answers;
 
+// Answers roll calls for `seconds`, sleeping between looks.
+void AnswerRollCallsFor(double seconds) {
+  for (const auto start = Clock::now(); SecondsSince(start) < seconds;) {
+    AnswerRollCall();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 double Now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
 // Every rank's state by a roll call (peer_wait.h: State), or nothing for a rank that does not
@@ -101,19 +109,10 @@ std::vector<std::optional<std::string>> RollCall() {
     // ending: where every rank answers (a roll call is then quick), look once more.
     bool defer = lower_ending(states);
     if (!defer && me > 0 && all_answered()) {
-      for (const auto start = Clock::now(); SecondsSince(start) < 0.5;) {
-        AnswerRollCall();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
+      AnswerRollCallsFor(0.5);
       defer = lower_ending(RollCall());
     }
-    if (defer) {
-      const auto start = Clock::now();
-      while (SecondsSince(start) < kDeferSeconds) {
-        AnswerRollCall();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
+    if (defer) AnswerRollCallsFor(kDeferSeconds);
     std::vector<int> absent;
     std::string present;
     for (std::size_t r = 0; r < states.size(); ++r) {

@@ -82,8 +82,9 @@ void ReceiveNext(const ServerLogic& logic, PendingSends& sends, Received& messag
   double idle_seconds = 0;
   CountSeconds blocked(logic.waiting_for_pushes() ? Counters().blocked_seconds : idle_seconds);
   const int slowest = logic.slowest_worker();
-  const peer::Waiting waiting(logic.waiting_for_pushes() ? Cat("the pushes of worker ", slowest, " (rank ", slowest, ")")
-                                                         : std::string("a message (idle)"));
+  const std::string what = logic.waiting_for_pushes() ? Cat("the pushes of worker ", slowest, " (rank ", slowest, ")")
+                                                      : std::string("a message (idle)");
+  const peer::Waiting waiting(what);
   int idle_polls = 0;
   MPI_Status status;
   while (true) {
@@ -97,8 +98,8 @@ void ReceiveNext(const ServerLogic& logic, PendingSends& sends, Received& messag
       peer::AnswerRollCall();
       const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (logic.waiting_for_pushes())
-        peer::CheckDeadline(waited, Cat("the pushes of worker ", slowest, " (rank ", slowest, ")"));
-      else if (peer::CheckCutOff(waited, "a message (idle)"))
+        peer::CheckDeadline(waited, what);
+      else if (peer::CheckCutOff(waited, what))
         start = std::chrono::steady_clock::now();
     }
   }
