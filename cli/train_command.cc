@@ -211,7 +211,7 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
   std::vector<int> widths;
   for (const TableSpec& table : ServerTables(*setup.model)) widths.push_back(table.width);
   const std::unique_ptr<ps::Servers> servers =
-      ps::ConnectServers(setup.layout, widths, colocated ? &*colocated : nullptr);
+      ps::ConnectServers(setup.layout, widths, colocated ? &*colocated : nullptr, config.sixteen_bit_wire());
   TrainerContext context;
   context.data = &setup.data;
   context.data_config = &data_config;

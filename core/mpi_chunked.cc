@@ -85,6 +85,17 @@ void IsendChunked(const void* data, std::int64_t n, MPI_Datatype type, int desti
   }
 }
 
+void IrecvChunked(void* data, std::int64_t n, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+                  std::vector<MPI_Request>& requests) {
+  Counters().bytes_in += static_cast<double>(n * TypeSize(type));
+  Counters().messages_in += 1;
+  for (const Piece& p : MessagePieces(n, PieceLimit())) {
+    requests.push_back(MPI_REQUEST_NULL);
+    AMPCF_CHECK_MPI(
+        MPI_Irecv(At(data, p.offset, type), static_cast<int>(p.count), type, source, tag, comm, &requests.back()));
+  }
+}
+
 std::vector<char> RecvChunkedBytes(const MPI_Status& first, MPI_Comm comm) {
   const std::int64_t limit = PieceLimit();
   std::vector<char> bytes;

@@ -35,6 +35,11 @@ void SendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destin
 // Non-blocking: appends one request per piece; `data` must live until they complete.
 void IsendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destination, int tag, MPI_Comm comm,
                   std::vector<MPI_Request>& requests);
+// Non-blocking receive of a message of exactly `n` elements (a reply whose length the receiver
+// knows): posted before the message arrives, so that a large one flows while the receiver
+// computes. Appends one request per piece; `data` must live until they complete.
+void IrecvChunked(void* data, std::int64_t n, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+                  std::vector<MPI_Request>& requests);
 // Receives one whole message of bytes (type MPI_CHAR) whose first piece was matched by `status`
 // of an MPI_Probe/MPI_Iprobe.
 std::vector<char> RecvChunkedBytes(const MPI_Status& first, MPI_Comm comm);

@@ -6,6 +6,7 @@
 // help text. Every long flag is also a key of the TOML-style `--config FILE`.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -132,8 +133,12 @@ CLI::Validator OptionalPositiveIntList();
     "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
   X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
     "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous and bitwise reproducible, -1: fully asynchronous)") \
-  X(int, dense_every, "--dense-every", 1, AtLeast(1),                                            \
-    "with --staleness other than 0: a worker refreshes its copy of the dense server tables (AMP-CF's attention maps) and pushes their summed gradient every k steps instead of every step") \
+  X(int, cache_steps, "--cache-steps,--dense-every", 1, AtLeast(1),                             \
+    "with --staleness other than 0 and server ranks: a worker keeps each server row it pulls for k steps, sums its gradients and pushes the sum when it pulls the row again or the copy expires (1: every row every step)") \
+  X(int, pulls_in_flight, "--pulls-in-flight", 2, AtLeast(1),                                     \
+    "with --staleness other than 0: the pull of step t+D leaves with the push of step t, so D pulls are in flight (at most staleness + 1)") \
+  X(int, wire_bits, "--wire-bits", 32, CLI::IsMember({16, 32}),                                   \
+    "server rows travel as float16 and gradients as bfloat16 (16), or both as float32 (32; always with --deterministic)") \
   X(double, peer_timeout, "--peer-timeout", 300.0, AtLeast(0),                                   \
     "seconds a rank waits for another (a pull reply, a collective, its checkpoint turn) before it ends the job naming the ranks that stopped answering (0: wait forever)") \
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
@@ -252,8 +257,14 @@ struct TrainConfig {
   // Staleness 0 or --deterministic: the workers split every batch and the servers sum a clock's
   // pushes; otherwise every worker takes whole batches of its own (ps/protocol.h).
   bool synchronous() const { return deterministic || staleness == 0; }
-  // Steps between refreshes of a worker's copy of the dense server tables (1 in synchronous mode).
-  int dense_refresh_steps() const { return synchronous() ? 1 : dense_every; }
+  // What the step pipeline uses (worker/step_pipeline.h): synchronous mode pulls and pushes every
+  // row every step with one pull in flight; a pull must not wait for the worker's own later push.
+  int cache_steps_used() const { return synchronous() ? 1 : cache_steps; }
+  int pulls_in_flight_used() const {
+    if (synchronous()) return 1;
+    return staleness < 0 ? pulls_in_flight : std::min(pulls_in_flight, staleness + 1);
+  }
+  bool sixteen_bit_wire() const { return !deterministic && wire_bits == 16; }
 };
 
 struct EvalConfig {

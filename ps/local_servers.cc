@@ -1,4 +1,6 @@
 // The colocated shard of a one-rank run, called in process (ps/servers.h).
+#include <deque>
+
 #include "ps/servers.h"
 
 namespace ampcf::ps {
@@ -8,14 +10,19 @@ namespace {
 class LocalServers : public Servers {
  public:
   explicit LocalServers(ServerShard& shard) : shard_(shard) {}
-  void StartPull(const TableKeys& keys, std::int64_t) override { pull_keys_ = keys; }
-  void FinishPull(const std::vector<float*>& out) override {
-    for (std::size_t t = 0; t < pull_keys_.size(); ++t)
-      shard_.ReadRows(static_cast<int>(t), pull_keys_[t].data(), static_cast<int>(pull_keys_[t].size()), out[t]);
+  void Send(const PushRequest* push, const PullRequest* pull) override {
+    if (push != nullptr) {
+      const TableKeys& keys = *push->keys;
+      for (std::size_t t = 0; t < keys.size(); ++t)
+        shard_.ApplyGradients(static_cast<int>(t), keys[t].data(), static_cast<int>(keys[t].size()), push->gradients[t]);
+    }
+    if (pull != nullptr) pull_keys_.push_back(*pull->keys);
   }
-  void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t) override {
+  void FinishPull(const std::vector<float*>& out) override {
+    const TableKeys& keys = pull_keys_.front();
     for (std::size_t t = 0; t < keys.size(); ++t)
-      shard_.ApplyGradients(static_cast<int>(t), keys[t].data(), static_cast<int>(keys[t].size()), gradients[t]);
+      shard_.ReadRows(static_cast<int>(t), keys[t].data(), static_cast<int>(keys[t].size()), out[t]);
+    pull_keys_.pop_front();
   }
   void Wait() override {}
   void Snapshot() override { shard_.SaveBest(); }
@@ -31,16 +38,17 @@ class LocalServers : public Servers {
 
  private:
   ServerShard& shard_;
-  TableKeys pull_keys_;  // of the pull started, read when it finishes
+  std::deque<TableKeys> pull_keys_;  // of the pulls sent, read when they finish
 };
 
 }  // namespace
 
-std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths);
+std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths, bool sixteen_bit);
 
-std::unique_ptr<Servers> ConnectServers(const Layout& layout, const std::vector<int>& widths, ServerShard* colocated) {
+std::unique_ptr<Servers> ConnectServers(const Layout& layout, const std::vector<int>& widths, ServerShard* colocated,
+                                        bool sixteen_bit) {
   if (colocated != nullptr) return std::make_unique<LocalServers>(*colocated);
-  return MakeRemoteServers(layout, widths);
+  return MakeRemoteServers(layout, widths, sixteen_bit);
 }
 
 }  // namespace ampcf::ps

@@ -2,7 +2,9 @@
 // here. Messages are MPI point-to-point byte buffers on MPI_COMM_WORLD; the MPI tag is the kind.
 //
 //   buffer = Header | keys of server table 0 (int32 x n_keys[0]) | ... | keys of table T-1
-//            | values (float): table 0's rows in key order, then table 1's, ...
+//            | values (Header::format, ps/wire_format.h): table 0's rows in key order, then
+//              table 1's, ...
+// A pull's format names the format its reply must use.
 //
 // The servers hold the model's kOnServers tables (models/model.h), numbered 0 .. T-1 in the
 // model's order, T <= kMaxTables; row k of every table lives on server k % S (partition/layout.h).
@@ -13,6 +15,9 @@
 // kind        sender -> receiver   values                       reply
 // kPull       worker -> server     none                         kPullReply: the rows, in key order
 // kPush       worker -> server     gradients, in key order      none
+// kPushPull   worker -> server     a kPush then a kPull, as     kPullReply (to the pull part)
+//                                  one buffer: uint64 bytes of
+//                                  the push | push | pull
 // kSnapshot   worker 0 -> server   none                         kAck (server copied its rows as "best")
 // kRestore    worker 0 -> server   none                         kAck (server restored the "best" rows)
 // kReset      worker 0 -> server   none                         kAck (server re-initialised its rows
@@ -34,7 +39,10 @@
 // kDone       worker -> server     none                         none (server exits after all workers)
 //
 // Clocks (bounded staleness, ps/consistency): every worker pushes to every server once per step,
-// possibly with no keys, with `clock` = steps it has completed. A pull carries in `clock` the
+// possibly with no keys, with `clock` = steps it has completed. A step's push carries the pull of
+// a later step when there is one (kPushPull): one message per server per step. In the
+// asynchronous modes a push may repeat the worker's last clock: a flush of gradients a worker
+// kept back (worker/row_cache.h), applied without advancing the clock. A pull carries in `clock` the
 // number of steps every worker must have pushed before it is answered: step t of a worker with
 // staleness s pulls with clock t - s, so no worker runs more than s steps ahead of the slowest.
 // Synchronous mode (staleness 0, also --deterministic): a server waits for the pushes of every
@@ -45,19 +53,20 @@
 // Batch::gradient_scale), so a clock's pushes add up to one batch.
 // With staleness > 0 or -1 every worker takes whole batches of its own (--batch each: W workers
 // train W batches per clock, and an epoch takes 1/W of the clocks) and each push is applied on
-// arrival as one Adam step on that batch's mean gradient: an epoch makes as many Adam steps on
-// the server rows as one rank would, at the same --lr. Dense tables (AMP-CF's attention maps,
-// TableSpec::dense) may then be cached by the workers: with --dense-every k a worker pulls them
-// at clocks that are multiples of k and pushes the mean of its last k steps' gradients for them
-// at the step that completes such a clock (other pushes carry none of their rows), so A takes
-// one Adam step per worker per k clocks, on a copy at most k - 1 of the worker's steps old
-// (plus the staleness bound).
+// arrival as one Adam step per row on the gradient it carries. Workers may then cache rows
+// (--cache-steps k, worker/row_cache.h): a row pulled for step p serves steps p .. p+k-1, and its
+// gradients are summed on the worker and pushed when the row is pulled again or k steps after
+// the first of them, so a row read by every step takes one Adam step per worker per k steps,
+// on a copy at most k - 1 of the worker's steps old (plus the staleness bound and the pulls in
+// flight).
 // MPI keeps messages from one sender to one receiver in order, so a worker reads its own writes.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <vector>
+
+#include "ps/wire_format.h"
 
 namespace ampcf::ps {
 
@@ -75,6 +84,7 @@ enum Kind : int {
   kAverageOut = 11,
   kCounters = 12,
   kCountersReply = 13,
+  kPushPull = 14,
 };
 
 // The most server tables a model may have (the header has room for their key counts).
@@ -85,8 +95,10 @@ struct Header {
   std::int32_t flag = 0;               // kAverageIn: 1 = start the average afresh; kCounters: 1 = mark
   std::int64_t clock = 0;
   std::int32_t n_keys[kMaxTables] = {};  // keys of each server table
+  std::int32_t format = 0;             // ValueFormat of the values (a pull: of its reply)
+  std::int32_t reserved = 0;           // keeps the header a multiple of 8 bytes
 };
-static_assert(sizeof(Header) == 2 * 4 + 8 + 4 * kMaxTables, "the header is part of the wire format");
+static_assert(sizeof(Header) == 2 * 4 + 8 + 4 * kMaxTables + 2 * 4, "the header is part of the wire format");
 
 // Per server table: where its keys are and how many.
 struct KeyLists {
@@ -94,13 +106,18 @@ struct KeyLists {
   int n[kMaxTables] = {};
 };
 
-// A view of a received or assembled message.
+// A view of a received or assembled message. `values` are float32: a message received in a
+// 16-bit format is decoded first (ps/server_logic.h), and until then `values` is null and
+// `encoded` points at its values.
 struct MessageView {
   Header header;
   KeyLists keys;
   const float* values = nullptr;
+  const void* encoded = nullptr;
   std::size_t n_values = 0;
 };
+
+inline ValueFormat FormatOf(const Header& header) { return static_cast<ValueFormat>(header.format); }
 
 inline std::size_t KeyCount(const Header& header) {
   std::size_t n = 0;
@@ -109,35 +126,50 @@ inline std::size_t KeyCount(const Header& header) {
 }
 
 inline std::size_t MessageBytes(const Header& header, std::size_t n_values) {
-  return sizeof(Header) + sizeof(std::int32_t) * KeyCount(header) + sizeof(float) * n_values;
+  return sizeof(Header) + sizeof(std::int32_t) * KeyCount(header) + ValueBytes(FormatOf(header)) * n_values;
 }
 
-// Writes the header and the keys (header.n_keys[t] of keys.keys[t]) into `buffer` (resized) and
-// returns where the values go.
-inline float* BuildMessage(const Header& header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer) {
-  buffer.resize(MessageBytes(header, n_values));
-  char* at = buffer.data();
+// Writes the header and the keys (header.n_keys[t] of keys.keys[t]) into `buffer` from byte
+// `offset` on (resized to fit) and returns where the values go (in header.format).
+inline char* BuildMessageAt(const Header& header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer,
+                            std::size_t offset) {
+  buffer.resize(offset + MessageBytes(header, n_values));
+  char* at = buffer.data() + offset;
   std::memcpy(at, &header, sizeof(Header));
   at += sizeof(Header);
   for (int t = 0; t < kMaxTables; ++t) {
     if (header.n_keys[t] > 0) std::memcpy(at, keys.keys[t], sizeof(std::int32_t) * header.n_keys[t]);
     at += sizeof(std::int32_t) * header.n_keys[t];
   }
-  return reinterpret_cast<float*>(at);
+  return at;
 }
 
-// A message without keys (control messages, pull replies): the header, then room for n_values.
-inline float* BuildKeylessMessage(Header header, std::size_t n_values, std::vector<char>& buffer) {
+// A float32 message (header.format is taken as float32): the header and keys; returns where
+// the values go.
+inline float* BuildMessage(Header header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer) {
+  header.format = static_cast<std::int32_t>(ValueFormat::kFloat32);
+  return reinterpret_cast<float*>(BuildMessageAt(header, keys, n_values, buffer, 0));
+}
+
+// A message without keys (control messages, pull replies): the header, then room for n_values
+// in header.format; returns where they go.
+inline char* BuildKeylessMessageBytes(Header header, std::size_t n_values, std::vector<char>& buffer) {
   for (std::int32_t& n : header.n_keys) n = 0;
   buffer.resize(MessageBytes(header, n_values));
   std::memcpy(buffer.data(), &header, sizeof(Header));
-  return reinterpret_cast<float*>(buffer.data() + sizeof(Header));
+  return buffer.data() + sizeof(Header);
+}
+inline float* BuildKeylessMessage(Header header, std::size_t n_values, std::vector<char>& buffer) {
+  header.format = static_cast<std::int32_t>(ValueFormat::kFloat32);
+  return reinterpret_cast<float*>(BuildKeylessMessageBytes(header, n_values, buffer));
 }
 
-// Parses a buffer; false when it is too short for what its header announces.
+// Parses a buffer; false when it is too short for what its header announces or names an
+// unknown format.
 inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view) {
   if (bytes < sizeof(Header)) return false;
   std::memcpy(&view.header, data, sizeof(Header));
+  if (!IsValueFormat(view.header.format)) return false;
   for (std::int32_t n : view.header.n_keys)
     if (n < 0) return false;
   const std::size_t key_bytes = sizeof(std::int32_t) * KeyCount(view.header);
@@ -148,9 +180,21 @@ inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view)
     view.keys.n[t] = view.header.n_keys[t];
     keys += view.header.n_keys[t];
   }
-  view.values = reinterpret_cast<const float*>(data + sizeof(Header) + key_bytes);
-  view.n_values = (bytes - sizeof(Header) - key_bytes) / sizeof(float);
+  view.encoded = data + sizeof(Header) + key_bytes;
+  const bool float32 = FormatOf(view.header) == ValueFormat::kFloat32;
+  view.values = float32 ? reinterpret_cast<const float*>(view.encoded) : nullptr;
+  view.n_values = (bytes - sizeof(Header) - key_bytes) / ValueBytes(FormatOf(view.header));
   return true;
+}
+
+// kPushPull: the push's byte count, the push, then the pull.
+inline void SplitPushPull(const char* data, std::size_t bytes, std::size_t& push_bytes) {
+  push_bytes = 0;
+  if (bytes >= sizeof(std::uint64_t)) {
+    std::uint64_t n = 0;
+    std::memcpy(&n, data, sizeof(n));
+    push_bytes = n <= bytes - sizeof(std::uint64_t) ? static_cast<std::size_t>(n) : bytes;
+  }
 }
 
 }  // namespace ampcf::ps

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
@@ -10,78 +11,118 @@
 #include "ps/protocol.h"
 #include "ps/routing.h"
 #include "ps/servers.h"
+#include "ps/wire_format.h"
 
 namespace ampcf::ps {
 
 namespace {
 
+// Every table's keys split by owning server: keys_of[t][s], and their positions in the table's
+// key list, positions_of[t][s].
+struct Routed {
+  std::vector<std::vector<std::vector<std::int32_t>>> keys_of, positions_of;
+
+  void Route(const TableKeys& keys, const std::vector<int>& widths, int n_servers) {
+    AMPCF_ASSERT(keys.size() == widths.size(), "keys of ", keys.size(), " tables for ", widths.size());
+    keys_of.resize(keys.size());
+    positions_of.resize(keys.size());
+    for (std::size_t t = 0; t < keys.size(); ++t) RouteKeys(keys[t], n_servers, keys_of[t], positions_of[t]);
+  }
+  KeyLists KeysFor(int server) const {
+    KeyLists lists;
+    for (std::size_t t = 0; t < keys_of.size(); ++t) {
+      lists.keys[t] = keys_of[t][server].data();
+      lists.n[t] = static_cast<int>(keys_of[t][server].size());
+    }
+    return lists;
+  }
+  std::size_t ValuesFor(int server, const std::vector<int>& widths) const {
+    std::size_t n = 0;
+    for (std::size_t t = 0; t < keys_of.size(); ++t) n += keys_of[t][server].size() * widths[t];
+    return n;
+  }
+};
+
 class RemoteServers : public Servers {
  public:
-  RemoteServers(const Layout& layout, const std::vector<int>& widths)
+  RemoteServers(const Layout& layout, const std::vector<int>& widths, bool sixteen_bit)
       : layout_(layout),
         widths_(widths),
-        request_buffers_(layout.n_servers),
-        reply_buffers_(layout.n_servers),
-        push_buffers_(layout.n_servers) {
+        row_format_(sixteen_bit ? ValueFormat::kFloat16 : ValueFormat::kFloat32),
+        gradient_format_(sixteen_bit ? ValueFormat::kBFloat16 : ValueFormat::kFloat32) {
     AMPCF_ASSERT(widths.size() <= static_cast<std::size_t>(kMaxTables), "more server tables than the protocol carries");
   }
 
-  void StartPull(const TableKeys& keys, std::int64_t clock) override {
-    AMPCF_ASSERT(pull_requests_.empty(), "a pull is already in flight");
-    pull_.Route(keys, widths_, layout_.n_servers);
-    for (int s = 0; s < layout_.n_servers; ++s) {
-      const Header header = HeaderFor(pull_, s, clock);
-      if (KeyCount(header) == 0) continue;
-      BuildMessage(header, pull_.KeysFor(s), 0, request_buffers_[s]);
-      IsendChunked(request_buffers_[s].data(), static_cast<std::int64_t>(request_buffers_[s].size()), MPI_CHAR,
-                   layout_.server_rank(s), kPull, MPI_COMM_WORLD, pull_requests_);
+  void Send(const PushRequest* push, const PullRequest* pull) override {
+    ReapSends();
+    const int S = layout_.n_servers;
+    if (push != nullptr) push_.Route(*push->keys, widths_, S);
+    InFlightPull* in_flight = nullptr;
+    if (pull != nullptr) {
+      in_flight = &pulls_.emplace_back();
+      in_flight->routed.Route(*pull->keys, widths_, S);
+      in_flight->replies.resize(S);
+      in_flight->requests.resize(S);
+    }
+    Outgoing& outgoing = sends_.emplace_back();
+    outgoing.buffers.resize(S);
+    for (int s = 0; s < S; ++s) {
+      const bool pushes = push != nullptr;  // every server sees every clock
+      const bool pulls = in_flight != nullptr && KeyCount(HeaderFor(in_flight->routed, s, 0)) > 0;
+      if (!pushes && !pulls) continue;
+      std::vector<char>& buffer = outgoing.buffers[s];
+      buffer.clear();
+      if (pushes) {
+        const std::size_t start = pulls ? sizeof(std::uint64_t) : 0;
+        AppendPush(*push, s, buffer, start);
+        if (pulls) {
+          const std::uint64_t push_bytes = buffer.size() - start;
+          std::memcpy(buffer.data(), &push_bytes, sizeof(push_bytes));
+        }
+      }
+      if (pulls) {
+        Header header = HeaderFor(in_flight->routed, s, pull->clock);
+        header.format = static_cast<std::int32_t>(row_format_);
+        BuildMessageAt(header, in_flight->routed.KeysFor(s), 0, buffer, buffer.size());
+        // The reply's receive is posted now, so that the rows flow while this worker computes.
+        std::vector<char>& reply = in_flight->replies[s];
+        reply.resize(sizeof(Header) + in_flight->routed.ValuesFor(s, widths_) * ValueBytes(row_format_));
+        IrecvChunked(reply.data(), static_cast<std::int64_t>(reply.size()), MPI_CHAR, layout_.server_rank(s), kPullReply,
+                     MPI_COMM_WORLD, in_flight->requests[s]);
+      }
+      const int kind = pushes && pulls ? kPushPull : (pushes ? kPush : kPull);
+      IsendChunked(buffer.data(), static_cast<std::int64_t>(buffer.size()), MPI_CHAR, layout_.server_rank(s), kind,
+                   MPI_COMM_WORLD, outgoing.requests);
     }
   }
 
   void FinishPull(const std::vector<float*>& out) override {
+    AMPCF_ASSERT(!pulls_.empty(), "no pull in flight");
+    InFlightPull& pull = pulls_.front();
     for (int s = 0; s < layout_.n_servers; ++s) {
-      const std::size_t n_values = pull_.ValuesFor(s, widths_);
-      if (n_values == 0) continue;  // no keys for this server: nothing was asked
-      std::vector<char>& reply = reply_buffers_[s];
-      reply.resize(sizeof(Header) + n_values * sizeof(float));
-      // A whole-table pull (evaluation) passes 2 GiB past ~8M rows of 65 floats: chunked.
-      const std::int64_t bytes = RecvChunked(reply.data(), static_cast<std::int64_t>(reply.size()), MPI_CHAR,
-                                             layout_.server_rank(s), kPullReply, MPI_COMM_WORLD);
-      AMPCF_ASSERT(static_cast<std::size_t>(bytes) == reply.size(), "pull reply of ", bytes, " bytes from server ", s);
-      const float* values = reinterpret_cast<const float*>(reply.data() + sizeof(Header));
+      if (pull.requests[s].empty()) continue;  // no keys for this server: nothing was asked
+      peer::WaitAll(pull.requests[s], Cat("a pull reply from rank ", layout_.server_rank(s), " (server ", s, ")"));
+      Header header;
+      std::memcpy(&header, pull.replies[s].data(), sizeof(Header));
+      AMPCF_ASSERT(header.worker == layout_.worker_index() && FormatOf(header) == row_format_,
+                   "a pull reply for worker ", header.worker, " in format ", header.format, " from server ", s);
+      const char* values = pull.replies[s].data() + sizeof(Header);
+      const std::size_t row_bytes_per_value = ValueBytes(row_format_);
       for (std::size_t t = 0; t < widths_.size(); ++t) {
         const int width = widths_[t];
-        for (std::int32_t position : pull_.positions_of[t][s]) {
-          std::copy_n(values, width, out[t] + static_cast<std::size_t>(position) * width);
-          values += width;
+        for (std::int32_t position : pull.routed.positions_of[t][s]) {
+          DecodeValues(values, width, row_format_, out[t] + static_cast<std::size_t>(position) * width);
+          values += width * row_bytes_per_value;
         }
       }
     }
-    peer::WaitAll(pull_requests_, "the servers to take a pull request");
-  }
-
-  void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) override {
-    Wait();  // the previous push's buffers are reused
-    const int S = layout_.n_servers;
-    push_.Route(keys, widths_, S);
-    for (int s = 0; s < S; ++s) {
-      float* values = BuildMessage(HeaderFor(push_, s, clock), push_.KeysFor(s), push_.ValuesFor(s, widths_),
-                                   push_buffers_[s]);
-      for (std::size_t t = 0; t < widths_.size(); ++t) {
-        const int width = widths_[t];
-        for (std::int32_t position : push_.positions_of[t][s]) {
-          std::copy_n(gradients[t] + static_cast<std::size_t>(position) * width, width, values);
-          values += width;
-        }
-      }
-      IsendChunked(push_buffers_[s].data(), static_cast<std::int64_t>(push_buffers_[s].size()), MPI_CHAR,
-                   layout_.server_rank(s), kPush, MPI_COMM_WORLD, push_requests_);
-    }
+    pulls_.pop_front();
   }
 
   void Wait() override {
-    if (push_requests_.empty()) return;
-    peer::WaitAll(push_requests_, "the servers to take a push");
+    for (Outgoing& outgoing : sends_)
+      if (!outgoing.requests.empty()) peer::WaitAll(outgoing.requests, "the servers to take a push");
+    sends_.clear();
   }
 
   void Snapshot() override { SendControlAndWaitAck(kSnapshot); }
@@ -109,31 +150,46 @@ class RemoteServers : public Servers {
   void Done() override { SendControl(kDone); }
 
  private:
-  // Every table's keys split by owning server: keys_of[t][s], and their positions in the
-  // table's key list, positions_of[t][s].
-  struct Routed {
-    std::vector<std::vector<std::vector<std::int32_t>>> keys_of, positions_of;
-
-    void Route(const TableKeys& keys, const std::vector<int>& widths, int n_servers) {
-      AMPCF_ASSERT(keys.size() == widths.size(), "keys of ", keys.size(), " tables for ", widths.size());
-      keys_of.resize(keys.size());
-      positions_of.resize(keys.size());
-      for (std::size_t t = 0; t < keys.size(); ++t) RouteKeys(keys[t], n_servers, keys_of[t], positions_of[t]);
-    }
-    KeyLists KeysFor(int server) const {
-      KeyLists lists;
-      for (std::size_t t = 0; t < keys_of.size(); ++t) {
-        lists.keys[t] = keys_of[t][server].data();
-        lists.n[t] = static_cast<int>(keys_of[t][server].size());
-      }
-      return lists;
-    }
-    std::size_t ValuesFor(int server, const std::vector<int>& widths) const {
-      std::size_t n = 0;
-      for (std::size_t t = 0; t < keys_of.size(); ++t) n += keys_of[t][server].size() * widths[t];
-      return n;
-    }
+  // A pull sent and not yet finished: its routing, its replies' buffers and receives (per server).
+  struct InFlightPull {
+    Routed routed;
+    std::vector<std::vector<char>> replies;
+    std::vector<std::vector<MPI_Request>> requests;
   };
+  // One Send's buffers, kept until MPI has taken them.
+  struct Outgoing {
+    std::vector<std::vector<char>> buffers;
+    std::vector<MPI_Request> requests;
+  };
+
+  // Writes the push's message for server `s` into `buffer` from byte `start` on.
+  void AppendPush(const PushRequest& push, int s, std::vector<char>& buffer, std::size_t start) {
+    Header header = HeaderFor(push_, s, push.clock);
+    header.format = static_cast<std::int32_t>(gradient_format_);
+    const std::size_t n_values = push_.ValuesFor(s, widths_);
+    char* values = BuildMessageAt(header, push_.KeysFor(s), n_values, buffer, start);
+    scratch_.resize(n_values);
+    float* at = scratch_.data();
+    for (std::size_t t = 0; t < widths_.size(); ++t) {
+      const int width = widths_[t];
+      for (std::int32_t position : push_.positions_of[t][s]) {
+        std::copy_n(push.gradients[t] + static_cast<std::size_t>(position) * width, width, at);
+        at += width;
+      }
+    }
+    EncodeValues(scratch_.data(), n_values, gradient_format_, values);
+  }
+
+  // Frees the buffers of the oldest sends that have completed.
+  void ReapSends() {
+    while (!sends_.empty()) {
+      int flag = 0;
+      std::vector<MPI_Request>& requests = sends_.front().requests;
+      AMPCF_CHECK_MPI(MPI_Testall(static_cast<int>(requests.size()), requests.data(), &flag, MPI_STATUSES_IGNORE));
+      if (!flag) return;
+      sends_.pop_front();
+    }
+  }
 
   Header HeaderFor(const Routed& routed, int server, std::int64_t clock) const {
     Header header;
@@ -164,15 +220,17 @@ class RemoteServers : public Servers {
 
   Layout layout_;
   std::vector<int> widths_;
-  Routed pull_, push_;
-  std::vector<std::vector<char>> request_buffers_, reply_buffers_, push_buffers_;
-  std::vector<MPI_Request> pull_requests_, push_requests_;
+  ValueFormat row_format_, gradient_format_;
+  Routed push_;
+  std::deque<InFlightPull> pulls_;  // in the order sent
+  std::deque<Outgoing> sends_;      // in the order sent
+  std::vector<float> scratch_;      // a push's rows for one server, before encoding
 };
 
 }  // namespace
 
-std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths) {
-  return std::make_unique<RemoteServers>(layout, widths);
+std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths, bool sixteen_bit) {
+  return std::make_unique<RemoteServers>(layout, widths, sixteen_bit);
 }
 
 }  // namespace ampcf::ps

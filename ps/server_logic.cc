@@ -6,6 +6,7 @@
 
 #include "core/counters.h"
 #include "core/mpi_env.h"
+#include "ps/wire_format.h"
 
 namespace ampcf::ps {
 
@@ -30,8 +31,14 @@ void ServerLogic::AnswerPull(const Received& pull) {
   std::size_t n_values = 0;
   for (int t = 0; t < shard_->n_tables(); ++t) n_values += static_cast<std::size_t>(pull.view.keys.n[t]) * shard_->width(t);
   std::vector<char> reply;
-  float* values = BuildKeylessMessage(pull.view.header, n_values, reply);
-  shard_->ReadRows(pull.view.keys, values);
+  char* values = BuildKeylessMessageBytes(pull.view.header, n_values, reply);  // in the format the pull asks for
+  if (FormatOf(pull.view.header) == ValueFormat::kFloat32) {
+    shard_->ReadRows(pull.view.keys, reinterpret_cast<float*>(values));
+  } else {
+    read_scratch_.resize(n_values);
+    shard_->ReadRows(pull.view.keys, read_scratch_.data());
+    EncodeValues(read_scratch_.data(), n_values, FormatOf(pull.view.header), values);
+  }
   port_->Send(pull.source, kPullReply, std::move(reply));
 }
 
@@ -41,7 +48,9 @@ void ServerLogic::OnPush(Received push) {
   const Header& h = push.view.header;
   const int worker = h.worker;
   AMPCF_ASSERT(worker >= 0 && worker < n_workers_, "push from unknown worker ", worker);
-  AMPCF_ASSERT(h.clock == pushed_clock_[worker] + 1, "worker ", worker, " skipped a clock");
+  // Asynchronous modes: a push may repeat the clock (a flush of gradients the worker kept back).
+  AMPCF_ASSERT(h.clock == pushed_clock_[worker] + 1 || (!synchronous_ && h.clock == pushed_clock_[worker]), "worker ",
+               worker, " pushed clock ", h.clock, " after ", pushed_clock_[worker]);
   pushed_clock_[worker] = h.clock;
   if (!synchronous_) {
     // Asynchronous: each push is one Adam step on its worker's own batch's mean gradient.
@@ -64,6 +73,38 @@ void ServerLogic::OnPush(Received push) {
 }
 
 void ServerLogic::Handle(Received message) {
+  if (message.kind == kPushPull) {
+    HandlePushPull(std::move(message));
+    return;
+  }
+  if (message.view.values == nullptr && message.view.n_values > 0) {
+    message.decoded.resize(message.view.n_values);
+    DecodeValues(message.view.encoded, message.view.n_values, FormatOf(message.view.header), message.decoded.data());
+    message.view.values = message.decoded.data();
+  }
+  HandleOne(std::move(message));
+}
+
+void ServerLogic::HandlePushPull(Received message) {
+  std::size_t push_bytes = 0;
+  SplitPushPull(message.bytes.data(), message.bytes.size(), push_bytes);
+  const char* push_data = message.bytes.data() + sizeof(std::uint64_t);
+  const std::size_t pull_bytes = message.bytes.size() - sizeof(std::uint64_t) - push_bytes;
+  Received pull;
+  pull.source = message.source;
+  pull.kind = kPull;
+  pull.bytes.assign(push_data + push_bytes, push_data + push_bytes + pull_bytes);
+  pull.received_at = message.received_at;
+  Received& push = message;  // keeps the buffer: the view points into it
+  push.kind = kPush;
+  if (!ParseMessage(push_data, push_bytes, push.view) || !ParseMessage(pull.bytes.data(), pull.bytes.size(), pull.view))
+    AbortJob(Cat("server received a malformed push-and-pull message (", message.bytes.size(), " bytes) from rank ",
+                 message.source));
+  Handle(std::move(push));
+  Handle(std::move(pull));
+}
+
+void ServerLogic::HandleOne(Received message) {
   const Header& h = message.view.header;
   switch (message.kind) {
     case kPull:

@@ -17,12 +17,14 @@
 
 namespace ampcf::ps {
 
-// A received message and its parsed view (which points into `bytes`).
+// A received message and its parsed view (which points into `bytes`, and its values into
+// `decoded` when they travelled in a 16-bit format). A kPushPull is parsed by Handle.
 struct Received {
   int source = 0;  // world rank of the sender
   int kind = 0;
   std::vector<char> bytes;
   MessageView view;
+  std::vector<float> decoded;
   std::chrono::steady_clock::time_point received_at{};  // for the queue-time counter (unset: not counted)
 };
 
@@ -46,7 +48,7 @@ class ServerLogic {
   ServerLogic(ServerShard* shard, ServerPort* port, int n_workers, bool synchronous, std::int64_t start_clock);
 
   // Handles one message and everything it makes ready, in this order: due checkpoints, due
-  // averages, waiting pulls (in arrival order).
+  // averages, waiting pulls (in arrival order). A kPushPull is its push, then its pull.
   void Handle(Received message);
   // Every worker has sent kDone.
   bool finished() const { return done_ == n_workers_; }
@@ -65,6 +67,8 @@ class ServerLogic {
   std::int64_t slowest_pushed() const;
   // Every worker's pushes up to `clock` have arrived and been applied.
   bool all_applied(std::int64_t clock) const { return clock <= ready_clock() && slowest_pushed() >= clock; }
+  void HandleOne(Received message);
+  void HandlePushPull(Received message);
   void AnswerPull(const Received& pull);
   void OnPush(Received push);
   void Acknowledge(int destination);
@@ -80,6 +84,7 @@ class ServerLogic {
   std::deque<Received> average_requests_;                  // kAverageIn, not yet done
   std::deque<Received> waiting_pulls_;
   std::vector<PushedGradients> clock_pushes_;
+  std::vector<float> read_scratch_;  // a 16-bit reply's rows before encoding
   RankCounters counters_mark_;  // kCounters flag 1
   int done_ = 0;
 };

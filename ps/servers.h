@@ -17,25 +17,44 @@ namespace ampcf::ps {
 
 using TableKeys = std::vector<std::vector<std::int32_t>>;
 
+// A push: gradients laid out as a pull's output (rows of keys[t] in key order, per table),
+// stamped with `clock` (steps completed including this one, or the last clock again for a flush
+// in the asynchronous modes: ps/protocol.h). Every server gets it, empty or not, so that it sees
+// every clock.
+struct PushRequest {
+  const TableKeys* keys = nullptr;
+  std::vector<const float*> gradients;
+  std::int64_t clock = 0;
+};
+// A pull: the rows of keys[t] of every table t, once every worker has pushed `clock` steps.
+struct PullRequest {
+  const TableKeys* keys = nullptr;
+  std::int64_t clock = 0;
+};
+
 class Servers {
  public:
   virtual ~Servers() = default;
-  // Fetches the rows of the keys of every table t into out[t] (in key order), once every worker
-  // has pushed `clock` steps. Blocks until all servers have answered.
+  // Sends a push, a pull, or both (null: none) as one message per server (ps/protocol.h:
+  // kPushPull); the push is applied before the pull is answered. Returns at once: keys and
+  // gradients are copied. Pulls may be in flight several at a time; their rows are taken by
+  // FinishPull in the order they were sent.
+  virtual void Send(const PushRequest* push, const PullRequest* pull) = 0;
+  // Waits for the rows of the oldest pull in flight and writes them to out[t] (key order).
+  virtual void FinishPull(const std::vector<float*>& out) = 0;
+  void StartPull(const TableKeys& keys, std::int64_t clock) {
+    const PullRequest pull{&keys, clock};
+    Send(nullptr, &pull);
+  }
+  void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) {
+    const PushRequest push{&keys, gradients, clock};
+    Send(&push, nullptr);
+  }
+  // Blocking pull (no other pull may be in flight).
   void Pull(const TableKeys& keys, std::int64_t clock, const std::vector<float*>& out) {
     StartPull(keys, clock);
     FinishPull(out);
   }
-  // Pull in two halves, so that a step's pull is in flight while the step before computes:
-  // StartPull sends the requests (the keys are copied); FinishPull waits for the rows. One pull
-  // at a time; pushes may come in between (a pull sent before a push of the same worker does
-  // not see that push).
-  virtual void StartPull(const TableKeys& keys, std::int64_t clock) = 0;
-  virtual void FinishPull(const std::vector<float*>& out) = 0;
-  // Sends gradients laid out as Pull's output, stamped with `clock` (steps completed including
-  // this one). Every server gets a message, empty or not, so that it sees every clock. Returns at
-  // once; the data are copied.
-  virtual void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) = 0;
   // Waits until every push has left this process.
   virtual void Wait() = 0;
   // Worker 0 only, blocking: servers keep (Snapshot) or bring back (Restore) their best rows,
@@ -64,7 +83,9 @@ class Servers {
 };
 
 // `colocated`: the shard of a one-rank layout, else nullptr (then the servers are MPI ranks).
-// `widths`: the row width of each server table.
-std::unique_ptr<Servers> ConnectServers(const Layout& layout, const std::vector<int>& widths, ServerShard* colocated);
+// `widths`: the row width of each server table. `sixteen_bit`: rows and gradients travel in
+// 16 bits (ps/wire_format.h); colocated servers read and write float32 in place regardless.
+std::unique_ptr<Servers> ConnectServers(const Layout& layout, const std::vector<int>& widths, ServerShard* colocated,
+                                        bool sixteen_bit);
 
 }  // namespace ampcf::ps

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "ps/routing.h"
 #include "ps/server_logic.h"
 #include "ps/server_shard.h"
+#include "ps/wire_format.h"
 
 namespace ampcf {
 namespace {
@@ -396,6 +398,97 @@ TEST(ServerLogic, ResumedServerAppliesTheClockAfterItsStart) {
 }
 
 // --- the wire format ------------------------------------------------------------------------
+
+// A push and a pull as one kPushPull buffer (ps/protocol.h), in `format` (the push's values and
+// the pull's reply).
+ps::Received PushPull(int worker, std::int64_t clock, const Rows& push, std::int64_t pull_clock, const Rows& pull,
+                      ps::ValueFormat format = ps::ValueFormat::kFloat32) {
+  ps::Header push_header;
+  push_header.worker = worker;
+  push_header.clock = clock;
+  push_header.format = static_cast<std::int32_t>(format);
+  const ps::KeyLists push_keys = push.keys(), pull_keys = pull.keys();
+  for (int t = 0; t < ps::kMaxTables; ++t) push_header.n_keys[t] = push_keys.n[t];
+  ps::Header pull_header = push_header;
+  pull_header.clock = pull_clock;
+  // A worker that pushes in 16 bits asks for its rows in float16 (ps/wire_format.h).
+  pull_header.format = static_cast<std::int32_t>(format == ps::ValueFormat::kFloat32 ? format : ps::ValueFormat::kFloat16);
+  for (int t = 0; t < ps::kMaxTables; ++t) pull_header.n_keys[t] = pull_keys.n[t];
+  ps::Received message;
+  message.source = RankOf(worker);
+  message.kind = ps::kPushPull;
+  char* values = ps::BuildMessageAt(push_header, push_keys, push.values.size(), message.bytes, sizeof(std::uint64_t));
+  ps::EncodeValues(push.values.data(), push.values.size(), format, values);
+  const std::uint64_t push_bytes = message.bytes.size() - sizeof(std::uint64_t);
+  std::memcpy(message.bytes.data(), &push_bytes, sizeof(push_bytes));
+  ps::BuildMessageAt(pull_header, pull_keys, 0, message.bytes, message.bytes.size());
+  return message;
+}
+
+std::vector<float> ReplyValues(const Sent& reply) {
+  ps::MessageView view;
+  EXPECT_TRUE(ps::ParseMessage(reply.bytes.data(), reply.bytes.size(), view));
+  std::vector<float> values(view.n_values);
+  ps::DecodeValues(view.encoded, view.n_values, ps::FormatOf(view.header), values.data());
+  return values;
+}
+
+TEST(ServerLogic, PushPullAppliesThePushThenAnswersThePull) {
+  Server server(1, kAsynchronous);
+  const Rows pulled{{1, 3}, {0}, {}};
+  server.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled));
+  Server reference(1, kAsynchronous);
+  reference.logic.Handle(Push(0, 1, PushOfWorker0()));
+  std::vector<float> expected(2 * reference.shard.width(0) + reference.shard.width(1));
+  reference.shard.ReadRows(pulled.keys(), expected.data());
+  const std::vector<Sent> replies = server.port.Of(ps::kPullReply);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].destination, RankOf(0));
+  EXPECT_EQ(ReplyValues(replies[0]), expected);
+  EXPECT_EQ(AllRows(server.shard), AllRows(reference.shard));
+}
+
+TEST(ServerLogic, SynchronousPushPullWaitsForTheOtherWorkersPushOfItsClock) {
+  Server server(kTwoWorkers, kSynchronous);
+  server.logic.Handle(PushPull(0, 1, PushOfWorker0(), 1, Rows{{3}, {}, {}}));
+  EXPECT_TRUE(server.port.Of(ps::kPullReply).empty());
+  server.logic.Handle(Push(1, 1, PushOfWorker1()));
+  EXPECT_EQ(server.port.Of(ps::kPullReply).size(), 1u);
+}
+
+TEST(ServerLogic, SixteenBitPushAndPullReplyMatchFloat32WithinTheirPrecision) {
+  Server wide(1, kAsynchronous), narrow(1, kAsynchronous);
+  const Rows pulled{{0, 1, 3, 4}, {0, 1, 5}, {}};
+  wide.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled));
+  narrow.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled, ps::ValueFormat::kBFloat16));
+  // The pushed gradients were rounded to bfloat16; Adam's first step is about lr * sign, so the
+  // rows agree closely, not exactly.
+  const std::vector<float> rows = AllRows(wide.shard), narrow_rows = AllRows(narrow.shard);
+  ASSERT_EQ(rows.size(), narrow_rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_NEAR(narrow_rows[i], rows[i], 1e-4) << i;
+  const std::vector<float> exact = ReplyValues(wide.port.Of(ps::kPullReply)[0]);
+  const Sent reply = narrow.port.Of(ps::kPullReply)[0];
+  EXPECT_EQ(reply.bytes.size(), sizeof(ps::Header) + 2 * exact.size());  // half the bytes
+  const std::vector<float> half = ReplyValues(reply);  // a 16-bit push asks for 16-bit rows (float16)
+  ASSERT_EQ(half.size(), exact.size());
+  std::vector<float> narrow_exact(exact.size());
+  narrow.shard.ReadRows(pulled.keys(), narrow_exact.data());
+  for (std::size_t i = 0; i < half.size(); ++i) EXPECT_NEAR(half[i], narrow_exact[i], std::abs(narrow_exact[i]) * 0x1p-11) << i;
+}
+
+TEST(ServerLogic, AsynchronousFlushRepeatsTheClockAndIsApplied) {
+  Server server(kTwoWorkers, kAsynchronous);
+  server.logic.Handle(Push(0, 1, PushOfWorker0()));
+  const std::vector<float> after_one = AllRows(server.shard);
+  server.logic.Handle(Push(0, 1, PushOfWorker0()));  // a flush: the same clock again
+  EXPECT_NE(AllRows(server.shard), after_one);
+  server.logic.Handle(Pull(1, 2, Rows{{1}, {}, {}}));  // waits for clock 2 of both workers
+  server.logic.Handle(Push(1, 1, Rows{}));
+  server.logic.Handle(Push(1, 2, Rows{}));
+  EXPECT_TRUE(server.port.Of(ps::kPullReply).empty());  // worker 0 is still at clock 1
+  server.logic.Handle(Push(0, 2, Rows{}));
+  EXPECT_EQ(server.port.Of(ps::kPullReply).size(), 1u);
+}
 
 TEST(Protocol, BuildThenParseRoundTripsHeaderKeysAndValues) {
   ps::Header header;

@@ -47,12 +47,13 @@ RowTable MakeUserTable(const Model& model, const Dataset& data, const std::vecto
   return RowTable(spec.name, spec.width, rows, init, spec.adam, averaging);
 }
 
-// Copies the per-user rows of the batch's users, in slot order, into `rows`.
-void GatherUserRows(const Batch& batch, const RowTable& table, AlignedVector<float>& rows) {
-  const int width = table.width();
-  rows.resize(batch.users.size() * width);
-  for (std::size_t u = 0; u < batch.users.size(); ++u)
-    std::copy_n(table.row(batch.users[u]), width, &rows[u * width]);
+PipelineOptions PipelineOptionsOf(const TrainConfig& config, const Layout& layout) {
+  PipelineOptions options;
+  options.pulls_in_flight = config.pulls_in_flight_used();
+  // Colocated servers are read in place: a cache would only make the rows older.
+  options.cache_steps = layout.colocated ? 1 : config.cache_steps_used();
+  options.staleness = config.synchronous() ? 0 : config.staleness;
+  return options;
 }
 
 BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
@@ -90,25 +91,13 @@ Trainer::Trainer(const TrainerContext& context)
       user_table_(MakeUserTable(*context.model, *context.data, users_, context.config->average_decay > 0)),
       user_rows_trained_(!UserTable(*context.model).from_items),
       builder_(*context.data, users_, BatchOptionsOf(*context.config, context.layout)),
+      pipeline_(*context.model, *context.servers, builder_, user_table_, user_rows_trained_,
+                PipelineOptionsOf(*context.config, context.layout)),
       ring_(context.checkpoint_comm) {
   AMPCF_CHECK_MPI(MPI_Comm_rank(context.workers, &worker_rank_));
   AMPCF_CHECK_MPI(MPI_Comm_size(context.workers, &n_workers_));
-  dense_.every = context.config->dense_refresh_steps();
-  for (const TableSpec& table : ServerTables(*context.model)) {
-    server_widths_.push_back(table.width);
-    const bool cached = table.dense && dense_.every > 1;
-    dense_.dense.push_back(cached);
-    dense_.all_keys.emplace_back(cached ? table.rows : 0);
-    std::iota(dense_.all_keys.back().begin(), dense_.all_keys.back().end(), 0);
-    dense_.rows.emplace_back(cached ? table.rows * table.width : 0);
-    dense_.gradient_sum.emplace_back(cached ? table.rows * table.width : 0, 0.0f);
-  }
+  for (const TableSpec& table : ServerTables(*context.model)) server_widths_.push_back(table.width);
   const std::size_t n_tables = server_widths_.size();
-  for (StepBuffers& s : step_) {
-    s.rows.resize(n_tables);
-    s.row_pointers.resize(n_tables);
-    s.const_row_pointers.resize(n_tables);
-  }
   whole_tables_.resize(n_tables);
   for (std::int32_t u : users_)
     if (!std::binary_search(context.left_out.begin(), context.left_out.end(), u)) evaluated_users_.push_back(u);
@@ -151,15 +140,21 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
                            double& loss_sum, bool checkpoints) {
   const bool verbose = lead() && !config().quiet;
   epoch_start_counters_ = Counters();
-  dense_.valid = false;
   decisions_ = checkpoints;
   if (lead()) context_.servers->MarkCounters();
   builder_.Shuffle(epoch);
   const auto epoch_start = Clock::now();
   auto last_report = epoch_start;
   const peer::WatchProgress watch;
+  pipeline_.StartEpoch(epoch, first_step, steps, clock_);
   for (std::int64_t t = first_step; t < steps; ++t) {
-    TrainStep(epoch, t, steps, loss_sum);
+    // Nothing is kept back past a step that may be followed by a checkpoint, a stop or the epoch's end.
+    const bool boundary = t + 1 == steps || CollectiveAfter(clock_ + 1);
+    const StepResult step = pipeline_.RunStep(boundary, [&](const StepResult& result) {
+      if (!std::isfinite(result.stats.loss)) StopOnNonFiniteLoss(epoch, t);
+    });
+    loss_sum += step.stats.loss * step.positives;
+    clock_ = pipeline_.clock();
     state_.step = t + 1;
     peer::NoteProgress(clock_);
     if (clock_ == fault::StallAtClock()) StallForever();
@@ -174,7 +169,8 @@ double Trainer::TrainEpoch(int epoch, std::int64_t steps, std::int64_t first_ste
         const std::string path = WriteCheckpoint(loss_sum);
         if (stop) {
           last_checkpoint_ = path;
-          return -1;  // no pull is in flight: none is started before a step that ends in a decision
+          pipeline_.Drain();
+          return -1;
         }
       }
     }
@@ -197,104 +193,6 @@ bool Trainer::CollectiveAfter(std::int64_t clock) const {
   if (!decisions_) return false;
   const std::int64_t every = config().checkpoint_every;
   return clock % kStepsBetweenDecisions == 0 || clock == config().stop_after_steps || (every > 0 && clock % every == 0);
-}
-
-std::int64_t Trainer::RequiredClock(std::int64_t step_clock) const {
-  const int staleness = config().deterministic ? 0 : config().staleness;
-  return staleness < 0 ? 0 : std::max<std::int64_t>(0, step_clock - staleness);
-}
-
-void Trainer::PrepareStep(StepBuffers& s, int epoch, std::int64_t step, std::int64_t steps, std::int64_t step_clock) {
-  const std::int64_t n_pairs = builder_.n_pairs();
-  {
-    CountSeconds compute(Counters().compute_seconds);
-    builder_.Build(epoch, step, step * n_pairs / steps, (step + 1) * n_pairs / steps, s.batch);
-    // Rows made from the users' items never change, so they are gathered once, here, for RowsRead
-    // and the step; trained rows are gathered when the step runs (the previous one may update them).
-    if (!user_rows_trained_) GatherUserRows(s.batch, user_table_, s.user_rows);
-    context_.model->RowsRead(s.batch, user_rows_trained_ ? nullptr : s.user_rows.data(), s.keys);
-  }
-  s.refreshes_dense = !dense_.valid || step_clock % dense_.every == 0;
-  for (std::size_t t = 0; t < s.keys.size(); ++t) {
-    if (dense_.dense[t]) {  // pulled into the copy when refreshed, else not pulled
-      if (!s.refreshes_dense) s.keys[t].clear();
-      s.row_pointers[t] = dense_.rows[t].data();
-      s.const_row_pointers[t] = dense_.rows[t].data();
-      continue;
-    }
-    s.rows[t].resize(s.keys[t].size() * server_widths_[t]);
-    s.row_pointers[t] = s.rows[t].data();
-    s.const_row_pointers[t] = s.rows[t].data();
-  }
-  // The rows the batch reads, at most `staleness` clocks behind.
-  s.pulling = s.batch.size() > 0;
-  if (s.pulling) context_.servers->StartPull(s.keys, RequiredClock(step_clock));
-  s.prepared = true;
-}
-
-void Trainer::FinishPull(StepBuffers& s) {
-  if (!s.pulling) return;
-  context_.servers->FinishPull(s.row_pointers);
-  s.pulling = false;
-  if (s.refreshes_dense) dense_.valid = true;
-}
-
-void Trainer::TrainStep(int epoch, std::int64_t step, std::int64_t steps, double& loss_sum) {
-  StepBuffers& s = step_[current_];
-  if (!s.prepared) PrepareStep(s, epoch, step, steps, clock_);
-  FinishPull(s);
-  // Bounded staleness allows the next step's pull to fly while this one computes.
-  StepBuffers& next = step_[1 - current_];
-  // Not before a collective: a worker in one must not leave a server blocked sending it a reply.
-  if (!config().synchronous() && step + 1 < steps && !CollectiveAfter(clock_ + 1))
-    PrepareStep(next, epoch, step + 1, steps, clock_ + 1);
-
-  const Batch& batch = s.batch;
-  const std::size_t n_tables = s.keys.size();
-  const bool any = batch.size() > 0;
-  const int width = user_table_.width();
-  if (any) {
-    CountSeconds compute(Counters().compute_seconds);
-    if (user_rows_trained_) GatherUserRows(batch, user_table_, s.user_rows);
-    const float* user_gradients = nullptr;
-    const BatchStats stats =
-        context_.model->ForwardBackward(batch, s.user_rows.data(), s.const_row_pointers, user_gradients, s.gradients);
-    if (!std::isfinite(stats.loss)) StopOnNonFiniteLoss(epoch, step);
-    loss_sum += stats.loss * batch.size();
-    if (user_rows_trained_)
-      for (std::size_t u = 0; u < batch.users.size(); ++u)
-        user_table_.Update(batch.users[u], user_gradients + u * width);
-  } else {
-    s.gradients.assign(n_tables, nullptr);
-  }
-  ++clock_;
-  PushDenseEvery(s, any);
-  context_.servers->Push(s.keys, s.gradients, clock_);
-  for (std::size_t t = 0; t < n_tables; ++t)  // Push has copied them
-    if (dense_.dense[t] && !s.keys[t].empty()) std::fill(dense_.gradient_sum[t].begin(), dense_.gradient_sum[t].end(), 0.0f);
-  s.prepared = false;
-  if (next.prepared) current_ = 1 - current_;
-}
-
-void Trainer::PushDenseEvery(StepBuffers& s, bool any) {
-  const bool due = clock_ % dense_.every == 0;
-  for (std::size_t t = 0; t < dense_.dense.size(); ++t) {
-    if (!dense_.dense[t]) continue;
-    AlignedVector<float>& sum = dense_.gradient_sum[t];
-    if (any) {
-      const float* gradient = s.gradients[t];
-      for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += gradient[i];
-    }
-    if (due) {
-      const float mean = 1.0f / static_cast<float>(dense_.every);
-      for (float& value : sum) value *= mean;
-      s.keys[t] = dense_.all_keys[t];
-      s.gradients[t] = sum.data();
-    } else {
-      s.keys[t].clear();
-      s.gradients[t] = nullptr;
-    }
-  }
 }
 
 void Trainer::StopOnNonFiniteLoss(int epoch, std::int64_t step) const {

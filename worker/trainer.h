@@ -22,6 +22,7 @@
 #include "ps/servers.h"
 #include "tables/row_table.h"
 #include "worker/batch_builder.h"
+#include "worker/step_pipeline.h"
 #include "worker/timing.h"
 
 namespace ampcf {
@@ -39,32 +40,6 @@ struct TrainerContext {
   Model* model = nullptr;
   // This worker's users held out of training (--exclude-users): no positives, not evaluated.
   std::vector<std::int32_t> left_out;
-};
-
-// One step: its batch, the rows of every server table and the per-user rows it reads, and their
-// gradients. A trainer has two, so that the next step's pull is in flight while one computes.
-struct StepBuffers {
-  Batch batch;
-  std::vector<std::vector<std::int32_t>> keys;  // per server table
-  std::vector<AlignedVector<float>> rows;       // per server table, in key order (dense tables: DenseCache)
-  AlignedVector<float> user_rows;               // per user slot
-  std::vector<float*> row_pointers;
-  std::vector<const float*> const_row_pointers, gradients;
-  bool prepared = false;         // built, and its pull started
-  bool pulling = false;          // its pull is started and not finished
-  bool refreshes_dense = false;  // its pull refreshes the dense tables' copy
-};
-
-// --dense-every k > 1 (ps/protocol.h): a worker's copy of the dense server tables and the sum of
-// their gradients since the last push. The copy is refreshed at clocks that are multiples of k,
-// and whenever it is not valid (at an epoch's start: the servers may have restored or averaged
-// their rows since).
-struct DenseCache {
-  int every = 1;
-  std::vector<char> dense;                              // per server table
-  std::vector<std::vector<std::int32_t>> all_keys;      // per server table: 0 .. rows-1 if dense
-  std::vector<AlignedVector<float>> rows, gradient_sum;  // per server table, if dense
-  bool valid = false;
 };
 
 class Trainer {
@@ -132,22 +107,9 @@ class Trainer {
   void WriteModelFile(const std::string& path);
 
  private:
-  // Step `step` of `steps`: its pull (started already when it was prefetched), the next step's
-  // pull started (bounded staleness and asynchronous modes), forward/backward, the local update
-  // of the users' rows, the push.
-  void TrainStep(int epoch, std::int64_t step, std::int64_t steps, double& loss_sum);
-  // Builds the batch of `step` into `s` and starts its pull, for a step that runs at `step_clock`.
-  void PrepareStep(StepBuffers& s, int epoch, std::int64_t step, std::int64_t steps, std::int64_t step_clock);
-  void FinishPull(StepBuffers& s);
   // Whether the step that completes `clock` ends in a decision (DecideStepEnd) or a periodic
   // checkpoint, both collective (an epoch's last step too; the caller knows that one).
   bool CollectiveAfter(std::int64_t clock) const;
-  // The clock every worker must have pushed before a step at `step_clock` reads the servers.
-  std::int64_t RequiredClock(std::int64_t step_clock) const;
-  // --dense-every: adds the step's gradients of the cached dense tables to their sums, and sets
-  // the push's keys and gradients of those tables: every row and the sums' mean once every k
-  // clocks, else none. `any`: the batch was not empty.
-  void PushDenseEvery(StepBuffers& s, bool any);
   // What the end of a step asks for, the same on every worker: one collective combines each
   // worker's stop request with worker 0's clock (--checkpoint-minutes), so the workers never
   // disagree on a checkpoint. Asked every few steps (trainer.cc: kStepsBetweenDecisions), at an
@@ -175,10 +137,8 @@ class Trainer {
   bool user_rows_trained_;  // false: the rows are made from the users' items (TableSpec::from_items)
   BatchBuilder builder_;
   std::vector<int> server_widths_;  // per server table: its row width
-  StepBuffers step_[2];
-  int current_ = 0;  // the step_ of the step to run next
+  StepPipeline pipeline_;
   bool decisions_ = false;  // this epoch's steps may end in decisions and checkpoints
-  DenseCache dense_;
   std::vector<AlignedVector<float>> whole_tables_;  // every row of each server table, for evaluation
   std::vector<AlignedVector<float>> candidate_tables_;  // the rows PullCandidateScorer pulled
   std::vector<std::int32_t> candidate_items_[2];         // per HeldOut: CandidateItems, once computed

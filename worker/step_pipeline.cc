@@ -1,0 +1,185 @@
+#include "worker/step_pipeline.h"
+
+#include <algorithm>
+
+#include "core/counters.h"
+#include "core/error.h"
+#include "tables/table_spec.h"
+
+namespace ampcf {
+
+namespace {
+
+// Copies the per-user rows of the batch's users, in slot order, into `rows`.
+void GatherUserRows(const Batch& batch, const RowTable& table, AlignedVector<float>& rows) {
+  const int width = table.width();
+  rows.resize(batch.users.size() * width);
+  for (std::size_t u = 0; u < batch.users.size(); ++u)
+    std::copy_n(table.row(batch.users[u]), width, &rows[u * width]);
+}
+
+}  // namespace
+
+StepPipeline::StepPipeline(Model& model, ps::Servers& servers, BatchBuilder& builder, RowTable& user_table,
+                           bool user_rows_trained, const PipelineOptions& options)
+    : model_(model),
+      servers_(servers),
+      builder_(builder),
+      user_table_(user_table),
+      user_rows_trained_(user_rows_trained),
+      options_(options),
+      ring_(static_cast<std::size_t>(options.pulls_in_flight) + 1) {
+  AMPCF_ASSERT(options.pulls_in_flight >= 1 && options.cache_steps >= 1, "pipeline options");
+  // A pull waits for clock p - s; sent D - 1 steps before step p, it must not wait for this
+  // worker's own later pushes.
+  AMPCF_ASSERT(options.staleness < 0 || options.pulls_in_flight <= options.staleness + 1, options.pulls_in_flight,
+               " pulls in flight with staleness ", options.staleness);
+  for (const TableSpec& table : ServerTables(model)) {
+    widths_.push_back(table.width);
+    caches_.push_back(options.cache_steps > 1 ? std::make_unique<RowCache>(table.width, table.rows, options.cache_steps)
+                                              : nullptr);
+  }
+  const std::size_t n = widths_.size();
+  step_rows_.resize(n);
+  rows_.resize(n);
+  gradients_.resize(n);
+  push_keys_.resize(n);
+  push_sums_.resize(n);
+}
+
+std::int64_t StepPipeline::RequiredClock(std::int64_t step_clock) const {
+  return options_.staleness < 0 ? 0 : std::max<std::int64_t>(0, step_clock - options_.staleness);
+}
+
+void StepPipeline::StartEpoch(int epoch, std::int64_t first_step, std::int64_t steps, std::int64_t clock) {
+  AMPCF_ASSERT(plan_next_ == next_step_, "an epoch starts with pulls in flight");
+  for (const auto& cache : caches_)
+    if (cache) cache->Clear();  // the servers may have restored or averaged their rows since
+  epoch_ = epoch;
+  first_step_ = next_step_ = plan_next_ = first_step;
+  first_clock_ = clock_ = clock;
+  steps_ = steps;
+  while (plan_next_ < steps_ && plan_next_ - next_step_ < options_.pulls_in_flight) {
+    Planned& p = PlanNext();
+    if (p.pulling) {
+      const ps::PullRequest pull{&p.pulled, RequiredClock(p.clock)};
+      servers_.Send(nullptr, &pull);
+    }
+  }
+}
+
+StepPipeline::Planned& StepPipeline::PlanNext() {
+  Planned& p = slot(plan_next_);
+  p.step = plan_next_++;
+  p.clock = first_clock_ + (p.step - first_step_);
+  const std::size_t n = widths_.size();
+  CountSeconds compute(Counters().compute_seconds);
+  const std::int64_t n_pairs = builder_.n_pairs();
+  builder_.Build(epoch_, p.step, p.step * n_pairs / steps_, (p.step + 1) * n_pairs / steps_, p.batch);
+  // Rows made from the users' items never change: gathered once, here, for RowsRead and the step.
+  if (!user_rows_trained_) GatherUserRows(p.batch, user_table_, p.user_rows);
+  model_.RowsRead(p.batch, user_rows_trained_ ? nullptr : p.user_rows.data(), p.keys);
+  p.pulled.resize(n);
+  p.pulled_rows.resize(n);
+  p.pulling = false;
+  for (std::size_t t = 0; t < n; ++t) {
+    if (cached(t))
+      caches_[t]->Plan(p.keys[t], p.step, p.pulled[t]);
+    else
+      p.pulled[t] = p.keys[t];
+    p.pulled_rows[t].resize(p.pulled[t].size() * widths_[t]);
+    p.pulling = p.pulling || !p.pulled[t].empty();
+  }
+  return p;
+}
+
+StepResult StepPipeline::Compute() {
+  AMPCF_ASSERT(next_step_ < plan_next_, "no step planned");
+  Planned& p = slot(next_step_);
+  if (p.pulling) {
+    std::vector<float*> out;
+    for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
+    servers_.FinishPull(out);
+    p.pulling = false;
+  }
+  CountSeconds compute(Counters().compute_seconds);
+  for (std::size_t t = 0; t < widths_.size(); ++t) {
+    if (!cached(t)) {
+      rows_[t] = p.pulled_rows[t].data();
+      continue;
+    }
+    caches_[t]->Store(p.pulled[t], p.pulled_rows[t].data());
+    step_rows_[t].resize(p.keys[t].size() * widths_[t]);
+    caches_[t]->Gather(p.keys[t], step_rows_[t].data());
+    rows_[t] = step_rows_[t].data();
+  }
+  StepResult result;
+  result.positives = p.batch.size();
+  user_gradients_ = nullptr;
+  if (result.positives > 0) {
+    const float* user_rows = p.user_rows.data();
+    if (user_rows_trained_) {
+      GatherUserRows(p.batch, user_table_, user_rows_);
+      user_rows = user_rows_.data();
+    }
+    result.stats = model_.ForwardBackward(p.batch, user_rows, rows_, user_gradients_, gradients_);
+  } else {
+    gradients_.assign(widths_.size(), nullptr);
+  }
+  return result;
+}
+
+void StepPipeline::Finish(bool boundary) {
+  Planned& p = slot(next_step_);
+  const bool any = p.batch.size() > 0;
+  {
+    CountSeconds compute(Counters().compute_seconds);
+    if (any && user_rows_trained_) {
+      const int width = user_table_.width();
+      for (std::size_t u = 0; u < p.batch.users.size(); ++u)
+        user_table_.Update(p.batch.users[u], user_gradients_ + u * width);
+    }
+    for (std::size_t t = 0; t < widths_.size(); ++t) {
+      if (cached(t)) {
+        if (any) caches_[t]->Accumulate(p.keys[t], gradients_[t]);
+      } else {
+        push_keys_[t] = p.keys[t];
+      }
+    }
+  }
+  const std::int64_t step = next_step_++;
+  ++clock_;
+  Planned* ahead = plan_next_ < steps_ ? &PlanNext() : nullptr;  // before TakeDue: it marks rows pulled again
+  std::vector<const float*> gradients(widths_.size());
+  {
+    CountSeconds compute(Counters().compute_seconds);
+    for (std::size_t t = 0; t < widths_.size(); ++t) {
+      if (cached(t)) {
+        caches_[t]->TakeDue(step, boundary, push_keys_[t], push_sums_[t]);
+        gradients[t] = push_sums_[t].data();
+      } else {
+        gradients[t] = gradients_[t];
+      }
+    }
+  }
+  const ps::PushRequest push{&push_keys_, gradients, clock_};
+  if (ahead != nullptr && ahead->pulling) {
+    const ps::PullRequest pull{&ahead->pulled, RequiredClock(ahead->clock)};
+    servers_.Send(&push, &pull);
+  } else {
+    servers_.Send(&push, nullptr);
+  }
+}
+
+void StepPipeline::Drain() {
+  for (; next_step_ < plan_next_; ++next_step_) {
+    Planned& p = slot(next_step_);
+    if (!p.pulling) continue;
+    std::vector<float*> out;
+    for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
+    servers_.FinishPull(out);
+    p.pulling = false;
+  }
+}
+
+}  // namespace ampcf
