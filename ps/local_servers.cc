@@ -14,7 +14,8 @@ class LocalServers : public Servers {
     if (push != nullptr) {
       const TableKeys& keys = *push->keys;
       for (std::size_t t = 0; t < keys.size(); ++t)
-        shard_.ApplyGradients(static_cast<int>(t), keys[t].data(), static_cast<int>(keys[t].size()), push->gradients[t]);
+        shard_.ApplyGradients(static_cast<int>(t), keys[t].data(), static_cast<int>(keys[t].size()), push->gradients[t],
+                              push->repeats.empty() ? nullptr : push->repeats[t]);
     }
     if (pull != nullptr) pull_keys_.push_back(*pull->keys);
   }

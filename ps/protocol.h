@@ -96,7 +96,7 @@ struct Header {
   std::int64_t clock = 0;
   std::int32_t n_keys[kMaxTables] = {};  // keys of each server table
   std::int32_t format = 0;             // ValueFormat of the values (a pull: of its reply)
-  std::int32_t reserved = 0;           // keeps the header a multiple of 8 bytes
+  std::int32_t repeated = 0;           // a push: 1 = an int32 per key follows the keys (Repeats)
 };
 static_assert(sizeof(Header) == 2 * 4 + 8 + 4 * kMaxTables + 2 * 4, "the header is part of the wire format");
 
@@ -105,6 +105,10 @@ struct KeyLists {
   const std::int32_t* keys[kMaxTables] = {};
   int n[kMaxTables] = {};
 };
+
+// A push whose header says `repeated` carries, between its keys and its values, one int32 per key
+// (in the keys' order): the steps its gradient row is the mean of, which the server applies as
+// that many Adam steps (tables/adam.h: AdamUpdateRowRepeated; worker/row_cache.h).
 
 // A view of a received or assembled message. `values` are float32: a message received in a
 // 16-bit format is decoded first (ps/server_logic.h), and until then `values` is null and
@@ -115,6 +119,7 @@ struct MessageView {
   const float* values = nullptr;
   const void* encoded = nullptr;
   std::size_t n_values = 0;
+  const std::int32_t* repeats = nullptr;  // per key, when header.repeated; else every key stands for one step
 };
 
 inline ValueFormat FormatOf(const Header& header) { return static_cast<ValueFormat>(header.format); }
@@ -125,14 +130,20 @@ inline std::size_t KeyCount(const Header& header) {
   return n;
 }
 
+// The keys, and the repeat counts of a `repeated` push.
+inline std::size_t KeyBytes(const Header& header) {
+  return sizeof(std::int32_t) * KeyCount(header) * (header.repeated ? 2 : 1);
+}
+
 inline std::size_t MessageBytes(const Header& header, std::size_t n_values) {
-  return sizeof(Header) + sizeof(std::int32_t) * KeyCount(header) + ValueBytes(FormatOf(header)) * n_values;
+  return sizeof(Header) + KeyBytes(header) + ValueBytes(FormatOf(header)) * n_values;
 }
 
 // Writes the header and the keys (header.n_keys[t] of keys.keys[t]) into `buffer` from byte
-// `offset` on (resized to fit) and returns where the values go (in header.format).
+// `offset` on (resized to fit) and returns where the values go (in header.format). A `repeated`
+// header needs `repeats` (one per key, tables in order) and leaves them after the keys.
 inline char* BuildMessageAt(const Header& header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer,
-                            std::size_t offset) {
+                            std::size_t offset, const std::int32_t* repeats = nullptr) {
   buffer.resize(offset + MessageBytes(header, n_values));
   char* at = buffer.data() + offset;
   std::memcpy(at, &header, sizeof(Header));
@@ -141,6 +152,10 @@ inline char* BuildMessageAt(const Header& header, const KeyLists& keys, std::siz
     if (header.n_keys[t] > 0) std::memcpy(at, keys.keys[t], sizeof(std::int32_t) * header.n_keys[t]);
     at += sizeof(std::int32_t) * header.n_keys[t];
   }
+  if (header.repeated && repeats != nullptr) {
+    std::memcpy(at, repeats, sizeof(std::int32_t) * KeyCount(header));
+    at += sizeof(std::int32_t) * KeyCount(header);
+  }
   return at;
 }
 
@@ -148,6 +163,7 @@ inline char* BuildMessageAt(const Header& header, const KeyLists& keys, std::siz
 // the values go.
 inline float* BuildMessage(Header header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer) {
   header.format = static_cast<std::int32_t>(ValueFormat::kFloat32);
+  header.repeated = 0;
   return reinterpret_cast<float*>(BuildMessageAt(header, keys, n_values, buffer, 0));
 }
 
@@ -155,6 +171,7 @@ inline float* BuildMessage(Header header, const KeyLists& keys, std::size_t n_va
 // in header.format; returns where they go.
 inline char* BuildKeylessMessageBytes(Header header, std::size_t n_values, std::vector<char>& buffer) {
   for (std::int32_t& n : header.n_keys) n = 0;
+  header.repeated = 0;
   buffer.resize(MessageBytes(header, n_values));
   std::memcpy(buffer.data(), &header, sizeof(Header));
   return buffer.data() + sizeof(Header);
@@ -169,10 +186,10 @@ inline float* BuildKeylessMessage(Header header, std::size_t n_values, std::vect
 inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view) {
   if (bytes < sizeof(Header)) return false;
   std::memcpy(&view.header, data, sizeof(Header));
-  if (!IsValueFormat(view.header.format)) return false;
+  if (!IsValueFormat(view.header.format) || (view.header.repeated != 0 && view.header.repeated != 1)) return false;
   for (std::int32_t n : view.header.n_keys)
     if (n < 0) return false;
-  const std::size_t key_bytes = sizeof(std::int32_t) * KeyCount(view.header);
+  const std::size_t key_bytes = KeyBytes(view.header);
   if (bytes < sizeof(Header) + key_bytes) return false;
   const auto* keys = reinterpret_cast<const std::int32_t*>(data + sizeof(Header));
   for (int t = 0; t < kMaxTables; ++t) {
@@ -180,6 +197,7 @@ inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view)
     view.keys.n[t] = view.header.n_keys[t];
     keys += view.header.n_keys[t];
   }
+  view.repeats = view.header.repeated ? keys : nullptr;
   view.encoded = data + sizeof(Header) + key_bytes;
   const bool float32 = FormatOf(view.header) == ValueFormat::kFloat32;
   view.values = float32 ? reinterpret_cast<const float*>(view.encoded) : nullptr;

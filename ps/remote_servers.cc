@@ -166,8 +166,13 @@ class RemoteServers : public Servers {
   void AppendPush(const PushRequest& push, int s, std::vector<char>& buffer, std::size_t start) {
     Header header = HeaderFor(push_, s, push.clock);
     header.format = static_cast<std::int32_t>(gradient_format_);
+    header.repeated = push.repeats.empty() ? 0 : 1;
+    repeats_.clear();
+    for (std::size_t t = 0; t < push.repeats.size(); ++t)
+      for (std::int32_t position : push_.positions_of[t][s])
+        repeats_.push_back(push.repeats[t] == nullptr ? 1 : push.repeats[t][position]);
     const std::size_t n_values = push_.ValuesFor(s, widths_);
-    char* values = BuildMessageAt(header, push_.KeysFor(s), n_values, buffer, start);
+    char* values = BuildMessageAt(header, push_.KeysFor(s), n_values, buffer, start, repeats_.data());
     scratch_.resize(n_values);
     float* at = scratch_.data();
     for (std::size_t t = 0; t < widths_.size(); ++t) {
@@ -225,6 +230,7 @@ class RemoteServers : public Servers {
   std::deque<InFlightPull> pulls_;  // in the order sent
   std::deque<Outgoing> sends_;      // in the order sent
   std::vector<float> scratch_;      // a push's rows for one server, before encoding
+  std::vector<std::int32_t> repeats_;  // a push's repeat counts for one server
 };
 
 }  // namespace

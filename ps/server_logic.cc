@@ -53,10 +53,14 @@ void ServerLogic::OnPush(Received push) {
                worker, " pushed clock ", h.clock, " after ", pushed_clock_[worker]);
   pushed_clock_[worker] = h.clock;
   if (!synchronous_) {
-    // Asynchronous: each push is one Adam step on its worker's own batch's mean gradient.
-    shard_->ApplyGradients(push.view.keys, push.view.values);
+    // Asynchronous: each push is one Adam step per row on its worker's own batch's gradient
+    // (or as many as the row's repeat count says: a cached row's mean gradient).
+    for (const std::int32_t* r = push.view.repeats; r != nullptr && r != push.view.repeats + KeyCount(h); ++r)
+      AMPCF_ASSERT(*r >= 1, "worker ", worker, " pushed a row that stands for ", *r, " steps");
+    shard_->ApplyGradients(push.view.keys, push.view.values, push.view.repeats);
     return;
   }
+  AMPCF_ASSERT(push.view.repeats == nullptr, "worker ", worker, " pushed repeated rows in synchronous mode");
   auto& slot = pending_[h.clock];
   if (slot.empty()) slot.resize(n_workers_);
   slot[worker] = std::move(push);

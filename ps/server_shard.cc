@@ -36,16 +36,22 @@ void ServerShard::ReadRows(const KeyLists& keys, float* out) const {
   }
 }
 
-void ServerShard::ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients) {
+void ServerShard::ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients,
+                                 const std::int32_t* repeats) {
   const int width = tables_[table].width();
-  for (int i = 0; i < n; ++i, gradients += width)
-    tables_[table].Update(LocalRow(table, keys[i]), gradients);
+  for (int i = 0; i < n; ++i, gradients += width) {
+    if (repeats == nullptr)
+      tables_[table].Update(LocalRow(table, keys[i]), gradients);
+    else
+      tables_[table].UpdateRepeated(LocalRow(table, keys[i]), gradients, repeats[i]);
+  }
 }
 
-void ServerShard::ApplyGradients(const KeyLists& keys, const float* gradients) {
+void ServerShard::ApplyGradients(const KeyLists& keys, const float* gradients, const std::int32_t* repeats) {
   for (int t = 0; t < n_tables(); ++t) {
-    ApplyGradients(t, keys.keys[t], keys.n[t], gradients);
+    ApplyGradients(t, keys.keys[t], keys.n[t], gradients, repeats);
     gradients += static_cast<std::size_t>(keys.n[t]) * width(t);
+    if (repeats != nullptr) repeats += keys.n[t];
   }
 }
 

@@ -33,9 +33,11 @@ class ServerShard {
   void ReadRows(int table, const std::int32_t* keys, int n, float* out) const;
   // Every table's rows in turn, as a pull reply lays them out.
   void ReadRows(const KeyLists& keys, float* out) const;
-  // One Adam step on every row named, the gradients laid out as ReadRows' output.
-  void ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients);
-  void ApplyGradients(const KeyLists& keys, const float* gradients);
+  // One Adam step on every row named, the gradients laid out as ReadRows' output; with
+  // `repeats` (one per key, tables in order), repeats[i] steps of the same gradient on key i's row.
+  void ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients,
+                      const std::int32_t* repeats = nullptr);
+  void ApplyGradients(const KeyLists& keys, const float* gradients, const std::int32_t* repeats = nullptr);
   // Synchronous mode: the pushes of one clock (each laid out as above) are summed row by row,
   // in the order given, and every row they name takes one Adam step: the same update as one
   // rank computing the whole batch. Fixed order makes the sum bitwise reproducible.

@@ -21,10 +21,13 @@ using TableKeys = std::vector<std::vector<std::int32_t>>;
 // stamped with `clock` (steps completed including this one, or the last clock again for a flush
 // in the asynchronous modes: ps/protocol.h). Every server gets it, empty or not, so that it sees
 // every clock.
+// `repeats` (empty, or per table: null or one count per key): the steps each gradient row is the
+// mean of (ps/protocol.h); absent counts are 1.
 struct PushRequest {
   const TableKeys* keys = nullptr;
   std::vector<const float*> gradients;
   std::int64_t clock = 0;
+  std::vector<const std::int32_t*> repeats;
 };
 // A pull: the rows of keys[t] of every table t, once every worker has pushed `clock` steps.
 struct PullRequest {
@@ -47,7 +50,7 @@ class Servers {
     Send(nullptr, &pull);
   }
   void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) {
-    const PushRequest push{&keys, gradients, clock};
+    const PushRequest push{&keys, gradients, clock, {}};
     Send(&push, nullptr);
   }
   // Blocking pull (no other pull may be in flight).

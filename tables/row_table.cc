@@ -29,6 +29,12 @@ void RowTable::Update(std::int64_t local, const float* gradient) {
                 steps_[local]);
 }
 
+void RowTable::UpdateRepeated(std::int64_t local, const float* gradient, int times) {
+  const std::size_t offset = Offset(local);
+  AdamUpdateRowRepeated(adam_, &values_[offset], &first_moment_[offset], &second_moment_[offset], gradient, width_,
+                        steps_[local], times);
+}
+
 void RowTable::SwapInAverage(double decay, bool restart) {
   AMPCF_ASSERT(averaging_ && !average_in_, "the average of ", name_, " is absent or already swapped in");
   FoldAverage(average_, values_, decay, restart);

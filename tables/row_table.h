@@ -37,6 +37,8 @@ class RowTable {
 
   // One Adam step on a local row (tables/adam.h).
   void Update(std::int64_t local, const float* gradient);
+  // `times` updates with the same gradient at once (AdamUpdateRowRepeated).
+  void UpdateRepeated(std::int64_t local, const float* gradient, int times);
 
   void SaveBest() { best_ = values_; }
   void RestoreBest() { values_ = best_; }

@@ -46,6 +46,39 @@ using testing::SmallConfig;
 
 
 // Two workers' pushes of one clock, summed by the server, are one step on their sum.
+TEST(Adam, RepeatedOnceIsOneUpdate) {
+  const AdamConfig adam;
+  std::vector<float> p1 = {0.5f, -1.0f}, m1(2, 0.1f), v1(2, 0.2f), p2 = p1, m2 = m1, v2 = v1;
+  const float g[2] = {0.3f, -0.7f};
+  std::int32_t s1 = 4, s2 = 4;
+  AdamUpdateRow(adam, p1.data(), m1.data(), v1.data(), g, 2, s1);
+  AdamUpdateRowRepeated(adam, p2.data(), m2.data(), v2.data(), g, 2, s2, 1);
+  EXPECT_EQ(p1, p2);
+  EXPECT_EQ(m1, m2);
+  EXPECT_EQ(v1, v2);
+  EXPECT_EQ(s1, s2);
+}
+
+// A cached row's mean gradient over c steps stands for c updates: with a constant gradient the
+// moments and the count are those of c updates, and the row moves about as far.
+TEST(Adam, RepeatedStandsForThatManyUpdatesOfTheSameGradient) {
+  const AdamConfig adam;
+  for (int times : {2, 8}) {
+    std::vector<float> p1 = {0.5f, -1.0f}, m1(2, 0.01f), v1(2, 0.02f), p2 = p1, m2 = m1, v2 = v1;
+    const float g[2] = {0.3f, -0.7f};
+    std::int32_t s1 = 3, s2 = 3;
+    for (int i = 0; i < times; ++i) AdamUpdateRow(adam, p1.data(), m1.data(), v1.data(), g, 2, s1);
+    AdamUpdateRowRepeated(adam, p2.data(), m2.data(), v2.data(), g, 2, s2, times);
+    EXPECT_EQ(s2, s1);
+    for (int c = 0; c < 2; ++c) {
+      EXPECT_NEAR(m2[c], m1[c], 1e-5f * std::abs(m1[c])) << times;
+      EXPECT_NEAR(v2[c], v1[c], 1e-5f * std::abs(v1[c])) << times;
+      const float moved = p1[c] - (c == 0 ? 0.5f : -1.0f), moved_repeated = p2[c] - (c == 0 ? 0.5f : -1.0f);
+      EXPECT_NEAR(moved_repeated, moved, 0.25f * std::abs(moved)) << times;
+    }
+  }
+}
+
 TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
   const TrainConfig config = SmallConfig();
   const int width = config.dim + 1, da = config.att_dim;

@@ -60,21 +60,23 @@ TEST(RowCache, GradientsAreSummedAndPushedWithThePullThatRefreshesTheRow) {
   RowCache cache(kWidth, 10, 3);
   Keys keys;
   AlignedVector<float> sums;
+  std::vector<std::int32_t> repeats;
   for (std::int64_t step = 0; step < 3; ++step) {
     RunStep(cache, {4}, step);
     const float gradient[kWidth] = {1.0f, 10.0f};
     cache.Accumulate({4}, gradient);
     if (step < 2) {
-      cache.TakeDue(step, false, keys, sums);
+      cache.TakeDue(step, false, keys, sums, repeats);
       EXPECT_TRUE(keys.empty()) << step;  // kept back
     }
   }
   Keys pull;
   cache.Plan({4}, 3, pull);  // step 3 needs a new copy: the sum goes with its pull
   EXPECT_EQ(pull, Keys{4});
-  cache.TakeDue(2, false, keys, sums);
+  cache.TakeDue(2, false, keys, sums, repeats);
   EXPECT_EQ(keys, Keys{4});
-  EXPECT_EQ(sums, (AlignedVector<float>{3.0f, 30.0f}));
+  EXPECT_EQ(sums, (AlignedVector<float>{1.0f, 10.0f}));  // the mean of 3 steps
+  EXPECT_EQ(repeats, std::vector<std::int32_t>{3});
   EXPECT_FALSE(cache.pending());
 }
 
@@ -85,12 +87,14 @@ TEST(RowCache, AnExpiredCopysSumIsPushedAndTheRowLeaves) {
   cache.Accumulate({1, 7}, gradients);
   Keys keys;
   AlignedVector<float> sums;
-  cache.TakeDue(0, false, keys, sums);
+  std::vector<std::int32_t> repeats;
+  cache.TakeDue(0, false, keys, sums, repeats);
   EXPECT_TRUE(keys.empty());
   RunStep(cache, {1}, 1);  // 7 is not read again
-  cache.TakeDue(1, false, keys, sums);  // both copies (of step 0) expire after step 1
+  cache.TakeDue(1, false, keys, sums, repeats);  // both copies (of step 0) expire after step 1
   EXPECT_EQ(keys, (Keys{1, 7}));
   EXPECT_EQ(sums, (AlignedVector<float>{1, 1, 2, 2}));
+  EXPECT_EQ(repeats, (std::vector<std::int32_t>{1, 1}));
   EXPECT_EQ(cache.rows_held(), 0u);
 }
 
@@ -101,7 +105,8 @@ TEST(RowCache, ABoundaryPushesEverySum) {
   cache.Accumulate({3, 9}, gradients);
   Keys keys;
   AlignedVector<float> sums;
-  cache.TakeDue(0, true, keys, sums);
+  std::vector<std::int32_t> repeats;
+  cache.TakeDue(0, true, keys, sums, repeats);
   EXPECT_EQ(keys, (Keys{3, 9}));
   EXPECT_EQ(sums, (AlignedVector<float>{1, 2, 3, 4}));
   EXPECT_FALSE(cache.pending());
@@ -131,7 +136,8 @@ TEST(RowCache, StepsPlannedBeforeARefreshReadTheOlderCopy) {
 }
 
 // Against a simulated server over many random steps, D pulls ahead: every row a step reads is
-// at most bound + D - 1 steps old, every gradient reaches the server exactly once, and none
+// at most bound + D - 1 steps old, every step's gradient reaches the server exactly once (the
+// repeat counts add up), and none
 // waits more than bound + D steps.
 TEST(RowCache, RandomStepsKeepTheBoundsAndLoseNoGradient) {
   for (int bound : {1, 2, 5}) {
@@ -171,11 +177,13 @@ TEST(RowCache, RandomStepsKeepTheBoundsAndLoseNoGradient) {
         }
         if (step + ahead < kSteps) plan(step + ahead, step + 1);
         Keys due;
-        AlignedVector<float> sums;
-        cache.TakeDue(step, step + 1 == kSteps, due, sums);
+        AlignedVector<float> means;
+        std::vector<std::int32_t> repeats;
+        cache.TakeDue(step, step + 1 == kSteps, due, means, repeats);
         EXPECT_TRUE(std::is_sorted(due.begin(), due.end()));
         for (std::size_t i = 0; i < due.size(); ++i) {
-          server[due[i]] += sums[i];
+          EXPECT_EQ(means[i], 1.0f);
+          server[due[i]] += repeats[i];
           oldest_unsent[due[i]] = -1;
         }
         for (std::int32_t r = 0; r < kRows; ++r)

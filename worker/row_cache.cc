@@ -18,6 +18,7 @@ void RowCache::Clear() {
   slot_row_.clear();
   pulled_for_.clear();
   has_pending_.clear();
+  summed_.clear();
   due_.clear();
   copies_.clear();
   sums_.clear();
@@ -38,12 +39,14 @@ std::int32_t RowCache::SlotFor(std::int32_t row) {
     slot_row_.push_back(kNone);
     pulled_for_.push_back(0);
     has_pending_.push_back(0);
+    summed_.push_back(0);
     due_.push_back(0);
     copies_.resize(copies_.size() + width_);
     sums_.resize(sums_.size() + width_, 0.0f);
   }
   slot_row_[slot] = row;
   has_pending_[slot] = 0;
+  summed_[slot] = 0;
   due_[slot] = 0;
   return slot;
 }
@@ -88,6 +91,7 @@ void RowCache::Accumulate(const std::vector<std::int32_t>& keys, const float* gr
     float* sum = &sums_[static_cast<std::size_t>(slot) * width_];
     const float* gradient = gradients + i * width_;
     for (int c = 0; c < width_; ++c) sum[c] += gradient[c];
+    ++summed_[slot];
     if (!has_pending_[slot]) {
       has_pending_[slot] = 1;
       pending_rows_.push_back(keys[i]);
@@ -96,7 +100,8 @@ void RowCache::Accumulate(const std::vector<std::int32_t>& keys, const float* gr
   }
 }
 
-void RowCache::TakeDue(std::int64_t step, bool all, std::vector<std::int32_t>& keys, AlignedVector<float>& sums) {
+void RowCache::TakeDue(std::int64_t step, bool all, std::vector<std::int32_t>& keys, AlignedVector<float>& means,
+                       std::vector<std::int32_t>& repeats) {
   keys.clear();
   auto take = [&](std::int32_t row) {
     const std::int32_t slot = slot_of_[row];
@@ -119,11 +124,16 @@ void RowCache::TakeDue(std::int64_t step, bool all, std::vector<std::int32_t>& k
   for (std::int32_t row : due_rows_) due_[slot_of_[row]] = 0;
   due_rows_.clear();
   std::sort(keys.begin(), keys.end());
-  sums.resize(keys.size() * width_);
+  means.resize(keys.size() * width_);
+  repeats.resize(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    float* sum = &sums_[static_cast<std::size_t>(slot_of_[keys[i]]) * width_];
-    std::copy_n(sum, width_, &sums[i * width_]);
+    const std::int32_t slot = slot_of_[keys[i]];
+    float* sum = &sums_[static_cast<std::size_t>(slot) * width_];
+    const float scale = 1.0f / static_cast<float>(summed_[slot]);
+    for (int c = 0; c < width_; ++c) means[i * width_ + c] = sum[c] * scale;
     std::fill_n(sum, width_, 0.0f);
+    repeats[i] = summed_[slot];
+    summed_[slot] = 0;
   }
   // Rows whose sums were taken leave the pending list.
   pending_rows_.erase(std::remove_if(pending_rows_.begin(), pending_rows_.end(),

@@ -44,10 +44,12 @@ class RowCache {
   void Gather(const std::vector<std::int32_t>& keys, float* out) const;
   // Adds the running step's gradients of `keys` (in key order) to their sums.
   void Accumulate(const std::vector<std::int32_t>& keys, const float* gradients);
-  // After step `step` ran (and the next steps were planned): the sums to push now, (a), (b) or
-  // every one (`all`: (c)), as sorted keys and their rows. The sums taken start again from zero;
-  // expired copies with nothing pending leave the cache.
-  void TakeDue(std::int64_t step, bool all, std::vector<std::int32_t>& keys, AlignedVector<float>& sums);
+  // After step `step` ran (and the next steps were planned): the gradients to push now, (a), (b)
+  // or every one (`all`: (c)), as sorted keys, the mean of each row's gradients and the number of
+  // steps it is the mean of (the server applies that many Adam steps: ps/protocol.h). The sums
+  // taken start again from zero; expired copies with nothing pending leave the cache.
+  void TakeDue(std::int64_t step, bool all, std::vector<std::int32_t>& keys, AlignedVector<float>& means,
+               std::vector<std::int32_t>& repeats);
   // Whether any gradient is pending.
   bool pending() const { return n_pending_ > 0; }
 
@@ -63,6 +65,7 @@ class RowCache {
   std::vector<std::int32_t> slot_row_;  // the row it holds (kNone: free)
   std::vector<std::int64_t> pulled_for_;
   std::vector<char> has_pending_, due_;
+  std::vector<std::int32_t> summed_;  // steps in the sum
   AlignedVector<float> copies_, sums_;
   std::vector<std::int32_t> free_slots_;
   std::vector<std::int32_t> pending_rows_;  // rows with a sum (may hold some whose sum was taken)

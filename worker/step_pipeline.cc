@@ -44,7 +44,8 @@ StepPipeline::StepPipeline(Model& model, ps::Servers& servers, BatchBuilder& bui
   rows_.resize(n);
   gradients_.resize(n);
   push_keys_.resize(n);
-  push_sums_.resize(n);
+  push_means_.resize(n);
+  push_repeats_.resize(n);
 }
 
 std::int64_t StepPipeline::RequiredClock(std::int64_t step_clock) const {
@@ -150,19 +151,20 @@ void StepPipeline::Finish(bool boundary) {
   const std::int64_t step = next_step_++;
   ++clock_;
   Planned* ahead = plan_next_ < steps_ ? &PlanNext() : nullptr;  // before TakeDue: it marks rows pulled again
-  std::vector<const float*> gradients(widths_.size());
+  ps::PushRequest push{&push_keys_, std::vector<const float*>(widths_.size()), clock_, {}};
   {
     CountSeconds compute(Counters().compute_seconds);
     for (std::size_t t = 0; t < widths_.size(); ++t) {
       if (cached(t)) {
-        caches_[t]->TakeDue(step, boundary, push_keys_[t], push_sums_[t]);
-        gradients[t] = push_sums_[t].data();
+        caches_[t]->TakeDue(step, boundary, push_keys_[t], push_means_[t], push_repeats_[t]);
+        push.gradients[t] = push_means_[t].data();
+        push.repeats.resize(widths_.size(), nullptr);
+        push.repeats[t] = push_repeats_[t].data();
       } else {
-        gradients[t] = gradients_[t];
+        push.gradients[t] = gradients_[t];
       }
     }
   }
-  const ps::PushRequest push{&push_keys_, gradients, clock_};
   if (ahead != nullptr && ahead->pulling) {
     const ps::PullRequest pull{&ahead->pulled, RequiredClock(ahead->clock)};
     servers_.Send(&push, &pull);

@@ -99,7 +99,8 @@ class StepPipeline {
   const float* user_gradients_ = nullptr;
   // The push being built.
   ps::TableKeys push_keys_;
-  std::vector<AlignedVector<float>> push_sums_;
+  std::vector<AlignedVector<float>> push_means_;
+  std::vector<std::vector<std::int32_t>> push_repeats_;
 };
 
 }  // namespace ampcf
