@@ -4,7 +4,8 @@
 # to early stopping on 1 server + 2 workers. Prints one line per run and a table of the means
 # with each mode's difference from the synchronous one (the README's "fast mode" table).
 #   bench/fast_mode_accuracy.sh [SEEDS]      default "1 2 3"
-# MODES: lines "label|flags" (default below); DATASETS: paths; AMPCF_BUILD: the build folder.
+# MODES: lines "label|flags" (default below); DATASETS: lines "path[|flags]" (flags added to
+# every run on it, e.g. a shorter schedule); AMPCF_BUILD: the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -16,7 +17,7 @@ modes=${MODES:-$default_modes}
 datasets=${DATASETS:-}
 if [ -z "$datasets" ]; then
   for d in ../shared/data/ml-latest-small ../shared/data/ml-1m/ncf ../shared/data/hetrec2011-lastfm-2k; do
-    [ -e "$d" ] && datasets="$datasets $(realpath "$d")"
+    [ -e "$d" ] && datasets="$datasets$(realpath "$d")"$'\n'
   done
 fi
 [ -n "$datasets" ] || { echo "no dataset in ../shared/data (set DATASETS)" >&2; exit 77; }
@@ -24,12 +25,17 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); 1 server + 2 workers; seeds $seeds"
 results="$out/results.tsv"
-for data in $datasets; do
+while IFS= read -r entry; do
+  [ -n "$entry" ] || continue
+  data=${entry%%|*}
+  data_flags=
+  [[ "$entry" == *"|"* ]] && data_flags=${entry#*|}
   for seed in $seeds; do
     while IFS= read -r mode; do
       label=${mode%%|*}
       # shellcheck disable=SC2086
-      mpirun -np 3 "$build/ampcf" train --data "$data" --servers 1 --seed "$seed" --quiet --out "$out/run" ${mode#*|} < /dev/null > /dev/null
+      mpirun -np 3 "$build/ampcf" train --data "$data" --servers 1 --seed "$seed" --quiet --out "$out/run" \
+        $data_flags ${mode#*|} < /dev/null > /dev/null
       python3 - "$out/run/metrics.jsonl" "$(basename "$data")" "$seed" "$label" >> "$results" <<'PY'
 import json, sys
 final = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"best_epoch"')][-1]
@@ -42,7 +48,7 @@ PY
       rm -rf "$out/run"
     done <<< "$modes"
   done
-done
+done <<< "$datasets"
 python3 - "$results" <<'PY'
 import collections, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]

@@ -18,6 +18,8 @@ constexpr int kRollCallTag = 1, kPresentTag = 2;
 // Polls that spin before each further poll yields the core; polls between two looks at the clock
 // and at roll calls.
 constexpr unsigned kSpinPolls = 100, kPollsPerCheck = 64;
+// Pace::kSleep's pause between polls: well below a training step (about a millisecond).
+constexpr auto kPatientSleep = std::chrono::microseconds(50);
 // How long a roll call waits for answers: ranks in a wait answer within a poll.
 constexpr double kRollCallSeconds = 3.0;
 
@@ -137,13 +139,18 @@ std::vector<std::optional<std::string>> RollCall() {
 
 // Polls `done` until it returns true, answering roll calls and keeping the deadline.
 template <typename Done>
-void PollUntil(Done&& done, const std::string& what) {
+void PollUntil(Done&& done, const std::string& what, Pace pace = Pace::kYield) {
   const auto start = Clock::now();
   CountSeconds blocked(Counters().blocked_seconds);
   const Waiting waiting(what);
   for (unsigned polls = 0;; ++polls) {
     if (done()) return;
-    if (polls > kSpinPolls) std::this_thread::yield();
+    if (polls > kSpinPolls) {
+      if (pace == Pace::kSleep)
+        std::this_thread::sleep_for(kPatientSleep);
+      else
+        std::this_thread::yield();
+    }
     if (polls % kPollsPerCheck == kPollsPerCheck - 1) {
       AnswerRollCall();
       CheckDeadline(SecondsSince(start), what);
@@ -160,14 +167,14 @@ void Start() {
 void SetTimeout(double seconds) { timeout_seconds = seconds; }
 double Timeout() { return timeout_seconds; }
 
-void WaitAll(std::vector<MPI_Request>& requests, const std::string& what) {
+void WaitAll(std::vector<MPI_Request>& requests, const std::string& what, Pace pace) {
   PollUntil(
       [&] {
         int flag = 0;
         AMPCF_CHECK_MPI(MPI_Testall(static_cast<int>(requests.size()), requests.data(), &flag, MPI_STATUSES_IGNORE));
         return flag != 0;
       },
-      what);
+      what, pace);
   requests.clear();
 }
 

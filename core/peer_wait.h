@@ -31,9 +31,15 @@ void Start();
 void SetTimeout(double seconds);
 double Timeout();
 
+// How a wait polls once its first polls found nothing. kYield gives up the core between polls
+// (a message on the critical path: a synchronous step's pull). kSleep sleeps between polls (a
+// worker with later steps' pulls in flight): every poll of a TCP link is a system call, and on a
+// node with more ranks than cores the sleeping rank leaves its core to one that computes.
+enum class Pace { kYield, kSleep };
+
 // Completes every request of `requests` (MPI_REQUEST_NULL entries are skipped). `what` names
 // what is awaited, with world ranks ("the pull reply of server 1 (rank 2)"), for the message.
-void WaitAll(std::vector<MPI_Request>& requests, const std::string& what);
+void WaitAll(std::vector<MPI_Request>& requests, const std::string& what, Pace pace = Pace::kYield);
 void Wait(MPI_Request& request, const std::string& what, MPI_Status* status = MPI_STATUS_IGNORE);
 // MPI_Probe with the deadline.
 void Probe(int source, int tag, MPI_Comm comm, MPI_Status& status, const std::string& what);

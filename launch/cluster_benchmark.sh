@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Training across an emulated cluster (launch/emulated-cluster.sh; root): the same 4 ranks
 # (1 server + 3 workers, mapped by node over 3 nodes: worker 0 and the server share node0) with
-# links limited to 10 Gbit/s and to 1 Gbit/s, beside the same ranks on one node, each in
-# synchronous mode and with per-worker batches and cached attention maps. Prints pairs/s, the
-# workers' share of time blocked on a peer and bytes per positive pair (launch/epoch_figures.py).
+# links limited to 10 Gbit/s and to 1 Gbit/s, beside the same ranks on one node, in synchronous
+# mode and in the fast mode (per-worker batches, cached rows, 16-bit wire). Prints pairs/s, the
+# workers' share of time blocked on a peer, bytes per positive pair (launch/epoch_figures.py)
+# and each placement's pairs/s as a multiple of the one-node figure of the same mode and build.
 #   launch/cluster_benchmark.sh [DATA]   default: NCF ML-1M from ../shared/data, else generated
-# EPOCHS (1) epochs per run; AMPCF_BUILD=DIR the build folder (build).
+# EPOCHS (1) epochs per run; AMPCF_BUILD=DIR the build folder (build); BASELINE=DIR another
+# build (an older commit's) run beside it with BASELINE_MODES ("label|flags" lines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,24 +27,39 @@ cluster=
 trap '[ -z "$cluster" ] || launch/emulated-cluster.sh down "$cluster"; rm -rf "$out"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "data: ${data[*]}; $epochs epoch(s) per run; pairs/s over training time (evaluation excluded)"
-modes=("synchronous|--servers 1" "--staleness -1 --dense-every 8|--servers 1 --staleness -1 --dense-every 8")
+# Runs: "label|build|flags".
+runs=("synchronous|$build|--servers 1" "fast: --staleness -1 --cache-steps 8 --wire-bits 16|$build|--servers 1 --staleness -1 --cache-steps 8 --wire-bits 16")
+if [ -n "${BASELINE:-}" ]; then
+  baseline=$(realpath "$BASELINE")
+  while IFS= read -r mode; do
+    [ -n "$mode" ] && runs+=("baseline ${mode%%|*}|$baseline|--servers 1 ${mode#*|}")
+  done <<< "${BASELINE_MODES:-synchronous|
+--staleness -1 --dense-every 8|--staleness -1 --dense-every 8}"
+fi
 
-# figures LABEL: the last run's line.
-figures() { python3 "$root/launch/epoch_figures.py" "$out/run/metrics.jsonl" "$1"; rm -rf "$out/run"; }
-train_args() { echo "$build/ampcf train ${data[*]} --epochs $epochs --patience 0 --quiet --out $out/run $1"; }
+declare -A one_node
+# run PLACEMENT LAUNCHER...: every run of the table under one launcher.
+run_all() {
+  local placement=$1
+  shift
+  for entry in "${runs[@]}"; do
+    IFS='|' read -r label binary flags <<< "$entry"
+    # shellcheck disable=SC2086
+    "$@" "$binary/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" $flags \
+      < /dev/null > /dev/null
+    local line rate
+    line=$(python3 "$root/launch/epoch_figures.py" "$out/run/metrics.jsonl" "$placement, $label")
+    rate=$(python3 -c "import json; print([json.loads(l) for l in open('$out/run/metrics.jsonl') if l.startswith('{\"epoch\"')][-1]['pairs_per_s'])")
+    rm -rf "$out/run"
+    [ -n "${one_node[$label]:-}" ] || one_node[$label]=$rate
+    echo "$line  $(python3 -c "print(f'{$rate / ${one_node[$label]}:.2f}')")x one node"
+  done
+}
 
-for mode in "${modes[@]}"; do
-  # shellcheck disable=SC2046
-  mpirun -np 4 $(train_args "${mode#*|}") > /dev/null
-  figures "one node, ${mode%%|*}"
-done
+run_all "one node" mpirun -np 4
 for rate in 10gbit 1gbit; do
   cluster=$(launch/emulated-cluster.sh up 3 "$rate")
-  for mode in "${modes[@]}"; do
-    # shellcheck disable=SC2046
-    launch/emulated-cluster.sh mpirun "$cluster" -np 4 --map-by node $(train_args "${mode#*|}") > /dev/null
-    figures "3 nodes at $rate, ${mode%%|*}"
-  done
+  run_all "3 nodes at $rate" launch/emulated-cluster.sh mpirun "$cluster" -np 4 --map-by node
   launch/emulated-cluster.sh down "$cluster"
   cluster=
 done

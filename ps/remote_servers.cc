@@ -99,9 +99,11 @@ class RemoteServers : public Servers {
   void FinishPull(const std::vector<float*>& out) override {
     AMPCF_ASSERT(!pulls_.empty(), "no pull in flight");
     InFlightPull& pull = pulls_.front();
+    // With later pulls in flight this worker is not on the critical path of a synchronous step.
+    const peer::Pace pace = pulls_.size() > 1 ? peer::Pace::kSleep : peer::Pace::kYield;
     for (int s = 0; s < layout_.n_servers; ++s) {
       if (pull.requests[s].empty()) continue;  // no keys for this server: nothing was asked
-      peer::WaitAll(pull.requests[s], Cat("a pull reply from rank ", layout_.server_rank(s), " (server ", s, ")"));
+      peer::WaitAll(pull.requests[s], Cat("a pull reply from rank ", layout_.server_rank(s), " (server ", s, ")"), pace);
       Header header;
       std::memcpy(&header, pull.replies[s].data(), sizeof(Header));
       AMPCF_ASSERT(header.worker == layout_.worker_index() && FormatOf(header) == row_format_,
