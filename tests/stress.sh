@@ -22,12 +22,12 @@ common=(--data synthetic --synthetic-users 300 --synthetic-items 300 --epochs 2 
 declare -A modes=(
   [synchronous]="-np 3 -- --servers 1"
   [bounded_staleness]="-np 3 -- --servers 1 --staleness 2"
-  [asynchronous_dense_every]="-np 3 -- --servers 1 --staleness -1 --dense-every 8"
+  [fast]="-np 3 -- --servers 1 --staleness -1 --cache-steps 8 --wire-bits 16"
   [two_servers]="-np 4 -- --servers 2 --staleness -1 --epochs 6"
   [averaging]="-np 4 -- --servers 2 --staleness -1 --average-decay 0.5 --epochs 6"
 )
 selected=("$@")
-[ ${#selected[@]} -eq 0 ] && selected=(synchronous bounded_staleness asynchronous_dense_every two_servers averaging)
+[ ${#selected[@]} -eq 0 ] && selected=(synchronous bounded_staleness fast two_servers averaging)
 
 for name in "${selected[@]}"; do
   spec=${modes[$name]:?unknown mode $name}
