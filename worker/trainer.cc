@@ -25,8 +25,10 @@ namespace {
 const std::string kOtherWorkers = "the other workers";
 
 // Steps between two decisions on stopping and timed checkpoints (a collective over the
-// workers): a stop request waits at most this many steps.
-constexpr std::int64_t kStepsBetweenDecisions = 8;
+// workers): a stop request waits at most this many steps (tens of milliseconds). Every step
+// before a decision pushes the gradients a worker's row cache kept back, so decisions far apart
+// keep the cache's savings (at 8 steps, a cache of 8 steps pushed 1.7 times the bytes it pulled).
+constexpr std::int64_t kStepsBetweenDecisions = 32;
 
 // Progress lines within an epoch, at most this often.
 constexpr double kProgressSeconds = 10.0;
