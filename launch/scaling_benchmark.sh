@@ -5,9 +5,13 @@
 #     kernel figure, with the workers' share of time blocked on a peer and the bytes per positive
 #     pair (metrics.jsonl's counters);
 #  2. bytes per positive pair at W = 1, 2, 4, 8 workers (oversubscribed) and 1 server, for the
-#     synchronous mode and for per-worker batches with the attention maps cached (--dense-every).
+#     synchronous mode and the fast mode (per-worker batches, cached rows, 16-bit wire);
+#  3. with MAX_W set (a machine with many cores: the device tool), the fast mode's scaling curve
+#     W = 1 .. MAX_W on one node beside the one-node cost model (docs/scale-out.md): a clock takes
+#     max(c_w * max(1, (W + 1) / P), W * c_s) on P cores, c_w and c_s (a worker's compute per step,
+#     the server's per worker step) measured at W = 1.
 #   launch/scaling_benchmark.sh [DATA]   default: NCF ML-1M from ../shared/data, else generated
-# EPOCHS (1) epochs per run; AMPCF_BUILD=DIR the build folder (build).
+# EPOCHS (1) epochs per run; AMPCF_BUILD=DIR the build folder (build); SKIP_LAYOUTS=1 runs only 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -37,18 +41,42 @@ run() {
   rm -rf "$out/run"
 }
 
+fast=(--staleness -1 --cache-steps 8 --wire-bits 16)
+if [ -z "${SKIP_LAYOUTS:-}" ]; then
 echo "--- layouts"
 run "1 rank" 1
 run "1 server + 1 worker, synchronous" 2 --servers 1
 run "1 server + 2 workers, synchronous" 3 --servers 1
 run "1 server + 3 workers, synchronous" 4 --servers 1
 run "1 server + 2 workers, --staleness -1" 3 --servers 1 --staleness -1
-run "1 server + 2 workers, --staleness -1 --dense-every 8" 3 --servers 1 --staleness -1 --dense-every 8
-run "1 server + 2 workers, --staleness 2 --dense-every 8" 3 --servers 1 --staleness 2 --dense-every 8
-run "1 server + 3 workers, --staleness -1 --dense-every 8" 4 --servers 1 --staleness -1 --dense-every 8
+run "1 server + 2 workers, fast" 3 --servers 1 "${fast[@]}"
+run "1 server + 2 workers, fast with --staleness 2" 3 --servers 1 "${fast[@]}" --staleness 2
+run "1 server + 3 workers, fast" 4 --servers 1 "${fast[@]}"
 
 echo "--- bytes per positive pair against the worker count (1 server, oversubscribed)"
 for w in 1 2 4 8; do
   run "W = $w, synchronous" $((w + 1)) --servers 1
-  run "W = $w, --staleness -1 --dense-every 8" $((w + 1)) --servers 1 --staleness -1 --dense-every 8
+  run "W = $w, fast" $((w + 1)) --servers 1 "${fast[@]}"
 done
+fi
+
+if [ -n "${MAX_W:-}" ]; then
+  echo "--- the fast mode's scaling curve on one node ($(nproc) cores) beside the cost model"
+  for w in $(seq 1 "$MAX_W"); do
+    mpirun -np $((w + 1)) "$build/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" \
+      --servers 1 "${fast[@]}" > /dev/null
+    [ "$w" -eq 1 ] && cp "$out/run/metrics.jsonl" "$out/w1.jsonl"
+    python3 - "$out/w1.jsonl" "$out/run/metrics.jsonl" "$w" "$(nproc)" <<'PY'
+import json, sys
+def last(path):
+    return [json.loads(l) for l in open(path) if l.startswith('{"epoch"')][-1]
+one, now, W, P = last(sys.argv[1]), last(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+steps = one["pairs_per_s"] * one["seconds"] / 256
+c_w = [r for r in one["ranks"] if r["role"] != "server"][0]["compute_s"] / steps
+c_s = [r for r in one["ranks"] if r["role"] == "server"][0]["compute_s"] / steps
+model = W * 256 / max(c_w * max(1.0, (W + 1) / P), W * c_s)
+print(f"W = {W:2d}: {now['pairs_per_s']:9.0f} pairs/s  model {model:9.0f}  {now['bytes_per_pair']:6.0f} B/pair")
+PY
+    rm -rf "$out/run"
+  done
+fi

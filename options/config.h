@@ -134,7 +134,7 @@ CLI::Validator OptionalPositiveIntList();
   X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
     "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous and bitwise reproducible, -1: fully asynchronous)") \
   X(int, cache_steps, "--cache-steps,--dense-every", 1, AtLeast(1),                             \
-    "with --staleness other than 0 and server ranks: a worker keeps each server row it pulls for k steps, sums its gradients and pushes the sum when it pulls the row again or the copy expires (1: every row every step)") \
+    "with --staleness other than 0 and server ranks: a worker keeps each server row it pulls for k steps, sums its gradients and pushes their mean and count when it pulls the row again or the copy expires; the server applies them as that many Adam steps (1: every row every step)") \
   X(int, pulls_in_flight, "--pulls-in-flight", 2, AtLeast(1),                                     \
     "with --staleness other than 0: the pull of step t+D leaves with the push of step t, so D pulls are in flight (at most staleness + 1)") \
   X(int, wire_bits, "--wire-bits", 32, CLI::IsMember({16, 32}),                                   \
