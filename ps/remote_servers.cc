@@ -60,6 +60,7 @@ class RemoteServers : public Servers {
     InFlightPull* in_flight = nullptr;
     if (pull != nullptr) {
       in_flight = &pulls_.emplace_back();
+      in_flight->format = pull->exact ? ValueFormat::kFloat32 : row_format_;
       in_flight->routed.Route(*pull->keys, widths_, S);
       in_flight->replies.resize(S);
       in_flight->requests.resize(S);
@@ -82,11 +83,11 @@ class RemoteServers : public Servers {
       }
       if (pulls) {
         Header header = HeaderFor(in_flight->routed, s, pull->clock);
-        header.format = static_cast<std::int32_t>(row_format_);
+        header.format = static_cast<std::int32_t>(in_flight->format);
         BuildMessageAt(header, in_flight->routed.KeysFor(s), 0, buffer, buffer.size());
         // The reply's receive is posted now, so that the rows flow while this worker computes.
         std::vector<char>& reply = in_flight->replies[s];
-        reply.resize(sizeof(Header) + in_flight->routed.ValuesFor(s, widths_) * ValueBytes(row_format_));
+        reply.resize(sizeof(Header) + in_flight->routed.ValuesFor(s, widths_) * ValueBytes(in_flight->format));
         IrecvChunked(reply.data(), static_cast<std::int64_t>(reply.size()), MPI_CHAR, layout_.server_rank(s), kPullReply,
                      MPI_COMM_WORLD, in_flight->requests[s]);
       }
@@ -106,15 +107,15 @@ class RemoteServers : public Servers {
       peer::WaitAll(pull.requests[s], Cat("a pull reply from rank ", layout_.server_rank(s), " (server ", s, ")"), pace);
       Header header;
       std::memcpy(&header, pull.replies[s].data(), sizeof(Header));
-      AMPCF_ASSERT(header.worker == layout_.worker_index() && FormatOf(header) == row_format_,
+      AMPCF_ASSERT(header.worker == layout_.worker_index() && FormatOf(header) == pull.format,
                    "a pull reply for worker ", header.worker, " in format ", header.format, " from server ", s);
       const char* values = pull.replies[s].data() + sizeof(Header);
-      const std::size_t row_bytes_per_value = ValueBytes(row_format_);
+      const std::size_t bytes_per_value = ValueBytes(pull.format);
       for (std::size_t t = 0; t < widths_.size(); ++t) {
         const int width = widths_[t];
         for (std::int32_t position : pull.routed.positions_of[t][s]) {
-          DecodeValues(values, width, row_format_, out[t] + static_cast<std::size_t>(position) * width);
-          values += width * row_bytes_per_value;
+          DecodeValues(values, width, pull.format, out[t] + static_cast<std::size_t>(position) * width);
+          values += width * bytes_per_value;
         }
       }
     }
@@ -154,6 +155,7 @@ class RemoteServers : public Servers {
  private:
   // A pull sent and not yet finished: its routing, its replies' buffers and receives (per server).
   struct InFlightPull {
+    ValueFormat format = ValueFormat::kFloat32;  // of its reply
     Routed routed;
     std::vector<std::vector<char>> replies;
     std::vector<std::vector<MPI_Request>> requests;

@@ -30,9 +30,11 @@ struct PushRequest {
   std::vector<const std::int32_t*> repeats;
 };
 // A pull: the rows of keys[t] of every table t, once every worker has pushed `clock` steps.
+// `exact`: as float32 whatever the wire format (rows that are evaluated or saved).
 struct PullRequest {
   const TableKeys* keys = nullptr;
   std::int64_t clock = 0;
+  bool exact = false;
 };
 
 class Servers {
@@ -45,17 +47,17 @@ class Servers {
   virtual void Send(const PushRequest* push, const PullRequest* pull) = 0;
   // Waits for the rows of the oldest pull in flight and writes them to out[t] (key order).
   virtual void FinishPull(const std::vector<float*>& out) = 0;
-  void StartPull(const TableKeys& keys, std::int64_t clock) {
-    const PullRequest pull{&keys, clock};
+  void StartPull(const TableKeys& keys, std::int64_t clock, bool exact = false) {
+    const PullRequest pull{&keys, clock, exact};
     Send(nullptr, &pull);
   }
   void Push(const TableKeys& keys, const std::vector<const float*>& gradients, std::int64_t clock) {
     const PushRequest push{&keys, gradients, clock, {}};
     Send(&push, nullptr);
   }
-  // Blocking pull (no other pull may be in flight).
+  // Blocking pull of exact rows (no other pull may be in flight): evaluation, the model file.
   void Pull(const TableKeys& keys, std::int64_t clock, const std::vector<float*>& out) {
-    StartPull(keys, clock);
+    StartPull(keys, clock, /*exact=*/true);
     FinishPull(out);
   }
   // Waits until every push has left this process.

@@ -35,6 +35,9 @@ check "staleness 2, --cache-steps 4 learns (test HR@10 $(field "$work/stale/metr
 check "fast mode learns (test HR@10 $(field "$work/fast/metrics.jsonl" test_hr@10) > 0.3)" above "$(field "$work/fast/metrics.jsonl" test_hr@10)" 0.3
 check "fast mode stopped and resumed learns (test HR@10 $(field "$work/fast_stopped/metrics.jsonl" test_hr@10) > 0.3)" \
   above "$(field "$work/fast_stopped/metrics.jsonl" test_hr@10)" 0.3
+check "fast mode: model.h5 holds float32 rows, not the wire's float16" \
+  /usr/bin/python3 -c "import h5py, numpy as np, sys; v = h5py.File(sys.argv[1])['items/embedding'][()]; sys.exit(0 if np.mean(v.astype(np.float16).astype(np.float32) != v) > 0.5 else 1)" \
+  "$work/fast/model.h5"
 check "fast mode moves fewer bytes per pair than asynchronous without a cache" \
   python3 -c "import json,sys; b=[[json.loads(l)['bytes_per_pair'] for l in open(f) if l.startswith('{\"epoch\"')][-1] for f in sys.argv[1:]]; sys.exit(0 if b[0] < 0.5 * b[1] else 1)" \
   "$work/fast/metrics.jsonl" "$work/async/metrics.jsonl"
