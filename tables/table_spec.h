@@ -25,7 +25,7 @@ struct TableSpec {
   int width = 0;              // floats per row
   RowInitialiser init;        // fills a zeroed row from its global key (a user or row id)
   AdamConfig adam;
-  bool dense = false;  // kOnServers: every batch reads every row (workers may cache it: --dense-every)
+  bool dense = false;  // kOnServers: every batch reads every row
   // kPerUser only. When set, a user's row is made from their training items instead of `init`
   // and is never trained: an item-based model's user is the items they chose (DeepICF), and
   // its row names them.
