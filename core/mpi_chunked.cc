@@ -74,26 +74,35 @@ void SendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destin
   peer::WaitAll(requests, MessageTo(destination, tag, comm));
 }
 
+namespace {
+
+// Posts `post(piece, request)` for every piece of a self-delimiting message of n elements.
+template <typename Post>
+void PostPieces(std::int64_t n, std::vector<MPI_Request>& requests, Post&& post) {
+  for (const Piece& p : MessagePieces(n, PieceLimit())) {
+    requests.push_back(MPI_REQUEST_NULL);
+    post(p, &requests.back());
+  }
+}
+
+}  // namespace
+
 void IsendChunked(const void* data, std::int64_t n, MPI_Datatype type, int destination, int tag, MPI_Comm comm,
                   std::vector<MPI_Request>& requests) {
   Counters().bytes_out += static_cast<double>(n * TypeSize(type));
   Counters().messages_out += 1;
-  for (const Piece& p : MessagePieces(n, PieceLimit())) {
-    requests.push_back(MPI_REQUEST_NULL);
-    AMPCF_CHECK_MPI(
-        MPI_Isend(At(data, p.offset, type), static_cast<int>(p.count), type, destination, tag, comm, &requests.back()));
-  }
+  PostPieces(n, requests, [&](const Piece& p, MPI_Request* request) {
+    AMPCF_CHECK_MPI(MPI_Isend(At(data, p.offset, type), static_cast<int>(p.count), type, destination, tag, comm, request));
+  });
 }
 
 void IrecvChunked(void* data, std::int64_t n, MPI_Datatype type, int source, int tag, MPI_Comm comm,
                   std::vector<MPI_Request>& requests) {
   Counters().bytes_in += static_cast<double>(n * TypeSize(type));
   Counters().messages_in += 1;
-  for (const Piece& p : MessagePieces(n, PieceLimit())) {
-    requests.push_back(MPI_REQUEST_NULL);
-    AMPCF_CHECK_MPI(
-        MPI_Irecv(At(data, p.offset, type), static_cast<int>(p.count), type, source, tag, comm, &requests.back()));
-  }
+  PostPieces(n, requests, [&](const Piece& p, MPI_Request* request) {
+    AMPCF_CHECK_MPI(MPI_Irecv(At(data, p.offset, type), static_cast<int>(p.count), type, source, tag, comm, request));
+  });
 }
 
 std::vector<char> RecvChunkedBytes(const MPI_Status& first, MPI_Comm comm) {
