@@ -11,7 +11,7 @@
 #     max(c_w * max(1, (W + 1) / P), W * c_s) on P cores, c_w and c_s (a worker's compute per step,
 #     the server's per worker step) measured at W = 1.
 #   launch/scaling_benchmark.sh [DATA]   default: NCF ML-1M from ../shared/data, else generated
-# EPOCHS (1) epochs per run; AMPCF_BUILD=DIR the build folder (build); SKIP_LAYOUTS=1 runs only 3.
+# EPOCHS (1) epochs per run; AMPCF_BUILD=DIR the build folder (build); SKIP_LAYOUTS=1 skips 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -52,13 +52,13 @@ run "1 server + 2 workers, --staleness -1" 3 --servers 1 --staleness -1
 run "1 server + 2 workers, fast" 3 --servers 1 "${fast[@]}"
 run "1 server + 2 workers, fast with --staleness 2" 3 --servers 1 "${fast[@]}" --staleness 2
 run "1 server + 3 workers, fast" 4 --servers 1 "${fast[@]}"
+fi
 
 echo "--- bytes per positive pair against the worker count (1 server, oversubscribed)"
 for w in 1 2 4 8; do
   run "W = $w, synchronous" $((w + 1)) --servers 1
   run "W = $w, fast" $((w + 1)) --servers 1 "${fast[@]}"
 done
-fi
 
 if [ -n "${MAX_W:-}" ]; then
   echo "--- the fast mode's scaling curve on one node ($(nproc) cores) beside the cost model"
