@@ -2,7 +2,7 @@
 # Test and validation accuracy of the training modes side by side: synchronous (--deterministic)
 # against the per-worker modes, on every dataset in ../shared/data and several seeds, each run
 # to early stopping on 1 server + 2 workers. Prints one line per run and a table of the means
-# with each mode's difference from the synchronous one (the README's "fast mode" table).
+# with each mode's difference from the first (docs/scale-out.md, "Accuracy of the fast mode").
 #   bench/fast_mode_accuracy.sh [SEEDS]      default "1 2 3"
 # MODES: lines "label|flags" (default below); DATASETS: lines "path[|flags]" (flags added to
 # every run on it, e.g. a shorter schedule); AMPCF_BUILD: the build folder.
@@ -52,17 +52,17 @@ done <<< "$datasets"
 python3 - "$results" <<'PY'
 import collections, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-names = ["val HR@10", "val NDCG@10", "test HR@10", "test NDCG@10", "full HR@10", "pairs/s"]
+names = ["val HR@10", "val NDCG@10", "test HR@10", "test NDCG@10", "full HR@10"]
 by = collections.defaultdict(list)
 for r in rows:
-    by[(r[0], r[2])].append([float(x) for x in r[3:9]])
+    by[(r[0], r[2])].append([float(x) for x in r[3:8]] + [float(r[9])])
 modes = list(dict.fromkeys(r[2] for r in rows))
-print("\n| data | mode | " + " | ".join(names) + " |\n|---|---|" + "---|" * len(names))
+print("\n| data | mode | " + " | ".join(names) + " | best epochs |\n|---|---|" + "---|" * (len(names) + 1))
 for data in dict.fromkeys(r[0] for r in rows):
     base = [sum(c) / len(c) for c in zip(*by[(data, modes[0])])]
     for mode in modes:
-        mean = [sum(c) / len(c) for c in zip(*by[(data, mode)])]
-        cells = [f"{m:.0f}" if i == 5 else (f"{m:.4f}" if mode == modes[0] else f"{m:.4f} ({m - b:+.4f})")
-                 for i, (m, b) in enumerate(zip(mean, base))]
-        print(f"| {data} | {mode} | " + " | ".join(cells) + " |")
+        runs = by[(data, mode)]
+        mean = [sum(c) / len(c) for c in zip(*runs)]
+        cells = [f"{m:.4f}" if mode == modes[0] else f"{m:.4f} ({m - b:+.4f})" for m, b in zip(mean[:5], base[:5])]
+        print(f"| {data} | {mode} | " + " | ".join(cells) + " | " + ", ".join(str(int(r[5])) for r in runs) + " |")
 PY
