@@ -152,13 +152,13 @@ void StepPipeline::Finish(bool boundary) {
   ++clock_;
   Planned* ahead = plan_next_ < steps_ ? &PlanNext() : nullptr;  // before TakeDue: it marks rows pulled again
   ps::PushRequest push{&push_keys_, std::vector<const float*>(widths_.size()), clock_, {}};
+  if (options_.cache_steps > 1) push.repeats.assign(widths_.size(), nullptr);  // counts of the cached tables' rows
   {
     CountSeconds compute(Counters().compute_seconds);
     for (std::size_t t = 0; t < widths_.size(); ++t) {
       if (cached(t)) {
         caches_[t]->TakeDue(step, boundary, push_keys_[t], push_means_[t], push_repeats_[t]);
         push.gradients[t] = push_means_[t].data();
-        push.repeats.resize(widths_.size(), nullptr);
         push.repeats[t] = push_repeats_[t].data();
       } else {
         push.gradients[t] = gradients_[t];
