@@ -22,7 +22,7 @@ out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 cluster=
 trap '[ -z "$cluster" ] || launch/emulated-cluster.sh down "$cluster"' EXIT
-declare -A modes=([fast]="--staleness -1 --cache-steps 8 --wire-bits 16" [synchronous]="")
+declare -A modes=([fast]="" [synchronous]="--staleness 0")
 
 # train NAME MODE NODES RATE RTT LAUNCHER...: one epoch of 1 server + 3 workers; NAME.jsonl
 # keeps its metrics with a first line describing the placement.

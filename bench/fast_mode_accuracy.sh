@@ -12,7 +12,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 build=$(realpath "${AMPCF_BUILD:-build}")
 seeds=${1:-1 2 3}
 default_modes="synchronous|--deterministic
-fast|--staleness -1 --cache-steps 8 --wire-bits 16"
+fast (the default)|"
 modes=${MODES:-$default_modes}
 datasets=${DATASETS:-}
 if [ -z "$datasets" ]; then

@@ -2,7 +2,7 @@
 # Training across an emulated cluster (launch/emulated-cluster.sh; root): the same 4 ranks
 # (1 server + 3 workers, mapped by node over 3 nodes: worker 0 and the server share node0) with
 # links limited to 10 Gbit/s and to 1 Gbit/s, beside the same ranks on one node, in synchronous
-# mode and in the fast mode (per-worker batches, cached rows, 16-bit wire). Prints pairs/s, the
+# mode and in the fast mode, the default (per-worker batches, cached rows, 16-bit wire). Prints pairs/s, the
 # workers' share of time blocked on a peer, bytes per positive pair (launch/epoch_figures.py)
 # and each placement's pairs/s as a multiple of the one-node figure of the same mode and build.
 #   launch/cluster_benchmark.sh [DATA]   default: NCF ML-1M from ../shared/data, else generated
@@ -28,7 +28,7 @@ trap '[ -z "$cluster" ] || launch/emulated-cluster.sh down "$cluster"; rm -rf "$
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "data: ${data[*]}; $epochs epoch(s) per run; pairs/s over training time (evaluation excluded)"
 # Runs: "label|build|flags".
-runs=("synchronous|$build|--servers 1" "fast: --staleness -1 --cache-steps 8 --wire-bits 16|$build|--servers 1 --staleness -1 --cache-steps 8 --wire-bits 16")
+runs=("synchronous: --staleness 0|$build|--servers 1 --staleness 0" "fast: the default|$build|--servers 1")
 if [ -n "${BASELINE:-}" ]; then
   baseline=$(realpath "$BASELINE")
   while IFS= read -r mode; do

@@ -41,30 +41,29 @@ run() {
   rm -rf "$out/run"
 }
 
-fast=(--staleness -1 --cache-steps 8 --wire-bits 16)
 if [ -z "${SKIP_LAYOUTS:-}" ]; then
 echo "--- layouts"
 run "1 rank" 1
-run "1 server + 1 worker, synchronous" 2 --servers 1
-run "1 server + 2 workers, synchronous" 3 --servers 1
-run "1 server + 3 workers, synchronous" 4 --servers 1
-run "1 server + 2 workers, --staleness -1" 3 --servers 1 --staleness -1
-run "1 server + 2 workers, fast" 3 --servers 1 "${fast[@]}"
-run "1 server + 2 workers, fast with --staleness 2" 3 --servers 1 "${fast[@]}" --staleness 2
-run "1 server + 3 workers, fast" 4 --servers 1 "${fast[@]}"
+run "1 server + 1 worker, synchronous" 2 --servers 1 --staleness 0
+run "1 server + 2 workers, synchronous" 3 --servers 1 --staleness 0
+run "1 server + 3 workers, synchronous" 4 --servers 1 --staleness 0
+run "1 server + 2 workers, asynchronous, no cache, 32-bit" 3 --servers 1 --cache-steps 1 --wire-bits 32
+run "1 server + 2 workers, fast" 3 --servers 1
+run "1 server + 2 workers, fast with --staleness 2" 3 --servers 1 --staleness 2
+run "1 server + 3 workers, fast" 4 --servers 1
 fi
 
 echo "--- bytes per positive pair against the worker count (1 server, oversubscribed)"
 for w in 1 2 4 8; do
-  run "W = $w, synchronous" $((w + 1)) --servers 1
-  run "W = $w, fast" $((w + 1)) --servers 1 "${fast[@]}"
+  run "W = $w, synchronous" $((w + 1)) --servers 1 --staleness 0
+  run "W = $w, fast" $((w + 1)) --servers 1
 done
 
 if [ -n "${MAX_W:-}" ]; then
   echo "--- the fast mode's scaling curve on one node ($(nproc) cores) beside the cost model"
   for w in $(seq 1 "$MAX_W"); do
     mpirun -np $((w + 1)) "$build/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" \
-      --servers 1 "${fast[@]}" > /dev/null
+      --servers 1 > /dev/null
     [ "$w" -eq 1 ] && cp "$out/run/metrics.jsonl" "$out/w1.jsonl"
     python3 - "$out/w1.jsonl" "$out/run/metrics.jsonl" "$w" "$(nproc)" <<'PY'
 import json, sys

@@ -131,18 +131,18 @@ CLI::Validator OptionalPositiveIntList();
   X(std::string, early_stop, "--early-stop", "ndcg", CLI::IsMember({"hr", "ndcg"}), "validation metric (@10) that picks the best epoch") \
   X(int, servers, "--servers", 1, AtLeast(0),                                      \
     "parameter-server ranks (the last ranks); the others are workers. One rank runs both roles") \
-  X(int, staleness, "--staleness", 0, AtLeast(-1),                                   \
-    "bounded staleness s: a worker runs at most s clocks ahead of the slowest (0: synchronous and bitwise reproducible, -1: fully asynchronous)") \
-  X(int, cache_steps, "--cache-steps,--dense-every", 1, AtLeast(1),                             \
+  X(int, staleness, "--staleness", -1, AtLeast(-1),                                  \
+    "bounded staleness s: a worker runs at most s clocks ahead of the slowest (-1: fully asynchronous, each worker on batches of its own; 0: synchronous, the workers split every batch)") \
+  X(int, cache_steps, "--cache-steps,--dense-every", 4, AtLeast(1),                             \
     "with --staleness other than 0 and server ranks: a worker keeps each server row it pulls for k steps, sums its gradients and pushes their mean and count when it pulls the row again or the copy expires; the server applies them as that many Adam steps (1: every row every step)") \
   X(int, pulls_in_flight, "--pulls-in-flight", 2, AtLeast(1),                                     \
     "with --staleness other than 0: the pull of step t+D leaves with the push of step t, so D pulls are in flight (at most staleness + 1)") \
-  X(int, wire_bits, "--wire-bits", 32, CLI::IsMember({16, 32}),                                   \
-    "server rows travel as float16 and gradients as bfloat16 (16), or both as float32 (32; always with --deterministic)") \
+  X(int, wire_bits, "--wire-bits", 16, CLI::IsMember({16, 32}),                                   \
+    "with --staleness other than 0: server rows travel as float16 and gradients as bfloat16 (16), or both as float32 (32; synchronous mode always uses 32)") \
   X(double, peer_timeout, "--peer-timeout", 300.0, AtLeast(0),                                   \
     "seconds a rank waits for another (a pull reply, a collective, its checkpoint turn) before it ends the job naming the ranks that stopped answering (0: wait forever)") \
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
-    "a seed and rank layout give bitwise-identical runs: the same as --staleness 0, whatever --staleness says") \
+    "a seed and rank layout give bitwise-identical runs: synchronous (--staleness 0) with float32 on the wire, whatever --staleness, --cache-steps and --wire-bits say") \
   X(std::uint64_t, seed, "--seed", 1, AnyValue(), "seed of initialisation, shuffling and negative sampling") \
   X(std::string, out, "--out", "", AnyValue(), "output folder: metrics.jsonl, model.h5, checkpoints/") \
   X(std::string, resume, "--resume", "", AnyValue(),                                             \
@@ -264,7 +264,7 @@ struct TrainConfig {
     if (synchronous()) return 1;
     return staleness < 0 ? pulls_in_flight : std::min(pulls_in_flight, staleness + 1);
   }
-  bool sixteen_bit_wire() const { return !deterministic && wire_bits == 16; }
+  bool sixteen_bit_wire() const { return !synchronous() && wire_bits == 16; }
 };
 
 struct EvalConfig {

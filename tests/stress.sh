@@ -20,10 +20,10 @@ done
 # completes only once its worker has posted the receive: the case where waits can form a cycle.
 common=(--data synthetic --synthetic-users 300 --synthetic-items 300 --epochs 2 --quiet --peer-timeout 30)
 declare -A modes=(
-  [synchronous]="-np 3 -- --servers 1"
+  [synchronous]="-np 3 -- --servers 1 --staleness 0"
   [bounded_staleness]="-np 3 -- --servers 1 --staleness 2"
-  [fast]="-np 3 -- --servers 1 --staleness -1 --cache-steps 8 --wire-bits 16"
-  [two_servers]="-np 4 -- --servers 2 --staleness -1 --epochs 6"
+  [fast]="-np 3 -- --servers 1 --cache-steps 8"
+  [two_servers]="-np 4 -- --servers 2 --cache-steps 1 --wire-bits 32 --epochs 6"
   [averaging]="-np 4 -- --servers 2 --staleness -1 --average-decay 0.5 --epochs 6"
 )
 selected=("$@")

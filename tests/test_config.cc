@@ -109,6 +109,30 @@ TEST(Config, ValidateRejectsWhatValidatorsCannotSee) {
   needs_out(resume);
 }
 
+// The default is the fast mode; --deterministic and --staleness 0 turn every part of it off.
+TEST(Config, DeterministicTurnsTheFastModeOff) {
+  TrainConfig fast;
+  EXPECT_FALSE(fast.synchronous());
+  EXPECT_EQ(fast.cache_steps_used(), 4);
+  EXPECT_EQ(fast.pulls_in_flight_used(), 2);
+  EXPECT_TRUE(fast.sixteen_bit_wire());
+
+  TrainConfig deterministic = fast, synchronous = fast;
+  deterministic.deterministic = true;
+  synchronous.staleness = 0;
+  for (const TrainConfig& config : {deterministic, synchronous}) {
+    EXPECT_TRUE(config.synchronous());
+    EXPECT_EQ(config.cache_steps_used(), 1);
+    EXPECT_EQ(config.pulls_in_flight_used(), 1);
+    EXPECT_FALSE(config.sixteen_bit_wire());
+  }
+
+  TrainConfig bounded = fast;
+  bounded.staleness = 1;
+  bounded.pulls_in_flight = 5;
+  EXPECT_EQ(bounded.pulls_in_flight_used(), 2) << "a pull must not wait for the worker's own later push";
+}
+
 // --resume warns about these: a checkpoint trained at another learning rate must not pass unnoticed.
 TEST(Config, ChangedTrainingOptionsNamesModelOptionsOnly) {
   DataConfig data;

@@ -51,8 +51,8 @@ RowTable MakeUserTable(const Model& model, const Dataset& data, const std::vecto
 
 PipelineOptions PipelineOptionsOf(const TrainConfig& config, const Layout& layout) {
   PipelineOptions options;
-  options.pulls_in_flight = config.pulls_in_flight_used();
-  // Colocated servers are read in place: a cache would only make the rows older.
+  // Colocated servers are read in place: pulls ahead or a cache would only make the rows older.
+  options.pulls_in_flight = layout.colocated ? 1 : config.pulls_in_flight_used();
   options.cache_steps = layout.colocated ? 1 : config.cache_steps_used();
   options.staleness = config.synchronous() ? 0 : config.staleness;
   return options;
