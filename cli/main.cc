@@ -14,6 +14,7 @@
 #include "core/fault_injection.h"
 #include "core/peer_wait.h"
 #include "core/process_setup.h"
+#include "core/transport_defaults.h"
 
 namespace {
 
@@ -111,6 +112,7 @@ int Main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   int provided = 0;
+  ampcf::SetTransportDefaults();
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   ampcf::peer::Start();
   int code = 0;
