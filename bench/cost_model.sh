@@ -41,10 +41,17 @@ train() {
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); data: ${data[*]}"
-for mode in fast synchronous; do
-  train "1node-$mode" "$mode" 1 none null mpirun
-done
+# The one-node time is what the model starts from: measured three times, before, between and
+# after the cluster runs, and its median taken (bench/cost_model.py), since a shared machine's
+# speed drifts by 20-40% from run to run.
+one_node() {
+  for mode in fast synchronous; do
+    train "1node-$mode-$1" "$mode" 1 none null mpirun
+  done
+}
+one_node 1
 for rate in 10gbit 1gbit 100mbit; do
+  [ "$rate" = 100mbit ] && one_node 2
   for nodes in 2 3; do
     cluster=$(launch/emulated-cluster.sh up "$nodes" "$rate")
     rtt=$(launch/emulated-cluster.sh measure "$cluster" | sed -n 's/^TCP round trip.*: \([0-9]*\) us$/\1/p')
@@ -57,4 +64,5 @@ for rate in 10gbit 1gbit 100mbit; do
     cluster=
   done
 done
+one_node 3
 /usr/bin/python3 bench/cost_model.py "$out"
