@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a MovieLens-style ratings.csv of N lines for the parsing benchmark (README):
+"""Writes a MovieLens-style ratings.csv of N lines for the parsing benchmark (docs/results.md, "Prepared data"):
 userId,movieId,rating,timestamp with Zipf-skewed items and ~100 ratings per user.
 
   python3 bench/make_ratings.py 20000000 /tmp/big/ratings.csv

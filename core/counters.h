@@ -2,7 +2,7 @@
 // point-to-point message in core/mpi_chunked.cc (which carries all parameter-server traffic),
 // every wait for a peer in core/peer_wait.cc, compute time by the worker's step and the server's
 // handling, and the time pulls wait on a server for their clock. Read per epoch into
-// metrics.jsonl (one object per rank) and the README's cost model is checked against them.
+// metrics.jsonl (one object per rank) and docs/scale-out.md's cost model is checked against them.
 // Collectives (a few scalars per step) are not counted as bytes; their waits are.
 #pragma once
 

@@ -4,7 +4,7 @@
 usage: launch/compare-h5.py A.h5 B.h5
 Compares every dataset's name, type, shape and bytes (attributes, such as the --out path a file
 records, are left out). Exit status 0 when identical, 1 otherwise, naming each array that differs.
-Used to check that a change keeps deterministic training bitwise the same (README: Distributed
+Used to check that a change keeps deterministic training bitwise the same (docs/design.md: Distributed
 design).
 """
 import sys

@@ -14,7 +14,7 @@
 # meet. RATE (tc syntax, default 1gbit) is a tbf limit on both ends of every veth, so each
 # direction of each node's link is limited like a LAN port. DELAY (say 100us) adds netem delay
 # where the kernel has netem (untried: the VM this was written on has none); without it the
-# latency is the veth's own (measured with `measure`: README, "Across machines").
+# latency is the veth's own (measured with `measure`: docs/usage.md, "Launching across machines").
 # Commands run on a node in its network namespace, in UTS and mount namespaces of their own with
 # the node's hostname, an /etc/hosts naming every node (so hostfiles use plain names) and a
 # /dev/shm of their own; TMPDIR is DIR/tmp, so Open MPI's session folders go with the cluster.

@@ -6,7 +6,7 @@
 #   env: AMPCF_BUILD (build), USERS, ITEMS, MAX_INTERACTIONS, STEPS, WORKERS ("1 2 4 8"),
 #        EXTRA (more train options, e.g. "--personas 4")
 # Each rank's peak RSS comes from /usr/bin/time (one file per rank). Prints one line per rank
-# and a summary per W; the README's memory model is checked against it.
+# and a summary per W; the memory model of docs/design.md ("Memory per rank") is checked against it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ampcf="$(realpath "${AMPCF_BUILD:-$root/build}")/ampcf"

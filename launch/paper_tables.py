@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Trains the paper's baselines over seeds on one dataset and prints the rows of the README's
+"""Trains the paper's baselines over seeds on one dataset and prints the rows of docs/results.md's
 "Tables 2 and 3" table: test HR@10 and NDCG@10 (sampled and full ranking) and TDD, mean +- sd
 (the sample standard deviation over seeds).
 
@@ -25,7 +25,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-# NCF's recipe (README, "The paper's baselines"): uniform negatives not among the user's
+# NCF's recipe (docs/model.md, "The paper's baselines"): uniform negatives not among the user's
 # training items, no L2, embeddings N(0, 0.01^2).
 NCF = "--negative-power 0 --exclude-seen --l2 0 --l2-example 0 --init-std 0.01"
 

@@ -4,7 +4,7 @@
 # personas: collapsing each user's personas to their mean (the model as plain MF) loses at least
 # 0.08 HR@10, and the personas' own top-10 lists overlap little. A persona regulariser that
 # erases the planted gain fails this (`--persona-tie 0.1`, the old default, loses only 0.05:
-# README, "Personas"). Also: `eval --collapse-personas` evaluates the same collapsed model as the
+# docs/results.md, "Personas: do they carry distinct tastes?"). Also: `eval --collapse-personas` evaluates the same collapsed model as the
 # report's collapse ablation.
 set -euo pipefail
 ampcf=${1:?usage: personas.sh path/to/ampcf}
