@@ -37,7 +37,7 @@ train() {
     "$mode" "$nodes" "$rate" "$rtt" "$(nproc)" > "$out/$name.jsonl"
   cat "$out/run/metrics.jsonl" >> "$out/$name.jsonl"
   rm -rf "$out/run"
-  python3 "$root/launch/epoch_figures.py" "$out/$name.jsonl" "$name"
+  python3 "$root/bench/epoch_figures.py" "$out/$name.jsonl" "$name"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); data: ${data[*]}"

@@ -1,6 +1,6 @@
 // Single-process throughput of the AMP-CF forward/backward pass alone (no communication):
 // the ceiling the distributed trainer works towards. The end-to-end figure over all ranks
-// comes from `launch/benchmark.sh`, which runs `ampcf train` and reads pairs/s.
+// comes from `bench/benchmark.sh`, which runs `ampcf train` and reads pairs/s.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "data/holdout.h"
 #include "data/prepared_file.h"
 #include "core/rng.h"
 #include "core/text_hash.h"
@@ -14,7 +15,6 @@ namespace ampcf {
 
 namespace {
 
-constexpr std::uint64_t kStreamValidation = 1, kStreamTest = 2, kStreamValNegatives = 3, kStreamTestNegatives = 4;
 
 // Dense ids sorted by original id.
 std::vector<std::int64_t> SortedUnique(std::vector<std::int64_t> ids) {
@@ -177,70 +177,6 @@ HoldoutMode HoldoutModeOf(const RawData& raw) {
   if (raw.presplit) return HoldoutMode::kGiven;
   const bool timed = raw.has_timestamps || !raw.timestamp_known.empty();
   return timed ? HoldoutMode::kLatest : HoldoutMode::kRandom;
-}
-
-// A validation item is held out only when at least this many items are left after the test
-// item, so that at least one is left to train on.
-constexpr std::size_t kMinItemsForValidation = 2;
-
-// One user's held-out items and the rest, to train on.
-struct UserSplit {
-  std::int32_t test_item = -1;
-  std::int32_t val_item = -1;       // -1: none
-  bool random_validation = false;   // val_item is a seeded random pick
-  std::vector<std::int32_t> train;  // sorted
-};
-
-// Removes items[position] from `items` and returns it.
-std::int32_t TakeAt(std::vector<std::int32_t>& items, std::size_t position) {
-  std::int32_t item = items[position];
-  items.erase(items.begin() + static_cast<std::ptrdiff_t>(position));
-  return item;
-}
-
-// Pre-split: the given test item (removed from training if the file lists it there too); the
-// validation item is the latest training item when `latest_known`, else a seeded random one
-// (`random_untimed`) or none.
-UserSplit SplitGiven(std::vector<std::int32_t> items, std::int32_t test_item, bool latest_known, bool random_untimed,
-                     std::uint64_t eval_seed, std::uint64_t user_key) {
-  UserSplit split;
-  split.test_item = test_item;
-  items.erase(std::remove(items.begin(), items.end(), test_item), items.end());
-  if (items.size() >= kMinItemsForValidation) {
-    if (latest_known) {
-      split.val_item = TakeAt(items, items.size() - 1);
-    } else if (random_untimed) {
-      Rng holdout_rng(MixSeed(eval_seed, kStreamValidation, user_key));
-      split.val_item = TakeAt(items, UniformIndex(holdout_rng, items.size()));
-      split.random_validation = true;
-    }
-  }
-  split.train = std::move(items);
-  return split;
-}
-
-// Timestamps: the latest item is the test item, the second-latest the validation item.
-UserSplit SplitLatest(std::vector<std::int32_t> items) {
-  UserSplit split;
-  split.test_item = TakeAt(items, items.size() - 1);
-  if (items.size() >= kMinItemsForValidation) split.val_item = TakeAt(items, items.size() - 1);
-  split.train = std::move(items);
-  return split;
-}
-
-// No timestamps: the test and then the validation item are seeded random picks, each from its
-// own stream keyed by the user.
-UserSplit SplitRandom(std::vector<std::int32_t> items, std::uint64_t eval_seed, std::uint64_t user_key) {
-  UserSplit split;
-  Rng test_rng(MixSeed(eval_seed, kStreamTest, user_key));
-  split.test_item = TakeAt(items, UniformIndex(test_rng, items.size()));
-  if (items.size() >= kMinItemsForValidation) {
-    Rng holdout_rng(MixSeed(eval_seed, kStreamValidation, user_key));
-    split.val_item = TakeAt(items, UniformIndex(holdout_rng, items.size()));
-    split.random_validation = true;
-  }
-  split.train = std::move(items);
-  return split;
 }
 
 struct HoldoutCounts {

@@ -1,5 +1,8 @@
 // Dataset readers: each turns one published file format into RawData, the interactions in file
 // order. Every malformed line is a UserError naming the file and line; nothing is guessed.
+// One file per format family: line_formats.cc (MovieLens, Yahoo, Last.fm, logs),
+// amazon_readers.cc, delimited_readers.cc (any delimited file, RecBole), ncf_reader.cc; the
+// choice among them (LoadRawData) in load_raw_data.cc.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "data/text_fields.h"
 #include "options/config.h"
 
 namespace ampcf {
@@ -32,16 +36,6 @@ struct RawData {
   std::vector<std::string> user_names, item_names;
 };
 
-// Splits `line` at every occurrence of `delimiter` (a string: "::" for ratings.dat).
-void SplitFields(std::string_view line, std::string_view delimiter, std::vector<std::string_view>& fields);
-
-// Parses a whole signed 64-bit integer; false on anything else.
-bool ParseInt(std::string_view text, std::int64_t& value);
-// ParseInt of an integer written the canonical way ("7", not "007" or "+7").
-bool IsCanonicalInt(std::string_view text, std::int64_t& value);
-// Parses a whole finite number; false on anything else, "nan" and "inf" included.
-bool ParseDouble(std::string_view text, double& value);
-
 // MovieLens ratings.csv (latest-small, 20M, 25M): header userId,movieId,rating,timestamp.
 RawData ReadMovieLensCsv(const std::string& path);
 // MovieLens ratings.dat (1M, 10M): UserID::MovieID::Rating::Timestamp.
@@ -51,6 +45,9 @@ RawData ReadMovieLens100k(const std::string& path);
 // Yahoo! Music (Webscope R1/R2/R3): user<TAB>item<TAB>score, no header, no timestamps; every
 // rated item is a positive (as the paper), so the hold-out is a seeded random item.
 RawData ReadYahoo(const std::string& path);
+// HetRec 2011 Last.fm user_artists.dat: userID<TAB>artistID<TAB>weight with a header; no
+// timestamps, so the test and validation items are seeded random picks (the log says so).
+RawData ReadLastfm(const std::string& path);
 // A time-ordered log: one "user item" line per interaction (spaces or tabs), oldest first; the
 // line number is the timestamp.
 RawData ReadInteractionLog(const std::string& path);

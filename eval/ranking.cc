@@ -1,11 +1,29 @@
 #include "eval/ranking.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "core/peer_wait.h"
 #include "eval/score_blocks.h"
 
 namespace ampcf {
+
+void MarkSeen(std::vector<char>& is_train, std::span<const std::int32_t> train, std::int32_t trained_validation,
+              char value) {
+  for (std::int32_t j : train) is_train[j] = value;
+  if (trained_validation >= 0) is_train[trained_validation] = value;
+}
+
+int TopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K, std::vector<std::int32_t>& order) {
+  std::iota(order.begin(), order.end(), 0);
+  auto unseen_end = std::partition(order.begin(), order.end(), [&](std::int32_t j) { return !is_train[j]; });
+  const int k = static_cast<int>(std::min<std::ptrdiff_t>(K, unseen_end - order.begin()));
+  std::partial_sort(order.begin(), order.begin() + k, unseen_end, [&](std::int32_t a, std::int32_t b) {
+    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+  });
+  return k;
+}
 
 double NdcgAt(std::int64_t rank, int k) {
   // One relevant item: the ideal DCG is 1, and the item at 1-based position rank + 1 is

@@ -53,6 +53,15 @@ std::int64_t RankAmong(std::span<const float> scores, std::int32_t target, std::
 std::int64_t FullRank(const Dataset& data, std::int32_t u, HeldOut which, std::span<const float> scores,
                       const std::vector<char>& is_train);
 
+// Sets is_train[j] = value for the items `train` and, when >= 0, `trained_validation`: the items
+// a user's lists leave out (set before, cleared after, so one flag array serves every user).
+void MarkSeen(std::vector<char>& is_train, std::span<const std::int32_t> train, std::int32_t trained_validation,
+              char value);
+
+// Sorts the top-K unseen items (is_train false) by score, ties to the lower id, to the front of
+// `order` (sized to every item); returns how many (fewer than K when fewer are unseen).
+int TopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K, std::vector<std::int32_t>& order);
+
 struct EvalTotals {
   RankingSums sampled;
   RankingSums full;

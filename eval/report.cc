@@ -2,75 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <functional>
 #include <span>
 
-#include "eval/persona_views.h"
-#include "eval/ranking.h"
-#include "eval/score_blocks.h"
-#include "io/hdf5_util.h"
-#include "core/file_ring.h"
 #include "core/gather.h"
 #include "core/mpi_env.h"
+#include "eval/eval_file.h"
+#include "eval/persona_figures.h"
+#include "eval/persona_views.h"
+#include "eval/ranking.h"
+#include "eval/report_record.h"
+#include "eval/score_blocks.h"
 
 namespace ampcf {
 
 namespace {
-
-// A user's record: these fixed fields (the user's dense id, its original id and its test item's,
-// ...), then kPerListItem blocks of K (the top items, their scores, dominant personas and persona
-// weights), kPerCluster blocks of C (list and history taste) and, with persona diagnostics, the
-// personas' lists (P = 2 r kTopK items: PersonaLists). Entries past a shorter list stay kAbsent.
-enum RecordField { kUserField, kUserIdField, kTestItemIdField, kSampledRankField, kFullRankField, kJsField, kHellingerField, kEntropyField,
-                   kPersonasUsedField, kSimilarityField, kTestPersonaField, kTestWeightField, kOverlapField, kHistJsField, kHistHellingerField, kFixed };
-enum ListBlock { kTopItemsBlock, kTopScoresBlock, kTopPersonaBlock, kTopWeightBlock, kPerListItem };
-enum ClusterBlock { kListTasteBlock, kHistoryTasteBlock, kPerCluster };
-constexpr double kAbsent = -1.0;
-
-// eval.h5's identity (root attributes format and version).
-constexpr const char* kEvalFormat = "ampcf-eval";
-constexpr std::int64_t kEvalVersion = 1;
-
-// The shape of every record: K list entries, C clusters, P entries of the personas' lists.
-struct RecordLayout {
-  int K = 0, C = 0, P = 0;
-  int size() const { return kFixed + kPerListItem * K + kPerCluster * C + P; }
-  int list(ListBlock b) const { return kFixed + b * K; }
-  int clusters(ClusterBlock b) const { return kFixed + kPerListItem * K + b * C; }
-  int persona_lists() const { return kFixed + kPerListItem * K + kPerCluster * C; }
-};
-
-// Buffers reused from user to user.
-struct UserScratch {
-  std::span<const float> scores;    // the user's score of every item (a row of a scored block)
-  std::vector<std::int32_t> order;  // item ids; the first UserFigures::k are the top-K list
-  // The items whose attention the figures read: the top-K list, then the training items; and
-  // per such item its r attention weights (and a score, unused).
-  std::vector<std::int32_t> attended;
-  std::vector<float> attention, attended_scores;
-  std::vector<char> is_train;       // the items left out of the top-K list, set per user
-  std::vector<std::int32_t> negatives;
-  // Persona diagnostics of a block: its users' rows as one persona's view, that view's scores,
-  // and the personas' lists of every user of the block (PersonaLists).
-  std::vector<float> view_rows, view_scores;
-  std::vector<std::int32_t> persona_lists;
-};
-
-// One user's figures; the top-K list itself stays in UserScratch::order.
-struct UserFigures {
-  std::int64_t sampled_rank = 0, full_rank = 0;
-  int k = 0;  // length of the top-K list (shorter when fewer items are unseen)
-  double entropy = 0;
-  int personas_used = 0;
-  double similarity = 1.0;
-  int test_persona = 0;      // the persona with the highest attention for the test item
-  float test_weight = 1.0f;  // and that attention
-  double overlap = 1.0;      // mean Jaccard of the personas' own top lists (with persona diagnostics)
-  std::vector<double> list_taste, history_taste;
-  double js = 0, hellinger = 0;
-  double hist_js = 0, hist_hellinger = 0;  // the histogram variant (eval/taste_space.h)
-};
 
 // Sums over users, reduced over ranks into the summary.
 struct SummarySums {
@@ -80,64 +26,6 @@ struct SummarySums {
   double sums[kN] = {};
   std::vector<std::int64_t> recommended;  // top-kTopK appearances per item
 };
-
-void MarkSeen(std::vector<char>& is_train, std::span<const std::int32_t> train, std::int32_t trained_validation,
-              char value) {
-  for (std::int32_t j : train) is_train[j] = value;
-  if (trained_validation >= 0) is_train[trained_validation] = value;
-}
-
-// Sorts the top-K unseen items (training items excluded) to the front of order; returns how many.
-int TopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K,
-              std::vector<std::int32_t>& order) {
-  std::iota(order.begin(), order.end(), 0);
-  auto unseen_end = std::partition(order.begin(), order.end(), [&](std::int32_t j) { return !is_train[j]; });
-  const int k = static_cast<int>(std::min<std::ptrdiff_t>(K, unseen_end - order.begin()));
-  std::partial_sort(order.begin(), order.begin() + k, unseen_end, [&](std::int32_t a, std::int32_t b) {
-    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-  });
-  return k;
-}
-
-// The persona with the highest attention for the i-th attended item (the first on ties), and that attention.
-int DominantPersona(const std::vector<float>& attention, int r, std::size_t i, float* weight) {
-  const float* a = &attention[i * r];
-  const int best = static_cast<int>(std::max_element(a, a + r) - a);
-  if (weight != nullptr) *weight = a[best];
-  return best;
-}
-
-// Mean attention entropy (nats) over the first k attended items (the top-K list).
-double AttentionEntropy(const std::vector<float>& attention, int r, int k) {
-  double entropy = 0;
-  for (int i = 0; i < k; ++i) {
-    const float* a = &attention[static_cast<std::size_t>(i) * r];
-    for (int p = 0; p < r; ++p)
-      if (a[p] > 0) entropy -= a[p] * std::log(static_cast<double>(a[p]));
-  }
-  return entropy / std::max(k, 1);
-}
-
-// Personas dominant for at least one training item (attended items first .. first + n_train).
-int PersonasUsed(const std::vector<float>& attention, int r, std::size_t first, std::size_t n_train) {
-  std::vector<char> used(r, 0);
-  for (std::size_t i = first; i < first + n_train; ++i) used[DominantPersona(attention, r, i, nullptr)] = 1;
-  return static_cast<int>(std::count(used.begin(), used.end(), 1));
-}
-
-// Mean cosine between the user's r persona vectors (rows, r x d); 1 for a single persona.
-double PersonaSimilarity(const float* rows, int r, int d) {
-  if (r <= 1) return 1.0;
-  Eigen::Map<const RowMatrixXf> u_rows(rows, r, d);
-  double total = 0;
-  int pairs = 0;
-  for (int a = 0; a < r; ++a)
-    for (int b = a + 1; b < r; ++b, ++pairs) {
-      const double norms = u_rows.row(a).norm() * u_rows.row(b).norm();
-      total += norms > 0 ? u_rows.row(a).dot(u_rows.row(b)) / norms : 0.0;
-    }
-  return total / pairs;
-}
 
 // The sampled-protocol rank of user u from its candidates' scores alone (users outside the
 // sample; re-ranking scorers, whose list is the candidates').
@@ -189,66 +77,6 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   f.hist_hellinger = Hellinger(list_histogram, history_histogram);
   MarkSeen(scratch.is_train, train, trained_validation, 0);
   return f;
-}
-
-// The recommendations from which each persona's explained list is drawn (PersonaLists): the
-// user's top kExplainedPool unseen items by the model's score.
-constexpr int kExplainedPool = 200;
-
-// Per user, two sets of r lists of kTopK items (scratch.persona_lists; user i from i P, P =
-// 2 r kTopK; -1 past a short list):
-//   own (list k from k kTopK): persona k's own top unseen items, persona k alone scoring
-//       (eval/persona_views.h): how far the personas' tastes differ;
-//   explained (list k from (r + k) kTopK): the best-scored of the user's top kExplainedPool
-//       unseen items whose highest attention is persona k's: the recommendations each persona
-//       explains, and so the tastes the attention hands to it.
-// `scores`: the block's scores of every item (ForEachScoredBlock).
-void PersonaLists(const Scorer& scorer, const Dataset& data, std::span<const std::int32_t> block, const float* scores,
-                  const std::function<const float*(std::int32_t)>& user_rows, bool exclude_validation,
-                  UserScratch& scratch) {
-  const int r = scorer.personas(), d = scorer.dim(), P = 2 * r * kTopK;
-  const std::size_t row = static_cast<std::size_t>(r) * d, n = data.n_items;
-  scratch.persona_lists.assign(block.size() * P, -1);
-  scratch.view_rows.resize(block.size() * row);
-  // Marks user i's seen items, fills scratch.order's front with the top `count` unseen by
-  // `user_scores`, unmarks; returns how many.
-  auto top_unseen = [&](std::size_t i, const float* user_scores, int count) {
-    const std::span<const std::int32_t> train = data.TrainItems(block[i]);
-    const std::int32_t trained_validation = exclude_validation ? data.ValItem(block[i]) : -1;
-    MarkSeen(scratch.is_train, train, trained_validation, 1);
-    const int length = TopUnseen({user_scores, n}, scratch.is_train, count, scratch.order);
-    MarkSeen(scratch.is_train, train, trained_validation, 0);
-    return length;
-  };
-  for (int k = 0; k < r; ++k) {
-    for (std::size_t i = 0; i < block.size(); ++i) PersonaAlone(user_rows(block[i]), r, d, k, &scratch.view_rows[i * row]);
-    scorer.ScoreBlock(scratch.view_rows.data(), static_cast<int>(block.size()), scratch.view_scores);
-    for (std::size_t i = 0; i < block.size(); ++i) {
-      const int length = top_unseen(i, &scratch.view_scores[i * n], kTopK);
-      std::copy_n(scratch.order.begin(), length, &scratch.persona_lists[i * P + k * kTopK]);
-    }
-  }
-  std::vector<int> filled(r);
-  for (std::size_t i = 0; i < block.size(); ++i) {
-    const int length = top_unseen(i, scores + i * n, kExplainedPool);
-    scratch.attended.assign(scratch.order.begin(), scratch.order.begin() + length);
-    scorer.Score(user_rows(block[i]), scratch.attended, scratch.attended_scores, &scratch.attention);
-    std::fill(filled.begin(), filled.end(), 0);
-    for (int at = 0; at < length; ++at) {  // in score order
-      const int k = DominantPersona(scratch.attention, r, at, nullptr);
-      if (filled[k] < kTopK) scratch.persona_lists[i * P + (r + k) * kTopK + filled[k]++] = scratch.attended[at];
-    }
-  }
-}
-
-// The mean Jaccard of user i's own persona lists (PersonaLists) of the block.
-double PersonaOverlap(const UserScratch& scratch, std::size_t i, int r) {
-  std::vector<std::span<const std::int32_t>> lists;
-  for (int k = 0; k < r; ++k) {
-    const std::int32_t* first = &scratch.persona_lists[i * 2 * r * kTopK + k * kTopK];
-    lists.emplace_back(first, std::find(first, first + kTopK, -1));
-  }
-  return MeanPairwiseJaccard(lists);
 }
 
 void AddSampled(std::int64_t sampled_rank, SummarySums& s) {
@@ -329,173 +157,6 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   summary["users"] = sums[SummarySums::kUsers];
   summary["full_users"] = sums[SummarySums::kFullUsers];
   return summary;
-}
-
-// One rank's records, one row per user in dense user order, read column by column.
-struct RecordTable {
-  std::size_t n = 0;
-  std::vector<const double*> by_user;
-
-  RecordTable(const std::vector<double>& records, int record) : n(records.size() / record), by_user(n) {
-    for (std::size_t i = 0; i < n; ++i) by_user[i] = &records[i * record];
-    std::sort(by_user.begin(), by_user.end(),
-              [](const double* a, const double* b) { return a[kUserField] < b[kUserField]; });
-  }
-  std::vector<double> block(int offset, int width) const {
-    std::vector<double> out(n * width);
-    for (std::size_t i = 0; i < n; ++i) std::copy_n(by_user[i] + offset, width, &out[i * width]);
-    return out;
-  }
-  std::vector<double> column(int field) const { return block(field, 1); }
-};
-
-// One array of eval.h5's /users group: [users] for width 1, else [users, width]; its values for
-// a rank's records, row-major, as doubles (integer arrays are stored as int64).
-struct UserColumn {
-  const char* name;
-  bool integer;
-  int width;
-  std::function<std::vector<double>(const RecordTable&)> values;
-  int inner = 0;  // > 0: stored as [users, width / inner, inner]
-};
-
-std::vector<double> Map(std::vector<double> values, double (*f)(std::int64_t)) {
-  for (double& v : values) v = f(static_cast<std::int64_t>(v));
-  return values;
-}
-double Hit(std::int64_t rank) { return HitAt(rank); }
-double Ndcg(std::int64_t rank) { return NdcgAt(rank); }
-
-// Dense item ids to original ids; kAbsent stays -1.
-std::vector<double> OriginalItemIds(std::vector<double> items, const Dataset& data) {
-  for (double& j : items) j = j < 0 ? -1.0 : static_cast<double>(data.item_ids[static_cast<std::size_t>(j)]);
-  return items;
-}
-
-std::vector<UserColumn> UserColumns(const RecordLayout& layout, const Dataset& data) {
-  const int K = layout.K, C = layout.C;
-  auto field = [](int f) { return [f](const RecordTable& t) { return t.column(f); }; };
-  auto list = [&layout, K](ListBlock b) { return [o = layout.list(b), K](const RecordTable& t) { return t.block(o, K); }; };
-  auto clusters = [&layout, C](ClusterBlock b) {
-    return [o = layout.clusters(b), C](const RecordTable& t) { return t.block(o, C); };
-  };
-  std::vector<UserColumn> columns = {
-      {"ids", true, 1, field(kUserIdField)},
-      {"test_item", true, 1, field(kTestItemIdField)},
-      {"sampled_rank", true, 1, field(kSampledRankField)},
-      {"full_rank", true, 1, field(kFullRankField)},
-      {"sampled_hit", false, 1, [](const RecordTable& t) { return Map(t.column(kSampledRankField), Hit); }},
-      {"sampled_ndcg", false, 1, [](const RecordTable& t) { return Map(t.column(kSampledRankField), Ndcg); }},
-      {"full_hit", false, 1, [](const RecordTable& t) { return Map(t.column(kFullRankField), Hit); }},
-      {"full_ndcg", false, 1, [](const RecordTable& t) { return Map(t.column(kFullRankField), Ndcg); }},
-      {"top_items", true, K,
-       [&data, o = layout.list(kTopItemsBlock), K](const RecordTable& t) { return OriginalItemIds(t.block(o, K), data); }},
-      {"top_scores", false, K, list(kTopScoresBlock)},
-      {"top_persona", true, K, list(kTopPersonaBlock)},
-      {"top_persona_weight", false, K, list(kTopWeightBlock)},
-      {"list_taste", false, C, clusters(kListTasteBlock)},
-      {"history_taste", false, C, clusters(kHistoryTasteBlock)},
-      {"tdd_js", false, 1, field(kJsField)},
-      {"tdd_hellinger", false, 1, field(kHellingerField)},
-      {"tdd_hist_js", false, 1, field(kHistJsField)},
-      {"tdd_hist_hellinger", false, 1, field(kHistHellingerField)},
-      {"attention_entropy", false, 1, field(kEntropyField)},
-      {"personas_used", true, 1, field(kPersonasUsedField)},
-      {"persona_similarity", false, 1, field(kSimilarityField)},
-      {"test_persona", true, 1, field(kTestPersonaField)},
-      {"test_persona_weight", false, 1, field(kTestWeightField)},
-  };
-  if (layout.P > 0) {
-    columns.push_back({"persona_overlap", false, 1, field(kOverlapField)});
-    const int lists = layout.P / 2;  // r x kTopK each
-    columns.push_back({"persona_top_items", true, lists,
-                       [&data, o = layout.persona_lists(), lists](const RecordTable& t) {
-                         return OriginalItemIds(t.block(o, lists), data);
-                       },
-                       kTopK});
-    columns.push_back({"persona_explained_items", true, lists,
-                       [&data, o = layout.persona_lists() + lists, lists](const RecordTable& t) {
-                         return OriginalItemIds(t.block(o, lists), data);
-                       },
-                       kTopK});
-  }
-  return columns;
-}
-
-// Rank 0: eval.h5 at `temporary` with its attributes, string ids and every /users array sized
-// for `total` users, unfilled.
-void CreateEvalFile(const std::string& temporary, const RecordLayout& layout, const Summary& summary,
-                    const Dataset& data, const std::vector<std::string>& user_names, const ReportOptions& options,
-                    std::int64_t total) {
-  h5::Handle handle = h5::CreateFile(temporary);
-  const hid_t file = handle.get();
-  h5::WriteAttribute(file, "format", std::string(kEvalFormat));
-  h5::WriteAttribute(file, "version", kEvalVersion);
-  h5::WriteAttribute(file, "dataset", data.name);
-  h5::WriteAttribute(file, "dataset_fingerprint", static_cast<std::int64_t>(data.Fingerprint()));
-  h5::WriteAttribute(file, "model", options.model);
-  h5::WriteAttribute(file, "top_k", std::int64_t{layout.K});
-  h5::WriteAttribute(file, "clusters", std::int64_t{layout.C});
-  for (const auto& [name, value] : summary) h5::WriteAttribute(file, name.c_str(), value);
-  h5::Handle users = h5::CreateGroup(file, "users");
-  if (!user_names.empty()) {  // string ids: rows are in dense user order
-    h5::WriteLines(users.get(), "names", user_names);
-    h5::Handle items = h5::CreateGroup(file, "items");  // id -> name for test_item and top_items
-    h5::WriteInts(items.get(), "ids", data.item_ids.data(), {data.item_ids.size()});
-    h5::WriteLines(items.get(), "names", data.item_names);
-  }
-  for (const UserColumn& column : UserColumns(layout, data)) {
-    std::vector<hsize_t> dims = {static_cast<hsize_t>(total)};
-    if (column.inner > 0)
-      dims.insert(dims.end(), {static_cast<hsize_t>(column.width / column.inner), static_cast<hsize_t>(column.inner)});
-    else if (column.width != 1)
-      dims.push_back(static_cast<hsize_t>(column.width));
-    h5::CreateChecksummedArray(users.get(), column.name, column.integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, dims);
-  }
-  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
-}
-
-// This rank's rows of every /users array, from row `first`.
-void WriteEvalRows(const std::string& temporary, const RecordTable& table, const RecordLayout& layout,
-                   const Dataset& data, std::int64_t first) {
-  h5::Handle file = h5::OpenFileReadWrite(temporary);
-  for (const UserColumn& column : UserColumns(layout, data)) {
-    const std::vector<double> values = column.values(table);
-    const std::string path = Cat("/users/", column.name);
-    const auto at = static_cast<hsize_t>(first), n = static_cast<hsize_t>(table.n);
-    if (column.integer) {
-      const std::vector<std::int64_t> ints(values.begin(), values.end());
-      h5::WriteRows(file.get(), path.c_str(), H5T_NATIVE_INT64, at, n, ints.data(), temporary);
-    } else {
-      h5::WriteRows(file.get(), path.c_str(), H5T_NATIVE_DOUBLE, at, n, values.data(), temporary);
-    }
-  }
-  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw UserError(Cat(temporary, ": cannot flush"));
-}
-
-// Collective: eval.h5, rank 0 creating it and every rank writing its own users' rows in turn
-// (ranks hold ascending ranges of users in rank order, so the rows are in dense user order).
-void WriteEvalFile(const std::vector<double>& records, const RecordLayout& layout, const Summary& summary,
-                   const Dataset& data, const std::vector<std::string>& user_names, const ReportOptions& options,
-                   MPI_Comm comm) {
-  const RecordTable table(records, layout.size());
-  int rank = 0;
-  AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  std::int64_t mine = static_cast<std::int64_t>(table.n), first = 0, total = 0;
-  AMPCF_CHECK_MPI(MPI_Exscan(&mine, &first, 1, MPI_INT64_T, MPI_SUM, comm));
-  if (rank == 0) first = 0;  // MPI_Exscan leaves rank 0's undefined
-  AMPCF_CHECK_MPI(MPI_Allreduce(&mine, &total, 1, MPI_INT64_T, MPI_SUM, comm));
-  MPI_Comm ring_comm = MPI_COMM_NULL;  // the token's own channel
-  AMPCF_CHECK_MPI(MPI_Comm_dup(comm, &ring_comm));
-  const std::string temporary = options.path + ".tmp";
-  FileRing(ring_comm).WriteInTurn(
-      temporary,
-      [&] {
-        if (rank == 0) CreateEvalFile(temporary, layout, summary, data, user_names, options, total);
-        WriteEvalRows(temporary, table, layout, data, first);
-      },
-      [&] { h5::CommitFile(temporary, options.path); });
-  AMPCF_CHECK_MPI(MPI_Comm_free(&ring_comm));
 }
 
 }  // namespace
@@ -585,7 +246,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
   if (data.HasUserNames())
     for (std::int32_t u : sampled) names.push_back(data.UserName(u));
   names = GatherLines(comm, names);
-  WriteEvalFile(records, layout, summary, data, names, options, comm);
+  WriteEvalFile(options.path, options.model, records, layout, summary, data, names, comm);
   return summary;
 }
 

@@ -10,7 +10,7 @@
 //   /items/embedding  float [n_items, d]       v_j
 //   /items/bias       float [n_items]          b_j
 //   /items/train_counts int64 [n_items]         positives per item in training: the negative
-//                     sampler's weights, for fold-in outside ampcf (launch/ampcf_model.py;
+//                     sampler's weights, for fold-in outside ampcf (python/ampcf/model.py;
 //                     trained models only, absent before this was written)
 //   /users/ids        int64 [n_users]          original user ids        (chunked, Fletcher-32)
 //   /users/personas   float [n_users, r, d]    u_ik (r = 1: one vector per user; chunked, Fletcher-32);

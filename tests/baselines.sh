@@ -81,7 +81,7 @@ direc 1 10 p10; direc 1 60 p60; direc 2 60 p60_two
 figure() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 check "direc with a pool of 10 keeps the lists: test HR@10 $(figure "$work/p10.json" test_hr@10) == $(figure "$work/plain.json" test_hr@10)" \
   test "$(figure "$work/p10.json" test_hr@10)" = "$(figure "$work/plain.json" test_hr@10)"
-ild() { /usr/bin/python3 "$(dirname "$0")/../launch/list_diversity.py" "$work/$1/eval.h5" "$work/fism/model.h5"; }
+ild() { /usr/bin/python3 "$(dirname "$0")/../experiments/list_diversity.py" "$work/$1/eval.h5" "$work/fism/model.h5"; }
 if /usr/bin/python3 -c "import numpy, h5py" 2> /dev/null; then
   check "direc with a pool of 60 diversifies: intra-list diversity $(ild p60) > $(ild plain)" above "$(ild p60)" "$(ild plain)"
 else

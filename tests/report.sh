@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# launch/report.py on a small generated run: it writes report.html with both figures, which render
+# python/report.py on a small generated run: it writes report.html with both figures, which render
 # in headless Chromium without console errors, and the
 # explanation HDF5 it reads agrees with eval.h5 on the user's top recommendation.
 set -euo pipefail
@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 data=(--data synthetic --synthetic-users 300 --synthetic-items 150)
 "$ampcf" train "${data[@]}" --epochs 3 --quiet --out "$work/run" > /dev/null
-/usr/bin/python3 "$root/launch/report.py" "$work/run" --user 7 --ampcf "$ampcf" -- "${data[@]}"
+/usr/bin/python3 "$root/python/report.py" "$work/run" --user 7 --ampcf "$ampcf" -- "${data[@]}"
 test "$(grep -o 'data:image/png;base64' "$work/run/report.html" | wc -l)" -eq 2
 /usr/bin/python3 - "$work/run" <<'PY'
 import sys, h5py

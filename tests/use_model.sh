@@ -62,12 +62,12 @@ with h5py.File(sys.argv[1]) as r, h5py.File(sys.argv[2]) as e:
     assert not set(r["items"][row]) & set(e["history/items"][:]), "a training item was recommended"
 PY
 
-# launch/ampcf_model.py (numpy, h5py) gives the CLI's scores, lists and explaining personas.
-check "ampcf_model.py: every user's scores and personas are the CLI's; user $user's list too" \
-  /usr/bin/python3 - "$(dirname "$0")/../launch" "$model" "$work/one.h5" "$work/explain.h5" <<'PY'
+# python/ampcf/model.py (numpy, h5py) gives the CLI's scores, lists and explaining personas.
+check "the ampcf package: every user's scores and personas are the CLI's; user $user's list too" \
+  /usr/bin/python3 - "$(dirname "$0")/../python" "$model" "$work/one.h5" "$work/explain.h5" <<'PY'
 import sys, h5py, numpy as np
 sys.path.insert(0, sys.argv[1])
-from ampcf_model import AmpcfModel
+from ampcf import AmpcfModel
 model = AmpcfModel(sys.argv[2])
 with h5py.File(sys.argv[3]) as r, h5py.File(sys.argv[4]) as e:
     for user, items, scores, persona in zip(r["users"][:], r["items"][:], r["scores"][:], r["persona"][:]):
@@ -140,12 +140,12 @@ listed = [line.split(",")[2] for line in open(sys.argv[1]) if line.startswith("n
 with h5py.File(sys.argv[2]) as e:
     assert [str(i) for i in e["recommendations/items"][:]] == listed, (listed, e["recommendations/items"][:])
 PY
-# launch/ampcf_model.py folds in as the CLI does: the same lists, scores to float rounding.
-check "ampcf_model.py fold_in: every new user's list and scores are the CLI's" \
-  /usr/bin/python3 - "$(dirname "$0")/../launch" "$work/held/model.h5" "$work/new.txt" "$work/new.h5" <<'PY'
+# python/ampcf/model.py folds in as the CLI does: the same lists, scores to float rounding.
+check "the ampcf package, fold_in: every new user's list and scores are the CLI's" \
+  /usr/bin/python3 - "$(dirname "$0")/../python" "$work/held/model.h5" "$work/new.txt" "$work/new.h5" <<'PY'
 import sys, collections, warnings, h5py, numpy as np
 sys.path.insert(0, sys.argv[1])
-from ampcf_model import AmpcfModel
+from ampcf import AmpcfModel
 model = AmpcfModel(sys.argv[2])
 items = collections.defaultdict(list)
 for line in open(sys.argv[3]):
@@ -193,10 +193,10 @@ names=(--data "$work/names.txt" --format delimited --delimiter ";" --columns 0,1
 "$ampcf" train "${names[@]}" --epochs 1 --quiet --out "$work/names" > /dev/null 2>&1
 mpirun -np 2 "$ampcf" recommend "${names[@]}" --model "$work/names/model.h5" --out "$work/names.csv" > /dev/null 2>&1
 check "delimited string ids: recommendations name users and items" grep -q '^user-[0-9]*,1,item-[0-9]*,' "$work/names.csv"
-# launch/fold_in_quality.py (issue 19's fold-in measurement) on the string-id dataset: its folds
+# experiments/fold_in_quality.py (issue 19's fold-in measurement) on the string-id dataset: its folds
 # deal out every user once, each row of its table covers them all, a second call reruns nothing
 # and a changed option only what it changes.
-quality=(/usr/bin/python3 "$(dirname "$0")/../launch/fold_in_quality.py" --ampcf "$ampcf" --data "$work/names.txt"
+quality=(/usr/bin/python3 "$(dirname "$0")/../experiments/fold_in_quality.py" --ampcf "$ampcf" --data "$work/names.txt"
          --data-options "--format delimited --delimiter ; --columns 0,1,2" --out "$work/quality" --folds 3
          --eval-options "--fold-in-steps 10" -- --epochs 1)
 "${quality[@]}" > "$work/quality.txt" 2>&1

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Trains the paper's baselines over seeds on one dataset and prints the rows of docs/results.md's
+"Tables 2 and 3" table: test HR@10 and NDCG@10 (sampled and full ranking) and TDD, mean +- sd
+(the sample standard deviation over seeds).
+
+Each model has one recipe (RECIPES below), chosen on validation figures; pretrained models
+start from the same seed's run of the model they need (NeuMF from GMF and MLP, DeepICF+a from
+FISM, ConvNCF from BPR-MF), and DiRec re-ranks the same seed's MF. Runs land in OUT/MODEL-sSEED
+and are kept: a run whose metrics are already there is not run again, so the script can be
+stopped and started again, and more seeds or models added later.
+
+  experiments/paper_tables.py --data ../shared/data/hetrec2011-lastfm-2k --label Last.fm --out runs/t-lastfm \\
+      --models mf,neumf,fism,deepicf --seeds 1,2,3 -- --epochs 100 --patience 10
+
+Options after `--` go to every run of NCF's recipe (its epoch budget: NCF's models stop early, so
+they are given fewer epochs than ampcf's defaults, which MF and AMP-r keep); `--model-options
+NAME="..."` adds options to one model's runs, after all others (e.g. convncf="--epochs 4").
+"""
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+# NCF's recipe (docs/model.md, "The paper's baselines"): uniform negatives not among the user's
+# training items, no L2, embeddings N(0, 0.01^2).
+NCF = "--negative-power 0 --exclude-seen --l2 0 --l2-example 0 --init-std 0.01"
+
+# name: (label, ampcf command, options, the runs it starts from). "{gmf}" and the like stand for
+# the model.h5 of that run of the same seed. MF and AMP-r take ampcf's defaults.
+RECIPES = {
+    "popularity": ("Popularity", "popularity", "", []),
+    "mf": ("MF", "train", "--personas 1", []),
+    "amp2": ("AMP-2", "train", "--personas 2", []),
+    "bpr-mf": ("BPR-MF", "train", f"--model bpr-mf {NCF}", []),
+    "gmf": ("GMF", "train", f"--model gmf {NCF}", []),
+    "mlp": ("MLP", "train", f"--model mlp {NCF}", []),
+    # NCF's pretraining, then a small step (on NCF ML-1M, --lr 1e-4 had the best validation NDCG).
+    "neumf": ("NeuMF (pretrained)", "train", f"--model neumf {NCF} --pretrained {{gmf}},{{mlp}} --lr 1e-4", ["gmf", "mlp"]),
+    "fism": ("FISM", "train", f"--model fism {NCF}", []),
+    "deepicf": ("DeepICF+a (from FISM)", "train", f"--model deepicf --att-dim 16 {NCF} --pretrained {{fism}}", ["fism"]),
+    "convncf": ("ConvNCF (from BPR-MF)", "train", f"--model convncf {NCF} --negatives 1 --pretrained {{bpr-mf}}", ["bpr-mf"]),
+    # TDD reads the top 30: a pool of 20 only re-orders them, so its TDD is the model's.
+    "direc": ("DiRec over MF (pool 20)", "eval", "--model {mf} --rerank direc --rerank-pool 20", ["mf"]),
+    "direc50": ("DiRec over MF (pool 50)", "eval", "--model {mf} --rerank direc --rerank-pool 50", ["mf"]),
+}
+
+COLUMNS = [("test_hr@10", "HR@10"), ("test_ndcg@10", "NDCG@10"), ("test_full_hr@10", "full HR@10"),
+           ("tdd_js", "TDD JS (paper)"), ("tdd_hellinger", "TDD Hellinger (paper)"),
+           ("tdd_hist_js", "TDD JS (histogram)"), ("tdd_hist_hellinger", "TDD Hellinger (histogram)"),
+           ("val_ndcg@10", "validation NDCG@10")]
+
+
+def figures_of(run_dir):
+    """The run's final figures, or None when it has not finished."""
+    path = os.path.join(run_dir, "figures.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_one(args, name, seed, extra):
+    label, command, options, needs = RECIPES[name]
+    run_dir = os.path.join(args.out, f"{name}-s{seed}")
+    if figures_of(run_dir) is not None:
+        return
+    options = options.format(**{need: os.path.join(args.out, f"{need}-s{seed}", "model.h5") for need in needs})
+    argv = [args.ampcf, command, "--data", args.data, "--out", run_dir] + shlex.split(options)
+    argv += shlex.split(args.data_options)
+    if command == "train":
+        argv += ["--seed", str(seed), "--quiet"] + (extra if NCF in options else [])
+    argv += shlex.split(args.model_options.get(name, ""))  # last: ampcf takes an option's last value
+    os.makedirs(run_dir, exist_ok=True)
+    with open(os.path.join(run_dir, "command.txt"), "w") as f:
+        f.write(shlex.join(argv) + "\n")
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{name} seed {seed} failed ({shlex.join(argv)}): {result.stderr.strip()[-400:]}")
+    if command == "train":
+        with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+            figures = json.loads(f.read().strip().splitlines()[-1])
+    else:  # eval and popularity print their summary as one JSON line, with train's names
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+    with open(os.path.join(run_dir, "figures.json"), "w") as f:
+        json.dump(figures, f)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ampcf", default=os.path.join(os.path.dirname(__file__), "..", "build", "ampcf"))
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--data-options", default="", help="options of the dataset, given to every command")
+    parser.add_argument("--label", required=True, help="the dataset's name in the table")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--models", default="popularity,mf,bpr-mf,gmf,mlp,neumf,fism,deepicf,direc,direc50")
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--model-options", action="append", default=[], metavar="NAME=OPTIONS")
+    parser.add_argument("extra", nargs="*", help="options of every run of NCF's recipe, after --")
+    args = parser.parse_args()
+    args.model_options = dict(spec.split("=", 1) for spec in args.model_options)
+    models = args.models.split(",")
+    for name in models:
+        if name not in RECIPES:
+            parser.error(f"--models: no recipe named {name} ({', '.join(RECIPES)})")
+    seeds = [int(s) for s in args.seeds.split(",")]
+
+    # Every run after the runs it needs: one stage per depth, each stage's runs in parallel.
+    def depth(name):
+        return 1 + max((depth(n) for n in RECIPES[name][3]), default=-1)
+    wanted = set()
+    def want(name):
+        wanted.add(name)
+        for need in RECIPES[name][3]:
+            want(need)
+    for name in models:
+        want(name)
+    for level in range(max(depth(n) for n in wanted) + 1):
+        jobs = [(n, s) for n in sorted(wanted) if depth(n) == level for s in seeds]
+        with ThreadPoolExecutor(args.parallel) as pool:
+            list(pool.map(lambda job: run_one(args, job[0], job[1], args.extra), jobs))
+
+    print("| dataset | model | seeds | " + " | ".join(title for _, title in COLUMNS) + " |")
+    print("|---|---|---|" + "---|" * len(COLUMNS))
+    for name in models:
+        runs = [figures_of(os.path.join(args.out, f"{name}-s{s}")) for s in seeds]
+        cells = []
+        for key, _ in COLUMNS:
+            values = [r[key] for r in runs if key in r]
+            if len(values) < len(runs):
+                cells.append("-")
+            elif len(values) == 1:
+                cells.append(f"{values[0]:.4f}")
+            else:
+                cells.append(f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}")
+        print(f"| {args.label} | {RECIPES[name][0]} | {len(runs)} | " + " | ".join(cells) + " |")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
