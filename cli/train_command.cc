@@ -235,7 +235,7 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
   }
   if (!config.out.empty()) {
     const std::string path = (std::filesystem::path(config.out) / "model.h5").string();
-    trainer.WriteModelFile(path);
+    trainer.model().WriteModelFile(path);
     if (WorldRank() == 0 && !config.quiet) spdlog::info("wrote {}", path);
   }
   servers->Done();

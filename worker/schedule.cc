@@ -24,47 +24,50 @@ struct StartPoint {
   double loss_sum = 0;
 };
 
-StartPoint StartOf(Trainer& trainer, std::int64_t steps) {
+StartPoint StartOf(Trainer& trainer, const TrainingState& state, std::int64_t steps) {
   StartPoint start;
-  if (!trainer.resumed()) return start;
-  TrainingState& state = trainer.state();
+  const RunCoordinator& run = trainer.run();
+  if (!run.resumed()) return start;
   const int n_workers = trainer.n_workers(), worker = trainer.worker_rank();
-  const bool same_layout = trainer.resumed_workers() == n_workers && state.steps_per_epoch == steps;
+  const bool same_layout = run.resumed_workers() == n_workers && state.steps_per_epoch == steps;
   start.first_step = same_layout ? state.step
                                  : std::min<std::int64_t>(steps, std::llround(double(state.step) * steps / state.steps_per_epoch));
   double all_workers = 0;
   for (double sum : state.worker_loss_sums) all_workers += sum;
   start.loss_sum = same_layout ? state.worker_loss_sums[worker] : (trainer.lead() ? all_workers : 0.0);
   if (trainer.lead() && !trainer.config().quiet)
-    spdlog::info("resumed from {}: epoch {}, step {} of {}{}", trainer.resume_path(), state.epoch, start.first_step, steps,
-                 same_layout ? "" : Cat(" (written by ", trainer.resumed_workers(), " worker(s) at step ", state.step,
+    spdlog::info("resumed from {}: epoch {}, step {} of {}{}", run.resume_path(), state.epoch, start.first_step, steps,
+                 same_layout ? "" : Cat(" (written by ", run.resumed_workers(), " worker(s) at step ", state.step,
                                         " of ", state.steps_per_epoch, ")"));
   return start;
 }
 
-// The search: epochs until --epochs or early stopping. Returns false when a stop was requested
-// (summary then says where the checkpoint is).
-bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSummary& summary) {
+// The search: epochs until --epochs or early stopping, its progress in `state`. Returns false
+// when a stop was requested (summary then says where the checkpoint is).
+bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainingState& state, TrainSummary& summary) {
   const TrainConfig& config = trainer.config();
   const bool verbose = trainer.lead() && !config.quiet, checkpoints = !config.out.empty();
-  TrainingState& state = trainer.state();
+  ModelLifecycle& model = trainer.model();
+  RunCoordinator& run = trainer.run();
   const std::int64_t steps = trainer.StepsPerEpoch();
-  StartPoint start = StartOf(trainer, steps);
+  StartPoint start = StartOf(trainer, state, steps);
   state.steps_per_epoch = steps;
   const auto started = Clock::now();
   const int first_epoch = static_cast<int>(state.epoch);
   // A run resumed after early stopping has nothing left to train: it goes on to the test
   // (or to --refit) at once.
-  const bool already_stopped = trainer.resumed() && config.patience > 0 && state.since_best >= config.patience;
+  const bool already_stopped = run.resumed() && config.patience > 0 && state.since_best >= config.patience;
   for (int epoch = first_epoch; !already_stopped && epoch <= config.epochs; ++epoch) {
     state.epoch = epoch;
-    const double epoch_seconds = trainer.TrainEpoch(epoch, steps, start.first_step, total_pairs, start.loss_sum, checkpoints);
-    if (epoch_seconds < 0) {
+    const EpochEnd end =
+        trainer.TrainEpoch(epoch, steps, start.first_step, total_pairs, start.loss_sum, checkpoints ? &state : nullptr);
+    if (end.stopped) {
       summary.interrupted = true;
       summary.stop_signal = StopSignal();
-      summary.checkpoint = trainer.last_checkpoint();
+      summary.checkpoint = run.last_checkpoint();
       return false;
     }
+    const double epoch_seconds = end.seconds;
     EpochRecord record;
     record.epoch = epoch;
     record.seconds = epoch_seconds;
@@ -75,8 +78,8 @@ bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSu
     start.first_step = 0;
     state.train_seconds += epoch_seconds;
 
-    trainer.SwapInAverage(epoch == 1);
-    const EvalTotals validation = trainer.Evaluate(HeldOut::kValidation, false);
+    model.SwapInAverage(epoch == 1, trainer.clock());
+    const EvalTotals validation = model.Evaluate(HeldOut::kValidation, false, trainer.clock());
     record.loss = start.loss_sum / std::max<std::int64_t>(total_pairs, 1);
     start.loss_sum = 0;
     record.val_hr = validation.sampled.hr();
@@ -87,7 +90,7 @@ bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSu
     state.seconds.push_back(epoch_seconds);
 
     const double score = config.early_stop == "hr" ? record.val_hr : record.val_ndcg;
-    const bool improved = trainer.KeepIfBest(score > state.best_score);
+    const bool improved = model.KeepIfBest(score > state.best_score);
     if (improved) {
       state.best_score = score;
       state.since_best = 0;
@@ -97,7 +100,7 @@ bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSu
     } else {
       ++state.since_best;
     }
-    trainer.SwapOutAverage();
+    model.SwapOutAverage();
     const bool stop = config.patience > 0 && state.since_best >= config.patience;
     if (verbose)
       spdlog::info("epoch {:3d}/{}  loss {:.4f}  val HR@10 {:.4f} NDCG@10 {:.4f}{}  {:.0f} pairs/s  {:.1f}s  ETA {}",
@@ -109,9 +112,9 @@ bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSu
     state.step = 0;
     // The search's last epoch always ends in a checkpoint (a finished run resumes straight to the
     // test or --refit); others by --checkpoint-epochs or when --checkpoint-minutes ran out.
-    const bool epoch_checkpoint = stop || epoch == config.epochs || trainer.timed_checkpoint_due() ||
+    const bool epoch_checkpoint = stop || epoch == config.epochs || run.timed_checkpoint_due() ||
                                   (config.checkpoint_epochs > 0 && epoch % config.checkpoint_epochs == 0);
-    if (checkpoints && epoch_checkpoint) trainer.set_last_checkpoint(trainer.WriteCheckpoint(0.0));
+    if (checkpoints && epoch_checkpoint) run.WriteCheckpoint(state, trainer.clock(), 0.0, model);
     if (stop) {
       if (verbose) spdlog::info("early stop: no better validation {} for {} epochs", config.early_stop, config.patience);
       break;
@@ -126,17 +129,19 @@ bool Search(Trainer& trainer, MetricsLog& log, std::int64_t total_pairs, TrainSu
 // resuming it with --refit refits again from the start. Returns false when stopped.
 bool Refit(Trainer& trainer, std::int64_t& pairs_trained, TrainSummary& summary) {
   const bool verbose = trainer.lead() && !trainer.config().quiet;
-  if (trainer.last_checkpoint().empty()) trainer.set_last_checkpoint(trainer.resume_path());
-  trainer.ResetRows();
+  ModelLifecycle& model = trainer.model();
+  const RunCoordinator& run = trainer.run();
+  const std::string search_checkpoint = run.last_checkpoint().empty() ? run.resume_path() : run.last_checkpoint();
+  model.ResetRows();
   const std::int64_t total_pairs = trainer.UseValidation(true);
   const std::int64_t steps = trainer.StepsPerEpoch();
   for (int epoch = 1; epoch <= summary.best_epoch; ++epoch) {
     double loss_sum = 0;
-    const double epoch_seconds = trainer.TrainEpoch(epoch, steps, 0, total_pairs, loss_sum, false);
+    const double epoch_seconds = trainer.TrainEpoch(epoch, steps, 0, total_pairs, loss_sum, nullptr).seconds;
     summary.train_seconds += epoch_seconds;
     pairs_trained += total_pairs;
-    trainer.SwapInAverage(epoch == 1);  // the last epoch's average stays in: it is the model tested
-    if (epoch < summary.best_epoch) trainer.SwapOutAverage();
+    model.SwapInAverage(epoch == 1, trainer.clock());  // the last epoch's average stays in: it is the model tested
+    if (epoch < summary.best_epoch) model.SwapOutAverage();
     if (verbose)
       spdlog::info("refit epoch {:3d}/{}  loss {:.4f}  {:.0f} pairs/s  {:.1f}s", epoch, summary.best_epoch,
                    loss_sum / std::max<std::int64_t>(total_pairs, 1), total_pairs / epoch_seconds, epoch_seconds);
@@ -146,7 +151,7 @@ bool Refit(Trainer& trainer, std::int64_t& pairs_trained, TrainSummary& summary)
       summary.interrupted = true;
       summary.during_refit = true;
       summary.stop_signal = signal;
-      summary.checkpoint = trainer.last_checkpoint();
+      summary.checkpoint = search_checkpoint;
       return false;
     }
   }
@@ -157,11 +162,12 @@ bool Refit(Trainer& trainer, std::int64_t& pairs_trained, TrainSummary& summary)
 // DIR/taste.h5 (the report ranks the test items in both protocols, so they are not ranked twice).
 void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
   const TrainConfig& config = trainer.config();
+  ModelLifecycle& model = trainer.model();
   if (config.out.empty()) {
-    summary.test = trainer.Evaluate(HeldOut::kTest, true);
+    summary.test = model.Evaluate(HeldOut::kTest, true, trainer.clock());
     return;
   }
-  const std::unique_ptr<Scorer> scorer = trainer.PullScorer();
+  const std::unique_ptr<Scorer> scorer = model.PullScorer(trainer.clock());
   const Dataset& data = *trainer.context().data;
   const std::filesystem::path dir(config.out);
   const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", trainer.context().workers);
@@ -170,8 +176,8 @@ void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
   report.model = (dir / "model.h5").string();
   report.exclude_validation = config.refit;
   report.sample = UserSample(config.eval_users, data.n_users, trainer.context().data_config->eval_seed);
-  summary.report = EvaluateReport(*scorer, data, taste, trainer.users(),
-                                  [&](std::int32_t u) { return trainer.user_row(u); }, report, trainer.context().workers);
+  summary.report = EvaluateReport(*scorer, data, taste, model.users(),
+                                  [&](std::int32_t u) { return model.user_row(u); }, report, trainer.context().workers);
   if (trainer.lead()) WriteTasteSpace((dir / "taste.h5").string(), taste);
   const double users = summary.report.at("users"), full_users = summary.report.at("full_users");
   summary.test.sampled = RankingSums{summary.report.at("hr@10") * users, summary.report.at("ndcg@10") * users,
@@ -198,14 +204,15 @@ TrainSummary RunSchedule(Trainer& trainer) {
                      : std::string());
   if (trainer.lead() && !config.out.empty()) {
     std::filesystem::create_directories(std::filesystem::path(config.out) / "checkpoints");
-    if (trainer.resumed())
-      log.Resume(trainer.state(), total_pairs);
+    if (trainer.run().resumed())
+      log.Resume(trainer.run().resumed_progress(), total_pairs);
     else
       log.Start();
   }
+  // The run's progress: epochs, history, the best epoch (what a checkpoint stores with the rows).
+  TrainingState state = trainer.run().resumed() ? trainer.run().resumed_progress() : TrainingState{};
   TrainSummary summary;
-  if (!Search(trainer, log, total_pairs, summary)) return summary;
-  const TrainingState& state = trainer.state();
+  if (!Search(trainer, log, total_pairs, state, summary)) return summary;
   summary.epochs = static_cast<int>(state.loss.size());
   summary.best_epoch = state.best_epoch;
   summary.best_val_hr = state.best_val_hr;
@@ -215,7 +222,7 @@ TrainSummary RunSchedule(Trainer& trainer) {
   if (config.refit) {
     if (!Refit(trainer, pairs_trained, summary)) return summary;
   } else {
-    trainer.RestoreBest();  // test the best epoch's model
+    trainer.model().RestoreBest();  // test the best epoch's model
   }
   summary.pairs_per_s = pairs_trained / std::max(summary.train_seconds, 1e-9);
   RunRecord record;
