@@ -4,7 +4,7 @@
 // kPushPull), whose reply flows while the steps between compute. With `cache_steps` k > 1 the
 // server rows go through a RowCache (worker/row_cache.h): a row is pulled once per k steps and
 // its gradients pushed as sums.
-// The pipeline writes nothing of the run's coordination (stops, checkpoints: worker/trainer.h):
+// The pipeline writes nothing of the run's coordination (stops, checkpoints: worker/run_coordinator.h):
 // the caller says which steps are boundaries, after which nothing is kept back.
 #pragma once
 
