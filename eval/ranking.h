@@ -27,6 +27,11 @@ inline bool RanksAbove(float other, float target) {
   return !std::isfinite(target) || (std::isfinite(other) && other >= target);
 }
 
+// The cut-offs of the retrieval figures in full ranking, Recall@20 and Recall@50 (and NDCG@50), as
+// multi-interest retrieval work (MIND, ComiRec) reports them over whole catalogues. With one
+// held-out item per user, Recall@K is HR@K: the share of users whose item is in their top K.
+constexpr int kRecallShort = 20, kRecallLong = 50;
+
 // HR@k and NDCG@k of a held-out item at 0-based `rank`.
 inline bool HitAt(std::int64_t rank, int k = kTopK) { return rank < k; }
 double NdcgAt(std::int64_t rank, int k = kTopK);

@@ -21,7 +21,7 @@ namespace {
 // Sums over users, reduced over ranks into the summary.
 struct SummarySums {
   // kUsers: users of the sampled protocol (hr@10, ndcg@10); kFullUsers: users of every other figure.
-  enum { kHits, kNdcg, kFullHits, kFullNdcg, kJs, kHellinger, kHistJs, kHistHellinger, kEntropy, kUsed, kSimilarity, kOverlap, kNovelty,
+  enum { kHits, kNdcg, kFullHits, kFullNdcg, kFullRecall20, kFullRecall50, kFullNdcg50, kJs, kHellinger, kHistJs, kHistHellinger, kEntropy, kUsed, kSimilarity, kOverlap, kNovelty,
          kUsers, kFullUsers, kN };
   double sums[kN] = {};
   std::vector<std::int64_t> recommended;  // top-kTopK appearances per item
@@ -90,6 +90,9 @@ void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const
   AddSampled(f.sampled_rank, s);
   sums[SummarySums::kFullHits] += HitAt(f.full_rank);
   sums[SummarySums::kFullNdcg] += NdcgAt(f.full_rank);
+  sums[SummarySums::kFullRecall20] += HitAt(f.full_rank, kRecallShort);
+  sums[SummarySums::kFullRecall50] += HitAt(f.full_rank, kRecallLong);
+  sums[SummarySums::kFullNdcg50] += NdcgAt(f.full_rank, kRecallLong);
   sums[SummarySums::kJs] += f.js;
   sums[SummarySums::kHellinger] += f.hellinger;
   sums[SummarySums::kHistJs] += f.hist_js;
@@ -142,6 +145,9 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   summary["ndcg@10"] = sums[SummarySums::kNdcg] / sampled_users;
   summary["full_hr@10"] = sums[SummarySums::kFullHits] / n_users;
   summary["full_ndcg@10"] = sums[SummarySums::kFullNdcg] / n_users;
+  summary["full_recall@20"] = sums[SummarySums::kFullRecall20] / n_users;
+  summary["full_recall@50"] = sums[SummarySums::kFullRecall50] / n_users;
+  summary["full_ndcg@50"] = sums[SummarySums::kFullNdcg50] / n_users;
   summary["tdd_js"] = sums[SummarySums::kJs] / n_users;
   summary["tdd_hellinger"] = sums[SummarySums::kHellinger] / n_users;
   summary["tdd_hist_js"] = sums[SummarySums::kHistJs] / n_users;
@@ -162,7 +168,8 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
 }  // namespace
 
 std::string PrintedFigureName(const std::string& name) {
-  for (const char* metric : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10"}) {
+  for (const char* metric : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10", "full_recall@20", "full_recall@50",
+                             "full_ndcg@50"}) {
     if (name == metric) return Cat("test_", name);
     if (name == Cat("collapsed_", metric)) return Cat("collapsed_test_", metric);
   }
@@ -235,7 +242,8 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     plain.persona_diagnostics = false;
     const Summary ablation = EvaluateReport(scorer, data, space, users, collapsed_rows, plain, comm);
     for (const char* figure :
-         {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10", "tdd_js", "tdd_hellinger", "tdd_hist_js", "tdd_hist_hellinger"})
+         {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10", "full_recall@20", "full_recall@50", "full_ndcg@50", "tdd_js",
+          "tdd_hellinger", "tdd_hist_js", "tdd_hist_hellinger"})
       summary[Cat("collapsed_", figure)] = ablation.at(figure);
   }
   // Per-user rows to rank 0 of comm, which writes eval.h5.

@@ -32,13 +32,14 @@
 //                                          attention is persona k's (-1 past a short list)
 //   /users/names, /items/{ids,names}       string ids, for datasets that have them (Amazon)
 // Summary: hr@10, ndcg@10 (sampled protocol, means over every user: `users` of them);
-// full_hr@10, full_ndcg@10, tdd_js, tdd_hellinger, tdd_hist_js, tdd_hist_hellinger (means over
+// full_hr@10, full_ndcg@10, full_recall@20, full_recall@50, full_ndcg@50 (full ranking over every
+// unseen item; eval/ranking.h: kRecallShort, kRecallLong), tdd_js, tdd_hellinger, tdd_hist_js, tdd_hist_hellinger (means over
 // the sample's `full_users`);
 // coverage (share of items in some top-10 list), gini (of how often items are recommended in
 // top-10 lists; 0 = evenly), novelty (mean -log2 of the share of users who have each top-10
 // item); attention_entropy, personas_used, persona_similarity (means over `full_users`).
 // With persona diagnostics also persona_overlap (mean over `full_users`) and the collapse
-// ablation: collapsed_ followed by hr@10, ndcg@10, full_hr@10, full_ndcg@10 and the four TDD
+// ablation: collapsed_ followed by hr@10, ndcg@10, the five full-ranking figures and the four TDD
 // figures (each user's personas replaced by their mean: the model as plain matrix
 // factorisation; the same users as the figures without the prefix).
 #pragma once

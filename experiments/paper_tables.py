@@ -49,6 +49,8 @@ RECIPES = {
 }
 
 COLUMNS = [("test_hr@10", "HR@10"), ("test_ndcg@10", "NDCG@10"), ("test_full_hr@10", "full HR@10"),
+           ("test_full_recall@20", "full Recall@20"), ("test_full_recall@50", "full Recall@50"),
+           ("test_full_ndcg@50", "full NDCG@50"),
            ("tdd_js", "TDD JS (paper)"), ("tdd_hellinger", "TDD Hellinger (paper)"),
            ("tdd_hist_js", "TDD JS (histogram)"), ("tdd_hist_hellinger", "TDD Hellinger (histogram)"),
            ("val_ndcg@10", "validation NDCG@10")]

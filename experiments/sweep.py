@@ -52,7 +52,8 @@ def main():
     with ThreadPoolExecutor(args.parallel) as pool:
         results = list(pool.map(run, jobs))
 
-    keys = ["val_hr@10", "val_ndcg@10", "test_hr@10", "test_ndcg@10", "test_full_hr@10", "test_full_ndcg@10", "best_epoch"]
+    keys = ["val_hr@10", "val_ndcg@10", "test_hr@10", "test_ndcg@10", "test_full_hr@10", "test_full_ndcg@10", "test_full_recall@20",
+            "test_full_recall@50", "test_full_ndcg@50", "best_epoch"]
     print(" ".join(f"{k:>16}" for k in ["setting"] + keys))
     for combo in combos:
         rows = [r for (c, s), r in results if c == combo]

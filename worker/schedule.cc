@@ -187,10 +187,13 @@ void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
   record.has_tdd = true;
   record.tdd_js = summary.report.at("tdd_js");
   record.tdd_hellinger = summary.report.at("tdd_hellinger");
-  // Beside the figures above: the histogram TDD, the persona diagnostics and the collapse ablation.
-  for (const char* name : {"tdd_hist_js", "tdd_hist_hellinger", "persona_similarity", "persona_overlap",
-                           "attention_entropy", "collapsed_hr@10", "collapsed_ndcg@10", "collapsed_full_hr@10",
-                           "collapsed_full_ndcg@10", "collapsed_tdd_js", "collapsed_tdd_hist_js"})
+  // Beside the figures above: the retrieval figures of full ranking, the histogram TDD, the
+  // persona diagnostics and the collapse ablation.
+  for (const char* name : {"full_recall@20", "full_recall@50", "full_ndcg@50", "tdd_hist_js", "tdd_hist_hellinger",
+                           "persona_similarity", "persona_overlap", "attention_entropy", "collapsed_hr@10",
+                           "collapsed_ndcg@10", "collapsed_full_hr@10", "collapsed_full_ndcg@10",
+                           "collapsed_full_recall@20", "collapsed_full_recall@50", "collapsed_full_ndcg@50",
+                           "collapsed_tdd_js", "collapsed_tdd_hist_js"})
     if (summary.report.count(name) != 0) record.figures.emplace_back(PrintedFigureName(name), summary.report.at(name));
 }
 

@@ -105,6 +105,22 @@ TEST(Report, AgreesWithRankingAndExplainsByAttention) {
   EXPECT_NEAR(summary.at("ndcg@10"), totals.sampled.ndcg_mean(), 1e-12);
   EXPECT_NEAR(summary.at("full_hr@10"), totals.full.hr(), 1e-12);
   EXPECT_NEAR(summary.at("full_ndcg@10"), totals.full.ndcg_mean(), 1e-12);
+  {
+    // The retrieval figures from eval.h5's per-user full ranks: Recall@K is the share of users
+    // whose test item ranks in their top K of every unseen item.
+    h5::Handle file = h5::OpenFileReadOnly(options.path);
+    const std::vector<std::int64_t> ranks = h5::ReadInts(file.get(), "/users/full_rank", options.path);
+    RankingSums at20, at50;
+    for (std::int64_t rank : ranks) {
+      at20.Add(rank, 20);
+      at50.Add(rank, 50);
+    }
+    EXPECT_NEAR(summary.at("full_recall@20"), at20.hr(), 1e-12);
+    EXPECT_NEAR(summary.at("full_recall@50"), at50.hr(), 1e-12);
+    EXPECT_NEAR(summary.at("full_ndcg@50"), at50.ndcg_mean(), 1e-12);
+    EXPECT_LE(summary.at("full_hr@10"), summary.at("full_recall@20"));
+    EXPECT_LT(summary.at("full_recall@20"), summary.at("full_recall@50")) << "120 items: some rank in 20-49";
+  }
   EXPECT_GT(summary.at("coverage"), 0.0);
   EXPECT_LE(summary.at("coverage"), 1.0);
 
