@@ -66,11 +66,15 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
   spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
                data.num_train(), data.holdout);
   spdlog::info("layout: {} worker(s), {} server(s){}; model {} {} |N|={} batch {} lr {} alpha {} "
-               "lambda_p {} lambda_n {} l2 {} softmax correction {}; staleness {}{}",
+               "lambda_p {} lambda_n {} l2 {} softmax correction {}; {}",
                layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
                setup.model->name(), ShapeText(setup.model->shape()), config.negatives, config.batch,
                config.lr, config.alpha, config.lambda_p, config.lambda_n, config.l2, config.softmax_correction,
-               config.staleness, config.deterministic ? ", deterministic" : "");
+               layout.colocated      ? std::string("rows read in place")
+               : config.synchronous() ? std::string(config.deterministic ? "synchronous, deterministic" : "synchronous")
+                                      : Cat("staleness ", config.staleness, ", cache ", config.cache_steps_used(), " steps, ",
+                         config.pulls_in_flight_used(), " pulls in flight, ", config.sixteen_bit_wire() ? 16 : 32,
+                         "-bit wire"));
 }
 
 // The dataset (each worker its share of the users, data/dataset_share.h), the model, the layout,

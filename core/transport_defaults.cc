@@ -6,12 +6,15 @@
 namespace ampcf {
 
 void SetTransportDefaults() {
-  constexpr const char* kOneMebibyte = "1048576";
   // The first fragment of a rendezvous send may not exceed the eager limit, and each later
-  // fragment is at most max_send_size: all three move together.
-  for (const char* name : {"OMPI_MCA_btl_tcp_eager_limit", "OMPI_MCA_btl_tcp_rndv_eager_limit",
-                           "OMPI_MCA_btl_tcp_max_send_size"})
-    setenv(name, kOneMebibyte, /*overwrite=*/0);
+  // fragment is at most max_send_size: the three move together, and a user who set any of them
+  // has chosen the transport's sizes.
+  const auto names = {"OMPI_MCA_btl_tcp_eager_limit", "OMPI_MCA_btl_tcp_rndv_eager_limit",
+                      "OMPI_MCA_btl_tcp_max_send_size"};
+  for (const char* name : names)
+    if (std::getenv(name) != nullptr) return;
+  constexpr const char* kOneMebibyte = "1048576";
+  for (const char* name : names) setenv(name, kOneMebibyte, /*overwrite=*/1);
 }
 
 }  // namespace ampcf

@@ -10,8 +10,10 @@ namespace ampcf {
 // eager reply lands in place; a push waits at the server as an unexpected message, at most
 // --pulls-in-flight per worker.
 //
-// A setting already in the environment (OMPI_MCA_btl_tcp_eager_limit and the others, or
-// mpirun --mca, which sets the same variables) wins. Must be called before MPI_Init.
+// A user who set any of the three in the environment (OMPI_MCA_btl_tcp_eager_limit and the
+// others, or mpirun --mca, which sets the same variables) keeps all three as they are. Settings
+// in an MCA parameter file (~/.openmpi/mca-params.conf) rank below the environment in Open MPI,
+// so they do not win: set them with --mca instead. Must be called before MPI_Init.
 void SetTransportDefaults();
 
 }  // namespace ampcf

@@ -58,7 +58,7 @@ void PersonaLists(const Scorer& scorer, const Dataset& data, std::span<const std
     const std::span<const std::int32_t> train = data.TrainItems(block[i]);
     const std::int32_t trained_validation = exclude_validation ? data.ValItem(block[i]) : -1;
     MarkSeen(scratch.is_train, train, trained_validation, 1);
-    const int length = TopUnseen({user_scores, n}, scratch.is_train, count, scratch.order);
+    const int length = SortTopUnseen({user_scores, n}, scratch.is_train, count, scratch.order);
     MarkSeen(scratch.is_train, train, trained_validation, 0);
     return length;
   };

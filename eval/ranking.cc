@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "core/peer_wait.h"
@@ -15,12 +16,16 @@ void MarkSeen(std::vector<char>& is_train, std::span<const std::int32_t> train, 
   if (trained_validation >= 0) is_train[trained_validation] = value;
 }
 
-int TopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K, std::vector<std::int32_t>& order) {
+int SortTopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K, std::vector<std::int32_t>& order) {
   std::iota(order.begin(), order.end(), 0);
   auto unseen_end = std::partition(order.begin(), order.end(), [&](std::int32_t j) { return !is_train[j]; });
   const int k = static_cast<int>(std::min<std::ptrdiff_t>(K, unseen_end - order.begin()));
+  // A non-finite score sorts last (as a diverged model's never ranks: RanksAbove), which also
+  // keeps the order strict and weak for partial_sort.
+  auto key = [&](std::int32_t j) { return std::isfinite(scores[j]) ? scores[j] : -std::numeric_limits<float>::infinity(); };
   std::partial_sort(order.begin(), order.begin() + k, unseen_end, [&](std::int32_t a, std::int32_t b) {
-    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+    const float ka = key(a), kb = key(b);
+    return ka > kb || (ka == kb && a < b);
   });
   return k;
 }

@@ -63,9 +63,11 @@ std::int64_t FullRank(const Dataset& data, std::int32_t u, HeldOut which, std::s
 void MarkSeen(std::vector<char>& is_train, std::span<const std::int32_t> train, std::int32_t trained_validation,
               char value);
 
-// Sorts the top-K unseen items (is_train false) by score, ties to the lower id, to the front of
-// `order` (sized to every item); returns how many (fewer than K when fewer are unseen).
-int TopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K, std::vector<std::int32_t>& order);
+// Sorts the top-K unseen items (is_train false) by score, ties to the lower id and non-finite
+// scores last, to the front of `order` (sized to every item); returns how many (fewer than K
+// when fewer are unseen). eval/recommend.h's TopUnseen returns the list itself, without the
+// non-finite scores.
+int SortTopUnseen(std::span<const float> scores, const std::vector<char>& is_train, int K, std::vector<std::int32_t>& order);
 
 struct EvalTotals {
   RankingSums sampled;

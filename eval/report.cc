@@ -56,7 +56,7 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
     f.sampled_rank = RankAmong(scratch.scores, data.TestItem(u), scratch.negatives);
   }
   f.full_rank = FullRank(data, u, HeldOut::kTest, scratch.scores, scratch.is_train);
-  f.k = TopUnseen(scratch.scores, scratch.is_train, K, scratch.order);
+  f.k = SortTopUnseen(scratch.scores, scratch.is_train, K, scratch.order);
   // Attention is read for the list and the training items only: scored for those alone.
   scratch.attended.assign(scratch.order.begin(), scratch.order.begin() + f.k);
   scratch.attended.insert(scratch.attended.end(), train.begin(), train.end());

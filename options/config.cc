@@ -140,6 +140,19 @@ std::vector<std::string> ChangedTrainingOptions(const std::string& before, const
 #define AMPCF_COMPARE(type, name, flags, dflt, check, help) compare(#name, flags);
   AMPCF_TRAIN_OPTIONS(AMPCF_COMPARE)
 #undef AMPCF_COMPARE
+  // The consistency mode is run-only option by option, but going from synchronous to the
+  // per-worker modes (or back) changes each worker's batches and the steps of an epoch, and the
+  // default changed from one to the other: never silent either.
+  auto synchronous = [](const std::map<std::string, std::string>& values) {
+    const auto staleness = values.find("staleness"), deterministic = values.find("deterministic");
+    return (deterministic != values.end() && deterministic->second == "1") ||
+           (staleness != values.end() && staleness->second == "0");
+  };
+  if (old_values.count("staleness") != 0 && synchronous(old_values) != synchronous(new_values))
+    changed.push_back(synchronous(old_values)
+                          ? "trained in synchronous mode, now asynchronous (each worker on batches of its own; "
+                            "--staleness 0 keeps the checkpoint's mode)"
+                          : "trained in an asynchronous mode, now synchronous (the workers split every batch)");
   return changed;
 }
 

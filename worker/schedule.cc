@@ -146,7 +146,7 @@ bool Refit(Trainer& trainer, std::int64_t& pairs_trained, TrainSummary& summary)
       spdlog::info("refit epoch {:3d}/{}  loss {:.4f}  {:.0f} pairs/s  {:.1f}s", epoch, summary.best_epoch,
                    loss_sum / std::max<std::int64_t>(total_pairs, 1), total_pairs / epoch_seconds, epoch_seconds);
     int signal = StopSignal();
-    peer::Allreduce(MPI_IN_PLACE, &signal, 1, MPI_INT, MPI_MAX, trainer.context().workers, "the other workers");
+    peer::Allreduce(MPI_IN_PLACE, &signal, 1, MPI_INT, MPI_MAX, trainer.context().workers, kOtherWorkers);
     if (signal != 0 && epoch < summary.best_epoch) {
       summary.interrupted = true;
       summary.during_refit = true;

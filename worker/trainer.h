@@ -30,6 +30,9 @@ struct EpochEnd {
 class Trainer {
  public:
   explicit Trainer(const TrainerContext& context);
+  // The pipeline holds references to the builder and the user table: a trainer stays where it is.
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
 
   const TrainerContext& context() const { return context_; }
   const TrainConfig& config() const { return *context_.config; }

@@ -109,6 +109,26 @@ TEST(Config, ValidateRejectsWhatValidatorsCannotSee) {
   needs_out(resume);
 }
 
+// Resuming a synchronous run in the default (asynchronous) mode changes the batches: named.
+TEST(Config, ChangedTrainingOptionsNamesAChangeOfConsistencyMode) {
+  DataConfig data;
+  TrainConfig synchronous, fast, deterministic;
+  synchronous.staleness = 0;
+  deterministic.deterministic = true;
+  auto mode_changes = [&](const TrainConfig& before, const TrainConfig& now) {
+    int count = 0;
+    for (const std::string& change : ChangedTrainingOptions(Describe(data, before), Describe(data, now)))
+      count += change.find("synchronous") != std::string::npos;
+    return count;
+  };
+  const auto changed = ChangedTrainingOptions(Describe(data, synchronous), Describe(data, fast));
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_NE(changed[0].find("synchronous mode, now asynchronous"), std::string::npos) << changed[0];
+  EXPECT_EQ(mode_changes(synchronous, deterministic), 0) << "both synchronous";
+  EXPECT_EQ(mode_changes(fast, deterministic), 1);
+  EXPECT_EQ(mode_changes(fast, fast), 0);
+}
+
 // The default is the fast mode; --deterministic and --staleness 0 turn every part of it off.
 TEST(Config, DeterministicTurnsTheFastModeOff) {
   TrainConfig fast;
