@@ -26,7 +26,7 @@ namespace ampcf {
 class ModelLifecycle {
  public:
   // `users`: this worker's users, one contiguous range of dense ids (context.left_out: those of
-  // them not evaluated).
+  // them not evaluated). `context` must outlive the lifecycle.
   ModelLifecycle(const TrainerContext& context, const std::vector<std::int32_t>& users);
 
   RowTable& user_table() { return user_table_; }
@@ -70,7 +70,7 @@ class ModelLifecycle {
   std::vector<const float*> PullTables(const std::vector<std::int32_t>* items, std::int64_t clock,
                                        std::vector<AlignedVector<float>>& into);
 
-  TrainerContext context_;
+  const TrainerContext& context_;
   int worker_rank_ = 0;
   std::int32_t first_user_ = 0;
   std::vector<std::int32_t> evaluated_users_;

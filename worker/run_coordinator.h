@@ -24,6 +24,7 @@ struct StepEnd {
 
 class RunCoordinator {
  public:
+  // `context` must outlive the coordinator.
   explicit RunCoordinator(const TrainerContext& context);
 
   // A run resumed from the checkpoint at `path`: the progress it stores and its layout.
@@ -65,7 +66,7 @@ class RunCoordinator {
   bool lead() const { return worker_rank_ == 0; }
   CheckpointHeader MakeCheckpointHeader() const;
 
-  TrainerContext context_;
+  const TrainerContext& context_;
   int worker_rank_ = 0, n_workers_ = 1;
   FileRing ring_;
   bool decisions_ = false;

@@ -60,8 +60,8 @@ BatchOptions BatchOptionsOf(const TrainConfig& config, const Layout& layout) {
 Trainer::Trainer(const TrainerContext& context)
     : context_(context),
       users_(HeldUsers(*context.data)),
-      model_(context, users_),
-      run_(context),
+      model_(context_, users_),  // the parts share the trainer's copy of the context
+      run_(context_),
       builder_(*context.data, users_, BatchOptionsOf(*context.config, context.layout)),
       pipeline_(*context.model, *context.servers, builder_, model_.user_table(), model_.user_rows_trained(),
                 PipelineOptionsOf(*context.config, context.layout)) {
