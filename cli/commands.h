@@ -2,13 +2,16 @@
 // exit code: 0 on success, 2 on a user error (printed once, by rank 0, as one line).
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "options/config.h"
 
 namespace ampcf {
 
-int RunTrain(const DataConfig& data_config, const TrainConfig& config);
+// `given`: the options the user set (member names), which a model's pretraining runs inherit
+// (cli/pretraining.h).
+int RunTrain(const DataConfig& data_config, const TrainConfig& config, const std::set<std::string>& given = {});
 int RunEval(const DataConfig& data_config, const EvalConfig& config);
 int RunStats(const DataConfig& data_config);
 // Explains one user's recommendations by persona (rank 0 does the work).

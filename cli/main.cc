@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "options/config.h"
@@ -15,8 +18,41 @@
 #include "core/peer_wait.h"
 #include "core/process_setup.h"
 #include "core/transport_defaults.h"
+#include "models/registry.h"
+#include "options/model_options.h"
 
 namespace {
+
+// `train --help`'s last lines: the model's recipe and the other models.
+std::string TrainFooter(const ampcf::ModelInfo& model) {
+  std::string text = "\n--model " + model.name + ": " + model.summary + ".\n";
+  if (!model.recipe.empty()) {
+    text += "Its recipe (the defaults above):";
+    for (const auto& [name, value] : model.recipe) text += " " + name + " = " + value + ";";
+    text.back() = '.';
+    text += "\n";
+  }
+  if (!model.pretrain.empty()) {
+    text += "Pretrained from:";
+    for (const std::string& name : model.pretrain) text += " " + name;
+    text += " (each trained first into --out/pretrain/NAME unless --pretrained gives their model.h5 files).\n";
+  }
+  text += "\nModels (ampcf train --model NAME --help lists one's options and recipe):\n";
+  for (const ampcf::ModelInfo* other : ampcf::KnownModels()) text += "  " + other->name + ": " + other->summary + "\n";
+  return text;
+}
+
+// The options the command line or a config file set, by member name ("negative_power").
+std::set<std::string> OptionsGiven(const CLI::App& command) {
+  std::set<std::string> given;
+  for (const CLI::Option* option : command.get_options()) {
+    if (option->count() == 0 || option->get_lnames().empty()) continue;
+    std::string name = option->get_lnames().front();
+    std::replace(name.begin(), name.end(), '-', '_');
+    given.insert(name);
+  }
+  return given;
+}
 
 int Main(int argc, char** argv) {
   using namespace ampcf;
@@ -45,8 +81,26 @@ int Main(int argc, char** argv) {
     (AddOptions(*command, options), ...);
     return command;
   };
+  // --model picks which options train has and their defaults (its recipe), so it is read first.
+  std::vector<std::string> arguments(argv, argv + argc);
+  const ModelInfo* train_model = nullptr;
+  if (arguments.size() >= 2 && arguments[1] == "train") {
+    const std::string name = RequestedValue(arguments, "model");
+    try {
+      train_model = &FindModel(name.empty() ? train.model : name);
+    } catch (const UserError& error) {
+      if (rank == 0) std::fprintf(stderr, "ampcf: error: %s\n", error.what());
+      return 2;
+    }
+    ApplyRecipe(*train_model, train);
+  }
   CLI::App* train_command =
-      add_command("train", "train AMP-CF on a dataset, early-stopped on validation", train_data, train);
+      add_command("train", "train a model on a dataset, early-stopped on validation (AMP-CF unless --model says)",
+                  train_data, train);
+  if (train_model != nullptr) {
+    AddModelOptions(*train_command, train_model->options, train.model_options, "Options of --model " + train_model->name);
+    train_command->footer(TrainFooter(*train_model));
+  }
   CLI::App* eval_command =
       add_command("eval", "evaluate a model.h5 or a checkpoint on its dataset (HR@10, NDCG@10, TDD): eval.h5", eval_data, eval);
   add_command("stats", "print the dataset's Table 1 statistics", stats_data);  // the remaining case below
@@ -74,7 +128,6 @@ int Main(int argc, char** argv) {
   inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
 
   try {
-    std::vector<std::string> arguments(argv, argv + argc);
     try {
       arguments = ExpandConfigFile(arguments, app);
     } catch (const UserError& error) {
@@ -90,12 +143,20 @@ int Main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& help) {
     if (rank == 0) app.exit(help);
     return 0;
+  } catch (const CLI::ExtrasError& error) {
+    // An option of another model (--personas with --model gmf) is the likeliest extra.
+    if (rank == 0 && train_model != nullptr && train_command->parsed())
+      std::fprintf(stderr, "ampcf: error: %s (--model %s's options: ampcf train --model %s --help)\n", error.what(),
+                   train_model->name.c_str(), train_model->name.c_str());
+    else if (rank == 0)
+      std::fprintf(stderr, "ampcf: error: %s (see ampcf --help)\n", error.what());
+    return 2;
   } catch (const CLI::ParseError& error) {
     if (rank == 0) std::fprintf(stderr, "ampcf: error: %s (see ampcf --help)\n", error.what());
     return 2;
   }
   SetUpComputeProcess();
-  if (train_command->parsed()) return RunTrain(train_data, train);
+  if (train_command->parsed()) return RunTrain(train_data, train, OptionsGiven(*train_command));
   if (eval_command->parsed()) return RunEval(eval_data, eval);
   if (inspect_command->parsed()) return RunInspect(inspect_file);
   if (explain_command->parsed()) return RunExplain(explain_data, explain);

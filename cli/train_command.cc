@@ -9,6 +9,7 @@
 
 #include "cli/collective.h"
 #include "cli/commands.h"
+#include "cli/pretraining.h"
 #include "cli/run_info.h"
 #include "cli/user_list.h"
 #include "core/peer_wait.h"
@@ -35,8 +36,8 @@ void CheckResumable(const CheckpointInfo& info, const std::string& path, const D
     throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
                         ") than --data gives"));
   if (h.shape != model.shape())
-    throw UserError(Cat("--resume ", path, ": written with --personas ", h.shape.personas, " (", ShapeText(h.shape),
-                        "); this run has --personas ", model.shape().personas, " (", ShapeText(model.shape()), ")"));
+    throw UserError(Cat("--resume ", path, ": a model of shape ", ShapeText(h.shape), "; this run's is ",
+                        ShapeText(model.shape())));
   if (h.seed != config.seed)
     throw UserError(Cat("--resume ", path, ": written with --seed ", h.seed, "; this run has --seed ", config.seed));
 }
@@ -65,11 +66,10 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
   const Layout& layout = setup.layout;
   spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
                data.num_train(), data.holdout);
-  spdlog::info("layout: {} worker(s), {} server(s){}; model {} {} |N|={} batch {} lr {} alpha {} "
-               "lambda_p {} lambda_n {} l2 {} softmax correction {}; {}",
+  spdlog::info("layout: {} worker(s), {} server(s){}; model {} {} |N|={} batch {} lr {} l2 {} softmax correction {}; {}",
                layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
                setup.model->name(), ShapeText(setup.model->shape()), config.negatives, config.batch,
-               config.lr, config.alpha, config.lambda_p, config.lambda_n, config.l2, config.softmax_correction,
+               config.lr, config.l2, config.softmax_correction,
                layout.colocated      ? std::string("rows read in place")
                : config.synchronous() ? std::string(config.deterministic ? "synchronous, deterministic" : "synchronous")
                                       : Cat("staleness ", config.staleness, ", cache ", config.cache_steps_used(), " steps, ",
@@ -141,7 +141,8 @@ bool FindResumePoint(const TrainConfig& config, TrainSetup& setup) {
           std::vector<std::string> warnings;
           path = FindLatestCheckpoint((std::filesystem::path(config.out) / "checkpoints").string(), warnings);
           for (const std::string& warning : warnings) spdlog::warn("{}", warning);
-          if (path.empty()) spdlog::info("--resume auto: no checkpoint in {}/checkpoints, starting afresh", config.out);
+          if (path.empty() && !config.quiet)
+            spdlog::info("--resume auto: no checkpoint in {}/checkpoints, starting afresh", config.out);
         } else {
           path = config.resume;
           VerifyCheckpoint(path);
@@ -247,9 +248,8 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
   return 0;
 }
 
-}  // namespace
-
-int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
+// One training run, its model's pretraining done.
+int TrainOnce(const DataConfig& data_config, const TrainConfig& config) {
   peer::SetTimeout(config.peer_timeout);
   TrainSetup setup;
   if (!SetUp(data_config, config, setup) || !FindResumePoint(config, setup)) return 2;
@@ -262,6 +262,18 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config) {
   if (workers != MPI_COMM_NULL) AMPCF_CHECK_MPI(MPI_Comm_free(&workers));
   AMPCF_CHECK_MPI(MPI_Comm_free(&checkpoint_comm));
   return status;
+}
+
+}  // namespace
+
+int RunTrain(const DataConfig& data_config, const TrainConfig& config, const std::set<std::string>& given) {
+  const ModelInfo* model = nullptr;
+  if (!CollectiveSetup([&] { model = &FindModel(config.model); })) return 2;
+  if (model->pretrain.empty() || !config.pretrained.empty()) return TrainOnce(data_config, config);
+  TrainConfig pretrained = config;
+  Pretraining pretraining(data_config, config, given);
+  if (const int status = pretraining.Run(pretrained); status != 0) return status;
+  return TrainOnce(data_config, pretrained);
 }
 
 }  // namespace ampcf

@@ -13,42 +13,23 @@ namespace ampcf {
 
 namespace {
 
-struct Registration {
-  const char* name;
-  std::unique_ptr<Model> (*train)(const TrainConfig& config, std::int64_t n_items);
-  std::unique_ptr<Model> (*score)(const ModelShape& shape);
-};
-
-template <typename M>
-std::unique_ptr<Model> ForTraining(const TrainConfig& config, std::int64_t n_items) {
-  return std::make_unique<M>(config, n_items);
-}
-template <typename M>
-std::unique_ptr<Model> ForScoring(const ModelShape& shape) {
-  return std::make_unique<M>(shape);
+// One line per model; its folder declares the rest.
+std::vector<ModelInfo>& Models() {
+  static std::vector<ModelInfo> models = {
+      AmpCfInfo(), BprMfInfo(), NeuMfInfo(), GmfInfo(), MlpInfo(), ConvNcfInfo(), FismInfo(), DeepIcfInfo(),
+  };
+  return models;
 }
 
-// One line per model.
-constexpr Registration kModels[] = {
-    {"amp-cf", ForTraining<AmpCf>, ForScoring<AmpCf>},
-    {"bpr-mf", ForTraining<BprMf>, ForScoring<BprMf>},
-    {"neumf", ForTraining<NeuMf>, ForScoring<NeuMf>},
-    {"gmf", ForTraining<NeuMf>, ForScoring<NeuMf>},
-    {"mlp", ForTraining<NeuMf>, ForScoring<NeuMf>},
-    {"convncf", ForTraining<ConvNcf>, ForScoring<ConvNcf>},
-    {"fism", ForTraining<DeepIcf>, ForScoring<DeepIcf>},
-    {"deepicf", ForTraining<DeepIcf>, ForScoring<DeepIcf>},
-};
-
-const Registration* Find(const std::string& name) {
-  for (const Registration& model : kModels)
+const ModelInfo* Find(const std::string& name) {
+  for (const ModelInfo& model : Models())
     if (name == model.name) return &model;
   return nullptr;
 }
 
 std::string Known() {
   std::string names;
-  for (const Registration& model : kModels) names += std::string(names.empty() ? "" : ", ") + model.name;
+  for (const ModelInfo& model : Models()) names += (names.empty() ? "" : ", ") + model.name;
   return names;
 }
 
@@ -102,16 +83,46 @@ ModelData ModelOfCheckpoint(const std::string& path, std::int64_t first_user, st
 
 }  // namespace
 
+const ModelInfo& FindModel(const std::string& name) {
+  const ModelInfo* model = Find(name);
+  if (model == nullptr) throw UserError(Cat("--model ", name, ": no such model (", Known(), ")"));
+  return *model;
+}
+
+std::vector<const ModelInfo*> KnownModels() {
+  std::vector<const ModelInfo*> models;
+  for (const ModelInfo& model : Models()) models.push_back(&model);
+  return models;
+}
+
+bool RegisterModel(ModelInfo info) {
+  AMPCF_ASSERT(Find(info.name) == nullptr, "a second model named ", info.name);
+  Models().push_back(std::move(info));
+  return true;
+}
+
+void ApplyRecipe(const ModelInfo& model, TrainConfig& config) {
+  for (const auto& [name, value] : model.recipe) SetTrainOption(config, name, value);
+}
+
 std::unique_ptr<Model> MakeModel(const TrainConfig& config, std::int64_t n_items) {
-  const Registration* model = Find(config.model);
-  if (model == nullptr) throw UserError(Cat("--model ", config.model, ": no such model (", Known(), ")"));
-  return model->train(config, n_items);
+  const ModelInfo& model = FindModel(config.model);
+  const std::size_t given = PretrainedPaths(config).size();
+  if (given != 0 && model.pretrain.empty())
+    throw UserError(Cat("--pretrained: --model ", config.model, " starts from random rows"));
+  if (given != 0 && given != model.pretrain.size()) {
+    std::string names;
+    for (const std::string& name : model.pretrain) names += (names.empty() ? "" : ",") + name;
+    throw UserError(Cat("--pretrained ", config.pretrained, ": --model ", config.model, " takes ", model.pretrain.size(),
+                        " model file(s), of ", names, ", in that order"));
+  }
+  return model.for_training(config, n_items);
 }
 
 std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path) {
-  const Registration* found = Find(model.model);
+  const ModelInfo* found = Find(model.model);
   if (found == nullptr) throw UserError(Cat(path, ": a model of kind '", model.model, "', which this ampcf lacks (", Known(), ")"));
-  return found->score(model.shape);
+  return found->for_scoring(model.shape);
 }
 
 ModelData LoadModel(const std::string& path, std::int64_t first_user, std::int64_t n_users) {

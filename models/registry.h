@@ -1,4 +1,5 @@
-// The models `ampcf train --model NAME` knows, and loading a trained one from a file.
+// The models `ampcf train --model NAME` knows (one line each in registry.cc; a model outside
+// models/, such as a test's, adds itself with RegisterModel), and loading a trained one from a file.
 #pragma once
 
 #include <memory>
@@ -7,12 +8,28 @@
 
 #include "io/model_file.h"
 #include "models/model.h"
+#include "models/model_info.h"
 #include "options/config.h"
 
 namespace ampcf {
 
+// The model called `name`; UserError naming --model and listing the known models when there is none.
+const ModelInfo& FindModel(const std::string& name);
+// Every known model, in registration order.
+std::vector<const ModelInfo*> KnownModels();
+// Adds a model; returns true, so that a file outside models/ can register one in a static
+// initialiser (`const bool registered = RegisterModel(...)`). The name must be new. Not
+// thread-safe: call it before main or before any other function here.
+bool RegisterModel(ModelInfo info);
+
+// Gives the shared options of `config` the defaults of the model's recipe (ModelInfo::recipe).
+// The command line calls it before it parses, so that --help shows them and the user's values
+// still win.
+void ApplyRecipe(const ModelInfo& model, TrainConfig& config);
+
 // The model config.model names, for training on a catalogue of n_items; UserError naming
-// --model when there is no such model.
+// --model when there is no such model, or --pretrained when its files do not match the models
+// the recipe pretrains from.
 std::unique_ptr<Model> MakeModel(const TrainConfig& config, std::int64_t n_items);
 // The model a file holds (model.h5 or a checkpoint), for scoring; UserError naming `path`.
 std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path);

@@ -1,5 +1,6 @@
 #include "options/config.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -62,9 +63,6 @@ void Validate(const TrainConfig& c) {
     if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
     if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
   }
-  if (!c.pretrained.empty() && c.model != "neumf" && c.model != "convncf" && c.model != "deepicf")
-    throw UserError(Cat("--pretrained is for neumf (GMF.h5,MLP.h5), convncf (BPR.h5) and deepicf (FISM.h5); --model ",
-                        c.model, " starts from random rows"));
 }
 
 #define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";
@@ -79,6 +77,7 @@ std::string Describe(const DataConfig& data, const TrainConfig& train) {
     const TrainConfig& config = train;
     AMPCF_TRAIN_OPTIONS(AMPCF_DESCRIBE)
   }
+  for (const auto& [name, value] : train.model_options.all()) out << name << " = " << value << "\n";
   return out.str();
 }
 
@@ -111,11 +110,37 @@ void ReadDescribed(const std::map<std::string, std::string>& values, const char*
 
 #define AMPCF_READ_DESCRIBED(type, name, flags, dflt, check, help) ReadDescribed(values, #name, config.name);
 
+namespace {
+#define AMPCF_NAME(type, name, flags, dflt, check, help) #name,
+
+// The names of the shared tables' options: every other name a description holds is a model's.
+bool IsSharedOption(const std::string& name) {
+  static const std::set<std::string> kShared = {AMPCF_DATA_OPTIONS(AMPCF_NAME) AMPCF_TRAIN_OPTIONS(AMPCF_NAME)};
+  return kShared.count(name) != 0;
+}
+#undef AMPCF_NAME
+}  // namespace
+
 TrainConfig TrainConfigFromDescription(const std::string& text) {
   const std::map<std::string, std::string> values = ParseDescription(text);
   TrainConfig config;
   AMPCF_TRAIN_OPTIONS(AMPCF_READ_DESCRIBED)
+  for (const auto& [name, value] : values)
+    if (!IsSharedOption(name)) config.model_options.Set(name, value);
   return config;
+}
+
+void SetTrainOption(TrainConfig& config, const std::string& name, const std::string& text) {
+  const std::map<std::string, std::string> values = {{name, text}};
+  bool known = false;
+#define AMPCF_SET_ONE(type, member, flags, dflt, check, help) \
+  if (name == #member) {                                     \
+    known = true;                                            \
+    ReadDescribed(values, #member, config.member);           \
+  }
+  AMPCF_TRAIN_OPTIONS(AMPCF_SET_ONE)
+#undef AMPCF_SET_ONE
+  if (!known) throw UserError(Cat("no training option named ", name));
 }
 
 std::vector<std::string> ChangedTrainingOptions(const std::string& before, const std::string& now) {
@@ -140,6 +165,12 @@ std::vector<std::string> ChangedTrainingOptions(const std::string& before, const
 #define AMPCF_COMPARE(type, name, flags, dflt, check, help) compare(#name, flags);
   AMPCF_TRAIN_OPTIONS(AMPCF_COMPARE)
 #undef AMPCF_COMPARE
+  for (const auto& [name, value] : new_values) {
+    if (IsSharedOption(name)) continue;
+    std::string flag = "--" + name;  // a model's option: its flag is its name with dashes
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    compare(name.c_str(), flag.c_str());
+  }
   // The consistency mode is run-only option by option, but going from synchronous to the
   // per-worker modes (or back) changes each worker's batches and the steps of an epoch, and the
   // default changed from one to the other: never silent either.

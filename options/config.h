@@ -14,41 +14,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "options/model_options.h"
+#include "options/option_table.h"
+
 namespace ampcf {
-
-// A check that accepts everything.
-inline CLI::Validator AnyValue() { return CLI::Validator([](std::string&) { return std::string(); }, ""); }
-
-// The upper bound of Within() for a number that has none.
-constexpr double kNoUpperBound = 1e300;
-
-// The lower bound of a real option that must be positive: validators' bounds are inclusive.
-constexpr double kSmallestPositive = 1e-12;
-
-// A number in [low, high], reported as "--name: must be at least 1, got 0".
-inline CLI::Validator Within(double low, double high) {
-  auto show = [](double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
-  };
-  std::string description = high == kNoUpperBound ? ">= " + show(low) : "in [" + show(low) + ", " + show(high) + "]";
-  return CLI::Validator(
-      [=](std::string& text) {
-        double value = 0;
-        std::istringstream in(text);
-        if (!(in >> value) || !in.eof()) return "'" + text + "' is not a number";
-        if (value < low) return "must be at least " + show(low) + ", got " + text;
-        if (value > high) return "must be at most " + show(high) + ", got " + text;
-        return std::string();
-      },
-      description);
-}
-inline CLI::Validator AtLeast(double low) { return Within(low, kNoUpperBound); }
-inline CLI::Validator Positive() { return AtLeast(kSmallestPositive); }
-
-// A comma-separated list of positive integers ("256,128,64"), or empty.
-CLI::Validator OptionalPositiveIntList();
 
 // Options of every subcommand that reads a dataset.
 #define AMPCF_DATA_OPTIONS(X)                                                                    \
@@ -83,20 +52,11 @@ CLI::Validator OptionalPositiveIntList();
 // Options of `train` (and the model shape, which `eval` reads from the model file).
 #define AMPCF_TRAIN_OPTIONS(X)                                                                   \
   X(std::string, model, "--model", "amp-cf", AnyValue(),                                         \
-    "the model to train: amp-cf (r = 1 is matrix factorisation) or another of models/registry.cc's table; an unknown name lists them") \
-  X(int, personas, "--personas,-r", 2, AtLeast(1), "personas r per user (r=1 is matrix factorisation)") \
+    "the model to train (models/registry.cc; an unknown name lists them); it brings its own options and recipe: `ampcf train --model NAME --help`") \
   X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
-  X(int, att_dim, "--att-dim", 64, AtLeast(1), "attention dimension da (A_u, A_v are d x da)") \
-  X(std::string, mlp_layers, "--mlp-layers", "", OptionalPositiveIntList(),                      \
-    "the MLP tower's widths from its input through each hidden layer; neumf, mlp: the input is twice the MLP embedding size, so even (empty: 4d,2d,d); deepicf: the input is d (empty: d,d/2,d/4)") \
-  X(int, history_items, "--history-items", 128, AtLeast(1),                                      \
-    "fism, deepicf: training items that represent a user, a seeded sample of at most this many (a user's cost grows with it)") \
   X(std::string, pretrained, "--pretrained", "", AnyValue(),                                     \
-    "trained models of this dataset whose rows start this one: neumf GMF.h5,MLP.h5 (gmf, mlp), convncf BPR.h5 (bpr-mf), deepicf FISM.h5 (fism); empty: random") \
+    "model.h5 files of this dataset whose rows start this one, one per model the --model's recipe pretrains, comma-separated (empty: a model that pretrains trains them first, in --out/pretrain)") \
   X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
-  X(double, alpha, "--alpha", 1.0, Within(0, 1), "weight of the sampled-softmax loss; 1-alpha weighs the entropy terms") \
-  X(double, lambda_p, "--lambda-p", 1.0, AtLeast(0), "weight of the attention entropy on positives (minimised)") \
-  X(double, lambda_n, "--lambda-n", 1.0, AtLeast(0), "weight of the attention entropy on negatives (maximised)") \
   X(double, negative_power, "--negative-power", 0.5, AtLeast(0),                               \
     "negatives are drawn from training item counts to this power (the paper: 0.5; 0: uniform)") \
   X(bool, exclude_seen, "--exclude-seen", false, AnyValue(),                                   \
@@ -108,22 +68,11 @@ CLI::Validator OptionalPositiveIntList();
     "frequency-proportional L2: (l2/2)||row||^2 in the loss of each positive for every user and item row it reads") \
   X(double, l2_user_factor, "--l2-user-factor", 1.0, AtLeast(0),                                \
     "the users' persona rows get --l2-example times this factor") \
-  X(double, persona_tie, "--persona-tie", 0.03, AtLeast(0),                                      \
-    "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together where the data do not hold them apart (0: off; large: MF)") \
-  X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
-  X(double, att_lr_scale, "--att-lr-scale", 0.01, Positive(),                         \
-    "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)") \
   X(double, lr, "--lr", 1e-3, Positive(), "Adam learning rate")                        \
   X(double, average_decay, "--average-decay", 0.0, Within(0, 0.999),                             \
     "validate, keep and test the running average of the parameters over epochs: average = decay * average + (1 - decay) * rows after each epoch (0: the rows themselves)") \
   X(int, batch, "--batch", 256, AtLeast(1), "positive pairs per minibatch over all workers") \
   X(double, init_std, "--init-std", 0.1, Positive(), "standard deviation of the initial user and item vectors") \
-  X(double, persona_spread, "--persona-spread", 0.5, Within(0, 1),                              \
-    "initial personas: sqrt(1-s^2)*base + s*noise per user (1: independent; smaller: variations of one vector)") \
-  X(double, att_init_scale, "--att-init-scale", 0.25, Positive(),                      \
-    "A_u and A_v start as N(0, (scale/sqrt(d))^2): larger values start with sharper persona attention") \
-  X(double, att_init_identity, "--att-init-identity", 0.0, AtLeast(0),                           \
-    "add this times the identity to the initial A_u, A_v: attention then starts by favouring the persona that scores the item highest") \
   X(int, epochs, "--epochs", 300, AtLeast(1), "maximum epochs")                          \
   X(int, patience, "--patience", 30, AtLeast(0), "stop after this many epochs without a better validation score (0: never)") \
   X(bool, refit, "--refit", false, AnyValue(),                                                  \
@@ -245,14 +194,14 @@ CLI::Validator OptionalPositiveIntList();
 #define AMPCF_PREPARE_OPTIONS(X) \
   X(std::string, out, "--out", "", AnyValue(), "the prepared file to write (train, eval, stats, explain take it as --data)")
 
-#define AMPCF_DECLARE_MEMBER(type, name, flags, dflt, check, help) type name = dflt;
-
 struct DataConfig {
   AMPCF_DATA_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
 struct TrainConfig {
   AMPCF_TRAIN_OPTIONS(AMPCF_DECLARE_MEMBER)
+  // The options of --model's own table (options/model_options.h), by name; absent: its default.
+  ModelOptionValues model_options;
 
   // Staleness 0 or --deterministic: the workers split every batch and the servers sum a clock's
   // pushes; otherwise every worker takes whole batches of its own (ps/protocol.h).
@@ -317,12 +266,19 @@ std::vector<std::string> PretrainedPaths(const TrainConfig& config);
 // Cross-option checks that no single validator can make; throws UserError naming the options.
 void Validate(const TrainConfig& config);
 
-// One line per option, `name = value`: logged at start and stored in model files.
+// Sets the shared training option named `name` (the member name, "negative_power") from text,
+// as the command line would: a model's recipe sets its defaults this way. UserError naming the
+// option when there is no such option or the text does not read as its type.
+void SetTrainOption(TrainConfig& config, const std::string& name, const std::string& text);
+
+// One line per option, `name = value`, the model's own options after the shared ones: logged at
+// start and stored in model files.
 std::string Describe(const DataConfig& data, const TrainConfig& train);
 
 // The training options a Describe() text records (a model file's config): every option the text
-// names takes its value there, the others keep their defaults. UserError naming the option when
-// a value does not read as its type.
+// names takes its value there, the others keep their defaults; a name of neither table is one
+// of the model's own options (model_options). UserError naming the option when a value does not
+// read as its type.
 TrainConfig TrainConfigFromDescription(const std::string& text);
 
 // The options that change the model or its training and whose values differ between two Describe()

@@ -79,4 +79,31 @@ std::vector<std::string> ExpandConfigFile(const std::vector<std::string>& argume
   return expanded;
 }
 
+std::string RequestedValue(const std::vector<std::string>& arguments, const std::string& key) {
+  const std::string flag = "--" + key;
+  std::string value, config_path;
+  bool found = false;
+  for (std::size_t i = 2; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    if (argument == flag && i + 1 < arguments.size()) {
+      value = arguments[i + 1];
+      found = true;
+    } else if (argument.rfind(flag + "=", 0) == 0) {
+      value = argument.substr(flag.size() + 1);
+      found = true;
+    }
+    if (argument == "--config" && i + 1 < arguments.size()) config_path = arguments[i + 1];
+    if (argument.rfind("--config=", 0) == 0) config_path = argument.substr(9);
+  }
+  if (found || config_path.empty() || arguments.size() < 2) return value;
+  try {
+    const toml::table table = toml::parse_file(config_path);
+    if (const toml::table* section = table[arguments[1]].as_table())
+      if (auto text = (*section)[key].value<std::string>()) return *text;
+    if (auto text = table[key].value<std::string>()) return *text;
+  } catch (const toml::parse_error&) {
+  }
+  return "";
+}
+
 }  // namespace ampcf

@@ -17,4 +17,10 @@ std::vector<std::string> ConfigFileArguments(const std::string& path, const CLI:
 // there is none. argv[1] must be the subcommand.
 std::vector<std::string> ExpandConfigFile(const std::vector<std::string>& arguments, const CLI::App& app);
 
+// The value a command line gives option `--key` (its last), or else its `--config` file's (the
+// command's section first); "" when neither sets it. argv[1] must be the subcommand. Lets a
+// command choose which options to register before it parses (train's --model); a file that
+// cannot be read is left for ExpandConfigFile to report.
+std::string RequestedValue(const std::vector<std::string>& arguments, const std::string& key);
+
 }  // namespace ampcf

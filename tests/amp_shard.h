@@ -13,9 +13,9 @@ namespace ampcf::testing {
 // r = 2, d = 3, da = 2, --l2 0.01: tables small enough to check by hand.
 inline TrainConfig SmallConfig() {
   TrainConfig config;
-  config.personas = 2;
+  config.model_options.Set("personas", 2);
   config.dim = 3;
-  config.att_dim = 2;
+  config.model_options.Set("att_dim", 2);
   config.l2 = 0.01;
   return config;
 }

@@ -15,11 +15,11 @@ constexpr std::uint64_t kItemStream = 1, kAttentionStream = 2, kUserStream = 3, 
 // Server table indices (the order of tables_ after "users").
 constexpr int kItems = 0, kAttention = 1;
 
-ModelShape ShapeOf(const TrainConfig& config) {
+ModelShape ShapeOf(const TrainConfig& config, const AmpOptions& options) {
   ModelShape shape;
-  shape.personas = config.personas;
+  shape.personas = options.personas;
   shape.dim = config.dim;
-  shape.att_dim = config.att_dim;
+  shape.att_dim = options.att_dim;
   return shape;
 }
 
@@ -27,21 +27,24 @@ ModelShape ShapeOf(const TrainConfig& config) {
 
 AmpCf::AmpCf(const ModelShape& shape) : shape_(shape) {}
 
-AmpCf::AmpCf(const TrainConfig& config, std::int64_t n_items) : shape_(ShapeOf(config)) {
-  weights_.alpha = config.alpha;
-  weights_.lambda_p = config.lambda_p;
-  weights_.lambda_n = config.lambda_n;
+AmpCf::AmpCf(const TrainConfig& config, std::int64_t n_items) : AmpCf(config, AmpOptions::From(config.model_options), n_items) {}
+
+AmpCf::AmpCf(const TrainConfig& config, const AmpOptions& options, std::int64_t n_items)
+    : shape_(ShapeOf(config, options)) {
+  weights_.alpha = options.alpha;
+  weights_.lambda_p = options.lambda_p;
+  weights_.lambda_n = options.lambda_n;
   weights_.l2_example = config.l2_example;
   weights_.l2_user_factor = config.l2_user_factor;
-  weights_.persona_tie = config.persona_tie;
+  weights_.persona_tie = options.persona_tie;
   const AdamConfig adam = MakeAdam(config);
   AdamConfig attention_adam = adam;
-  attention_adam.lr = static_cast<float>(adam.lr * config.att_lr_scale);
-  attention_adam.l2 = static_cast<float>(config.att_l2);
+  attention_adam.lr = static_cast<float>(adam.lr * options.att_lr_scale);
+  attention_adam.l2 = static_cast<float>(options.att_l2);
   const int r = shape_.personas, d = shape_.dim, da = shape_.att_dim;
   const std::uint64_t seed = config.seed;
 
-  const double spread = config.persona_spread, init_std = config.init_std;
+  const double spread = options.persona_spread, init_std = config.init_std;
   const float base_weight = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - spread * spread)));
   auto init_user = [=](std::int64_t user, float* row) {
     FillNormal(row, r * d, init_std, seed, kUserStream, static_cast<std::uint64_t>(user));
@@ -57,8 +60,8 @@ AmpCf::AmpCf(const TrainConfig& config, std::int64_t n_items) : shape_(ShapeOf(c
   auto init_item = [=](std::int64_t item, float* row) {
     FillNormal(row, d, init_std, seed, kItemStream, static_cast<std::uint64_t>(item));  // the bias stays 0
   };
-  const double att_std = config.att_init_scale / std::sqrt(double(d));
-  const float identity = static_cast<float>(config.att_init_identity);
+  const double att_std = options.att_init_scale / std::sqrt(double(d));
+  const float identity = static_cast<float>(options.att_init_identity);
   auto init_attention = [=](std::int64_t key, float* row) {
     FillNormal(row, da, att_std, seed, kAttentionStream, static_cast<std::uint64_t>(key));
     if (key % d < da) row[key % d] += identity;
@@ -121,6 +124,11 @@ std::vector<std::vector<float>> AmpCf::ImportTables(const ModelData& model, cons
   const std::vector<float>& att_v = FindDense(model, "attention/A_v", d, da, path).values;
   attention.insert(attention.end(), att_v.begin(), att_v.end());
   return {model.items, std::move(attention)};
+}
+
+ModelInfo AmpCfInfo() {
+  return MakeModelInfo<AmpCf>("amp-cf", "AMP-CF: r personas per user weighed by attention (r = 1: matrix factorisation)",
+                              AmpOptions::Specs(), {});
 }
 
 }  // namespace ampcf

@@ -15,14 +15,18 @@
 #include <vector>
 
 #include "models/amp/amp_model.h"
+#include "models/amp/amp_options.h"
 #include "models/model.h"
+#include "models/model_info.h"
 #include "options/config.h"
 
 namespace ampcf {
 
 class AmpCf : public Model {
  public:
+  // config.model_options: AmpOptions (models/amp/amp_options.h).
   AmpCf(const TrainConfig& config, std::int64_t n_items);
+  AmpCf(const TrainConfig& config, const AmpOptions& options, std::int64_t n_items);
   // For evaluating a saved model: the shape only (no training tables' initialisers).
   explicit AmpCf(const ModelShape& shape);
 
@@ -45,5 +49,8 @@ class AmpCf : public Model {
   BatchGradients gradients_;
   AlignedVector<float> attention_gradients_;  // A_u's then A_v's, as the attention table lays them out
 };
+
+// --model amp-cf.
+ModelInfo AmpCfInfo();
 
 }  // namespace ampcf

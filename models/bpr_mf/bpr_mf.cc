@@ -142,4 +142,9 @@ std::vector<std::vector<float>> BprMf::ImportTables(const ModelData& model, cons
   return {model.items};
 }
 
+ModelInfo BprMfInfo() {
+  const OptionDefaults recipe = NcfRecipe();
+  return MakeModelInfo<BprMf>("bpr-mf", "BPR-MF (Rendle et al. 2009): matrix factorisation under the pairwise BPR loss", {}, recipe, {});
+}
+
 }  // namespace ampcf

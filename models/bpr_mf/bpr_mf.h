@@ -11,6 +11,7 @@
 
 #include "core/eigen_types.h"
 #include "models/model.h"
+#include "models/model_info.h"
 #include "options/config.h"
 
 namespace ampcf {
@@ -38,5 +39,8 @@ class BprMf : public Model {
   std::vector<TableSpec> tables_;
   RowMatrixXf user_gradients_, item_gradients_;
 };
+
+// --model bpr-mf.
+ModelInfo BprMfInfo();
 
 }  // namespace ampcf

@@ -199,4 +199,10 @@ std::vector<std::vector<float>> ConvNcf::ImportTables(const ModelData& model, co
   return {model.items, ImportFlat(model, Blocks(layout_), layout_.size, path)};
 }
 
+ModelInfo ConvNcfInfo() {
+  OptionDefaults recipe = NcfRecipe();
+  recipe.emplace_back("negatives", "1");  // BPR's pairs, as ConvNCF trains
+  return MakeModelInfo<ConvNcf>("convncf", "ConvNCF (He et al. 2018): a CNN over the outer product of user and item, pretrained from bpr-mf", {}, recipe, {"bpr-mf"});
+}
+
 }  // namespace ampcf

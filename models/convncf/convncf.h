@@ -21,6 +21,7 @@
 
 #include "models/convncf/outer_conv.h"
 #include "models/model.h"
+#include "models/model_info.h"
 #include "options/config.h"
 
 namespace ampcf {
@@ -60,5 +61,8 @@ class ConvNcf : public Model {
   RowMatrixXf user_gradients_, item_gradients_;
   AlignedVector<float> conv_gradients_;
 };
+
+// --model convncf.
+ModelInfo ConvNcfInfo();
 
 }  // namespace ampcf

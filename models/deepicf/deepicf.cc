@@ -30,16 +30,17 @@ ModelShape ShapeOf(const TrainConfig& config, std::int64_t n_items) {
   ModelShape shape;
   shape.personas = 1;
   shape.dim = config.dim;
-  shape.history = config.history_items;
+  shape.history = FismOptions::From(config.model_options).history_items;
   shape.att_dim = 0;
   if (config.model == "deepicf") {
-    shape.att_dim = config.att_dim;
+    const DeepIcfOptions options = DeepIcfOptions::From(config.model_options);
+    shape.att_dim = options.att_dim;
     const int d = config.dim;
-    const auto widths = config.mlp_layers.empty()
+    const auto widths = options.mlp_layers.empty()
                             ? std::optional<std::vector<int>>({d, std::max(1, d / 2), std::max(1, d / 4)})
-                            : ParsePositiveIntList(config.mlp_layers);
+                            : ParsePositiveIntList(options.mlp_layers);
     if (!widths || (*widths)[0] != d)
-      throw UserError(Cat("--mlp-layers ", config.mlp_layers, ": deepicf's tower starts at the pooled vector, so its ",
+      throw UserError(Cat("--mlp-layers ", options.mlp_layers, ": deepicf's tower starts at the pooled vector, so its ",
                           "first width is --dim ", d));
     shape.tower = *widths;
   }
@@ -410,6 +411,16 @@ std::vector<std::vector<float>> DeepIcf::ImportTables(const ModelData& model, co
   std::vector<std::vector<float>> tables = {model.items, FindDense(model, "context/q", n_items, shape_.dim, path).values};
   if (attention()) tables.push_back(ImportFlat(model, NetworkBlocks(attention_, *tower_), network_size(), path));
   return tables;
+}
+
+ModelInfo FismInfo() {
+  return MakeModelInfo<DeepIcf>("fism", "FISM: item-based, a user is the mean of their items' context vectors",
+                                FismOptions::Specs(), NcfRecipe());
+}
+
+ModelInfo DeepIcfInfo() {
+  return MakeModelInfo<DeepIcf>("deepicf", "DeepICF+a (Xue et al. 2019): FISM with attention over the history and a tower, "
+                                "pretrained from fism", DeepIcfOptions::Specs(), NcfRecipe(), {"fism"});
 }
 
 }  // namespace ampcf

@@ -36,7 +36,9 @@
 #include <vector>
 
 #include "models/deepicf/history_pool.h"
+#include "models/deepicf/deepicf_options.h"
 #include "models/model.h"
+#include "models/model_info.h"
 #include "models/neumf/tower.h"
 #include "options/config.h"
 
@@ -119,5 +121,9 @@ class DeepIcf : public Model {
   TowerPass pass_;
   AlignedVector<float> network_gradients_;
 };
+
+// --model fism and deepicf.
+ModelInfo FismInfo();
+ModelInfo DeepIcfInfo();
 
 }  // namespace ampcf

@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "models/model.h"
+#include "models/model_info.h"
+#include "models/neumf/neumf_options.h"
 #include "models/neumf/tower.h"
 #include "options/config.h"
 
@@ -62,5 +64,10 @@ class NeuMf : public Model {
   RowMatrixXf user_gradients_, item_gradients_;
   AlignedVector<float> tower_gradients_;
 };
+
+// --model neumf, gmf and mlp.
+ModelInfo NeuMfInfo();
+ModelInfo GmfInfo();
+ModelInfo MlpInfo();
 
 }  // namespace ampcf

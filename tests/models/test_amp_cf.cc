@@ -24,10 +24,10 @@ RowTable InitialRows(const TrainConfig& config, int table, std::int64_t n) {
 
 PersonaMoments Moments(double spread) {
   TrainConfig config;
-  config.personas = 2;
+  config.model_options.Set("personas", 2);
   config.dim = 8;
   config.init_std = 0.1;
-  config.persona_spread = spread;
+  config.model_options.Set("persona_spread", spread);
   config.seed = 7;
   ModelShape shape;
   shape.dim = config.dim;
@@ -57,7 +57,7 @@ TEST(Initialisation, PersonaSpreadSetsTheCorrelationOfAUsersPersonas) {
 
 TEST(Initialisation, DistinctPersonasEvenWithASmallSpread) {
   TrainConfig config;
-  config.persona_spread = 0.05;
+  config.model_options.Set("persona_spread", 0.05);
   ModelShape shape;
   const RowTable users = InitialRows(config, 0, 2);
   const float* rows = users.row(0);
@@ -69,10 +69,10 @@ TEST(Initialisation, DistinctPersonasEvenWithASmallSpread) {
 TEST(Initialisation, AttentionMapsStartNearTheIdentity) {
   TrainConfig config;
   config.dim = 4;
-  config.att_dim = 3;
-  config.att_init_scale = 1e-9;
-  config.att_init_identity = 0.5;
-  const int d = config.dim, da = config.att_dim;
+  config.model_options.Set("att_dim", 3);
+  config.model_options.Set("att_init_scale", 1e-9);
+  config.model_options.Set("att_init_identity", 0.5);
+  const int d = config.dim, da = AmpOptions::From(config.model_options).att_dim;
   const RowTable attention = InitialRows(config, 2, 2 * d);
   const float* rows = attention.row(0);
   for (int key = 0; key < 2 * d; ++key)  // A_u then A_v: 0.5 on the diagonal of the first da columns

@@ -23,9 +23,9 @@ TrainConfig SmallConfig(const std::string& model) {
   TrainConfig config;
   config.model = model;
   config.dim = 3;
-  config.att_dim = 2;
-  config.mlp_layers = "3,2";
-  config.history_items = 4;
+  config.model_options.Set("att_dim", 2);
+  config.model_options.Set("mlp_layers", "3,2");
+  config.model_options.Set("history_items", 4);
   config.seed = 5;
   return config;
 }
@@ -104,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(Models, DeepIcfGradients, ::testing::Values("fism", "de
 TEST(Fism, ScoresLeaveTheScoredItemOutOfTheHistory) {
   TrainConfig config = SmallConfig("fism");
   config.dim = 2;
-  config.history_items = 3;
+  config.model_options.Set("history_items", 3);
   DeepIcf model(config, 3);
   const std::vector<float> user = {0, 1, -1};
   const std::vector<float> items = {2, 1, 0, 0, 0, 0, 1, 1, 0.5f};
@@ -133,7 +133,7 @@ TEST(Fism, ScoresLeaveTheScoredItemOutOfTheHistory) {
 TEST(Fism, BecauseNamesEachHistoryItemsTermOfTheScore) {
   TrainConfig config = SmallConfig("fism");
   config.dim = 2;
-  config.history_items = 3;
+  config.model_options.Set("history_items", 3);
   const DeepIcf model(config, 3);
   const std::vector<float> user = {0, 1, -1};
   const std::vector<float> items = {2, 1, 0, 0, 0, 0, 1, 1, 0.5f};
@@ -291,14 +291,14 @@ TEST(DeepIcf, ModelFileArraysRoundTripAndTheShapeNamesTheModel) {
 
 TEST(DeepIcf, ATowerThatDoesNotStartAtDimIsRefusedNamingTheOption) {
   TrainConfig config = SmallConfig("deepicf");
-  config.mlp_layers = "4,2";
+  config.model_options.Set("mlp_layers", "4,2");
   try {
     DeepIcf model(config, 5);
     FAIL() << "accepted a tower of another input width";
   } catch (const UserError& error) {
     EXPECT_NE(std::string(error.what()).find("--mlp-layers 4,2"), std::string::npos) << error.what();
   }
-  config.mlp_layers = "";
+  config.model_options.Set("mlp_layers", "");
   config.dim = 64;
   EXPECT_EQ(DeepIcf(config, 5).shape().tower, (std::vector<int>{64, 32, 16}));
 }
@@ -325,7 +325,7 @@ TEST(DeepIcf, PretrainingStartsFromFismsRowsAndRefusesAnotherModel) {
   model.tables()[2].init(0, row.data());
   EXPECT_EQ(row, (std::vector<float>{7, 8, 9}));
   config.dim = 4;
-  config.mlp_layers = "4";
+  config.model_options.Set("mlp_layers", "4");
   try {
     DeepIcf wider(config, 2);
     FAIL() << "accepted a FISM of another --dim";

@@ -22,7 +22,7 @@ TrainConfig SmallConfig(const std::string& model) {
   TrainConfig config;
   config.model = model;
   config.dim = 3;
-  config.mlp_layers = "4,3,2";
+  config.model_options.Set("mlp_layers", "4,3,2");
   config.l2_example = 0.2;
   config.l2_user_factor = 1.5;
   config.seed = 5;
@@ -93,7 +93,7 @@ struct HandCase {
   HandCase() {
     config.model = "neumf";
     config.dim = 1;
-    config.mlp_layers = "2,1";
+    config.model_options.Set("mlp_layers", "2,1");
     config.l2_example = 0;
     tower.assign(kFlatRowWidth, 0.0f);
     const float theta[] = {1, -0.5f, 0.25f, 2, -1, 0.1f};  // W_1 (2 x 1), c_1, h, h_0
@@ -167,7 +167,7 @@ TEST(NeuMf, ModelFileArraysRoundTripAndTheShapeNamesTheModel) {
 
 TEST(NeuMf, AnOddMlpInputWidthIsRefusedNamingTheOption) {
   TrainConfig config = SmallConfig("neumf");
-  config.mlp_layers = "5,3";
+  config.model_options.Set("mlp_layers", "5,3");
   try {
     NeuMf model(config, 5);
     FAIL() << "accepted an odd input width";
@@ -178,7 +178,7 @@ TEST(NeuMf, AnOddMlpInputWidthIsRefusedNamingTheOption) {
 
 TEST(NeuMf, InitialTowerFollowsGlorotAndLeCunWithZeroBiases) {
   TrainConfig config = SmallConfig("neumf");
-  config.mlp_layers = "64,32";
+  config.model_options.Set("mlp_layers", "64,32");
   config.dim = 16;
   NeuMf model(config, 5);
   const TableSpec& tower = model.tables()[2];
@@ -221,7 +221,7 @@ struct PretrainedFiles {
     TrainConfig config;
     config.model = "neumf";
     config.dim = 2;
-    config.mlp_layers = "2,3";
+    config.model_options.Set("mlp_layers", "2,3");
     config.pretrained = files;
     return config;
   }

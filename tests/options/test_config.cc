@@ -7,6 +7,7 @@
 
 #include "options/config.h"
 #include "options/config_file.h"
+#include "models/amp/amp_options.h"
 #include "core/error.h"
 #include "tests/test_util.h"
 
@@ -21,6 +22,7 @@ struct Command {
   Command() {
     AddOptions(*train, data);
     AddOptions(*train, config);
+    AddModelOptions(*train, AmpOptions::Specs(), config.model_options, "amp-cf");
     train->add_option("--config");
   }
   void Parse(std::vector<std::string> arguments) {
@@ -37,7 +39,7 @@ TEST(ConfigFile, SettingsApplyAndTheCommandLineWins) {
                                                 "data = \"ratings.csv\"\n");
   Command command;
   command.Parse({"ampcf", "train", "--config", path, "--personas", "4"});
-  EXPECT_EQ(command.config.personas, 4);
+  EXPECT_EQ(AmpOptions::From(command.config.model_options).personas, 4);
   EXPECT_DOUBLE_EQ(command.config.lr, 0.002);
   EXPECT_TRUE(command.config.deterministic);
   EXPECT_EQ(command.config.epochs, 7);
@@ -79,8 +81,8 @@ TEST(Config, TheTableRejectsOutOfRangeValues) {
   Command edges;
   edges.Parse({"ampcf", "train", "--personas", "1", "--alpha", "1", "--servers", "0", "--staleness", "-1", "--lr",
                "1e-12"});
-  EXPECT_EQ(edges.config.personas, 1);
-  EXPECT_DOUBLE_EQ(edges.config.alpha, 1.0);
+  EXPECT_EQ(AmpOptions::From(edges.config.model_options).personas, 1);
+  EXPECT_DOUBLE_EQ(AmpOptions::From(edges.config.model_options).alpha, 1.0);
   EXPECT_EQ(edges.config.servers, 0);
   EXPECT_EQ(edges.config.staleness, -1);
   EXPECT_DOUBLE_EQ(edges.config.lr, 1e-12);
@@ -156,12 +158,14 @@ TEST(Config, DeterministicTurnsTheFastModeOff) {
 // --resume warns about these: a checkpoint trained at another learning rate must not pass unnoticed.
 TEST(Config, ChangedTrainingOptionsNamesModelOptionsOnly) {
   DataConfig data;
-  TrainConfig before;
+  TrainConfig before;  // as the command line fills it: every model option present
+  before.model_options.Set("att_lr_scale", 0.01);
+  before.model_options.Set("persona_tie", 0.03);
   const std::string text = Describe(data, before);
   EXPECT_TRUE(ChangedTrainingOptions(text, text).empty());
 
   TrainConfig now = before;
-  now.att_lr_scale = 1;
+  now.model_options.Set("att_lr_scale", 1);
   now.epochs = before.epochs + 5;  // run-only options are not reported
   now.out = "elsewhere";
   DataConfig moved = data;

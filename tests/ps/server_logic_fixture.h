@@ -58,7 +58,7 @@ struct Rows {
 Rows Gradients(std::vector<std::int32_t> items, std::vector<std::int32_t> att, float base) {
   const TrainConfig config = SmallConfig();
   Rows rows{std::move(items), std::move(att), {}};
-  rows.values.resize(rows.items.size() * (config.dim + 1) + rows.att.size() * config.att_dim);
+  rows.values.resize(rows.items.size() * (config.dim + 1) + rows.att.size() * AmpOptions::From(config.model_options).att_dim);
   for (std::size_t i = 0; i < rows.values.size(); ++i) rows.values[i] = base + 0.01f * static_cast<float>(i);
   return rows;
 }

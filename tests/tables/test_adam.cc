@@ -81,7 +81,7 @@ TEST(Adam, RepeatedStandsForThatManyUpdatesOfTheSameGradient) {
 
 TEST(ServerShard, ApplyClockSumsPushesIntoOneStep) {
   const TrainConfig config = SmallConfig();
-  const int width = config.dim + 1, da = config.att_dim;
+  const int width = config.dim + 1, da = AmpOptions::From(config.model_options).att_dim;
   // Worker 0: items 1, 3 and attention row 0; worker 1: items 0, 3 and attention rows 0, 4.
   const std::vector<std::int32_t> items0 = {1, 3}, att0 = {0}, items1 = {0, 3}, att1 = {0, 4};
   auto values = [&](int n_items, int n_att, float base) {
@@ -126,8 +126,8 @@ TEST(ServerShard, AttentionMapsLearnAtTheirOwnRate) {
   TrainConfig config = SmallConfig();
   config.l2 = 0;
   config.lr = 0.01;
-  config.att_lr_scale = 0.1;
-  const int width = config.dim + 1, da = config.att_dim;
+  config.model_options.Set("att_lr_scale", 0.1);
+  const int width = config.dim + 1, da = AmpOptions::From(config.model_options).att_dim;
   const std::vector<std::int32_t> item = {0}, att = {0};
   std::vector<float> before(width + da), after(width + da), gradient(width + da, 1.0f);
   ps::ServerShard shard = ShardOf(config, 1);

@@ -11,6 +11,7 @@
 #include "data/id_lookup.h"
 #include "data/synthetic.h"
 #include "data/user_items_file.h"
+#include "models/amp/amp_options.h"
 #include "models/registry.h"
 #include "options/config.h"
 #include "tests/test_util.h"
@@ -80,9 +81,9 @@ double Loss(Model& model, const TrainConfig& config, const std::vector<std::vect
 TEST(FoldIn, LowersTheTrainingLossOfTheFoldedUsers) {
   const Dataset data = SmallData();
   TrainConfig config;
-  config.personas = 2;
+  config.model_options.Set("personas", 2);
   config.dim = 8;
-  config.att_dim = 8;
+  config.model_options.Set("att_dim", 8);
   const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
   const auto tables = InitialTables(*model);
   const std::vector<std::int32_t> users = {3, 4, 5};
@@ -98,7 +99,7 @@ TEST(FoldIn, LowersTheTrainingLossOfTheFoldedUsers) {
 TEST(FoldIn, SameSeedSameRowsAnotherSeedOthers) {
   const Dataset data = SmallData();
   TrainConfig config;
-  config.personas = 1;
+  config.model_options.Set("personas", 1);
   config.dim = 8;
   const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
   const auto tables = InitialTables(*model);
@@ -128,9 +129,9 @@ TEST(FoldIn, ItemBasedUsersAreTheirItems) {
 TEST(FoldIn, AFileUsersRowDependsOnTheirItemsAndKeysAlone) {
   const Dataset data = SmallData();
   TrainConfig config;
-  config.personas = 2;
+  config.model_options.Set("personas", 2);
   config.dim = 12;  // rows of 24 floats: the second user's row starts 32 bytes off the first's alignment
-  config.att_dim = 12;
+  config.model_options.Set("att_dim", 12);
   const std::unique_ptr<Model> model = MakeModel(config, data.n_items);
   const auto tables = InitialTables(*model);
   testing::TempDir dir;
@@ -157,24 +158,33 @@ TEST(FoldIn, AFileUsersRowDependsOnTheirItemsAndKeysAlone) {
 TEST(TrainConfigFromDescription, ReadsBackWhatDescribeWrote) {
   TrainConfig config;
   config.model = "neumf";
-  config.personas = 3;
+  config.model_options.Set("personas", 3);
   config.lr = 0.0025;
   config.exclude_seen = true;
-  config.mlp_layers = "32,16,8";
+  config.model_options.Set("mlp_layers", "32,16,8");
   config.seed = 1234567890123ULL;
   const TrainConfig read = TrainConfigFromDescription(Describe(DataConfig(), config));
   EXPECT_EQ(read.model, "neumf");
-  EXPECT_EQ(read.personas, 3);
+  EXPECT_EQ(*read.model_options.Find("personas"), "3");
   EXPECT_DOUBLE_EQ(read.lr, 0.0025);
   EXPECT_TRUE(read.exclude_seen);
-  EXPECT_EQ(read.mlp_layers, "32,16,8");
+  EXPECT_EQ(*read.model_options.Find("mlp_layers"), "32,16,8");
   EXPECT_EQ(read.seed, 1234567890123ULL);
-  EXPECT_EQ(TrainConfigFromDescription("").personas, TrainConfig().personas) << "absent options keep their defaults";
+  EXPECT_EQ(TrainConfigFromDescription("").lr, TrainConfig().lr) << "absent options keep their defaults";
+  EXPECT_TRUE(TrainConfigFromDescription("").model_options.all().empty());
 }
 
 TEST(TrainConfigFromDescription, AValueOfTheWrongTypeNamesTheOption) {
   try {
-    TrainConfigFromDescription("personas = two\n");
+    TrainConfigFromDescription("lr = fast\n");
+    FAIL() << "expected a UserError";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("lr"), std::string::npos) << error.what();
+  }
+  // A model's option is text until the model reads it.
+  const TrainConfig read = TrainConfigFromDescription("personas = two\n");
+  try {
+    AmpOptions::From(read.model_options);
     FAIL() << "expected a UserError";
   } catch (const UserError& error) {
     EXPECT_NE(std::string(error.what()).find("personas"), std::string::npos) << error.what();

@@ -1,0 +1,103 @@
+#include "cli/pretraining.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "cli/collective.h"
+#include "cli/commands.h"
+#include "core/mpi_env.h"
+#include "models/registry.h"
+
+namespace ampcf {
+
+namespace {
+
+// The shared options a pretraining run does not take from the user: its own model and files,
+// and the step size the user chose for the model that follows.
+bool NotInherited(const std::string& name) {
+  return name == "model" || name == "out" || name == "resume" || name == "pretrained" || name == "lr";
+}
+
+std::map<std::string, std::string> ValuesOf(const DataConfig& data, const TrainConfig& config) {
+  std::map<std::string, std::string> values;
+  std::istringstream in(Describe(data, config));
+  for (std::string line; std::getline(in, line);) {
+    const auto equals = line.find(" = ");
+    if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 3);
+  }
+  return values;
+}
+
+}  // namespace
+
+Pretraining::Pretraining(const DataConfig& data_config, const TrainConfig& config, const std::set<std::string>& given)
+    : data_config_(data_config), given_(given) {
+  if (!config.out.empty()) {
+    folder_ = (std::filesystem::path(config.out) / "pretrain").string();
+    return;
+  }
+  if (WorldRank() == 0) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ampcf-pretrain-XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) folder_ = pattern;
+  }
+  BroadcastString(folder_, 0, MPI_COMM_WORLD);
+  temporary_ = true;
+}
+
+Pretraining::~Pretraining() {
+  if (!temporary_ || folder_.empty() || WorldRank() != 0) return;
+  std::error_code error;
+  std::filesystem::remove_all(folder_, error);
+}
+
+int Pretraining::Run(TrainConfig& config) {
+  const ModelInfo& model = FindModel(config.model);
+  if (model.pretrain.empty() || !config.pretrained.empty()) return 0;
+  if (folder_.empty()) {
+    if (WorldRank() == 0)
+      std::fprintf(stderr, "ampcf: error: --model %s pretrains first and no temporary folder could be made: give --out\n",
+                   config.model.c_str());
+    return 2;
+  }
+  const std::map<std::string, std::string> user_values = ValuesOf(data_config_, config);
+  std::string files;
+  for (const std::string& name : model.pretrain) {
+    const ModelInfo& first = FindModel(name);
+    TrainConfig run;
+    run.model = name;
+    ApplyRecipe(first, run);
+    for (const std::string& option : given_) {
+      const auto value = user_values.find(option);
+      if (value == user_values.end() || NotInherited(option)) continue;
+      try {
+        SetTrainOption(run, option, value->second);
+      } catch (const UserError&) {
+      }
+    }
+    for (const OptionSpec& spec : first.options)
+      if (given_.count(spec.name) != 0)
+        if (const std::string* value = config.model_options.Find(spec.name)) run.model_options.Set(spec.name, *value);
+    run.out = (std::filesystem::path(folder_) / name).string();
+    run.resume = "auto";
+    const std::string path = (std::filesystem::path(run.out) / "model.h5").string();
+    files += (files.empty() ? "" : ",") + path;
+    int done = WorldRank() == 0 && std::filesystem::exists(path) ? 1 : 0;
+    AMPCF_CHECK_MPI(MPI_Bcast(&done, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    if (done != 0) {
+      if (WorldRank() == 0 && !config.quiet) spdlog::info("--model {}: starts from {}, trained before", config.model, path);
+      continue;
+    }
+    if (WorldRank() == 0 && !config.quiet)
+      spdlog::info("--model {}: pretraining {} with its recipe into {}", config.model, name, run.out);
+    const int status = RunTrain(data_config_, run, given_);
+    if (status != 0) return status;
+  }
+  config.pretrained = files;
+  return 0;
+}
+
+}  // namespace ampcf
