@@ -63,12 +63,12 @@ int Run(int argc, char** argv) {
   ModelShape shape;
   shape.personas = personas;
   std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width());
-  std::vector<float> att(2 * shape.dim * shape.att_dim);
+  std::vector<float> att(2 * shape.dim * shape.Size("att_dim"));
   std::vector<float> rows(static_cast<std::size_t>(data.n_users) * personas * shape.dim);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.1, 1, 1, 1);
   FillNormal(att.data(), static_cast<int>(att.size()), 0.125, 1, 2, 1);
   FillNormal(rows.data(), static_cast<int>(rows.size()), 0.1, 1, 3, 1);
-  const AmpScorer scorer(shape, items.data(), data.n_items, att.data(), att.data() + shape.dim * shape.att_dim);
+  const AmpScorer scorer(shape, items.data(), data.n_items, att.data(), att.data() + shape.dim * shape.Size("att_dim"));
   const auto user_rows = [&](std::int32_t u) { return &rows[static_cast<std::size_t>(u) * personas * shape.dim]; };
 
   std::vector<std::int32_t> all(data.n_users), some;

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   Rng rng(1);
   std::vector<float> users(static_cast<std::size_t>(batch_size) * shape.personas * shape.dim);
   std::vector<float> items(static_cast<std::size_t>(batch_size) * (1 + negatives) * shape.item_width());
-  std::vector<float> att(2 * shape.dim * shape.att_dim);
+  std::vector<float> att(2 * shape.dim * shape.Size("att_dim"));
   FillNormal(users.data(), static_cast<int>(users.size()), 0.1, 1, 1, 1);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.1, 1, 2, 1);
   FillNormal(att.data(), static_cast<int>(att.size()), 0.125, 1, 3, 1);
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     for (int c = 0; c < batch.candidates; ++c) batch.item.push_back(static_cast<int>(UniformIndex(rng, distinct)));
   }
   BatchParams params{users.data(), batch_size, items.data(), distinct, att.data(),
-                     att.data() + shape.dim * shape.att_dim};
+                     att.data() + shape.dim * shape.Size("att_dim")};
   BatchGradients gradients;
   ForwardBackward(shape, weights, batch, params, gradients);
   const auto start = std::chrono::steady_clock::now();

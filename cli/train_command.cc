@@ -270,6 +270,14 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& config, const std
   const ModelInfo* model = nullptr;
   if (!CollectiveSetup([&] { model = &FindModel(config.model); })) return 2;
   if (model->pretrain.empty() || !config.pretrained.empty()) return TrainOnce(data_config, config);
+  // The model's own options are checked before its pretraining runs take minutes.
+  if (!CollectiveSetup([&] {
+        Validate(config);
+        TrainConfig random_rows = config;
+        random_rows.pretrained = kNoPretraining;
+        MakeModel(random_rows, 1);
+      }))
+    return 2;
   TrainConfig pretrained = config;
   Pretraining pretraining(data_config, config, given);
   if (const int status = pretraining.Run(pretrained); status != 0) return status;

@@ -33,7 +33,7 @@ ModelData AispModel(const Dataset& data, const TasteSpace& space, int personas, 
   const int dims = space.components;
   model.shape.personas = personas;
   model.shape.dim = dims;
-  model.shape.att_dim = dims;
+  model.shape.SetSize("att_dim", dims);
   model.dataset = data.name;
   model.dataset_fingerprint = data.Fingerprint();
   model.config = Cat("aisp personas = ", personas, "\ncomponents = ", dims, "\n");

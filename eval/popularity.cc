@@ -8,7 +8,7 @@ ModelData PopularityModel(const Dataset& data) {
   ModelData model;
   model.shape.personas = 1;
   model.shape.dim = 1;
-  model.shape.att_dim = 1;
+  model.shape.SetSize("att_dim", 1);
   model.dataset = data.name;
   model.dataset_fingerprint = data.Fingerprint();
   model.config = "popularity: b_j = ln(1 + training count of item j)\n";

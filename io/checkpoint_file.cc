@@ -266,7 +266,7 @@ CheckpointInfo ReadCheckpointInfo(const std::string& path) {
   if (version == kVersionBeforeModels) {
     h.model = "amp-cf";
     h.tables = {{"items", static_cast<std::int64_t>(h.item_ids.size()), h.shape.item_width()},
-                {"attention", 2 * h.shape.dim, h.shape.att_dim},
+                {"attention", 2 * h.shape.dim, h.shape.Size("att_dim")},
                 {"users", static_cast<std::int64_t>(h.user_ids.size()), h.shape.personas * h.shape.dim}};
   } else {
     h.model = h5::ReadStringAttribute(root, "model", path);

@@ -49,6 +49,7 @@ CLI::Validator OptionalPositiveIntList() {
 
 std::vector<std::string> PretrainedPaths(const TrainConfig& config) {
   std::vector<std::string> paths;
+  if (config.pretrained == kNoPretraining) return paths;
   std::istringstream in(config.pretrained);
   for (std::string path; std::getline(in, path, ',');) paths.push_back(path);
   return paths;

@@ -55,7 +55,7 @@ namespace ampcf {
     "the model to train (models/registry.cc; an unknown name lists them); it brings its own options and recipe: `ampcf train --model NAME --help`") \
   X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
   X(std::string, pretrained, "--pretrained", "", AnyValue(),                                     \
-    "model.h5 files of this dataset whose rows start this one, one per model the --model's recipe pretrains, comma-separated (empty: a model that pretrains trains them first, in --out/pretrain)") \
+    "model.h5 files of this dataset whose rows start this one, one per model the --model's recipe pretrains, comma-separated (empty: a model that pretrains trains them first, in --out/pretrain; none: random rows)") \
   X(int, negatives, "--negatives", 4, AtLeast(1), "|N|: negatives per positive, drawn by --negative-power") \
   X(double, negative_power, "--negative-power", 0.5, AtLeast(0),                               \
     "negatives are drawn from training item counts to this power (the paper: 0.5; 0: uniform)") \
@@ -260,7 +260,9 @@ void AddOptions(CLI::App& app, PopularityConfig& config);
 void AddOptions(CLI::App& app, PrepareConfig& config);
 void AddOptions(CLI::App& app, GenerateConfig& config);
 
-// --pretrained's files, in order (empty when not given).
+// --pretrained's value for random rows in a model whose recipe pretrains.
+inline constexpr const char* kNoPretraining = "none";
+// --pretrained's files, in order (empty when not given or kNoPretraining).
 std::vector<std::string> PretrainedPaths(const TrainConfig& config);
 
 // Cross-option checks that no single validator can make; throws UserError naming the options.

@@ -4,7 +4,8 @@
 #    well above chance);
 #  - NeuMF and DeepICF: 2 + 2 epochs with a resume == 4 epochs straight (bitwise, deterministic);
 #  - NeuMF from a trained GMF and MLP, ConvNCF from a trained BPR-MF, DeepICF from a trained FISM
-#    (--pretrained) start ahead of random rows; pretrained models of another dataset are refused;
+#    (--pretrained) start ahead of random rows (--pretrained none); pretrained models of another
+#    dataset are refused; without --pretrained, ConvNCF's recipe trains BPR-MF first itself;
 #  - eval of NeuMF's, ConvNCF's and DeepICF's model.h5 on 2 ranks reproduces train's test figures;
 #  - DiRec re-ranking (eval --rerank direc) keeps the lists with a pool of the list's length,
 #    diversifies them with a larger one, and agrees on 1 and 2 ranks;
@@ -16,7 +17,8 @@ ampcf=${1:?usage: baselines.sh path/to/ampcf}
 source "$(dirname "$0")/lib.sh"
 
 data=(--data synthetic --synthetic-users 600 --synthetic-items 300)
-common=("${data[@]}" --quiet --patience 0 --mlp-layers 32,16,8 --dim 8 --negative-power 0 --l2-example 0 --init-std 0.01 --lr 0.01)
+common=("${data[@]}" --quiet --patience 0 --dim 8 --negative-power 0 --l2-example 0 --init-std 0.01 --lr 0.01)
+tower=(--mlp-layers 32,16,8)
 three=(-np 3 "$ampcf" train "${common[@]}" --servers 1)
 
 # DeepICF's tower starts at the pooled vector of d.
@@ -25,6 +27,9 @@ for model in neumf gmf mlp convncf bpr-mf fism deepicf; do
   # ConvNCF's outer product of two 0.01-scale vectors starts its network dead: 0.1 as for MF.
   [ $model = convncf ] || [ $model = bpr-mf ] && init=(--init-std 0.1) || init=()
   [ $model = fism ] || [ $model = deepicf ] && init=("${item_based[@]}")
+  [ $model = neumf ] || [ $model = mlp ] && init=("${tower[@]}")
+  # From random rows: the runs below compare pretraining against these.
+  [ $model = neumf ] || [ $model = convncf ] || [ $model = deepicf ] && init+=(--pretrained none)
   run "${three[@]}" --model $model "${init[@]}" --epochs 12 --out "$work/$model" > /dev/null
   hr=$(field "$work/$model/metrics.jsonl" test_hr@10)
   # Chance is 10/100 = 0.10 for HR@10 in the sampled protocol.
@@ -32,7 +37,7 @@ for model in neumf gmf mlp convncf bpr-mf fism deepicf; do
 done
 
 # NCF's pretraining: NeuMF from the GMF and MLP above starts where they ended.
-run "${three[@]}" --model neumf --pretrained "$work/gmf/model.h5,$work/mlp/model.h5" --epochs 1 --out "$work/pre" > /dev/null
+run "${three[@]}" --model neumf "${tower[@]}" --pretrained "$work/gmf/model.h5,$work/mlp/model.h5" --epochs 1 --out "$work/pre" > /dev/null
 first_val() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['val_hr@10'])" "$1"; }
 pre=$(first_val "$work/pre/metrics.jsonl"); fresh=$(first_val "$work/neumf/metrics.jsonl")
 check "pretrained neumf starts ahead: epoch-1 validation HR@10 $pre > $fresh from random rows" above "$pre" "$fresh"
@@ -42,6 +47,10 @@ check "convncf from a trained bpr-mf starts ahead: epoch-1 validation HR@10 $pre
 run "${three[@]}" --model deepicf "${item_based[@]}" --pretrained "$work/fism/model.h5" --epochs 1 --out "$work/icf_pre" > /dev/null
 pre=$(first_val "$work/icf_pre/metrics.jsonl"); fresh=$(first_val "$work/deepicf/metrics.jsonl")
 check "deepicf from a trained fism starts ahead: epoch-1 validation HR@10 $pre > $fresh" above "$pre" "$fresh"
+# The recipe's own pretraining: BPR-MF first, into --out/pretrain/bpr-mf, then ConvNCF from it.
+run "${three[@]}" --model convncf --epochs 1 --out "$work/conv_recipe" > /dev/null
+check "convncf without --pretrained trains bpr-mf first and starts from it" \
+  bash -c "[ -f '$work/conv_recipe/pretrain/bpr-mf/model.h5' ] && h5dump -a config '$work/conv_recipe/model.h5' | grep -q 'pretrained = $work/conv_recipe/pretrain/bpr-mf/model.h5'"
 status=0; "$ampcf" train --data synthetic --synthetic-users 500 --synthetic-items 300 --model neumf --mlp-layers 32,16,8 \
   --dim 8 --pretrained "$work/gmf/model.h5,$work/mlp/model.h5" --epochs 1 2> "$work/pre.err" > /dev/null || status=$?
 check "pretrained models of another dataset are refused (status $status)" grep -q "trained on another dataset" "$work/pre.err"
@@ -53,8 +62,8 @@ same_model() {  # same_model A B ARRAY...: the arrays of A/model.h5 and B/model.
   diff <(metrics_without_timings "$a/metrics.jsonl") <(metrics_without_timings "$b/metrics.jsonl") > /dev/null
 }
 for model in neumf deepicf; do
-  det=("${three[@]}" --model $model --deterministic)
-  [ $model = deepicf ] && det+=("${item_based[@]}")
+  det=("${three[@]}" --model $model --deterministic --pretrained none)
+  [ $model = deepicf ] && det+=("${item_based[@]}") || det+=("${tower[@]}")
   run "${det[@]}" --epochs 4 --out "$work/straight_$model" > /dev/null
   run "${det[@]}" --epochs 2 --out "$work/split_$model" > /dev/null
   run "${det[@]}" --epochs 4 --out "$work/split_$model" --resume auto > /dev/null
@@ -109,7 +118,7 @@ check "popularity on 2 ranks gives 1 rank's figures, and eval of its model.h5 re
 status=0; "$ampcf" train "${data[@]}" --model neumf --mlp-layers 33,8 --epochs 1 2> "$work/odd.err" > /dev/null || status=$?
 check "an odd --mlp-layers input width is refused (status $status)" \
   bash -c "[ $status -ne 0 ] && [ \$(wc -l < '$work/odd.err') -eq 1 ] && grep -q -- '--mlp-layers 33,8' '$work/odd.err'"
-status=0; "$ampcf" train "${common[@]}" --model neumf --mlp-layers 16,8 --epochs 4 --out "$work/straight_neumf" \
+status=0; "$ampcf" train "${common[@]}" --model neumf --mlp-layers 16,8 --pretrained none --epochs 4 --out "$work/straight_neumf" \
   --resume auto 2> "$work/tower.err" > /dev/null || status=$?
 check "a checkpoint of another tower is refused (status $status)" grep -q "tower=32,16,8" "$work/tower.err"
 finish

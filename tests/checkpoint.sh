@@ -173,6 +173,6 @@ status=0; run -np 1 "$ampcf" train --data synthetic --synthetic-users 500 --quie
 check "a checkpoint of another dataset is refused (status $status)" grep -q "another dataset" "$work/other.err"
 status=0; run -np 1 "$ampcf" train "${common[@]}" --personas 3 --epochs 1 --out "$work/shape" \
   --resume "$mid_checkpoint" 2> "$work/shape.err" > /dev/null || status=$?
-check "a checkpoint of another model shape is refused (status $status)" grep -q "written with --personas 2" "$work/shape.err"
+check "a checkpoint of another model shape is refused (status $status)" grep -q "a model of shape r=2" "$work/shape.err"
 
 finish

@@ -19,7 +19,7 @@ ModelShape ShapeOf(const TrainConfig& config, const AmpOptions& options) {
   ModelShape shape;
   shape.personas = options.personas;
   shape.dim = config.dim;
-  shape.att_dim = options.att_dim;
+  shape.SetSize("att_dim", options.att_dim);
   return shape;
 }
 
@@ -41,7 +41,7 @@ AmpCf::AmpCf(const TrainConfig& config, const AmpOptions& options, std::int64_t 
   AdamConfig attention_adam = adam;
   attention_adam.lr = static_cast<float>(adam.lr * options.att_lr_scale);
   attention_adam.l2 = static_cast<float>(options.att_l2);
-  const int r = shape_.personas, d = shape_.dim, da = shape_.att_dim;
+  const int r = shape_.personas, d = shape_.dim, da = shape_.Size("att_dim");
   const std::uint64_t seed = config.seed;
 
   const double spread = options.persona_spread, init_std = config.init_std;
@@ -83,7 +83,7 @@ void AmpCf::RowsRead(const Batch& batch, const float* /*user_rows*/, std::vector
 BatchStats AmpCf::ForwardBackward(const Batch& batch, const float* user_rows,
                                   const std::vector<const float*>& server_rows, const float*& user_gradients,
                                   std::vector<const float*>& server_gradients) {
-  const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
+  const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.Size("att_dim");
   BatchParams params;
   params.users = user_rows;
   params.n_user_slots = static_cast<int>(batch.users.size());
@@ -102,13 +102,13 @@ BatchStats AmpCf::ForwardBackward(const Batch& batch, const float* user_rows,
 }
 
 std::unique_ptr<Scorer> AmpCf::MakeScorer(const std::vector<const float*>& server_tables, std::int32_t n_items) const {
-  const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.att_dim;
+  const std::size_t half = static_cast<std::size_t>(shape_.dim) * shape_.Size("att_dim");
   return std::make_unique<AmpScorer>(shape_, server_tables[kItems], n_items, server_tables[kAttention],
                                      server_tables[kAttention] + half);
 }
 
 void AmpCf::ExportTables(const std::vector<const float*>& server_tables, ModelData& model) const {
-  const std::int64_t d = shape_.dim, da = shape_.att_dim;
+  const std::int64_t d = shape_.dim, da = shape_.Size("att_dim");
   const std::size_t half = static_cast<std::size_t>(d * da);
   model.model = name_;
   model.shape = shape_;
@@ -119,7 +119,7 @@ void AmpCf::ExportTables(const std::vector<const float*>& server_tables, ModelDa
 }
 
 std::vector<std::vector<float>> AmpCf::ImportTables(const ModelData& model, const std::string& path) const {
-  const std::int64_t d = shape_.dim, da = shape_.att_dim;
+  const std::int64_t d = shape_.dim, da = shape_.Size("att_dim");
   std::vector<float> attention = FindDense(model, "attention/A_u", d, da, path).values;
   const std::vector<float>& att_v = FindDense(model, "attention/A_v", d, da, path).values;
   attention.insert(attention.end(), att_v.begin(), att_v.end());

@@ -15,7 +15,7 @@ using ItemMap = Eigen::Map<const RowMatrixXf, 0, OuterStride<>>;
 
 BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
                            const BatchParams& params, BatchGradients& gradients) {
-  const int r = shape.personas, d = shape.dim, da = shape.att_dim, width = shape.item_width();
+  const int r = shape.personas, d = shape.dim, da = shape.Size("att_dim"), width = shape.item_width();
   const int n_pairs = batch.size(), C = batch.candidates, n_negatives = C - 1;
   AMPCF_ASSERT(static_cast<int>(batch.item.size()) == n_pairs * C);
   Eigen::Map<const RowMatrixXf> U(params.users, params.n_user_slots * r, d);
@@ -147,16 +147,16 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
 
 AmpScorer::AmpScorer(const ModelShape& shape, const float* items, std::int32_t n_items, const float* att_u,
                const float* att_v)
-    : shape_(shape), items_(items), n_items_(n_items), att_u_(att_u, shape.dim, shape.att_dim) {
+    : shape_(shape), items_(items), n_items_(n_items), att_u_(att_u, shape.dim, shape.Size("att_dim")) {
   ItemMap V(items, n_items, shape.dim, OuterStride<>(shape.item_width()));
-  Eigen::Map<const RowMatrixXf> Av(att_v, shape.dim, shape.att_dim);
+  Eigen::Map<const RowMatrixXf> Av(att_v, shape.dim, shape.Size("att_dim"));
   phi_ = V * Av;
   bias_.resize(n_items);
   for (std::int32_t j = 0; j < n_items; ++j) bias_(j) = items[static_cast<std::size_t>(j) * shape.item_width() + shape.dim];
 }
 
 void AmpScorer::ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const {
-  const int r = shape_.personas, d = shape_.dim, da = shape_.att_dim;
+  const int r = shape_.personas, d = shape_.dim, da = shape_.Size("att_dim");
   const Eigen::Index n = n_items_, B = n_users;
   Eigen::Map<const RowMatrixXf> U(user_rows, B * r, d);
   ItemMap V(items_, n, d, OuterStride<>(shape_.item_width()));

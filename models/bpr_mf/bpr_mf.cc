@@ -64,7 +64,6 @@ BprMf::BprMf(const TrainConfig& config, std::int64_t n_items)
     : l2_example_(config.l2_example), l2_user_factor_(config.l2_user_factor) {
   shape_.personas = 1;
   shape_.dim = config.dim;
-  shape_.att_dim = 0;
   const int d = config.dim;
   const double init_std = config.init_std;
   const std::uint64_t seed = config.seed;

@@ -37,8 +37,9 @@ ModelShape ShapeOf(const TrainConfig& config) {
   ModelShape shape;
   shape.personas = 1;
   shape.dim = config.dim;
-  shape.att_dim = 0;
-  for (int side = config.dim; side > 1; side /= 2) shape.tower.push_back(ConvNcf::kChannels);
+  std::vector<int> channels;
+  for (int side = config.dim; side > 1; side /= 2) channels.push_back(ConvNcf::kChannels);
+  shape.SetWidths("tower", channels);
   return shape;
 }
 
@@ -83,11 +84,11 @@ class ConvNcfScorer : public Scorer {
 
 }  // namespace
 
-ConvNcf::ConvNcf(const ModelShape& shape) : shape_(shape), layout_(shape.dim, shape.tower) {}
+ConvNcf::ConvNcf(const ModelShape& shape) : shape_(shape), layout_(shape.dim, shape.Widths("tower")) {}
 
 ConvNcf::ConvNcf(const TrainConfig& config, std::int64_t n_items)
     : shape_(ShapeOf(config)),
-      layout_(shape_.dim, shape_.tower),
+      layout_(shape_.dim, shape_.Widths("tower")),
       l2_example_(config.l2_example),
       l2_user_factor_(config.l2_user_factor) {
   const int d = shape_.dim;
@@ -99,8 +100,8 @@ ConvNcf::ConvNcf(const TrainConfig& config, std::int64_t n_items)
   RowInitialiser init_item = [=](std::int64_t item, float* row) {
     FillNormal(row, d, init_std, seed, kItemStream, static_cast<std::uint64_t>(item));  // b stays 0
   };
-  if (!config.pretrained.empty()) {
-    const std::string& path = config.pretrained;
+  if (!PretrainedPaths(config).empty()) {
+    const std::string path = PretrainedPaths(config)[0];
     auto from = std::make_shared<const ModelData>(LoadModel(path));
     if (from->model != "bpr-mf") throw UserError(Cat("--pretrained ", path, ": a ", from->model, " model; ConvNCF starts from a bpr-mf model"));
     if (from->shape.dim != d) throw UserError(Cat("--pretrained ", path, ": has --dim ", from->shape.dim, "; this run has --dim ", d));

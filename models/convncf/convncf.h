@@ -12,7 +12,7 @@
 //                                 step reads all (dense)
 // --pretrained BPR.h5: p and q start from a trained bpr-mf model of the same dataset and d, as
 // the paper pretrains its embeddings with MF-BPR.
-// ModelShape: personas 1, dim d, att_dim 0, tower the channels per layer.
+// ModelShape: personas 1, dim d, size tower: the channels per layer.
 #pragma once
 
 #include <memory>

@@ -30,11 +30,10 @@ ModelShape ShapeOf(const TrainConfig& config, std::int64_t n_items) {
   ModelShape shape;
   shape.personas = 1;
   shape.dim = config.dim;
-  shape.history = FismOptions::From(config.model_options).history_items;
-  shape.att_dim = 0;
+  shape.user_columns = FismOptions::From(config.model_options).history_items;
   if (config.model == "deepicf") {
     const DeepIcfOptions options = DeepIcfOptions::From(config.model_options);
-    shape.att_dim = options.att_dim;
+    shape.SetSize("att_dim", options.att_dim);
     const int d = config.dim;
     const auto widths = options.mlp_layers.empty()
                             ? std::optional<std::vector<int>>({d, std::max(1, d / 2), std::max(1, d / 4)})
@@ -42,14 +41,14 @@ ModelShape ShapeOf(const TrainConfig& config, std::int64_t n_items) {
     if (!widths || (*widths)[0] != d)
       throw UserError(Cat("--mlp-layers ", options.mlp_layers, ": deepicf's tower starts at the pooled vector, so its ",
                           "first width is --dim ", d));
-    shape.tower = *widths;
+    shape.SetWidths("tower", *widths);
   }
   return shape;
 }
 
 std::optional<TowerLayout> TowerOf(const ModelShape& shape) {
-  if (shape.att_dim == 0) return std::nullopt;
-  return TowerLayout(0, shape.tower);
+  if (shape.Size("att_dim") == 0) return std::nullopt;
+  return TowerLayout(0, shape.Widths("tower"));
 }
 
 // The model file's arrays of the network: attention/W (a x d), attention/b, attention/w (1 x a),
@@ -103,7 +102,7 @@ class HistoryScorer : public Scorer {
     const bool all = candidates.empty();
     const Eigen::Index n = all ? n_items_ : static_cast<Eigen::Index>(candidates.size());
     const auto item = [&](Eigen::Index c) { return all ? static_cast<std::int32_t>(c) : candidates[c]; };
-    HistoryOf(user_row, shape.history, ids_);
+    HistoryOf(user_row, shape.user_columns, ids_);
     Q_.resize(static_cast<Eigen::Index>(ids_.size()), d);
     for (std::size_t h = 0; h < ids_.size(); ++h)
       Q_.row(static_cast<Eigen::Index>(h)) = Eigen::Map<const Eigen::RowVectorXf>(history_ + std::size_t(ids_[h]) * d, d);
@@ -129,7 +128,7 @@ class HistoryScorer : public Scorer {
                                                       int top) const override {
     const ModelShape& shape = model_.shape();
     const int d = shape.dim;
-    HistoryOf(user_row, shape.history, ids_);
+    HistoryOf(user_row, shape.user_columns, ids_);
     Q_.resize(static_cast<Eigen::Index>(ids_.size()), d);
     for (std::size_t h = 0; h < ids_.size(); ++h)
       Q_.row(static_cast<Eigen::Index>(h)) = Eigen::Map<const Eigen::RowVectorXf>(history_ + std::size_t(ids_[h]) * d, d);
@@ -152,7 +151,7 @@ class HistoryScorer : public Scorer {
   }
   std::int32_t n_items() const override { return n_items_; }
   int personas() const override { return 1; }
-  int dim() const override { return model_.shape().history; }  // a user row's width
+  int dim() const override { return model_.shape().user_columns; }  // a user row's width
 
  private:
   const DeepIcf& model_;
@@ -187,13 +186,13 @@ void HistoryOf(const float* row, int width, std::vector<std::int32_t>& items) {
 }
 
 DeepIcf::DeepIcf(const ModelShape& shape)
-    : name_(shape.att_dim > 0 ? "deepicf" : "fism"),
+    : name_(shape.Size("att_dim") > 0 ? "deepicf" : "fism"),
       shape_(shape),
-      attention_(shape.dim, shape.att_dim, 0),
+      attention_(shape.dim, shape.Size("att_dim"), 0),
       tower_(TowerOf(shape)) {}
 
 DeepIcf::DeepIcf(const TrainConfig& config, std::int64_t n_items) : DeepIcf(ShapeOf(config, n_items)) {
-  const int d = shape_.dim, L = shape_.history;
+  const int d = shape_.dim, L = shape_.user_columns;
   const double init_std = config.init_std;
   const std::uint64_t seed = config.seed;
   const RowInitialiser no_items = [L](std::int64_t, float* row) { std::fill_n(row, L, -1.0f); };
@@ -206,9 +205,9 @@ DeepIcf::DeepIcf(const TrainConfig& config, std::int64_t n_items) : DeepIcf(Shap
   RowInitialiser init_history = [=](std::int64_t item, float* row) {
     FillNormal(row, d, init_std, seed, kHistoryStream, static_cast<std::uint64_t>(item));
   };
-  if (!config.pretrained.empty()) {
+  if (!PretrainedPaths(config).empty()) {
     if (!attention()) throw UserError("--pretrained: fism starts from random rows");
-    const std::string path = config.pretrained;
+    const std::string path = PretrainedPaths(config)[0];
     auto fism = std::make_shared<const ModelData>(LoadModel(path));
     if (fism->model != "fism") throw UserError(Cat("--pretrained ", path, ": a ", fism->model, " model; give a fism model"));
     if (fism->shape.dim != d)
@@ -238,12 +237,12 @@ DeepIcf::DeepIcf(const TrainConfig& config, std::int64_t n_items) : DeepIcf(Shap
 void DeepIcf::RowsRead(const Batch& batch, const float* user_rows, std::vector<std::vector<std::int32_t>>& keys) const {
   keys.resize(attention() ? 3 : 2);
   keys[kItems] = batch.items;
-  HistoryKeys(batch, user_rows, shape_.history, keys[kHistory]);
+  HistoryKeys(batch, user_rows, shape_.user_columns, keys[kHistory]);
   if (attention()) DenseTableKeys(batch, FlatRows(network_size()), keys[kNetwork]);
 }
 
 void DeepIcf::HistoryRows(const Batch& batch, const float* user_rows, const std::vector<std::int32_t>& keys) {
-  const int L = shape_.history;
+  const int L = shape_.user_columns;
   ids_.assign(batch.users.size() * L, -1);
   slot_rows_.assign(batch.users.size() * L, -1);
   std::vector<std::int32_t> ids;
@@ -258,7 +257,7 @@ void DeepIcf::HistoryRows(const Batch& batch, const float* user_rows, const std:
 }
 
 std::span<const std::int32_t> DeepIcf::SlotIds(std::size_t slot) const {
-  const int L = shape_.history;
+  const int L = shape_.user_columns;
   const auto first = ids_.begin() + static_cast<std::ptrdiff_t>(slot * L);
   return {first, static_cast<std::size_t>(std::find(first, first + L, -1) - first)};
 }
@@ -267,7 +266,7 @@ std::int32_t DeepIcf::HistoryRowOf(std::size_t slot, std::int32_t item) const {
   const std::span<const std::int32_t> ids = SlotIds(slot);
   const auto found = std::lower_bound(ids.begin(), ids.end(), item);  // a user row is ascending
   if (found == ids.end() || *found != item) return -1;
-  return slot_rows_[slot * shape_.history + static_cast<std::size_t>(found - ids.begin())];
+  return slot_rows_[slot * shape_.user_columns + static_cast<std::size_t>(found - ids.begin())];
 }
 
 void DeepIcf::GatherHistory(std::size_t slot, std::int32_t item, const float* history) {
@@ -275,7 +274,7 @@ void DeepIcf::GatherHistory(std::size_t slot, std::int32_t item, const float* hi
   rows_.clear();
   const std::span<const std::int32_t> ids = SlotIds(slot);
   for (std::size_t k = 0; k < ids.size(); ++k)
-    if (ids[k] != item) rows_.push_back(slot_rows_[slot * shape_.history + k]);
+    if (ids[k] != item) rows_.push_back(slot_rows_[slot * shape_.user_columns + k]);
   Q_.resize(static_cast<Eigen::Index>(rows_.size()), d);
   for (std::size_t h = 0; h < rows_.size(); ++h)
     Q_.row(static_cast<Eigen::Index>(h)) = Eigen::Map<const Eigen::RowVectorXf>(history + std::size_t(rows_[h]) * d, d);
@@ -286,9 +285,9 @@ BatchStats DeepIcf::ForwardBackward(const Batch& batch, const float* user_rows,
                                     std::vector<const float*>& server_gradients) {
   const int d = shape_.dim, width = shape_.item_width(), C = batch.candidates, n_pairs = batch.size();
   const Eigen::Index n = static_cast<Eigen::Index>(n_pairs) * C;
-  HistoryKeys(batch, user_rows, shape_.history, keys_);
+  HistoryKeys(batch, user_rows, shape_.user_columns, keys_);
   Eigen::Map<const RowMatrixXf> items(server_rows[kItems], static_cast<Eigen::Index>(batch.items.size()), width);
-  user_gradients_.setZero(static_cast<Eigen::Index>(batch.users.size()), shape_.history);
+  user_gradients_.setZero(static_cast<Eigen::Index>(batch.users.size()), shape_.user_columns);
   item_gradients_.setZero(items.rows(), width);
   history_gradients_.setZero(static_cast<Eigen::Index>(keys_.size()), d);
   std::fill(network_gradients_.begin(), network_gradients_.end(), 0.0f);
@@ -330,7 +329,7 @@ void DeepIcf::FismForward(const Instances& in) {
   sums_.setZero(static_cast<Eigen::Index>(n_slots), d);
   for (std::size_t slot = 0; slot < n_slots; ++slot)
     for (std::size_t k = 0; k < SlotIds(slot).size(); ++k)
-      sums_.row(static_cast<Eigen::Index>(slot)) += in.history_row(slot_rows_[slot * shape_.history + k]);
+      sums_.row(static_cast<Eigen::Index>(slot)) += in.history_row(slot_rows_[slot * shape_.user_columns + k]);
   const Eigen::Index n = logits_.size();
   fism_left_out_.resize(static_cast<std::size_t>(n));
   fism_scale_.resize(n);
@@ -360,7 +359,7 @@ void DeepIcf::FismBackward(const Instances& in) {
   }
   for (std::size_t slot = 0; slot < in.batch.users.size(); ++slot)
     for (std::size_t k = 0; k < SlotIds(slot).size(); ++k)
-      history_gradients_.row(slot_rows_[slot * shape_.history + k]) += sums_.row(static_cast<Eigen::Index>(slot));
+      history_gradients_.row(slot_rows_[slot * shape_.user_columns + k]) += sums_.row(static_cast<Eigen::Index>(slot));
 }
 
 // DeepICF+a pools per instance (the attention depends on the target) and keeps each instance's

@@ -26,7 +26,7 @@
 // /attention/W [a, d], /attention/b, /attention/w [1, a] and the tower's (TowerBlocks).
 // --pretrained FISM.h5 (deepicf): p, b and q from a trained fism model of this dataset, as the
 // paper pretrains.
-// ModelShape: personas 1, dim d, att_dim a (deepicf; 0 for fism), tower (deepicf), history L.
+// ModelShape: personas 1, dim d, user_columns L (the history), sizes att_dim a and tower (deepicf only).
 #pragma once
 
 #include <memory>
@@ -68,7 +68,7 @@ class DeepIcf : public Model {
   void ExportTables(const std::vector<const float*>& server_tables, ModelData& model) const override;
   std::vector<std::vector<float>> ImportTables(const ModelData& model, const std::string& path) const override;
 
-  bool attention() const { return shape_.att_dim > 0; }
+  bool attention() const { return shape_.Size("att_dim") > 0; }
   const AttentionLayout& attention_layout() const { return attention_; }
   const TowerLayout& tower_layout() const { return *tower_; }  // deepicf only
   std::size_t network_size() const { return attention() ? tower_offset() + tower_->size : 0; }

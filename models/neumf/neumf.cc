@@ -26,7 +26,6 @@ ModelShape ShapeOf(const TrainConfig& config) {
     throw UserError(Cat("--model ", config.model, ": not a NeuMF model (neumf, gmf, mlp)"));
   ModelShape shape;
   shape.personas = 1;
-  shape.att_dim = 0;
   if (config.model != "gmf") {
     // NCF's tower: input [p_m, q_m] of 4d, halving to d predictive factors.
     const std::string mlp_layers = NeuMfOptions::From(config.model_options).mlp_layers;
@@ -35,14 +34,18 @@ ModelShape ShapeOf(const TrainConfig& config) {
     if (!widths || (*widths)[0] % 2 != 0)
       throw UserError(Cat("--mlp-layers ", mlp_layers,
                           ": the first width is the MLP's input, [p_m, q_m], and must be even"));
-    shape.tower = *widths;
+    shape.SetWidths("tower", *widths);
   }
   const int gmf_dim = config.model == "mlp" ? 0 : config.dim;
-  shape.dim = gmf_dim + (shape.tower.empty() ? 0 : shape.tower[0] / 2);
+  const std::vector<int> tower = shape.Widths("tower");
+  shape.dim = gmf_dim + (tower.empty() ? 0 : tower[0] / 2);
   return shape;
 }
 
-int GmfDim(const ModelShape& shape) { return shape.dim - (shape.tower.empty() ? 0 : shape.tower[0] / 2); }
+int GmfDim(const ModelShape& shape) {
+  const std::vector<int> tower = shape.Widths("tower");
+  return shape.dim - (tower.empty() ? 0 : tower[0] / 2);
+}
 
 std::string NameOf(const TowerLayout& layout) {
   return layout.gmf_dim == 0 ? "mlp" : layout.widths.empty() ? "gmf" : "neumf";
@@ -73,8 +76,8 @@ std::shared_ptr<const Pretrained> LoadPretrained(const TrainConfig& config, cons
   if (mlp.model != "mlp") refuse(paths[1], Cat("a ", mlp.model, " model; the second file is an mlp model"));
   if (gmf.shape.dim != layout.gmf_dim)
     refuse(paths[0], Cat("has --dim ", gmf.shape.dim, "; this run has --dim ", layout.gmf_dim));
-  if (mlp.shape.tower != layout.widths)
-    refuse(paths[1], Cat("has --mlp-layers ", IntListText(mlp.shape.tower), "; this run has --mlp-layers ",
+  if (mlp.shape.Widths("tower") != layout.widths)
+    refuse(paths[1], Cat("has --mlp-layers ", IntListText(mlp.shape.Widths("tower")), "; this run has --mlp-layers ",
                          IntListText(layout.widths)));
   for (const auto& [model, path] : {std::pair{&gmf, paths[0]}, std::pair{&mlp, paths[1]}})
     if (static_cast<std::int64_t>(model->item_ids.size()) != n_items)
@@ -82,7 +85,7 @@ std::shared_ptr<const Pretrained> LoadPretrained(const TrainConfig& config, cons
   if (gmf.user_ids != mlp.user_ids) refuse(paths[1], Cat("holds other users than ", paths[0]));
   const std::vector<float> gmf_theta = NeuMf(gmf.shape).ImportTables(gmf, paths[0])[1];
   const std::vector<float> mlp_theta = NeuMf(mlp.shape).ImportTables(mlp, paths[1])[1];
-  const TowerLayout gmf_layout(gmf.shape.dim, {}), mlp_layout(0, mlp.shape.tower);
+  const TowerLayout gmf_layout(gmf.shape.dim, {}), mlp_layout(0, mlp.shape.Widths("tower"));
   constexpr float kGmfShare = 0.5f;
   std::vector<float>& theta = pretrained->theta;
   theta.assign(mlp_theta.begin(), mlp_theta.begin() + static_cast<std::ptrdiff_t>(layout.output));  // W_l, c_l
@@ -151,11 +154,11 @@ class NeuMfScorer : public Scorer {
 
 }  // namespace
 
-NeuMf::NeuMf(const ModelShape& shape) : shape_(shape), layout_(GmfDim(shape), shape.tower) { name_ = NameOf(layout_); }
+NeuMf::NeuMf(const ModelShape& shape) : shape_(shape), layout_(GmfDim(shape), shape.Widths("tower")) { name_ = NameOf(layout_); }
 
 NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
     : shape_(ShapeOf(config)),
-      layout_(GmfDim(shape_), shape_.tower),
+      layout_(GmfDim(shape_), shape_.Widths("tower")),
       l2_example_(config.l2_example),
       l2_user_factor_(config.l2_user_factor) {
   name_ = NameOf(layout_);
@@ -171,7 +174,7 @@ NeuMf::NeuMf(const TrainConfig& config, std::int64_t n_items)
   const TowerLayout layout = layout_;
   RowInitialiser init_tower =
       FlatNormalInit(layout.size, [layout](std::size_t i) { return layout.InitStd(i); }, seed, kTowerStream);
-  if (!config.pretrained.empty()) {
+  if (!PretrainedPaths(config).empty()) {
     const std::shared_ptr<const Pretrained> from = LoadPretrained(config, layout_, n_items);
     const int g = layout_.gmf_dim, e = layout_.mlp_dim();
     const auto n_users = static_cast<std::int64_t>(from->gmf.user_ids.size());

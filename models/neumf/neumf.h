@@ -16,7 +16,7 @@
 //                                    reads all (dense)
 // --pretrained GMF.h5,MLP.h5 (neumf): NCF's pretraining, rows and tower from a trained gmf and
 // mlp model of the same dataset (neumf.cc: LoadPretrained says how they combine).
-// ModelShape: personas 1, dim g + e, att_dim 0, tower the widths (empty for gmf); g is
+// ModelShape: personas 1, dim g + e, size tower: the widths (absent for gmf); g is
 // dim - e, so the shape alone says which of the three a file holds.
 #pragma once
 

@@ -54,7 +54,7 @@ TEST(PersonaViews, EqualPersonasScoreAsOneVector) {
   ModelShape shape;
   shape.personas = 3;
   shape.dim = 5;
-  shape.att_dim = 4;
+  shape.SetSize("att_dim", 4);
   const int n_items = 20;
   std::vector<float> items(n_items * shape.item_width()), att_u(20), att_v(20), rows(15), collapsed(15);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
@@ -88,7 +88,7 @@ struct DiagnosedModel {
     data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
     shape.personas = 3;
     shape.dim = 6;
-    shape.att_dim = 4;
+    shape.SetSize("att_dim", 4);
     items.resize(static_cast<std::size_t>(data.n_items) * shape.item_width());
     att_u.resize(24);
     att_v.resize(24);

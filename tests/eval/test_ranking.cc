@@ -97,7 +97,7 @@ TEST(Ranking, EvaluateUsersSampledAndFull) {
   ModelShape shape;
   shape.personas = 1;
   shape.dim = 1;
-  shape.att_dim = 1;
+  shape.SetSize("att_dim", 1);
   std::vector<float> items(13 * 2, 0.0f);
   for (int j = 0; j < 13; ++j) items[j * 2] = static_cast<float>(j);  // v_j = j, b_j = 0
   std::vector<float> att = {1.0f};

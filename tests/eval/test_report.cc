@@ -36,7 +36,7 @@ TEST(Report, TopListsOfARefittedModelLeaveOutTheValidationItems) {
   ModelShape shape;
   shape.personas = 1;
   shape.dim = 4;
-  shape.att_dim = 2;
+  shape.SetSize("att_dim", 2);
   std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att(8),
       users(static_cast<std::size_t>(data.n_users) * 4);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
@@ -79,7 +79,7 @@ TEST(Report, AgreesWithRankingAndExplainsByAttention) {
   ModelShape shape;
   shape.personas = 3;
   shape.dim = 8;
-  shape.att_dim = 4;
+  shape.SetSize("att_dim", 4);
   std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att_u(32), att_v(32),
       users(static_cast<std::size_t>(data.n_users) * 3 * 8);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
@@ -158,7 +158,7 @@ TEST(Report, EvalUsersSampleCoversFullRankingOnly) {
   ModelShape shape;
   shape.personas = 2;
   shape.dim = 4;
-  shape.att_dim = 3;
+  shape.SetSize("att_dim", 3);
   std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att(24),
       users(static_cast<std::size_t>(data.n_users) * 8);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
@@ -252,7 +252,7 @@ TEST(Explain, ConsistentWithScoresAndAttention) {
   ModelShape shape;
   shape.personas = 2;
   shape.dim = 6;
-  shape.att_dim = 3;
+  shape.SetSize("att_dim", 3);
   std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att_u(18), att_v(18), user(12);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 2, 1, 0);
   FillNormal(att_u.data(), 18, 1.0, 2, 2, 0);

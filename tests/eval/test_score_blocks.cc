@@ -37,9 +37,9 @@ TEST_P(AmpBlock, EqualsPerUserScores) {
   ModelShape shape;
   shape.personas = GetParam();
   shape.dim = 8;
-  shape.att_dim = 6;
+  shape.SetSize("att_dim", 6);
   std::vector<float> items(static_cast<std::size_t>(kItems) * shape.item_width());
-  std::vector<float> att_u(shape.dim * shape.att_dim), att_v(att_u.size());
+  std::vector<float> att_u(shape.dim * shape.Size("att_dim")), att_v(att_u.size());
   std::vector<float> users(static_cast<std::size_t>(kUsers) * shape.personas * shape.dim);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 1);
   FillNormal(att_u.data(), static_cast<int>(att_u.size()), 1.0, 1, 2, 1);  // sharp attention: softmax matters
@@ -89,7 +89,7 @@ TEST(ItemSubsetScorer, ScoresHeldItemsByCatalogueId) {
   ModelShape shape;
   shape.personas = 2;
   shape.dim = 4;
-  shape.att_dim = 3;
+  shape.SetSize("att_dim", 3);
   std::vector<float> items(static_cast<std::size_t>(kItems) * shape.item_width()), att(24), users(8);
   FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 1);
   FillNormal(att.data(), 24, 1.0, 1, 2, 1);

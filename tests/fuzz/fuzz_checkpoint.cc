@@ -24,7 +24,7 @@ CheckpointHeader Header() {
   CheckpointHeader header;
   header.shape.personas = 2;
   header.shape.dim = 3;
-  header.shape.att_dim = 2;
+  header.shape.SetSize("att_dim", 2);
   header.tables = {{"items", kItems, 4}, {"attention", 6, 2}, {"users", kUsers, 6}};
   header.dataset = "fuzz";
   header.config = "dim = 3\n";

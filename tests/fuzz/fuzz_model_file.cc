@@ -21,7 +21,7 @@ ModelData Base() {
   ModelData model;
   model.shape.personas = 2;
   model.shape.dim = 3;
-  model.shape.att_dim = 2;
+  model.shape.SetSize("att_dim", 2);
   model.dataset = "fuzz";
   model.dataset_fingerprint = 7;
   model.config = "dim = 3\n";
@@ -49,7 +49,7 @@ void CheckUsable(const ModelData& model) {
     std::abort();
   };
   const ModelShape& s = model.shape;
-  if (s.personas < 1 || s.dim < 1 || s.history < 0) fail("a shape that is not positive");
+  if (s.personas < 1 || s.dim < 1 || s.user_columns < 0) fail("a shape that is not positive");
   if (model.items.size() != model.item_ids.size() * static_cast<std::size_t>(s.item_width()))
     fail("item rows of the wrong size");
   if (model.personas.size() != model.user_ids.size() * static_cast<std::size_t>(s.user_width()))

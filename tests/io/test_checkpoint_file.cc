@@ -34,7 +34,7 @@ struct SmallCheckpoint {
   }
   void Write(const std::string& path) {
     CheckpointHeader header;
-    header.shape = ModelShape{2, 2, 2, {}};
+    header.shape = ModelShape{2, 2, 0, {{"att_dim", "2"}}};
     header.tables = {{"items", 2, 3}, {"attention", 4, 2}, {"users", kUsers, kWidth}};
     header.dataset = "toy";
     header.item_ids = {10, 20};

@@ -13,7 +13,7 @@ namespace {
 
 ModelData SmallModel() {
   ModelData model;
-  model.shape = ModelShape{2, 3, 4, {}};
+  model.shape = ModelShape{2, 3, 0, {{"att_dim", "4"}}};
   model.dataset = "toy";
   model.dataset_fingerprint = 0xfeedbeefcafe1234ULL;
   model.config = "personas = 2\n";
@@ -33,7 +33,7 @@ TEST(ModelFile, RoundTrip) {
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   const ModelData read = ReadModel(path);
   EXPECT_EQ(read.shape.personas, 2);
-  EXPECT_EQ(read.shape.att_dim, 4);
+  EXPECT_EQ(read.shape.Size("att_dim"), 4);
   EXPECT_EQ(read.dataset_fingerprint, 0xfeedbeefcafe1234ULL);
   EXPECT_EQ(read.item_ids, SmallModel().item_ids);
   EXPECT_EQ(read.items, SmallModel().items);
@@ -56,15 +56,18 @@ TEST(ModelFile, ShapeWithoutAttentionAndWithATowerRoundTrips) {
   const std::string path = dir.Path("model.h5");
   ModelData model = SmallModel();
   model.model = "neumf";
-  model.shape = ModelShape{1, 6, 0, {8, 4, 2}};
+  model.shape = ModelShape{};
+  model.shape.personas = 1;
+  model.shape.dim = 6;
+  model.shape.SetWidths("tower", {8, 4, 2});
   model.items.assign(2 * 7, 0.5f);
   model.personas.assign(6, 1.0f);
   WriteModel(path, model);
   const ModelData read = ReadModel(path);
-  EXPECT_EQ(read.shape.att_dim, 0);
-  EXPECT_EQ(read.shape.tower, (std::vector<int>{8, 4, 2}));
+  EXPECT_EQ(read.shape.Size("att_dim"), 0);
+  EXPECT_EQ(read.shape.Widths("tower"), (std::vector<int>{8, 4, 2}));
   WriteModel(path, SmallModel());
-  EXPECT_TRUE(ReadModel(path).shape.tower.empty());  // no tower attribute: none
+  EXPECT_TRUE(ReadModel(path).shape.Widths("tower").empty());  // no tower attribute: none
 }
 
 // A model's dense arrays are found by name and shape; a missing or misshapen one names the file.

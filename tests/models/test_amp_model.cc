@@ -32,7 +32,7 @@ Problem MakeProblem(int personas) {
   Problem p;
   p.shape.personas = personas;
   p.shape.dim = 5;
-  p.shape.att_dim = 4;
+  p.shape.SetSize("att_dim", 4);
   p.weights = LossWeights{0.6, 0.7, 0.4, 1.0, 0.3, 1.7, 0.9};  // frequency-proportional L2 and persona tie on too
   p.batch.candidates = 4;
   // Three positives; user slot 0 appears twice, item slot 2 is shared between pairs.
@@ -40,7 +40,7 @@ Problem MakeProblem(int personas) {
   p.batch.item = {0, 1, 2, 3, 4, 2, 5, 1, 2, 3, 5, 4};
   p.users.resize(2 * personas * p.shape.dim);
   p.items.resize(6 * p.shape.item_width());
-  p.att_u.resize(p.shape.dim * p.shape.att_dim);
+  p.att_u.resize(p.shape.dim * p.shape.Size("att_dim"));
   p.att_v.resize(p.att_u.size());
   FillNormal(p.users.data(), p.users.size(), 0.6, 1, 1, 0);
   FillNormal(p.items.data(), p.items.size(), 0.6, 1, 2, 0);

@@ -122,7 +122,7 @@ TEST(ConvNcf, ModelFileArraysRoundTrip) {
   model.ExportTables({p.items.data(), p.conv.data()}, data);
   const std::unique_ptr<Model> loaded = ModelOf(data, "model.h5");
   EXPECT_EQ(loaded->name(), "convncf");
-  EXPECT_EQ(loaded->shape().tower, (std::vector<int>{32, 32}));
+  EXPECT_EQ(loaded->shape().Widths("tower"), (std::vector<int>{32, 32}));
   const std::vector<std::vector<float>> tables = loaded->ImportTables(data, "model.h5");
   EXPECT_EQ(tables[0], p.items);
   EXPECT_EQ(tables[1], p.conv);

@@ -300,7 +300,7 @@ TEST(DeepIcf, ATowerThatDoesNotStartAtDimIsRefusedNamingTheOption) {
   }
   config.model_options.Set("mlp_layers", "");
   config.dim = 64;
-  EXPECT_EQ(DeepIcf(config, 5).shape().tower, (std::vector<int>{64, 32, 16}));
+  EXPECT_EQ(DeepIcf(config, 5).shape().Widths("tower"), (std::vector<int>{64, 32, 16}));
 }
 
 TEST(DeepIcf, PretrainingStartsFromFismsRowsAndRefusesAnotherModel) {

@@ -204,12 +204,12 @@ struct PretrainedFiles {
       model->user_ids = {1, 2};
     }
     gmf.model = "gmf";
-    gmf.shape = ModelShape{1, 2, 0, {}};
+    gmf.shape = ModelShape{1, 2, 0, {}};  // r = 1, d = 2, no sizes
     gmf.items = {1, 2, 0, 3, 4, 0, 5, 6, 0};
     gmf.personas = {0.1f, 0.2f, 0.3f, 0.4f};
     gmf.dense = {{"output/h", 1, 2, {0.6f, 0.8f}}, {"output/h0", 1, 1, {0.2f}}};
     mlp.model = "mlp";
-    mlp.shape = ModelShape{1, 1, 0, {2, 3}};
+    mlp.shape = ModelShape{1, 1, 0, {{"tower", "2,3"}}};
     mlp.items = {-1, 0, -2, 0, -3, 0};
     mlp.personas = {-0.5f, -0.7f};
     mlp.dense = {{"mlp/W1", 2, 3, {1, 2, 3, 4, 5, 6}}, {"mlp/c1", 1, 3, {7, 8, 9}},
