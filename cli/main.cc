@@ -93,6 +93,7 @@ int Main(int argc, char** argv) {
       return 2;
     }
     ApplyRecipe(*train_model, train);
+    train.model = train_model->name;
   }
   CLI::App* train_command =
       add_command("train", "train a model on a dataset, early-stopped on validation (AMP-CF unless --model says)",

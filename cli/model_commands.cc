@@ -252,7 +252,9 @@ int RunAisp(const DataConfig& data_config, const AispConfig& config) {
   const auto start = std::chrono::steady_clock::now();
   const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", MPI_COMM_WORLD);
   const std::vector<float> rows = AispPersonas(data, taste, config.personas, HeldUsers(data), config.seed);
-  return EvaluateBuiltModel(data, taste, AispModel(data, taste, config.personas, {}), rows,
+  ModelData model = AispModel(data, taste, config.personas, {});
+  model.model = FindModel("").name;  // its arrays are AMP-CF's, with identity attention maps
+  return EvaluateBuiltModel(data, taste, std::move(model), rows,
                             Cat("AISP-", config.personas), config.out, start);
 }
 
@@ -262,7 +264,9 @@ int RunPopularity(const DataConfig& data_config, const PopularityConfig& config)
   const auto start = std::chrono::steady_clock::now();
   const TasteSpace taste = ShareTasteSpace(data, TasteOptions(), "", MPI_COMM_WORLD);
   const std::vector<float> rows(HeldUsers(data).size(), 0.0f);
-  return EvaluateBuiltModel(data, taste, PopularityModel(data), rows, "popularity", config.out, start);
+  ModelData model = PopularityModel(data);
+  model.model = FindModel("").name;  // AMP-CF's arrays: zero vectors, the count as each item's bias
+  return EvaluateBuiltModel(data, taste, std::move(model), rows, "popularity", config.out, start);
 }
 
 }  // namespace ampcf

@@ -30,7 +30,7 @@ namespace {
 void CheckResumable(const CheckpointInfo& info, const std::string& path, const Dataset& data, const TrainConfig& config,
                     const Model& model) {
   const CheckpointHeader& h = info.header;
-  if (h.model != model.name())
+  if (FindModel(h.model).name != model.name())
     throw UserError(Cat("--resume ", path, ": a checkpoint of --model ", h.model, "; this run has --model ", model.name()));
   if (h.dataset_fingerprint != data.Fingerprint())
     throw UserError(Cat("--resume ", path, ": a checkpoint of another dataset or split (", h.dataset,
@@ -266,9 +266,11 @@ int TrainOnce(const DataConfig& data_config, const TrainConfig& config) {
 
 }  // namespace
 
-int RunTrain(const DataConfig& data_config, const TrainConfig& config, const std::set<std::string>& given) {
+int RunTrain(const DataConfig& data_config, const TrainConfig& given_config, const std::set<std::string>& given) {
   const ModelInfo* model = nullptr;
-  if (!CollectiveSetup([&] { model = &FindModel(config.model); })) return 2;
+  if (!CollectiveSetup([&] { model = &FindModel(given_config.model); })) return 2;
+  TrainConfig config = given_config;
+  config.model = model->name;  // files record the model by name, the default one too
   if (model->pretrain.empty() || !config.pretrained.empty()) return TrainOnce(data_config, config);
   // The model's own options are checked before its pretraining runs take minutes.
   if (!CollectiveSetup([&] {

@@ -264,7 +264,7 @@ CheckpointInfo ReadCheckpointInfo(const std::string& path) {
   h.item_ids = h5::ReadInts(root, "/items/ids", path);
   h.user_ids = h5::ReadInts(root, "/users/ids", path);
   if (version == kVersionBeforeModels) {
-    h.model = "amp-cf";
+    h.model.clear();
     h.tables = {{"items", static_cast<std::int64_t>(h.item_ids.size()), h.shape.item_width()},
                 {"attention", 2 * h.shape.dim, h.shape.Size("att_dim")},
                 {"users", static_cast<std::int64_t>(h.user_ids.size()), h.shape.personas * h.shape.dim}};

@@ -45,7 +45,7 @@ struct CheckpointTable {
 };
 
 struct CheckpointHeader {
-  std::string model = "amp-cf";
+  std::string model;  // models/registry.h names it; empty in version-1 files, which predate the name
   std::vector<CheckpointTable> tables;  // "items" and "users" also get the ids below
   ModelShape shape;
   std::string dataset;

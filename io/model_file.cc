@@ -98,7 +98,7 @@ ModelData ReadModel(const std::string& path, std::int64_t first_user, std::int64
   if (version != kVersion && version != kVersionBeforeModels) throw UserError(Cat(path, ": model format version ", version, " is not supported (expected ", kVersion, ")"));
   ModelData model;
   const bool version1 = version == kVersionBeforeModels;
-  model.model = version1 ? std::string("amp-cf") : h5::ReadStringAttribute(f, "model", path);
+  model.model = version1 ? std::string() : h5::ReadStringAttribute(f, "model", path);
   model.trained_on_validation =
       H5Aexists(f, "trained_on_validation") > 0 && h5::ReadIntAttribute(f, "trained_on_validation", path) == 1;
   model.shape = ReadShapeAttributes(f, path);

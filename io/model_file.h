@@ -39,7 +39,7 @@ struct DenseArray {
 };
 
 struct ModelData {
-  std::string model = "amp-cf";
+  std::string model;  // models/registry.h names it; empty in version-1 files, which predate the name
   ModelShape shape;
   std::string dataset;
   std::uint64_t dataset_fingerprint = 0;

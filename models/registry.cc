@@ -21,7 +21,11 @@ std::vector<ModelInfo>& Models() {
   return models;
 }
 
-const ModelInfo* Find(const std::string& name) {
+// --model's default, and the model of files written before models had names (version 1).
+constexpr const char* kDefaultModel = "amp-cf";
+
+const ModelInfo* Find(const std::string& given) {
+  const std::string name = given.empty() ? kDefaultModel : given;
   for (const ModelInfo& model : Models())
     if (name == model.name) return &model;
   return nullptr;

@@ -13,7 +13,8 @@
 
 namespace ampcf {
 
-// The model called `name`; UserError naming --model and listing the known models when there is none.
+// The model called `name` ("": the default model, which also holds the files from before models
+// had names); UserError naming --model and listing the known models when there is none.
 const ModelInfo& FindModel(const std::string& name);
 // Every known model, in registration order.
 std::vector<const ModelInfo*> KnownModels();

@@ -51,8 +51,8 @@ namespace ampcf {
 
 // Options of `train` (and the model shape, which `eval` reads from the model file).
 #define AMPCF_TRAIN_OPTIONS(X)                                                                   \
-  X(std::string, model, "--model", "amp-cf", AnyValue(),                                         \
-    "the model to train (models/registry.cc; an unknown name lists them); it brings its own options and recipe: `ampcf train --model NAME --help`") \
+  X(std::string, model, "--model", "", AnyValue(),                                               \
+    "the model to train (empty: the default, AMP-CF; an unknown name lists them); it brings its own options and recipe: `ampcf train --model NAME --help`") \
   X(int, dim, "--dim,-d", 64, AtLeast(1), "embedding dimension d")                      \
   X(std::string, pretrained, "--pretrained", "", AnyValue(),                                     \
     "model.h5 files of this dataset whose rows start this one, one per model the --model's recipe pretrains, comma-separated (empty: a model that pretrains trains them first, in --out/pretrain; none: random rows)") \

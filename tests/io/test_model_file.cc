@@ -13,6 +13,7 @@ namespace {
 
 ModelData SmallModel() {
   ModelData model;
+  model.model = "amp-cf";
   model.shape = ModelShape{2, 3, 0, {{"att_dim", "4"}}};
   model.dataset = "toy";
   model.dataset_fingerprint = 0xfeedbeefcafe1234ULL;
