@@ -20,7 +20,7 @@ else
 fi
 epochs=${EPOCHS:-1}
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "data: ${data[*]}; $epochs epoch(s) a run, d = 64, |N| = 4, batch 256, one rank; pairs over train time"
+echo "data: ${data[*]}; $epochs epoch(s) a run, d = 64, each model's recipe (no pretraining), batch 256, one rank; pairs over train time"
 # label|options
 models=(
   "MF (amp-cf r=1)|--model amp-cf --personas 1"
@@ -29,9 +29,9 @@ models=(
   "BPR-MF|--model bpr-mf"
   "GMF|--model gmf"
   "MLP (256,128,64)|--model mlp"
-  "NeuMF (GMF 64 + MLP 256,128,64)|--model neumf"
+  "NeuMF (GMF 64 + MLP 256,128,64)|--model neumf --pretrained none"
   "FISM (128 items a user)|--model fism"
-  "DeepICF+a (attention 16, 128 items a user)|--model deepicf --att-dim 16"
+  "DeepICF+a (attention 16, 128 items a user)|--model deepicf --pretrained none"
 )
 if [ -n "${AMPCF_MODELS:-}" ]; then
   chosen=()

@@ -3,7 +3,8 @@
 "Tables 2 and 3" table: test HR@10 and NDCG@10 (sampled and full ranking) and TDD, mean +- sd
 (the sample standard deviation over seeds).
 
-Each model has one recipe (RECIPES below), chosen on validation figures; pretrained models
+Each model trains with its own recipe (its folder's defaults: `ampcf train --model NAME --help`);
+RECIPES below adds only what the table shares between runs: pretrained models
 start from the same seed's run of the model they need (NeuMF from GMF and MLP, DeepICF+a from
 FISM, ConvNCF from BPR-MF), and DiRec re-ranks the same seed's MF. Runs land in OUT/MODEL-sSEED
 and are kept: a run whose metrics are already there is not run again, so the script can be
@@ -12,8 +13,8 @@ stopped and started again, and more seeds or models added later.
   experiments/paper_tables.py --data ../shared/data/hetrec2011-lastfm-2k --label Last.fm --out runs/t-lastfm \\
       --models mf,neumf,fism,deepicf --seeds 1,2,3 -- --epochs 100 --patience 10
 
-Options after `--` go to every run of NCF's recipe (its epoch budget: NCF's models stop early, so
-they are given fewer epochs than ampcf's defaults, which MF and AMP-r keep); `--model-options
+Options after `--` go to every run of a baseline trained by NCF's recipe (its epoch budget, for
+instance; MF and AMP-r keep ampcf's defaults); `--model-options
 NAME="..."` adds options to one model's runs, after all others (e.g. convncf="--epochs 4").
 """
 import argparse
@@ -25,24 +26,24 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-# NCF's recipe (docs/model.md, "The paper's baselines"): uniform negatives not among the user's
-# training items, no L2, embeddings N(0, 0.01^2).
-NCF = "--negative-power 0 --exclude-seen --l2 0 --l2-example 0 --init-std 0.01"
+# The baselines trained by NCF's recipe (docs/model.md, "Each model's recipe"): the options after
+# `--` go to these.
+NCF_FAMILY = {"bpr-mf", "gmf", "mlp", "neumf", "fism", "deepicf", "convncf"}
 
 # name: (label, ampcf command, options, the runs it starts from). "{gmf}" and the like stand for
-# the model.h5 of that run of the same seed. MF and AMP-r take ampcf's defaults.
+# the model.h5 of that run of the same seed, so that a pretrained model starts from the run in
+# the table rather than from one of its own.
 RECIPES = {
     "popularity": ("Popularity", "popularity", "", []),
     "mf": ("MF", "train", "--personas 1", []),
     "amp2": ("AMP-2", "train", "--personas 2", []),
-    "bpr-mf": ("BPR-MF", "train", f"--model bpr-mf {NCF}", []),
-    "gmf": ("GMF", "train", f"--model gmf {NCF}", []),
-    "mlp": ("MLP", "train", f"--model mlp {NCF}", []),
-    # NCF's pretraining, then a small step (on NCF ML-1M, --lr 1e-4 had the best validation NDCG).
-    "neumf": ("NeuMF (pretrained)", "train", f"--model neumf {NCF} --pretrained {{gmf}},{{mlp}} --lr 1e-4", ["gmf", "mlp"]),
-    "fism": ("FISM", "train", f"--model fism {NCF}", []),
-    "deepicf": ("DeepICF+a (from FISM)", "train", f"--model deepicf --att-dim 16 {NCF} --pretrained {{fism}}", ["fism"]),
-    "convncf": ("ConvNCF (from BPR-MF)", "train", f"--model convncf {NCF} --negatives 1 --pretrained {{bpr-mf}}", ["bpr-mf"]),
+    "bpr-mf": ("BPR-MF", "train", "--model bpr-mf", []),
+    "gmf": ("GMF", "train", "--model gmf", []),
+    "mlp": ("MLP", "train", "--model mlp", []),
+    "neumf": ("NeuMF (pretrained)", "train", "--model neumf --pretrained {gmf},{mlp}", ["gmf", "mlp"]),
+    "fism": ("FISM", "train", "--model fism", []),
+    "deepicf": ("DeepICF+a (from FISM)", "train", "--model deepicf --pretrained {fism}", ["fism"]),
+    "convncf": ("ConvNCF (from BPR-MF)", "train", "--model convncf --pretrained {bpr-mf}", ["bpr-mf"]),
     # TDD reads the top 30: a pool of 20 only re-orders them, so its TDD is the model's.
     "direc": ("DiRec over MF (pool 20)", "eval", "--model {mf} --rerank direc --rerank-pool 20", ["mf"]),
     "direc50": ("DiRec over MF (pool 50)", "eval", "--model {mf} --rerank direc --rerank-pool 50", ["mf"]),
@@ -74,7 +75,7 @@ def run_one(args, name, seed, extra):
     argv = [args.ampcf, command, "--data", args.data, "--out", run_dir] + shlex.split(options)
     argv += shlex.split(args.data_options)
     if command == "train":
-        argv += ["--seed", str(seed), "--quiet"] + (extra if NCF in options else [])
+        argv += ["--seed", str(seed), "--quiet"] + (extra if name in NCF_FAMILY else [])
     argv += shlex.split(args.model_options.get(name, ""))  # last: ampcf takes an option's last value
     os.makedirs(run_dir, exist_ok=True)
     with open(os.path.join(run_dir, "command.txt"), "w") as f:
@@ -102,7 +103,7 @@ def main():
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--model-options", action="append", default=[], metavar="NAME=OPTIONS")
-    parser.add_argument("extra", nargs="*", help="options of every run of NCF's recipe, after --")
+    parser.add_argument("extra", nargs="*", help="options of every run of NCF's family, after --")
     args = parser.parse_args()
     args.model_options = dict(spec.split("=", 1) for spec in args.model_options)
     models = args.models.split(",")
