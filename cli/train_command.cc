@@ -83,6 +83,7 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
   DatasetSource source(data_config, MPI_COMM_WORLD);
   if (!CollectiveSetup([&] {
         Validate(config);
+        CheckPretrainedCount(config);
         source.Open();
       }))
     return false;

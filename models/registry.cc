@@ -109,7 +109,7 @@ void ApplyRecipe(const ModelInfo& model, TrainConfig& config) {
   for (const auto& [name, value] : model.recipe) SetTrainOption(config, name, value);
 }
 
-std::unique_ptr<Model> MakeModel(const TrainConfig& config, std::int64_t n_items) {
+void CheckPretrainedCount(const TrainConfig& config) {
   const ModelInfo& model = FindModel(config.model);
   const std::size_t given = PretrainedPaths(config).size();
   if (given != 0 && model.pretrain.empty())
@@ -120,7 +120,11 @@ std::unique_ptr<Model> MakeModel(const TrainConfig& config, std::int64_t n_items
     throw UserError(Cat("--pretrained ", config.pretrained, ": --model ", config.model, " takes ", model.pretrain.size(),
                         " model file(s), of ", names, ", in that order"));
   }
-  return model.for_training(config, n_items);
+}
+
+std::unique_ptr<Model> MakeModel(const TrainConfig& config, std::int64_t n_items) {
+  CheckPretrainedCount(config);
+  return FindModel(config.model).for_training(config, n_items);
 }
 
 std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path) {

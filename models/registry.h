@@ -28,6 +28,10 @@ bool RegisterModel(ModelInfo info);
 // still win.
 void ApplyRecipe(const ModelInfo& model, TrainConfig& config);
 
+// UserError naming --pretrained when it gives files to a model that pretrains from none, or not
+// one file per model its recipe pretrains from.
+void CheckPretrainedCount(const TrainConfig& config);
+
 // The model config.model names, for training on a catalogue of n_items; UserError naming
 // --model when there is no such model, or --pretrained when its files do not match the models
 // the recipe pretrains from.

@@ -25,6 +25,10 @@ expect_error "unparsable line" "bad.csv:3: item id 'oops'" train --data "$work/b
 expect_error "unknown option" "--frobnicate" train --frobnicate 3
 expect_error "r = 0" "personas" train --personas 0
 expect_error "dimension 0" "dim" train --dim 0
+expect_error "unknown model" "--model nmf: no such model (amp-cf, bpr-mf" train --model nmf
+expect_error "another model's option" "--model gmf's options: ampcf train --model gmf --help" train --model gmf --personas 2
+expect_error "--pretrained for a model that pretrains nothing" "--model bpr-mf starts from random rows" train --model bpr-mf --pretrained "$work/none.h5"
+expect_error "a recipe's bad option before its pretraining" "--mlp-layers 33,8" train --model neumf --mlp-layers 33,8
 NP=4 expect_error "more servers than items" "more than the dataset's 2 items" train --data "$work/two_items.csv" --servers 3
 expect_error "more servers than ranks" "leaves no worker" train --servers 2
 expect_error "missing model" "no such file" eval --model "$work/none.h5"
