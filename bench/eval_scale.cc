@@ -62,6 +62,7 @@ int Run(int argc, char** argv) {
               data.name.c_str(), data.n_users, data.n_items, SecondsSince(start), personas);
   ModelShape shape;
   shape.personas = personas;
+  shape.SetSize("att_dim", 64);
   std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width());
   std::vector<float> att(2 * shape.dim * shape.Size("att_dim"));
   std::vector<float> rows(static_cast<std::size_t>(data.n_users) * personas * shape.dim);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   SetUpComputeProcess();
   ModelShape shape;
   shape.personas = argc > 1 ? std::atoi(argv[1]) : 2;
+  shape.SetSize("att_dim", 64);
   const int batch_size = 256, negatives = 4, steps = 400;
   LossWeights weights{0.9, 1.0, 1.0, 1.0, 3e-3, 1.0, 0.03};  // entropy terms, the default --l2-example and --persona-tie on
   Rng rng(1);

@@ -17,9 +17,20 @@ namespace ampcf {
 namespace {
 
 // The shared options a pretraining run does not take from the user: its own model and files,
-// and the step size the user chose for the model that follows.
+// the step size the user chose for the model that follows, and what ends or repeats that run
+// (a stop after N steps would leave no model to start from; --refit would train the pretrained
+// rows on the validation items that pick the final model's epoch).
 bool NotInherited(const std::string& name) {
-  return name == "model" || name == "out" || name == "resume" || name == "pretrained" || name == "lr";
+  return name == "model" || name == "out" || name == "resume" || name == "pretrained" || name == "lr" ||
+         name == "stop_after_steps" || name == "refit";
+}
+
+// Rank 0's answer, on every rank: whether `path` is a file.
+bool ExistsOnRankZero(const std::string& path) {
+  std::error_code error;
+  int exists = WorldRank() == 0 && std::filesystem::is_regular_file(path, error) ? 1 : 0;
+  AMPCF_CHECK_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD));
+  return exists != 0;
 }
 
 std::map<std::string, std::string> ValuesOf(const DataConfig& data, const TrainConfig& config) {
@@ -85,16 +96,23 @@ int Pretraining::Run(TrainConfig& config) {
     run.resume = "auto";
     const std::string path = (std::filesystem::path(run.out) / "model.h5").string();
     files += (files.empty() ? "" : ",") + path;
-    int done = WorldRank() == 0 && std::filesystem::exists(path) ? 1 : 0;
-    AMPCF_CHECK_MPI(MPI_Bcast(&done, 1, MPI_INT, 0, MPI_COMM_WORLD));
-    if (done != 0) {
+    if (ExistsOnRankZero(path)) {
       if (WorldRank() == 0 && !config.quiet) spdlog::info("--model {}: starts from {}, trained before", config.model, path);
       continue;
     }
     if (WorldRank() == 0 && !config.quiet)
       spdlog::info("--model {}: pretraining {} with its recipe into {}", config.model, name, run.out);
-    const int status = RunTrain(data_config_, run, given_);
+    // A server rank returns 0 where its workers were stopped by a signal: every rank takes the
+    // worst, so that none goes on to the next run alone.
+    int status = RunTrain(data_config_, run, given_);
+    AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
     if (status != 0) return status;
+    if (!ExistsOnRankZero(path)) {
+      if (WorldRank() == 0)
+        std::fprintf(stderr, "ampcf: error: --model %s: pretraining %s ended without %s\n", config.model.c_str(),
+                     name.c_str(), path.c_str());
+      return 2;
+    }
   }
   config.pretrained = files;
   return 0;

@@ -272,6 +272,8 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& given_config, con
   if (!CollectiveSetup([&] { model = &FindModel(given_config.model); })) return 2;
   TrainConfig config = given_config;
   config.model = model->name;  // files record the model by name, the default one too
+  for (const OptionSpec& spec : model->options)  // and every option of the model, set or not
+    if (config.model_options.Find(spec.name) == nullptr) config.model_options.Set(spec.name, spec.default_text);
   if (model->pretrain.empty() || !config.pretrained.empty()) return TrainOnce(data_config, config);
   // The model's own options are checked before its pretraining runs take minutes.
   if (!CollectiveSetup([&] {

@@ -2,8 +2,8 @@
 // so that it loads on any rank layout. Readable with h5py and h5dump.
 //
 //   /                 attributes: format ("ampcf-checkpoint"), version (2), model (its name),
-//                     tables (one line per table: name rows width), personas, dim,
-//                     att_dim, dataset, dataset_fingerprint, config (the effective options),
+//                     tables (one line per table: name rows width), the shape
+//                     (io/shape_attributes.h), dataset, dataset_fingerprint, config (the effective options),
 //                     seed, n_workers and n_servers (the layout that wrote it), and the training
 //                     state: epoch (the epoch in progress, from 1), step (its steps done),
 //                     steps_per_epoch, clock (steps every worker has completed), best_epoch,

@@ -1,8 +1,8 @@
 // model.h5: a trained model in HDF5, keyed by the dataset's original ids.
 //
 //   /                 attributes: format ("ampcf-model"), version (2), model (its name,
-//                     models/registry.h), personas, dim, att_dim (tower, history where the
-//                     model has them: io/shape_attributes.h), dataset, dataset_fingerprint,
+//                     models/registry.h), the shape (personas, dim and the model's own sizes:
+//                     io/shape_attributes.h), dataset, dataset_fingerprint,
 //                     config (the effective options, one per line), dense (the paths of the
 //                     model's dense arrays, one per line), trained_on_validation (1 after
 //                     --refit: the users' validation items were trained on)
@@ -14,7 +14,7 @@
 //                     trained models only, absent before this was written)
 //   /users/ids        int64 [n_users]          original user ids        (chunked, Fletcher-32)
 //   /users/personas   float [n_users, r, d]    u_ik (r = 1: one vector per user; chunked, Fletcher-32);
-//                     item-based models [n_users, 1, history]: the dense ids of the items that
+//                     item-based models [n_users, 1, user_columns]: the dense ids of the items that
 //                     represent the user, as floats (exact below 2^24), -1 past the last
 //   /users/names, /items/names   the string ids of datasets that have them ('\n'-joined)
 //   each dense array  float [rows, cols]       e.g. AMP-CF's /attention/A_u and /attention/A_v

@@ -25,7 +25,11 @@ struct ModelShape {
   // A size as a number (0 when absent or not a number) or a list of widths (empty when absent).
   int Size(const std::string& name) const;
   std::vector<int> Widths(const std::string& name) const;
-  void SetSize(const std::string& name, int value) { sizes[name] = std::to_string(value); }
+  // A size of 0 is no size: it is erased.
+  void SetSize(const std::string& name, int value) {
+    if (value == 0) sizes.erase(name);
+    else sizes[name] = std::to_string(value);
+  }
   void SetWidths(const std::string& name, const std::vector<int>& widths);
   bool operator==(const ModelShape&) const = default;
 };

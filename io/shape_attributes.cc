@@ -57,9 +57,10 @@ ModelShape ReadShapeAttributes(hid_t root, const std::string& path) {
   shape.personas = read("personas", 1, kMostPersonas);
   shape.dim = read("dim", 1, kWidest);
   if (H5Aexists(root, "user_columns") > 0) shape.user_columns = read("user_columns", 1, kWidest);
-  if (H5Aexists(root, "history") > 0) shape.user_columns = read("history", 0, kWidest);
+  const bool listed = H5Aexists(root, "model_sizes") > 0;
+  if (!listed && H5Aexists(root, "history") > 0) shape.user_columns = read("history", 0, kWidest);
   std::vector<std::string> names;
-  if (H5Aexists(root, "model_sizes") > 0) {
+  if (listed) {
     std::istringstream in(h5::ReadStringAttribute(root, "model_sizes", path));
     for (std::string name; std::getline(in, name, ',');) names.push_back(name);
   } else {
@@ -67,7 +68,7 @@ ModelShape ReadShapeAttributes(hid_t root, const std::string& path) {
   }
   for (const std::string& name : names) {
     if (H5Aexists(root, name.c_str()) <= 0) {
-      if (H5Aexists(root, "model_sizes") > 0) throw UserError(Cat(path, ": model_sizes names ", name, ", which it lacks"));
+      if (listed) throw UserError(Cat(path, ": model_sizes names ", name, ", which it lacks"));
       continue;
     }
     const std::string text = AttributeText(root, name, path);

@@ -1,5 +1,7 @@
 #include "models/registry.h"
 
+#include <deque>
+
 #include "core/error.h"
 #include "io/checkpoint_file.h"
 #include "io/hdf5_util.h"
@@ -14,8 +16,9 @@ namespace ampcf {
 namespace {
 
 // One line per model; its folder declares the rest.
-std::vector<ModelInfo>& Models() {
-  static std::vector<ModelInfo> models = {
+// A deque: registering a model keeps the others where they are (KnownModels hands out pointers).
+std::deque<ModelInfo>& Models() {
+  static std::deque<ModelInfo> models = {
       AmpCfInfo(), BprMfInfo(), NeuMfInfo(), GmfInfo(), MlpInfo(), ConvNcfInfo(), FismInfo(), DeepIcfInfo(),
   };
   return models;

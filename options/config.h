@@ -1,6 +1,7 @@
-// The single source of truth for ampcf's options: the CLI, `--help`, the config file and
+// The single source of truth for ampcf's shared options: the CLI, `--help`, the config file and
 // validation all come from the tables below (as in LightGBM's config.h). To add an option, add
-// one line to a table; it then has a flag, a default, a check and a help text everywhere.
+// one line to a table; it then has a flag, a default, a check and a help text everywhere. A
+// model's own options live in its folder, in tables of the same format (options/model_options.h).
 //
 // Columns: C++ type, member name, flags (CLI11 syntax), default, check (a CLI11 validator),
 // help text. Every long flag is also a key of the TOML-style `--config FILE`.
@@ -49,7 +50,8 @@ namespace ampcf {
   X(std::uint64_t, eval_seed, "--eval-seed", 20170403, AnyValue(),                                \
     "seed of the evaluation negatives and random hold-outs (fixed, so every run ranks the same candidates)")
 
-// Options of `train` (and the model shape, which `eval` reads from the model file).
+// Options of `train` that every model has; a model's recipe may change their defaults
+// (models/model_info.h).
 #define AMPCF_TRAIN_OPTIONS(X)                                                                   \
   X(std::string, model, "--model", "", AnyValue(),                                               \
     "the model to train (empty: the default, AMP-CF; an unknown name lists them); it brings its own options and recipe: `ampcf train --model NAME --help`") \

@@ -15,7 +15,7 @@ void AddModelOptions(CLI::App& app, const std::vector<OptionSpec>& specs, ModelO
           ->group(group);
     } else {
       app.add_option(spec.flags, value, spec.help)
-          ->check(spec.check)
+          ->transform(spec.check)  // a transform: the check also rewrites the text canonically
           ->type_name(spec.type_name)
           ->default_str(spec.default_text)
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)

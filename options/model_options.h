@@ -10,7 +10,6 @@
 //   const FooOptions options = FooOptions::From(config.model_options);
 #pragma once
 
-#include <charconv>
 #include <map>
 #include <sstream>
 #include <string>
@@ -43,15 +42,9 @@ class ModelOptionValues {
   template <typename T>
     requires(!std::is_convertible_v<T, std::string>)
   void Set(const std::string& name, const T& value) {
-    if constexpr (std::is_floating_point_v<T>) {
-      char text[64];  // the shortest text that reads back as the same value
-      const auto end = std::to_chars(text, text + sizeof text, value).ptr;
-      values_[name] = std::string(text, end);
-    } else {
-      std::ostringstream out;
-      out << value;
-      values_[name] = out.str();
-    }
+    std::ostringstream out;  // as Describe writes the shared options
+    out << value;
+    values_[name] = out.str();
   }
   const std::string* Find(const std::string& name) const {
     const auto found = values_.find(name);
@@ -75,6 +68,13 @@ void AddModelOptions(CLI::App& app, const std::vector<OptionSpec>& specs, ModelO
 namespace option_detail {
 
 template <typename T>
+std::string DefaultText(const T& value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+template <typename T>
 std::string TypeName() {
   if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::string>) return "TEXT";
   else if constexpr (std::is_floating_point_v<T>) return "FLOAT";
@@ -88,23 +88,21 @@ CLI::Validator Checked(const CLI::Validator& check) {
   if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool>) {
     return check;
   } else {
+    // Also rewrites the text as Describe writes a T ("1.0" becomes "1"), so that files record
+    // the same text for the same value.
     CLI::Validator reads_as_type(
         [](std::string& text) {
           T value{};
           std::istringstream in(text);
-          return (in >> value) && in.eof() ? std::string() : "'" + text + "' is not of type " + TypeName<T>();
+          if (!(in >> value) || !in.eof()) return "'" + text + "' is not of type " + TypeName<T>();
+          text = DefaultText(value);
+          return std::string();
         },
         "");
     return reads_as_type & check;
   }
 }
 
-template <typename T>
-std::string DefaultText(const T& value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 // `text` as a T; UserError naming the option when it does not read as one.
 template <typename T>
