@@ -31,10 +31,12 @@ for model in neumf gmf mlp convncf bpr-mf fism deepicf; do
   [ $model = neumf ] || [ $model = mlp ] && init=("${tower[@]}")
   # From random rows: the runs below compare pretraining against these.
   [ $model = neumf ] || [ $model = convncf ] || [ $model = deepicf ] && init+=(--pretrained none)
-  run "${three[@]}" --model $model "${init[@]}" --epochs 12 --out "$work/$model" > /dev/null
+  # MLP's tower starts from 0.01-scale rows and learns late: 12 epochs gave 0.12-0.50, 40 gave 0.57-0.78.
+  epochs=12; [ $model = mlp ] && epochs=40
+  run "${three[@]}" --model $model "${init[@]}" --epochs $epochs --out "$work/$model" > /dev/null
   hr=$(field "$work/$model/metrics.jsonl" test_hr@10)
   # Chance is 10/100 = 0.10 for HR@10 in the sampled protocol.
-  check "$model learns on 1 server + 2 workers (test HR@10 $hr > 0.25)" above "$hr" 0.25
+  check "$model learns on 1 server + 2 workers (test HR@10 $hr > 0.3)" above "$hr" 0.3
 done
 
 # NCF's pretraining: NeuMF from the GMF and MLP above starts where they ended.
