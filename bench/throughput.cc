@@ -1,6 +1,7 @@
 // Single-process throughput of the AMP-CF forward/backward pass alone (no communication):
 // the ceiling the distributed trainer works towards. The end-to-end figure over all ranks
 // comes from `bench/benchmark.sh`, which runs `ampcf train` and reads pairs/s.
+//   ampcf_bench [PERSONAS [THREADS]]   defaults 2 and 1 (one core: the figure ratios are taken against)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "models/amp/amp_model.h"
+#include "core/parallel.h"
 #include "core/process_setup.h"
 #include "core/rng.h"
 
@@ -16,6 +18,8 @@ int main(int argc, char** argv) {
   SetUpComputeProcess();
   ModelShape shape;
   shape.personas = argc > 1 ? std::atoi(argv[1]) : 2;
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  SetComputeThreads(threads);
   shape.SetSize("att_dim", 64);
   const int batch_size = 256, negatives = 4, steps = 400;
   LossWeights weights{0.9, 1.0, 1.0, 1.0, 3e-3, 1.0, 0.03};  // entropy terms, the default --l2-example and --persona-tie on
@@ -41,7 +45,7 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   for (int s = 0; s < steps; ++s) ForwardBackward(shape, weights, batch, params, gradients);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("forward+backward only, one core: r=%d d=%d |N|=%d batch %d: %.0f pairs/s\n", shape.personas,
-              shape.dim, negatives, batch_size, steps * batch_size / seconds);
+  std::printf("forward+backward only, %d thread%s: r=%d d=%d |N|=%d batch %d: %.0f pairs/s\n", threads,
+              threads == 1 ? "" : "s", shape.personas, shape.dim, negatives, batch_size, steps * batch_size / seconds);
   return 0;
 }

@@ -12,6 +12,8 @@
 #include "cli/pretraining.h"
 #include "cli/run_info.h"
 #include "cli/user_list.h"
+#include "core/mpi_env.h"
+#include "core/parallel.h"
 #include "core/peer_wait.h"
 #include "core/stop_signal.h"
 #include "data/dataset_share.h"
@@ -66,9 +68,9 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
   const Layout& layout = setup.layout;
   spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
                data.num_train(), data.holdout);
-  spdlog::info("layout: {} worker(s), {} server(s){}; model {} {} |N|={} batch {} lr {} l2 {} softmax correction {}; {}",
+  spdlog::info("layout: {} worker(s), {} server(s){}, {} compute thread(s) per rank; model {} {} |N|={} batch {} lr {} l2 {} softmax correction {}; {}",
                layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
-               setup.model->name(), ShapeText(setup.model->shape()), config.negatives, config.batch,
+               ComputeThreads(), setup.model->name(), ShapeText(setup.model->shape()), config.negatives, config.batch,
                config.lr, config.l2, config.softmax_correction,
                layout.colocated      ? std::string("rows read in place")
                : config.synchronous() ? std::string(config.deterministic ? "synchronous, deterministic" : "synchronous")
@@ -105,6 +107,8 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
     return false;
   if (!config.exclude_users.empty() && !ListedUsers("--exclude-users", config.exclude_users, setup.data, setup.left_out))
     return false;
+  const int ranks_here = RanksOnThisNode();
+  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(ranks_here));
   setup.description = Describe(data_config, config);
   const std::string disagreement = CheckRanksAgree(MakeRunInfo(setup.data, setup.description));
   if (!disagreement.empty()) {

@@ -16,16 +16,18 @@ struct RankCounters {
   double compute_seconds = 0;  // a worker's steps less their waits; a server handling messages
   double blocked_seconds = 0;  // waiting for a peer (core/peer_wait.h; a server: for a push something waits on)
   double queue_seconds = 0;    // a server: pulls waiting for their clock, summed over pulls
+  double kernel_seconds = 0;   // a worker: in the model's forward and backward pass (part of compute)
 
-  static constexpr int kFields = 7;
+  static constexpr int kFields = 8;
   std::array<double, kFields> ToArray() const {
-    return {bytes_out, bytes_in, messages_out, messages_in, compute_seconds, blocked_seconds, queue_seconds};
+    return {bytes_out, bytes_in, messages_out, messages_in, compute_seconds, blocked_seconds, queue_seconds, kernel_seconds};
   }
-  static RankCounters FromArray(const double* v) { return {v[0], v[1], v[2], v[3], v[4], v[5], v[6]}; }
+  static RankCounters FromArray(const double* v) { return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}; }
   RankCounters operator-(const RankCounters& o) const {
-    return {bytes_out - o.bytes_out,       bytes_in - o.bytes_in,           messages_out - o.messages_out,
-            messages_in - o.messages_in,   compute_seconds - o.compute_seconds, blocked_seconds - o.blocked_seconds,
-            queue_seconds - o.queue_seconds};
+    return {bytes_out - o.bytes_out,         bytes_in - o.bytes_in,
+            messages_out - o.messages_out,   messages_in - o.messages_in,
+            compute_seconds - o.compute_seconds, blocked_seconds - o.blocked_seconds,
+            queue_seconds - o.queue_seconds, kernel_seconds - o.kernel_seconds};
   }
 };
 

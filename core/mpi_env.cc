@@ -129,6 +129,15 @@ void BroadcastString(std::string& text, int root, MPI_Comm comm) {
   BcastChunked(text.data(), static_cast<std::int64_t>(length), MPI_CHAR, root, comm);
 }
 
+int RanksOnThisNode() {
+  MPI_Comm node;
+  AMPCF_CHECK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  int ranks = 1;
+  AMPCF_CHECK_MPI(MPI_Comm_size(node, &ranks));
+  AMPCF_CHECK_MPI(MPI_Comm_free(&node));
+  return ranks;
+}
+
 std::string AgreeOnError(bool ok, const std::string& message, MPI_Comm comm) {
   int rank = 0, size = 1;
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank));

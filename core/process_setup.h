@@ -13,5 +13,7 @@ namespace ampcf {
 // - Ignores SIGXFSZ: a write past the file size limit (ulimit -f) then fails with EFBIG, and the
 //   writer ends the job naming its file, instead of the signal killing one rank unannounced.
 void SetUpComputeProcess();
+// The first point alone, for the calling thread (each thread has its own mode).
+void SetFloatingPointMode();
 
 }  // namespace ampcf

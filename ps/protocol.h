@@ -108,7 +108,7 @@ struct KeyLists {
 
 // A push whose header says `repeated` carries, between its keys and its values, one int32 per key
 // (in the keys' order): the steps its gradient row is the mean of, which the server applies as
-// that many Adam steps (tables/adam.h: AdamUpdateRowRepeated; worker/row_cache.h).
+// that many Adam steps (tables/adam.h: Adam::UpdateRowRepeated; worker/row_cache.h).
 
 // A view of a received or assembled message. `values` are float32: a message received in a
 // 16-bit format is decoded first (ps/server_logic.h), and until then `values` is null and

@@ -3,9 +3,14 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "partition/layout.h"
 
 namespace ampcf::ps {
+
+namespace {
+constexpr int kRowsPerUpdateTask = 64;
+}  // namespace
 
 ServerShard::ServerShard(const std::vector<TableSpec>& tables, int server_index, int n_servers, double average_decay)
     : server_index_(server_index), n_servers_(n_servers), average_decay_(average_decay) {
@@ -39,12 +44,17 @@ void ServerShard::ReadRows(const KeyLists& keys, float* out) const {
 void ServerShard::ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients,
                                  const std::int32_t* repeats) {
   const int width = tables_[table].width();
-  for (int i = 0; i < n; ++i, gradients += width) {
-    if (repeats == nullptr)
-      tables_[table].Update(LocalRow(table, keys[i]), gradients);
-    else
-      tables_[table].UpdateRepeated(LocalRow(table, keys[i]), gradients, repeats[i]);
-  }
+  // Keys are unique: each task updates rows of its own (core/parallel.h).
+  ParallelFor(TaskCount(n, kRowsPerUpdateTask), [&](int task) {
+    const TaskRange rows = TaskItems(task, n, kRowsPerUpdateTask);
+    for (int i = rows.begin; i < rows.end; ++i) {
+      const float* gradient = gradients + static_cast<std::size_t>(i) * width;
+      if (repeats == nullptr)
+        tables_[table].Update(LocalRow(table, keys[i]), gradient);
+      else
+        tables_[table].UpdateRepeated(LocalRow(table, keys[i]), gradient, repeats[i]);
+    }
+  });
 }
 
 void ServerShard::ApplyGradients(const KeyLists& keys, const float* gradients, const std::int32_t* repeats) {

@@ -4,9 +4,9 @@
 // touches, once per update however many positives of the batch read the row.
 #pragma once
 
-#include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 namespace ampcf {
 
@@ -18,46 +18,45 @@ struct AdamConfig {
   float l2 = 0.0f;
 };
 
-// Applies one update to a row of n floats. `step` is the row's update count (incremented here).
-inline void AdamUpdateRow(const AdamConfig& adam, float* param, float* first_moment, float* second_moment,
-                          const float* gradient, int n, std::int32_t& step) {
-  ++step;
-  const float correction1 = 1.0f - std::pow(adam.beta1, static_cast<float>(step));
-  const float correction2 = 1.0f - std::pow(adam.beta2, static_cast<float>(step));
-  const float rate = adam.lr * std::sqrt(correction2) / correction1;
-  Eigen::Map<Eigen::ArrayXf> p(param, n), m(first_moment, n), v(second_moment, n);
-  Eigen::Map<const Eigen::ArrayXf> data_gradient(gradient, n);
-  const Eigen::ArrayXf g = data_gradient + adam.l2 * p;
-  m = adam.beta1 * m + (1.0f - adam.beta1) * g;
-  v = adam.beta2 * v + (1.0f - adam.beta2) * g.square();
-  p -= rate * m / (v.sqrt() + adam.epsilon * std::sqrt(correction2));
-}
+// beta^t as std::pow(beta, float(t)) gives it, looked up: two powers per row update cost as much
+// as the update of a 64-float row. Kept for t up to where 1 - beta^t rounds to 1 in float (past
+// it a bias correction is exactly 1, and 0 stands for beta^t); for beta = 0.999 that is t of
+// about 17,000, 68 KiB.
+class BetaPowers {
+ public:
+  explicit BetaPowers(float beta);
+  float operator()(std::int64_t t) const {
+    if (t < static_cast<std::int64_t>(powers_.size())) return powers_[static_cast<std::size_t>(t)];
+    return saturated_ ? 0.0f : std::pow(beta_, static_cast<float>(t));
+  }
 
-// Stands for `times` updates with the same gradient: a worker's cached row pushes the mean of
-// its gradients over `times` steps (worker/row_cache.h). The moments end where `times` identical
-// updates leave them (m_i = beta^i m_0 + (1 - beta^i) g), the update count advances by `times`,
-// and the row moves `times` steps taken at the moments' mean over those updates (a closed form:
-// the mean of beta^i for i = 1..times is beta (1 - beta^times) / (times (1 - beta))).
-// times == 1 is AdamUpdateRow.
-inline void AdamUpdateRowRepeated(const AdamConfig& adam, float* param, float* first_moment, float* second_moment,
-                                  const float* gradient, int n, std::int32_t& step, int times) {
-  if (times == 1) return AdamUpdateRow(adam, param, first_moment, second_moment, gradient, n, step);
-  step += times;
-  const float c = static_cast<float>(times);
-  const float decay1 = std::pow(adam.beta1, c), decay2 = std::pow(adam.beta2, c);
-  const float mean_decay1 = adam.beta1 * (1.0f - decay1) / (c * (1.0f - adam.beta1));
-  const float mean_decay2 = adam.beta2 * (1.0f - decay2) / (c * (1.0f - adam.beta2));
-  const float correction1 = 1.0f - std::pow(adam.beta1, static_cast<float>(step));
-  const float correction2 = 1.0f - std::pow(adam.beta2, static_cast<float>(step));
-  const float rate = adam.lr * c * std::sqrt(correction2) / correction1;
-  Eigen::Map<Eigen::ArrayXf> p(param, n), m(first_moment, n), v(second_moment, n);
-  Eigen::Map<const Eigen::ArrayXf> data_gradient(gradient, n);
-  const Eigen::ArrayXf g = data_gradient + adam.l2 * p;
-  const Eigen::ArrayXf g2 = g.square();
-  const Eigen::ArrayXf mean_m = g + (m - g) * mean_decay1, mean_v = g2 + (v - g2) * mean_decay2;
-  m = decay1 * m + (1.0f - decay1) * g;
-  v = decay2 * v + (1.0f - decay2) * g2;
-  p -= rate * mean_m / (mean_v.sqrt() + adam.epsilon * std::sqrt(correction2));
-}
+ private:
+  float beta_;
+  std::vector<float> powers_;
+  bool saturated_ = false;  // beyond powers_, 1 - beta^t is 1 in float
+};
+
+// An AdamConfig with its powers of beta1 and beta2.
+class Adam {
+ public:
+  explicit Adam(const AdamConfig& config) : config_(config), beta1_powers_(config.beta1), beta2_powers_(config.beta2) {}
+  const AdamConfig& config() const { return config_; }
+
+  // Applies one update to a row of n floats. `step` is the row's update count (incremented here).
+  void UpdateRow(float* param, float* first_moment, float* second_moment, const float* gradient, int n,
+                 std::int32_t& step) const;
+  // Stands for `times` updates with the same gradient: a worker's cached row pushes the mean of
+  // its gradients over `times` steps (worker/row_cache.h). The moments end where `times`
+  // identical updates leave them (m_i = beta^i m_0 + (1 - beta^i) g), the update count advances
+  // by `times`, and the row moves `times` steps taken at the moments' mean over those updates (a
+  // closed form: the mean of beta^i for i = 1..times is beta (1 - beta^times) / (times (1 - beta))).
+  // times == 1 is UpdateRow.
+  void UpdateRowRepeated(float* param, float* first_moment, float* second_moment, const float* gradient, int n,
+                         std::int32_t& step, int times) const;
+
+ private:
+  AdamConfig config_;
+  BetaPowers beta1_powers_, beta2_powers_;
+};
 
 }  // namespace ampcf

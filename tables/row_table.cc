@@ -25,14 +25,13 @@ void RowTable::Reset() {
 
 void RowTable::Update(std::int64_t local, const float* gradient) {
   const std::size_t offset = Offset(local);
-  AdamUpdateRow(adam_, &values_[offset], &first_moment_[offset], &second_moment_[offset], gradient, width_,
-                steps_[local]);
+  adam_.UpdateRow(&values_[offset], &first_moment_[offset], &second_moment_[offset], gradient, width_, steps_[local]);
 }
 
 void RowTable::UpdateRepeated(std::int64_t local, const float* gradient, int times) {
   const std::size_t offset = Offset(local);
-  AdamUpdateRowRepeated(adam_, &values_[offset], &first_moment_[offset], &second_moment_[offset], gradient, width_,
-                        steps_[local], times);
+  adam_.UpdateRowRepeated(&values_[offset], &first_moment_[offset], &second_moment_[offset], gradient, width_,
+                          steps_[local], times);
 }
 
 void RowTable::SwapInAverage(double decay, bool restart) {

@@ -37,7 +37,7 @@ class RowTable {
 
   // One Adam step on a local row (tables/adam.h).
   void Update(std::int64_t local, const float* gradient);
-  // `times` updates with the same gradient at once (AdamUpdateRowRepeated).
+  // `times` updates with the same gradient at once (Adam::UpdateRowRepeated).
   void UpdateRepeated(std::int64_t local, const float* gradient, int times);
 
   void SaveBest() { best_ = values_; }
@@ -65,7 +65,7 @@ class RowTable {
   int width_;
   RowSelection rows_;
   RowInitialiser init_;
-  AdamConfig adam_;
+  Adam adam_;
   bool averaging_;
   // Aligned: Eigen peels to the destination's alignment, and its vector and scalar paths round
   // differently (FMA), so a malloc-dependent alignment would break bitwise reproducibility.

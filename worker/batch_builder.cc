@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace ampcf {
 
@@ -36,19 +35,13 @@ void BatchBuilder::LeaveOut(const std::vector<std::int32_t>& left_out) {
 }
 
 void BatchBuilder::UseValidation(bool with_validation) {
-  pair_user_.clear();
-  pair_item_.clear();
+  positives_.clear();
   for (std::size_t local = 0; local < users_.size(); ++local) {
     if (left_out_[local]) continue;
     const std::int32_t u = users_[local];
-    for (std::int32_t item : data_.TrainItems(u)) {
-      pair_user_.push_back(static_cast<std::int32_t>(local));
-      pair_item_.push_back(item);
-    }
-    if (with_validation && data_.ValItem(u) >= 0) {
-      pair_user_.push_back(static_cast<std::int32_t>(local));
-      pair_item_.push_back(data_.ValItem(u));
-    }
+    for (std::int32_t item : data_.TrainItems(u)) positives_.push_back({static_cast<std::int32_t>(local), item});
+    if (with_validation && data_.ValItem(u) >= 0)
+      positives_.push_back({static_cast<std::int32_t>(local), data_.ValItem(u)});
   }
   if (with_validation) {
     // All users' validation items count, so every worker draws from the same distribution.
@@ -65,10 +58,9 @@ void BatchBuilder::Shuffle(int epoch) {
   const std::int64_t n = n_pairs();
   Rng shuffle(MixSeed(MixSeed(options_.seed, kShuffleStream, static_cast<std::uint64_t>(epoch)),
                       static_cast<std::uint64_t>(options_.worker)));
-  order_.resize(n);
-  std::iota(order_.begin(), order_.end(), 0);
+  shuffled_ = positives_;
   for (std::int64_t i = n - 1; i > 0; --i)
-    std::swap(order_[i], order_[static_cast<std::int64_t>(UniformIndex(shuffle, static_cast<std::uint64_t>(i + 1)))]);
+    std::swap(shuffled_[i], shuffled_[static_cast<std::int64_t>(UniformIndex(shuffle, static_cast<std::uint64_t>(i + 1)))]);
 }
 
 void BatchBuilder::Build(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, Batch& batch) {
@@ -83,14 +75,14 @@ void BatchBuilder::Build(int epoch, std::int64_t step, std::int64_t begin, std::
   batch.users.clear();
   batch.items.clear();
   for (int b = 0; b < n; ++b) {
-    const std::int64_t pair = order_[begin + b];
-    const std::int32_t local = pair_user_[pair];
+    const Positive& pair = shuffled_[begin + b];
+    const std::int32_t local = pair.user;
     if (user_slot_of_[local] < 0) {
       user_slot_of_[local] = static_cast<std::int32_t>(batch.users.size());
       batch.users.push_back(local);
     }
     batch.user[b] = user_slot_of_[local];
-    const std::int32_t positive = pair_item_[pair];
+    const std::int32_t positive = pair.item;
     batch.item[static_cast<std::size_t>(b) * C] = positive;
     const std::int32_t user = users_[local];
     for (int c = 1; c < C; ++c) {

@@ -38,7 +38,7 @@ class BatchBuilder {
   // Users (dense ids among `users`) whose items are never positives, from the next
   // UseValidation on (train --exclude-users).
   void LeaveOut(const std::vector<std::int32_t>& left_out);
-  std::int64_t n_pairs() const { return static_cast<std::int64_t>(pair_user_.size()); }
+  std::int64_t n_pairs() const { return static_cast<std::int64_t>(positives_.size()); }
   // This epoch's order of the positives (seeded by seed, epoch, worker).
   void Shuffle(int epoch);
   // The batch of positives [begin, end) of the epoch's order, drawn at `step`.
@@ -51,8 +51,13 @@ class BatchBuilder {
   BatchOptions options_;
   AliasSampler sampler_;
   std::vector<float> log_q_;                         // per item: log of its sampling probability
-  std::vector<std::int32_t> pair_user_, pair_item_;  // positives (local user, item)
-  std::vector<std::int64_t> order_;                  // this epoch's order of them
+  struct Positive {
+    std::int32_t user, item;  // local user, item
+  };
+  std::vector<Positive> positives_;
+  // This epoch's order of them, copied out, so that a batch reads them one after another (a
+  // random read per positive from an index stalled batch building on memory).
+  std::vector<Positive> shuffled_;
   std::vector<std::int32_t> user_slot_of_, item_slot_of_;  // scratch, -1 when unused
   Rng rng_;
 };

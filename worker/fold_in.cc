@@ -33,8 +33,9 @@ std::vector<float> FoldInUsers(Model& model, const TrainConfig& config,
   batch_options.negative_power = config.negative_power;
   batch_options.exclude_seen = config.exclude_seen;
   batch_options.log_q = config.softmax_correction == "logq";
-  AdamConfig adam = spec.adam;
-  adam.lr = static_cast<float>(options.lr);
+  AdamConfig adam_config = spec.adam;
+  adam_config.lr = static_cast<float>(options.lr);
+  const Adam adam(adam_config);
   const std::vector<TableSpec> tables = ServerTables(model);
   Batch batch;
   std::vector<std::vector<std::int32_t>> keys;
@@ -74,7 +75,7 @@ std::vector<float> FoldInUsers(Model& model, const TrainConfig& config,
         read_pointers[t] = read[t].data();
       }
       model.ForwardBackward(batch, row.data(), read_pointers, user_gradients, server_gradients);
-      AdamUpdateRow(adam, row.data(), first_moment.data(), second_moment.data(), user_gradients, spec.width, updates);
+      adam.UpdateRow(row.data(), first_moment.data(), second_moment.data(), user_gradients, spec.width, updates);
     }
     std::copy_n(row.begin(), width, &rows[local * width]);
   }

@@ -29,9 +29,9 @@ std::string FormatEpochLine(const EpochRecord& r) {
       const char* role = r.ranks.size() == 1 ? "worker+server" : static_cast<int>(i) < r.n_workers ? "worker" : "server";
       ranks += fmt::format("{}{{\"rank\": {}, \"role\": \"{}\", \"bytes_out\": {:.0f}, \"bytes_in\": {:.0f}, "
                            "\"messages_out\": {:.0f}, \"messages_in\": {:.0f}, \"compute_s\": {:.3f}, "
-                           "\"blocked_s\": {:.3f}, \"queue_s\": {:.3f}}}",
+                           "\"blocked_s\": {:.3f}, \"queue_s\": {:.3f}, \"kernel_s\": {:.3f}}}",
                            i ? ", " : "", i, role, c.bytes_out, c.bytes_in, c.messages_out, c.messages_in,
-                           c.compute_seconds, c.blocked_seconds, c.queue_seconds);
+                           c.compute_seconds, c.blocked_seconds, c.queue_seconds, c.kernel_seconds);
     }
     ranks += "]";
   }

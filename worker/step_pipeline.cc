@@ -4,11 +4,14 @@
 
 #include "core/counters.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "tables/table_spec.h"
 
 namespace ampcf {
 
 namespace {
+
+constexpr int kUsersPerUpdateTask = 64;
 
 // Copies the per-user rows of the batch's users, in slot order, into `rows`.
 void GatherUserRows(const Batch& batch, const RowTable& table, AlignedVector<float>& rows) {
@@ -123,6 +126,7 @@ StepResult StepPipeline::Compute() {
       GatherUserRows(p.batch, user_table_, user_rows_);
       user_rows = user_rows_.data();
     }
+    CountSeconds kernel(Counters().kernel_seconds);
     result.stats = model_.ForwardBackward(p.batch, user_rows, rows_, user_gradients_, gradients_);
   } else {
     gradients_.assign(widths_.size(), nullptr);
@@ -136,9 +140,13 @@ void StepPipeline::Finish(bool boundary) {
   {
     CountSeconds compute(Counters().compute_seconds);
     if (any && user_rows_trained_) {
-      const int width = user_table_.width();
-      for (std::size_t u = 0; u < p.batch.users.size(); ++u)
-        user_table_.Update(p.batch.users[u], user_gradients_ + u * width);
+      const int width = user_table_.width(), n_users = static_cast<int>(p.batch.users.size());
+      // A batch's users are unique: each task updates rows of its own (core/parallel.h).
+      ParallelFor(TaskCount(n_users, kUsersPerUpdateTask), [&](int task) {
+        const TaskRange users = TaskItems(task, n_users, kUsersPerUpdateTask);
+        for (int u = users.begin; u < users.end; ++u)
+          user_table_.Update(p.batch.users[u], user_gradients_ + static_cast<std::size_t>(u) * width);
+      });
     }
     for (std::size_t t = 0; t < widths_.size(); ++t) {
       if (cached(t)) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/parallel.h"
 
 namespace ampcf {
 
@@ -11,132 +12,238 @@ namespace {
 using Eigen::Dynamic;
 using Eigen::OuterStride;
 using ItemMap = Eigen::Map<const RowMatrixXf, 0, OuterStride<>>;
+
+// Task sizes (core/parallel.h): fixed, so that each result is computed alike on any thread count.
+// A product's row blocks are large because each packs the attention map again.
+constexpr int kRowsPerTask = 256, kPairsPerTask = 32, kUserSlotsPerTask = 32, kItemSlotsPerTask = 64;
+
+// first[s] .. first[s + 1] index the entries e (ascending) whose slot_of[e] is s.
+void GroupBySlot(const std::vector<std::int32_t>& slot_of, int n_slots, std::vector<int>& first,
+                 std::vector<int>& entries) {
+  first.assign(static_cast<std::size_t>(n_slots) + 1, 0);
+  for (std::int32_t slot : slot_of) ++first[static_cast<std::size_t>(slot) + 1];
+  for (int s = 0; s < n_slots; ++s) first[s + 1] += first[s];
+  entries.resize(slot_of.size());
+  std::vector<int> next(first.begin(), first.end() - 1);
+  for (std::size_t e = 0; e < slot_of.size(); ++e) entries[next[slot_of[e]]++] = static_cast<int>(e);
+}
+
 }  // namespace
 
 BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
                            const BatchParams& params, BatchGradients& gradients) {
   const int r = shape.personas, d = shape.dim, da = shape.Size("att_dim"), width = shape.item_width();
   const int n_pairs = batch.size(), C = batch.candidates, n_negatives = C - 1;
+  const int n_user_rows = params.n_user_slots * r, n_items = params.n_item_slots;
   AMPCF_ASSERT(static_cast<int>(batch.item.size()) == n_pairs * C);
-  Eigen::Map<const RowMatrixXf> U(params.users, params.n_user_slots * r, d);
-  ItemMap V(params.items, params.n_item_slots, d, OuterStride<>(width));
+  Eigen::Map<const RowMatrixXf> U(params.users, n_user_rows, d);
+  ItemMap V(params.items, n_items, d, OuterStride<>(width));
   Eigen::Map<const RowMatrixXf> Au(params.att_u, d, da), Av(params.att_v, d, da);
+  ForwardBackwardScratch& s = gradients.scratch;
+  RowMatrixXf &psi = s.psi, &phi = s.phi, &d_psi = s.d_psi, &d_phi = s.d_phi;
+  psi.resize(n_user_rows, da);
+  phi.resize(n_items, da);
+  d_psi.resize(n_user_rows, da);
+  d_phi.resize(n_items, da);
+  gradients.users.resize(n_user_rows, d);
+  gradients.items.resize(n_items, width);
+  const std::size_t n_entries = static_cast<std::size_t>(n_pairs) * C;
+  s.g_score.resize(n_entries);
+  s.g_logit.resize(n_entries * r);
+  s.g_dot.resize(n_entries * r);
+  for (auto* terms : {&s.nll, &s.entropy_pos, &s.entropy_neg, &s.loss, &s.loss_l2, &s.loss_tie}) terms->assign(n_pairs, 0.0);
+  GroupBySlot(batch.user, params.n_user_slots, s.user_first, s.user_pairs);
+  GroupBySlot(batch.item, n_items, s.item_first, s.item_entries);
 
-  // The two large products of the step: one GEMM each.
-  const RowMatrixXf psi = U * Au;    // (users * r) x da
-  const RowMatrixXf phi = V * Av;    // items x da
-  RowMatrixXf d_psi = RowMatrixXf::Zero(psi.rows(), da);
-  RowMatrixXf d_phi = RowMatrixXf::Zero(phi.rows(), da);
-  gradients.users.setZero(U.rows(), d);
-  gradients.items.setZero(params.n_item_slots, width);
-
-  std::vector<float> attention(static_cast<std::size_t>(C) * r), dots(static_cast<std::size_t>(C) * r),
-      log_attention(static_cast<std::size_t>(C) * r);
-  std::vector<double> score(C), entropy(C);
-  BatchStats stats;
   const double gradient_weight = weights.gradient_scale / std::max(n_pairs, 1);
   const double alpha = weights.alpha, beta = 1.0 - weights.alpha;
+  const double user_l2 = weights.l2_example * weights.l2_user_factor;
+  const float g_user_l2 = static_cast<float>(user_l2 * gradient_weight);
+  const float g_item_l2 = static_cast<float>(weights.l2_example * gradient_weight);
+  const float g_tie = static_cast<float>(weights.persona_tie * gradient_weight);
+  const bool tie = weights.persona_tie > 0 && r > 1;
 
-  for (int b = 0; b < n_pairs; ++b) {
-    const int first_row = batch.user[b] * r;
-    // Forward: attention, scores and entropies of every candidate.
-    for (int c = 0; c < C; ++c) {
-      const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
-      float* a = &attention[static_cast<std::size_t>(c) * r];
-      float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
-      float* z = &dots[static_cast<std::size_t>(c) * r];
-      float max_logit = -INFINITY;
-      for (int k = 0; k < r; ++k) {
-        log_a[k] = psi.row(first_row + k).dot(phi.row(slot));
-        z[k] = U.row(first_row + k).dot(V.row(slot));
-        max_logit = std::max(max_logit, log_a[k]);
-      }
-      float total = 0;
-      for (int k = 0; k < r; ++k) total += a[k] = std::exp(log_a[k] - max_logit);
-      const float log_total = std::log(total);
-      double y = params.items[static_cast<std::size_t>(slot) * width + d], h = 0;
-      for (int k = 0; k < r; ++k) {
-        a[k] /= total;
-        log_a[k] = log_a[k] - max_logit - log_total;  // finite even when a[k] underflows
-        y += static_cast<double>(a[k]) * z[k];
-        h -= static_cast<double>(a[k]) * log_a[k];
-      }
-      score[c] = params.item_log_q != nullptr ? y - params.item_log_q[slot] : y;
-      entropy[c] = h;
+  // 1. The two large products of the step: psi = U A_u, phi = V A_v, by blocks of rows.
+  const int user_row_tasks = TaskCount(n_user_rows, kRowsPerTask), item_row_tasks = TaskCount(n_items, kRowsPerTask);
+  ParallelFor(user_row_tasks + item_row_tasks, [&](int task) {
+    if (task < user_row_tasks) {
+      const TaskRange rows = TaskItems(task, n_user_rows, kRowsPerTask);
+      psi.middleRows(rows.begin, rows.end - rows.begin).noalias() = U.middleRows(rows.begin, rows.end - rows.begin) * Au;
+    } else {
+      const TaskRange rows = TaskItems(task - user_row_tasks, n_items, kRowsPerTask);
+      phi.middleRows(rows.begin, rows.end - rows.begin).noalias() = V.middleRows(rows.begin, rows.end - rows.begin) * Av;
     }
-    const double max_score = *std::max_element(score.begin(), score.end());
-    double partition = 0;
-    for (int c = 0; c < C; ++c) partition += std::exp(score[c] - max_score);
-    const double log_partition = max_score + std::log(partition);
-    const double nll = log_partition - score[0];
-    double mean_negative_entropy = 0;
-    for (int c = 1; c < C; ++c) mean_negative_entropy += entropy[c];
-    mean_negative_entropy /= std::max(n_negatives, 1);
-    stats.sampled_nll += nll;
-    stats.entropy_pos += entropy[0];
-    stats.entropy_neg += mean_negative_entropy;
-    stats.loss += alpha * nll + beta * (weights.lambda_p * entropy[0] - weights.lambda_n * mean_negative_entropy);
-    if (weights.l2_example > 0) {
-      const double user_l2 = weights.l2_example * weights.l2_user_factor;
-      const float g_l2 = static_cast<float>(weights.l2_example * gradient_weight);
-      gradients.users.middleRows(first_row, r) += static_cast<float>(user_l2 * gradient_weight) * U.middleRows(first_row, r);
-      double item_squared_norm = 0;
+  });
+
+  // 2. Per positive: attention, scores and entropies of its candidates, its loss, and the
+  // gradient factors of each candidate.
+  ParallelFor(TaskCount(n_pairs, kPairsPerTask), [&](int task) {
+    std::vector<float> attention(static_cast<std::size_t>(C) * r), dots(attention.size()), log_attention(attention.size()),
+        g_attention(r);
+    std::vector<double> score(C), entropy(C);
+    const TaskRange pairs = TaskItems(task, n_pairs, kPairsPerTask);
+    for (int b = pairs.begin; b < pairs.end; ++b) {
+      const int first_row = batch.user[b] * r;
+      const std::int32_t* slots = &batch.item[static_cast<std::size_t>(b) * C];
       for (int c = 0; c < C; ++c) {
-        const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
-        Eigen::Map<const Eigen::RowVectorXf> row(params.items + static_cast<std::size_t>(slot) * width, width);
-        item_squared_norm += row.squaredNorm();
-        gradients.items.row(slot) += g_l2 * row;
+        float* a = &attention[static_cast<std::size_t>(c) * r];
+        float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
+        float* z = &dots[static_cast<std::size_t>(c) * r];
+        float max_logit = -INFINITY;
+        for (int k = 0; k < r; ++k) {
+          log_a[k] = psi.row(first_row + k).dot(phi.row(slots[c]));
+          z[k] = U.row(first_row + k).dot(V.row(slots[c]));
+          max_logit = std::max(max_logit, log_a[k]);
+        }
+        float total = 0;
+        for (int k = 0; k < r; ++k) total += a[k] = std::exp(log_a[k] - max_logit);
+        const float log_total = std::log(total);
+        double y = params.items[static_cast<std::size_t>(slots[c]) * width + d], h = 0;
+        for (int k = 0; k < r; ++k) {
+          a[k] /= total;
+          log_a[k] = log_a[k] - max_logit - log_total;  // finite even when a[k] underflows
+          y += static_cast<double>(a[k]) * z[k];
+          h -= static_cast<double>(a[k]) * log_a[k];
+        }
+        score[c] = params.item_log_q != nullptr ? y - params.item_log_q[slots[c]] : y;
+        entropy[c] = h;
       }
-      stats.loss += 0.5 * (user_l2 * U.middleRows(first_row, r).squaredNorm() + weights.l2_example * item_squared_norm);
+      const double max_score = *std::max_element(score.begin(), score.end());
+      double partition = 0;
+      for (int c = 0; c < C; ++c) partition += std::exp(score[c] - max_score);
+      const double log_partition = max_score + std::log(partition);
+      const double nll = log_partition - score[0];
+      double mean_negative_entropy = 0;
+      for (int c = 1; c < C; ++c) mean_negative_entropy += entropy[c];
+      mean_negative_entropy /= std::max(n_negatives, 1);
+      s.nll[b] = nll;
+      s.entropy_pos[b] = entropy[0];
+      s.entropy_neg[b] = mean_negative_entropy;
+      s.loss[b] = alpha * nll + beta * (weights.lambda_p * entropy[0] - weights.lambda_n * mean_negative_entropy);
+      if (weights.l2_example > 0) {
+        double item_squared_norm = 0;
+        for (int c = 0; c < C; ++c)
+          item_squared_norm +=
+              Eigen::Map<const Eigen::RowVectorXf>(params.items + static_cast<std::size_t>(slots[c]) * width, width)
+                  .squaredNorm();
+        s.loss_l2[b] = 0.5 * (user_l2 * U.middleRows(first_row, r).squaredNorm() + weights.l2_example * item_squared_norm);
+      }
+      if (tie) {
+        const Eigen::RowVectorXf mean = U.middleRows(first_row, r).colwise().mean();
+        const RowMatrixXf deviation = U.middleRows(first_row, r).rowwise() - mean;
+        s.loss_tie[b] = 0.5 * weights.persona_tie * deviation.squaredNorm();
+      }
+      // Backward to each candidate's score, and through the attention softmax to its logits.
+      for (int c = 0; c < C; ++c) {
+        const std::size_t e = static_cast<std::size_t>(b) * C + c;
+        const float* a = &attention[static_cast<std::size_t>(c) * r];
+        const float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
+        const float* z = &dots[static_cast<std::size_t>(c) * r];
+        const double probability = std::exp(score[c] - log_partition);
+        const float g_score = static_cast<float>(alpha * (probability - (c == 0 ? 1.0 : 0.0)) * gradient_weight);
+        const float g_entropy = static_cast<float>(
+            beta * (c == 0 ? weights.lambda_p : -weights.lambda_n / std::max(n_negatives, 1)) * gradient_weight);
+        float weighted = 0;  // dL/da_k, then through the softmax
+        for (int k = 0; k < r; ++k) {
+          g_attention[k] = g_score * z[k] - g_entropy * (log_a[k] + 1.0f);
+          weighted += a[k] * g_attention[k];
+        }
+        s.g_score[e] = g_score;
+        for (int k = 0; k < r; ++k) {
+          s.g_logit[e * r + k] = a[k] * (g_attention[k] - weighted);
+          s.g_dot[e * r + k] = g_score * a[k];
+        }
+      }
     }
-    if (weights.persona_tie > 0 && r > 1) {
-      // d/du_k of (tie/2) sum_k ||u_k - mean||^2 is tie * (u_k - mean): the mean's own terms sum to 0.
-      const Eigen::RowVectorXf mean = U.middleRows(first_row, r).colwise().mean();
-      const RowMatrixXf deviation = U.middleRows(first_row, r).rowwise() - mean;
-      gradients.users.middleRows(first_row, r) += static_cast<float>(weights.persona_tie * gradient_weight) * deviation;
-      stats.loss += 0.5 * weights.persona_tie * deviation.squaredNorm();
-    }
+  });
 
-    // Backward.
-    for (int c = 0; c < C; ++c) {
-      const int slot = batch.item[static_cast<std::size_t>(b) * C + c];
-      const float* a = &attention[static_cast<std::size_t>(c) * r];
-      const float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
-      const float* z = &dots[static_cast<std::size_t>(c) * r];
-      const double probability = std::exp(score[c] - log_partition);
-      const float g_score = static_cast<float>(alpha * (probability - (c == 0 ? 1.0 : 0.0)) * gradient_weight);
-      const float g_entropy = static_cast<float>(
-          beta * (c == 0 ? weights.lambda_p : -weights.lambda_n / std::max(n_negatives, 1)) * gradient_weight);
-      // dL/da_k, then through the softmax to the logits psi_ik . phi_j.
-      float g_a[64];
-      float* g_attention = r <= 64 ? g_a : nullptr;
-      std::vector<float> g_heap;
-      if (g_attention == nullptr) {
-        g_heap.resize(r);
-        g_attention = g_heap.data();
+  // 3. Each user slot's rows and each item slot's row gather their positives' terms, in positive
+  // order.
+  const int user_tasks = TaskCount(params.n_user_slots, kUserSlotsPerTask);
+  const int item_tasks = TaskCount(n_items, kItemSlotsPerTask);
+  ParallelFor(user_tasks + item_tasks, [&](int task) {
+    if (task < user_tasks) {
+      const TaskRange slots = TaskItems(task, params.n_user_slots, kUserSlotsPerTask);
+      d_psi.middleRows(slots.begin * r, (slots.end - slots.begin) * r).setZero();
+      gradients.users.middleRows(slots.begin * r, (slots.end - slots.begin) * r).setZero();
+      for (int slot = slots.begin; slot < slots.end; ++slot) {
+        const int first_row = slot * r;
+        auto g_user = gradients.users.middleRows(first_row, r);
+        for (int i = s.user_first[slot]; i < s.user_first[slot + 1]; ++i) {
+          const int b = s.user_pairs[i];
+          if (weights.l2_example > 0) g_user += g_user_l2 * U.middleRows(first_row, r);
+          if (tie) {
+            // d/du_k of (tie/2) sum_k ||u_k - mean||^2 is tie * (u_k - mean): the mean's own terms sum to 0.
+            const Eigen::RowVectorXf mean = U.middleRows(first_row, r).colwise().mean();
+            const RowMatrixXf deviation = U.middleRows(first_row, r).rowwise() - mean;
+            g_user += g_tie * deviation;
+          }
+          for (int c = 0; c < C; ++c) {
+            const std::size_t e = static_cast<std::size_t>(b) * C + c;
+            const int item = batch.item[e];
+            for (int k = 0; k < r; ++k) {
+              d_psi.row(first_row + k) += s.g_logit[e * r + k] * phi.row(item);
+              gradients.users.row(first_row + k) += s.g_dot[e * r + k] * V.row(item);
+            }
+          }
+        }
       }
-      float weighted = 0;
-      for (int k = 0; k < r; ++k) {
-        g_attention[k] = g_score * z[k] - g_entropy * (log_a[k] + 1.0f);
-        weighted += a[k] * g_attention[k];
-      }
-      auto d_item = gradients.items.row(slot);
-      d_item(d) += g_score;
-      for (int k = 0; k < r; ++k) {
-        const float g_logit = a[k] * (g_attention[k] - weighted);
-        d_psi.row(first_row + k) += g_logit * phi.row(slot);
-        d_phi.row(slot) += g_logit * psi.row(first_row + k);
-        const float g_dot = g_score * a[k];
-        gradients.users.row(first_row + k) += g_dot * V.row(slot);
-        d_item.head(d) += g_dot * U.row(first_row + k);
+    } else {
+      const TaskRange slots = TaskItems(task - user_tasks, n_items, kItemSlotsPerTask);
+      d_phi.middleRows(slots.begin, slots.end - slots.begin).setZero();
+      gradients.items.middleRows(slots.begin, slots.end - slots.begin).setZero();
+      for (int item = slots.begin; item < slots.end; ++item) {
+        auto d_item = gradients.items.row(item);
+        Eigen::Map<const Eigen::RowVectorXf> row(params.items + static_cast<std::size_t>(item) * width, width);
+        const int last = s.item_first[item + 1];
+        // A positive's candidates may name the item more than once: its L2 terms come first, as
+        // a positive's loss is formed before its backward pass.
+        for (int i = s.item_first[item]; i < last;) {
+          const int b = s.item_entries[i] / C;
+          int end = i;
+          while (end < last && s.item_entries[end] / C == b) ++end;
+          if (weights.l2_example > 0)
+            for (int j = i; j < end; ++j) d_item += g_item_l2 * row;
+          for (; i < end; ++i) {
+            const std::size_t e = static_cast<std::size_t>(s.item_entries[i]);
+            const int first_row = batch.user[b] * r;
+            d_item(d) += s.g_score[e];
+            for (int k = 0; k < r; ++k) {
+              d_phi.row(item) += s.g_logit[e * r + k] * psi.row(first_row + k);
+              d_item.head(d) += s.g_dot[e * r + k] * U.row(first_row + k);
+            }
+          }
+        }
       }
     }
+  });
+
+  // 4. Back through the two products.
+  ParallelFor(user_row_tasks + item_row_tasks + 2, [&](int task) {
+    if (task < user_row_tasks) {
+      const TaskRange rows = TaskItems(task, n_user_rows, kRowsPerTask);
+      gradients.users.middleRows(rows.begin, rows.end - rows.begin).noalias() +=
+          d_psi.middleRows(rows.begin, rows.end - rows.begin) * Au.transpose();
+    } else if (task < user_row_tasks + item_row_tasks) {
+      const TaskRange rows = TaskItems(task - user_row_tasks, n_items, kRowsPerTask);
+      gradients.items.leftCols(d).middleRows(rows.begin, rows.end - rows.begin).noalias() +=
+          d_phi.middleRows(rows.begin, rows.end - rows.begin) * Av.transpose();
+    } else if (task == user_row_tasks + item_row_tasks) {
+      gradients.att_u.noalias() = U.transpose() * d_psi;
+    } else {
+      gradients.att_v.noalias() = V.transpose() * d_phi;
+    }
+  });
+
+  BatchStats stats;
+  for (int b = 0; b < n_pairs; ++b) {
+    stats.sampled_nll += s.nll[b];
+    stats.entropy_pos += s.entropy_pos[b];
+    stats.entropy_neg += s.entropy_neg[b];
+    stats.loss += s.loss[b];
+    if (weights.l2_example > 0) stats.loss += s.loss_l2[b];
+    if (tie) stats.loss += s.loss_tie[b];
   }
-  // Back through the two GEMMs.
-  gradients.users.noalias() += d_psi * Au.transpose();
-  gradients.items.leftCols(d).noalias() += d_phi * Av.transpose();
-  gradients.att_u.noalias() = U.transpose() * d_psi;
-  gradients.att_v.noalias() = V.transpose() * d_phi;
   const double per_positive = 1.0 / std::max(n_pairs, 1);
   stats.loss *= per_positive;
   stats.sampled_nll *= per_positive;

@@ -59,16 +59,35 @@ struct BatchParams {
   const float* item_log_q = nullptr;  // optional, per item slot: log-Q correction of the softmax
 };
 
+// What ForwardBackward keeps between its phases (and between calls, so that a step allocates
+// nothing): the two products, their gradients, each candidate's gradient factors, and which
+// positives read each user slot and each item slot.
+struct ForwardBackwardScratch {
+  RowMatrixXf psi, phi, d_psi, d_phi;
+  // Per candidate e = b * C + c: dL/dy (g_score), and per persona k the gradient of the logit
+  // psi_ik . phi_j (g_logit) and of the dot u_ik . v_j (g_dot), at e * r + k.
+  std::vector<float> g_score, g_logit, g_dot;
+  // Per positive: the terms of the batch's statistics, summed in positive order.
+  std::vector<double> nll, entropy_pos, entropy_neg, loss, loss_l2, loss_tie;
+  // Positives of user slot s: user_pairs[user_first[s] .. user_first[s + 1]), ascending; the
+  // candidates e of item slot j: item_entries[item_first[j] .. item_first[j + 1]), ascending.
+  std::vector<int> user_first, user_pairs, item_first, item_entries;
+};
+
 // Gradients, in the same layouts as BatchParams (resized by ForwardBackward).
 struct BatchGradients {
   RowMatrixXf users;   // n_user_slots * r x d
   RowMatrixXf items;   // n_item_slots x (d+1)
   RowMatrixXf att_u;   // d x da
   RowMatrixXf att_v;   // d x da
+  ForwardBackwardScratch scratch;
 };
 
 // Computes the loss of the batch (models/model.h; user slot s reads rows s*r .. s*r+r-1 of
 // params.users) and its gradient with respect to every row it read.
+// Runs on the compute threads (core/parallel.h): the work is split by rows, positives, user
+// slots and item slots into tasks of fixed sizes, and each gradient row is summed by one task in
+// positive order, so the results do not depend on the thread count.
 BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
                            const BatchParams& params, BatchGradients& gradients);
 

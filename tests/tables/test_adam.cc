@@ -14,11 +14,12 @@ namespace ampcf {
 namespace {
 
 TEST(Adam, FirstStepMovesEachCoordinateByTheLearningRate) {
-  AdamConfig adam;
-  adam.lr = 0.01f;
+  AdamConfig config;
+  config.lr = 0.01f;
+  const Adam adam(config);
   std::vector<float> p = {1.0f, -2.0f, 0.5f}, m(3, 0.0f), v(3, 0.0f), g = {0.3f, -5.0f, 1e-3f};
   std::int32_t step = 0;
-  AdamUpdateRow(adam, p.data(), m.data(), v.data(), g.data(), 3, step);
+  adam.UpdateRow(p.data(), m.data(), v.data(), g.data(), 3, step);
   EXPECT_EQ(step, 1);
   EXPECT_NEAR(p[0], 1.0f - 0.01f, 1e-6f);
   EXPECT_NEAR(p[1], -2.0f + 0.01f, 1e-6f);
@@ -26,18 +27,32 @@ TEST(Adam, FirstStepMovesEachCoordinateByTheLearningRate) {
 }
 
 TEST(Adam, L2JoinsTheGradient) {
-  AdamConfig with_l2, without;
-  with_l2.l2 = 0.1f;
+  AdamConfig l2_config;
+  l2_config.l2 = 0.1f;
+  const Adam with_l2(l2_config), without(AdamConfig{});
   std::vector<float> p1 = {1.0f, -2.0f}, p2 = p1, m1(2, 0.0f), m2(2, 0.0f), v1(2, 0.0f), v2(2, 0.0f);
   std::int32_t s1 = 0, s2 = 0;
   for (int t = 0; t < 5; ++t) {
     const std::vector<float> g = {0.02f * t, -0.03f};
     std::vector<float> g_plus = {g[0] + 0.1f * p2[0], g[1] + 0.1f * p2[1]};
-    AdamUpdateRow(with_l2, p1.data(), m1.data(), v1.data(), g.data(), 2, s1);
-    AdamUpdateRow(without, p2.data(), m2.data(), v2.data(), g_plus.data(), 2, s2);
+    with_l2.UpdateRow(p1.data(), m1.data(), v1.data(), g.data(), 2, s1);
+    without.UpdateRow(p2.data(), m2.data(), v2.data(), g_plus.data(), 2, s2);
   }
   EXPECT_NEAR(p1[0], p2[0], 1e-6f);
   EXPECT_NEAR(p1[1], p2[1], 1e-6f);
+}
+
+// The powers are looked up, not computed: they must be std::pow's to the bit, and past the table
+// give bias corrections of exactly 1.
+TEST(Adam, PowersAreStdPow) {
+  for (const float beta : {0.9f, 0.999f, 0.5f}) {
+    const BetaPowers powers(beta);
+    for (std::int64_t t = 0; t < 40000; t += (t < 300 ? 1 : 7)) {
+      const float exact = std::pow(beta, static_cast<float>(t));
+      EXPECT_EQ(1.0f - powers(t), 1.0f - exact) << beta << "^" << t;
+      if (1.0f - exact != 1.0f) EXPECT_EQ(powers(t), exact) << beta << "^" << t;
+    }
+  }
 }
 
 using testing::Keys;
@@ -47,12 +62,12 @@ using testing::SmallConfig;
 
 // Two workers' pushes of one clock, summed by the server, are one step on their sum.
 TEST(Adam, RepeatedOnceIsOneUpdate) {
-  const AdamConfig adam;
+  const Adam adam(AdamConfig{});
   std::vector<float> p1 = {0.5f, -1.0f}, m1(2, 0.1f), v1(2, 0.2f), p2 = p1, m2 = m1, v2 = v1;
   const float g[2] = {0.3f, -0.7f};
   std::int32_t s1 = 4, s2 = 4;
-  AdamUpdateRow(adam, p1.data(), m1.data(), v1.data(), g, 2, s1);
-  AdamUpdateRowRepeated(adam, p2.data(), m2.data(), v2.data(), g, 2, s2, 1);
+  adam.UpdateRow(p1.data(), m1.data(), v1.data(), g, 2, s1);
+  adam.UpdateRowRepeated(p2.data(), m2.data(), v2.data(), g, 2, s2, 1);
   EXPECT_EQ(p1, p2);
   EXPECT_EQ(m1, m2);
   EXPECT_EQ(v1, v2);
@@ -62,13 +77,13 @@ TEST(Adam, RepeatedOnceIsOneUpdate) {
 // A cached row's mean gradient over c steps stands for c updates: with a constant gradient the
 // moments and the count are those of c updates, and the row moves about as far.
 TEST(Adam, RepeatedStandsForThatManyUpdatesOfTheSameGradient) {
-  const AdamConfig adam;
+  const Adam adam(AdamConfig{});
   for (int times : {2, 8}) {
     std::vector<float> p1 = {0.5f, -1.0f}, m1(2, 0.01f), v1(2, 0.02f), p2 = p1, m2 = m1, v2 = v1;
     const float g[2] = {0.3f, -0.7f};
     std::int32_t s1 = 3, s2 = 3;
-    for (int i = 0; i < times; ++i) AdamUpdateRow(adam, p1.data(), m1.data(), v1.data(), g, 2, s1);
-    AdamUpdateRowRepeated(adam, p2.data(), m2.data(), v2.data(), g, 2, s2, times);
+    for (int i = 0; i < times; ++i) adam.UpdateRow(p1.data(), m1.data(), v1.data(), g, 2, s1);
+    adam.UpdateRowRepeated(p2.data(), m2.data(), v2.data(), g, 2, s2, times);
     EXPECT_EQ(s2, s1);
     for (int c = 0; c < 2; ++c) {
       EXPECT_NEAR(m2[c], m1[c], 1e-5f * std::abs(m1[c])) << times;
