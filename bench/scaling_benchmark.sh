@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # How training scales over ranks, each figure beside the one-core kernel measured in the same run
 # (machines differ and are shared: compare ratios, not absolute figures):
-#  1. pairs/s of the layouts on this machine's cores, as a multiple of ampcf_bench's one-core
-#     kernel figure, with the workers' share of time blocked on a peer and the bytes per positive
-#     pair (metrics.jsonl's counters);
+#  1. pairs/s of the layouts on this machine's cores (one rank with one thread and with two), as a
+#     multiple of ampcf_bench's one-core kernel figure, with the workers' share of time blocked on
+#     a peer, their time outside the kernel and the bytes per positive pair (metrics.jsonl's
+#     counters);
 #  2. bytes per positive pair at W = 1, 2, 4, 8 workers (oversubscribed) and 1 server, for the
 #     synchronous mode and the fast mode (per-worker batches, cached rows, 16-bit wire);
 #  3. with MAX_W set (a machine with many cores: the device tool), the fast mode's scaling curve
@@ -31,19 +32,23 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "data: ${data[*]}; $epochs epoch(s) per run; pairs/s over training time (evaluation excluded)"
 kernel=$("$build/ampcf_bench" 2 | sed -n 's/.*: \([0-9]*\) pairs\/s$/\1/p')
 echo "kernel (ampcf_bench, forward+backward, one core): $kernel pairs/s"
+echo "kernel on $(nproc) threads: $("$build/ampcf_bench" 2 "$(nproc)" | sed -n 's/.*: \([0-9]*\) pairs\/s$/\1/p') pairs/s"
 
 # run LABEL NP ARGS...: one training run; prints its figures from metrics.jsonl's last epoch line.
 run() {
-  local label=$1 np=$2
+  local label=$1 np=$2 bind=()
   shift 2
-  mpirun -np "$np" "$build/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" "$@" > /dev/null
+  if [ "${1:-}" = --bind-to ]; then bind=(--bind-to "$2"); shift 2; fi
+  mpirun "${bind[@]}" -np "$np" "$build/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" "$@" > /dev/null
   python3 bench/epoch_figures.py "$out/run/metrics.jsonl" "$label" "$kernel"
   rm -rf "$out/run"
 }
 
 if [ -z "${SKIP_LAYOUTS:-}" ]; then
 echo "--- layouts"
-run "1 rank" 1
+# --bind-to none: mpirun binds a rank of a small job to one core, which leaves its threads one core.
+run "1 rank, 1 thread" 1 --threads 1
+run "1 rank, 2 threads" 1 --bind-to none --threads 2
 run "1 server + 1 worker, synchronous" 2 --servers 1 --staleness 0
 run "1 server + 2 workers, synchronous" 3 --servers 1 --staleness 0
 run "1 server + 3 workers, synchronous" 4 --servers 1 --staleness 0
