@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <sstream>
 
 #include "cli/collective.h"
 #include "cli/commands.h"
@@ -31,16 +30,6 @@ bool ExistsOnRankZero(const std::string& path) {
   int exists = WorldRank() == 0 && std::filesystem::is_regular_file(path, error) ? 1 : 0;
   AMPCF_CHECK_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD));
   return exists != 0;
-}
-
-std::map<std::string, std::string> ValuesOf(const DataConfig& data, const TrainConfig& config) {
-  std::map<std::string, std::string> values;
-  std::istringstream in(Describe(data, config));
-  for (std::string line; std::getline(in, line);) {
-    const auto equals = line.find(" = ");
-    if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 3);
-  }
-  return values;
 }
 
 }  // namespace
@@ -74,7 +63,7 @@ int Pretraining::Run(TrainConfig& config) {
                    config.model.c_str());
     return 2;
   }
-  const std::map<std::string, std::string> user_values = ValuesOf(data_config_, config);
+  const std::map<std::string, std::string> user_values = DescribedValues(Describe(data_config_, config));
   std::string files;
   for (const std::string& name : model.pretrain) {
     const ModelInfo& first = FindModel(name);

@@ -82,8 +82,7 @@ std::string Describe(const DataConfig& data, const TrainConfig& train) {
   return out.str();
 }
 
-namespace {
-std::map<std::string, std::string> ParseDescription(const std::string& text) {
+std::map<std::string, std::string> DescribedValues(const std::string& text) {
   std::map<std::string, std::string> values;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
@@ -92,7 +91,6 @@ std::map<std::string, std::string> ParseDescription(const std::string& text) {
   }
   return values;
 }
-}  // namespace
 
 namespace {
 template <typename T>
@@ -123,7 +121,7 @@ bool IsSharedOption(const std::string& name) {
 }  // namespace
 
 TrainConfig TrainConfigFromDescription(const std::string& text) {
-  const std::map<std::string, std::string> values = ParseDescription(text);
+  const std::map<std::string, std::string> values = DescribedValues(text);
   TrainConfig config;
   AMPCF_TRAIN_OPTIONS(AMPCF_READ_DESCRIBED)
   for (const auto& [name, value] : values)
@@ -153,7 +151,7 @@ std::vector<std::string> ChangedTrainingOptions(const std::string& before, const
       "out",     "resume",    "epochs", "patience",         "quiet",         "checkpoint_every", "checkpoint_minutes",
       "checkpoint_epochs", "keep_checkpoints", "stop_after_steps", "servers", "staleness", "refit", "eval_users", "peer_timeout", "dense_every",
       "cache_steps", "pulls_in_flight", "wire_bits", "threads"};
-  const auto old_values = ParseDescription(before), new_values = ParseDescription(now);
+  const auto old_values = DescribedValues(before), new_values = DescribedValues(now);
   std::vector<std::string> changed;
   auto compare = [&](const char* name, const char* flags) {
     const auto old = old_values.find(name), current = new_values.find(name);

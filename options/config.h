@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -280,6 +281,8 @@ void SetTrainOption(TrainConfig& config, const std::string& name, const std::str
 // One line per option, `name = value`, the model's own options after the shared ones: logged at
 // start and stored in model files.
 std::string Describe(const DataConfig& data, const TrainConfig& train);
+// A Describe() text's values by option name (as text).
+std::map<std::string, std::string> DescribedValues(const std::string& text);
 
 // The training options a Describe() text records (a model file's config): every option the text
 // names takes its value there, the others keep their defaults; a name of neither table is one

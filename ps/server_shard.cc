@@ -9,7 +9,7 @@
 namespace ampcf::ps {
 
 namespace {
-constexpr int kRowsPerUpdateTask = 64;
+constexpr int kRowsPerUpdateTask = 64, kRowsPerCopyTask = 256;
 }  // namespace
 
 ServerShard::ServerShard(const std::vector<TableSpec>& tables, int server_index, int n_servers, double average_decay)
@@ -31,7 +31,11 @@ std::int64_t ServerShard::LocalRow(int table, std::int32_t key) const {
 
 void ServerShard::ReadRows(int table, const std::int32_t* keys, int n, float* out) const {
   const int width = tables_[table].width();
-  for (int i = 0; i < n; ++i, out += width) std::copy_n(tables_[table].row(LocalRow(table, keys[i])), width, out);
+  ParallelFor(TaskCount(n, kRowsPerCopyTask), [&](int task) {
+    const TaskRange rows = TaskItems(task, n, kRowsPerCopyTask);
+    for (int i = rows.begin; i < rows.end; ++i)
+      std::copy_n(tables_[table].row(LocalRow(table, keys[i])), width, out + static_cast<std::size_t>(i) * width);
+  });
 }
 
 void ServerShard::ReadRows(const KeyLists& keys, float* out) const {

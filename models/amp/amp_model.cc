@@ -218,20 +218,20 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
     }
   });
 
-  // 4. Back through the two products.
-  ParallelFor(user_row_tasks + item_row_tasks + 2, [&](int task) {
-    if (task < user_row_tasks) {
-      const TaskRange rows = TaskItems(task, n_user_rows, kRowsPerTask);
+  // 4. Back through the two products; the maps' gradients, the largest tasks, first.
+  ParallelFor(2 + user_row_tasks + item_row_tasks, [&](int task) {
+    if (task == 0) {
+      gradients.att_v.noalias() = V.transpose() * d_phi;
+    } else if (task == 1) {
+      gradients.att_u.noalias() = U.transpose() * d_psi;
+    } else if (task < 2 + user_row_tasks) {
+      const TaskRange rows = TaskItems(task - 2, n_user_rows, kRowsPerTask);
       gradients.users.middleRows(rows.begin, rows.end - rows.begin).noalias() +=
           d_psi.middleRows(rows.begin, rows.end - rows.begin) * Au.transpose();
-    } else if (task < user_row_tasks + item_row_tasks) {
-      const TaskRange rows = TaskItems(task - user_row_tasks, n_items, kRowsPerTask);
+    } else {
+      const TaskRange rows = TaskItems(task - 2 - user_row_tasks, n_items, kRowsPerTask);
       gradients.items.leftCols(d).middleRows(rows.begin, rows.end - rows.begin).noalias() +=
           d_phi.middleRows(rows.begin, rows.end - rows.begin) * Av.transpose();
-    } else if (task == user_row_tasks + item_row_tasks) {
-      gradients.att_u.noalias() = U.transpose() * d_psi;
-    } else {
-      gradients.att_v.noalias() = V.transpose() * d_phi;
     }
   });
 
