@@ -27,8 +27,9 @@ cluster=
 trap '[ -z "$cluster" ] || launch/emulated-cluster.sh down "$cluster"; rm -rf "$out"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "data: ${data[*]}; $epochs epoch(s) per run; pairs/s over training time (evaluation excluded)"
-# Runs: "label|build|flags".
-runs=("synchronous: --staleness 0|$build|--servers 1 --staleness 0" "fast: the default|$build|--servers 1")
+# Runs: "label|build|flags". --threads 1: the emulated nodes share this machine's cores, but a rank
+# alone on its node would take them all.
+runs=("synchronous: --staleness 0|$build|--servers 1 --staleness 0 --threads 1" "fast: the default|$build|--servers 1 --threads 1")
 if [ -n "${BASELINE:-}" ]; then
   baseline=$(realpath "$BASELINE")
   while IFS= read -r mode; do

@@ -31,8 +31,9 @@ train() {
   shift 5
   rm -rf "$out/run"
   # shellcheck disable=SC2086
+  # --threads 1: the emulated nodes share this machine's cores (a rank alone on one would take them all)
   "$@" -np 4 "$build/ampcf" train "${data[@]}" --servers 1 --epochs 1 --patience 0 --quiet --out "$out/run" \
-    ${modes[$mode]} < /dev/null > /dev/null
+    --threads 1 ${modes[$mode]} < /dev/null > /dev/null
   printf '{"placement": {"mode": "%s", "nodes": %s, "rate": "%s", "rtt_us": %s, "cores": %s}}\n' \
     "$mode" "$nodes" "$rate" "$rtt" "$(nproc)" > "$out/$name.jsonl"
   cat "$out/run/metrics.jsonl" >> "$out/$name.jsonl"

@@ -5,10 +5,19 @@
 // any order, and must write only outputs no other task writes or reads. Split work into a number
 // of tasks that does not depend on the thread count: each output is then computed by the same
 // operations in the same order whatever the thread count, and results are bitwise the same with
-// one thread or many (--deterministic relies on it). A task must not throw.
+// one thread or many (--deterministic relies on it). A task must not call MPI (nor AbortJob); an
+// exception a task throws is rethrown by ParallelFor once every task has run.
 #pragma once
 
 #include <algorithm>
+#include <exception>
+#include <mutex>
+
+// Eigen must not start threads of its own inside a task (nor split a product differently by
+// thread count): the build defines EIGEN_DONT_PARALLELIZE.
+#if defined(_OPENMP) && !defined(EIGEN_DONT_PARALLELIZE)
+#error "core/parallel.h needs EIGEN_DONT_PARALLELIZE"
+#endif
 
 namespace ampcf {
 
@@ -25,9 +34,19 @@ void ParallelFor(int n, Task&& task) {
 #ifdef _OPENMP
   const int threads = std::min(n, ComputeThreads());
   if (threads > 1) {
+    std::exception_ptr error;
+    std::mutex error_mutex;
     // Dynamic: a thread the machine delays does not hold back tasks another could take.
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int i = 0; i < n; ++i) task(i);
+    for (int i = 0; i < n; ++i) {
+      try {
+        task(i);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
     return;
   }
 #endif

@@ -29,12 +29,19 @@ std::int64_t ServerShard::LocalRow(int table, std::int32_t key) const {
   return ItemLocalIndex(key, n_servers_);
 }
 
+std::vector<std::int64_t> ServerShard::LocalRows(int table, const std::int32_t* keys, int n) const {
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) rows[i] = LocalRow(table, keys[i]);
+  return rows;
+}
+
 void ServerShard::ReadRows(int table, const std::int32_t* keys, int n, float* out) const {
   const int width = tables_[table].width();
+  const std::vector<std::int64_t> local = LocalRows(table, keys, n);  // checked here, on the calling thread
   ParallelFor(TaskCount(n, kRowsPerCopyTask), [&](int task) {
     const TaskRange rows = TaskItems(task, n, kRowsPerCopyTask);
     for (int i = rows.begin; i < rows.end; ++i)
-      std::copy_n(tables_[table].row(LocalRow(table, keys[i])), width, out + static_cast<std::size_t>(i) * width);
+      std::copy_n(tables_[table].row(local[i]), width, out + static_cast<std::size_t>(i) * width);
   });
 }
 
@@ -48,15 +55,18 @@ void ServerShard::ReadRows(const KeyLists& keys, float* out) const {
 void ServerShard::ApplyGradients(int table, const std::int32_t* keys, int n, const float* gradients,
                                  const std::int32_t* repeats) {
   const int width = tables_[table].width();
-  // Keys are unique: each task updates rows of its own (core/parallel.h).
+  // Unique keys (checked here, on the calling thread): each task updates rows of its own.
+  const std::vector<std::int64_t> local = LocalRows(table, keys, n);
+  for (int i = 1; i < n; ++i)
+    AMPCF_ASSERT(keys[i - 1] < keys[i], "the keys of a push to table ", tables_[table].name(), " are not unique and ascending");
   ParallelFor(TaskCount(n, kRowsPerUpdateTask), [&](int task) {
     const TaskRange rows = TaskItems(task, n, kRowsPerUpdateTask);
     for (int i = rows.begin; i < rows.end; ++i) {
       const float* gradient = gradients + static_cast<std::size_t>(i) * width;
       if (repeats == nullptr)
-        tables_[table].Update(LocalRow(table, keys[i]), gradient);
+        tables_[table].Update(local[i], gradient);
       else
-        tables_[table].UpdateRepeated(LocalRow(table, keys[i]), gradient, repeats[i]);
+        tables_[table].UpdateRepeated(local[i], gradient, repeats[i]);
     }
   });
 }

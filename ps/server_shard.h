@@ -56,6 +56,7 @@ class ServerShard {
 
  private:
   std::int64_t LocalRow(int table, std::int32_t key) const;
+  std::vector<std::int64_t> LocalRows(int table, const std::int32_t* keys, int n) const;
 
   int server_index_, n_servers_;
   double average_decay_;  // 0: no averaging

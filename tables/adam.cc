@@ -3,7 +3,7 @@
 namespace ampcf {
 
 namespace {
-// Past this many powers a table stops growing and computes the rest (betas within 1e-6 of 1).
+// Past this many powers a table stops growing and computes the rest (betas within about 4e-6 of 1).
 constexpr std::size_t kMostPowers = std::size_t{1} << 22;
 }  // namespace
 
@@ -44,7 +44,7 @@ void Adam::UpdateRowRepeated(float* __restrict param, float* __restrict first_mo
   step += times;
   const float c = static_cast<float>(times);
   const float beta1 = config_.beta1, beta2 = config_.beta2, l2 = config_.l2;
-  const float decay1 = beta1_powers_(times), decay2 = beta2_powers_(times);
+  const float decay1 = beta1_powers_.Exact(times), decay2 = beta2_powers_.Exact(times);
   const float mean_decay1 = beta1 * (1.0f - decay1) / (c * (1.0f - beta1));
   const float mean_decay2 = beta2 * (1.0f - decay2) / (c * (1.0f - beta2));
   const float correction1 = 1.0f - beta1_powers_(step), correction2 = 1.0f - beta2_powers_(step);

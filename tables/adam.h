@@ -25,9 +25,15 @@ struct AdamConfig {
 class BetaPowers {
  public:
   explicit BetaPowers(float beta);
+  // For a bias correction 1 - beta^t: past the table, where that is 1, 0.
   float operator()(std::int64_t t) const {
-    if (t < static_cast<std::int64_t>(powers_.size())) return powers_[static_cast<std::size_t>(t)];
+    if (static_cast<std::uint64_t>(t) < powers_.size()) return powers_[static_cast<std::size_t>(t)];
     return saturated_ ? 0.0f : std::pow(beta_, static_cast<float>(t));
+  }
+  // beta^t itself, wherever t is.
+  float Exact(std::int64_t t) const {
+    if (static_cast<std::uint64_t>(t) < powers_.size()) return powers_[static_cast<std::size_t>(t)];
+    return std::pow(beta_, static_cast<float>(t));
   }
 
  private:

@@ -21,7 +21,10 @@ constexpr int kRowsPerTask = 256, kPairsPerTask = 32, kUserSlotsPerTask = 32, kI
 void GroupBySlot(const std::vector<std::int32_t>& slot_of, int n_slots, std::vector<int>& first,
                  std::vector<int>& entries) {
   first.assign(static_cast<std::size_t>(n_slots) + 1, 0);
-  for (std::int32_t slot : slot_of) ++first[static_cast<std::size_t>(slot) + 1];
+  for (std::int32_t slot : slot_of) {
+    AMPCF_ASSERT(slot >= 0 && slot < n_slots, "slot ", slot, " of a batch with ", n_slots);
+    ++first[static_cast<std::size_t>(slot) + 1];
+  }
   for (int s = 0; s < n_slots; ++s) first[s + 1] += first[s];
   entries.resize(slot_of.size());
   std::vector<int> next(first.begin(), first.end() - 1);
@@ -169,15 +172,16 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
       for (int slot = slots.begin; slot < slots.end; ++slot) {
         const int first_row = slot * r;
         auto g_user = gradients.users.middleRows(first_row, r);
+        // d/du_k of (tie/2) sum_k ||u_k - mean||^2 is tie * (u_k - mean): the mean's own terms sum to 0.
+        RowMatrixXf deviation;
+        if (tie) {
+          const Eigen::RowVectorXf mean = U.middleRows(first_row, r).colwise().mean();
+          deviation = U.middleRows(first_row, r).rowwise() - mean;
+        }
         for (int i = s.user_first[slot]; i < s.user_first[slot + 1]; ++i) {
           const int b = s.user_pairs[i];
           if (weights.l2_example > 0) g_user += g_user_l2 * U.middleRows(first_row, r);
-          if (tie) {
-            // d/du_k of (tie/2) sum_k ||u_k - mean||^2 is tie * (u_k - mean): the mean's own terms sum to 0.
-            const Eigen::RowVectorXf mean = U.middleRows(first_row, r).colwise().mean();
-            const RowMatrixXf deviation = U.middleRows(first_row, r).rowwise() - mean;
-            g_user += g_tie * deviation;
-          }
+          if (tie) g_user += g_tie * deviation;
           for (int c = 0; c < C; ++c) {
             const std::size_t e = static_cast<std::size_t>(b) * C + c;
             const int item = batch.item[e];

@@ -134,6 +134,8 @@ TEST(Model, ThreadCountDoesNotChangeResults) {
   SetComputeThreads(1);
   EXPECT_EQ(one_stats.loss, many_stats.loss);
   EXPECT_EQ(one_stats.entropy_neg, many_stats.entropy_neg);
+  EXPECT_EQ(one_stats.entropy_pos, many_stats.entropy_pos);
+  EXPECT_EQ(one_stats.sampled_nll, many_stats.sampled_nll);
   EXPECT_EQ(one.users, many.users);
   EXPECT_EQ(one.items, many.items);
   EXPECT_EQ(one.att_u, many.att_u);
