@@ -93,15 +93,28 @@ void ServerShard::ApplyClock(const std::vector<PushedGradients>& pushes) {
     // Stable: equal keys keep push order, so the sum's order is fixed.
     std::stable_sort(clock_rows_.begin(), clock_rows_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    clock_sum_.resize(width);
-    Eigen::Map<Eigen::ArrayXf> sum(clock_sum_.data(), width);
-    for (std::size_t i = 0; i < clock_rows_.size();) {
-      const std::int32_t key = clock_rows_[i].first;
-      sum = Eigen::Map<const Eigen::ArrayXf>(clock_rows_[i].second, width);
-      for (++i; i < clock_rows_.size() && clock_rows_[i].first == key; ++i)
-        sum += Eigen::Map<const Eigen::ArrayXf>(clock_rows_[i].second, width);
-      tables_[t].Update(LocalRow(t, key), clock_sum_.data());
-    }
+    // Each key's rows, found and checked on this thread; then each key's sum and update is one
+    // task's (core/parallel.h).
+    key_starts_.clear();
+    local_rows_.clear();
+    for (std::size_t i = 0; i < clock_rows_.size(); ++i)
+      if (i == 0 || clock_rows_[i].first != clock_rows_[i - 1].first) {
+        key_starts_.push_back(i);
+        local_rows_.push_back(LocalRow(t, clock_rows_[i].first));
+      }
+    const int n_keys = static_cast<int>(key_starts_.size());
+    key_starts_.push_back(clock_rows_.size());
+    ParallelFor(TaskCount(n_keys, kRowsPerUpdateTask), [&](int task) {
+      AlignedVector<float> sum_storage(static_cast<std::size_t>(width));  // aligned: see tables/row_table.h
+      Eigen::Map<Eigen::ArrayXf> sum(sum_storage.data(), width);
+      const TaskRange keys = TaskItems(task, n_keys, kRowsPerUpdateTask);
+      for (int k = keys.begin; k < keys.end; ++k) {
+        sum = Eigen::Map<const Eigen::ArrayXf>(clock_rows_[key_starts_[k]].second, width);
+        for (std::size_t i = key_starts_[k] + 1; i < key_starts_[k + 1]; ++i)
+          sum += Eigen::Map<const Eigen::ArrayXf>(clock_rows_[i].second, width);
+        tables_[t].Update(local_rows_[k], sum_storage.data());
+      }
+    });
   }
 }
 

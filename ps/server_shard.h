@@ -64,7 +64,8 @@ class ServerShard {
   std::vector<RowTable> tables_;
   // ApplyClock's scratch: which rows a clock touches, and their summed gradients.
   std::vector<std::pair<std::int32_t, const float*>> clock_rows_;
-  AlignedVector<float> clock_sum_;
+  std::vector<std::size_t> key_starts_;  // ApplyClock: where each key's rows start in clock_rows_
+  std::vector<std::int64_t> local_rows_;   // ApplyClock: each key's local row
 };
 
 }  // namespace ampcf::ps
