@@ -2,7 +2,8 @@
 # Multi-rank tests of the real binary under mpirun, on generated data:
 #  - 1 rank and 3 ranks (1 server + 2 workers) both learn: test HR@10 well above chance;
 #  - deterministic mode: two runs with the same seed and layout give byte-identical models;
-#  - transfers split into small pieces (AMPCF_TEST_PIECE_LIMIT) give the same model;
+#  - transfers split into small pieces (AMPCF_TEST_PIECE_LIMIT), and 3 compute threads per rank,
+#    give the same model;
 #  - eval of the saved model on 2 ranks reproduces train's test figures.
 set -euo pipefail
 ampcf=${1:?usage: multirank.sh path/to/ampcf}
@@ -56,6 +57,13 @@ run -np 3 -x AMPCF_TEST_PIECE_LIMIT=4096 "$ampcf" train "${common[@]}" --servers
   --out "$work/det" > /dev/null
 mv "$work/det" "$work/det_pieces"
 check "transfers in 4096-element pieces: the same model (bitwise)" cmp -s "$work/det1/model.h5" "$work/det_pieces/model.h5"
+
+# Each rank on 3 compute threads (core/parallel.h): the same arrays, bit for bit (model.h5's
+# recorded options differ by --threads).
+run -np 3 "$ampcf" train "${common[@]}" --servers 1 --deterministic --epochs 3 --threads 3 --out "$work/det" > /dev/null
+mv "$work/det" "$work/det_threads"
+check "3 compute threads per rank: the same model (bitwise)" \
+  /usr/bin/python3 "$(dirname "$0")/../python/compare-h5.py" "$work/det1/model.h5" "$work/det_threads/model.h5"
 
 run -np 2 "$ampcf" eval --data synthetic --synthetic-users 600 --synthetic-items 300 --model "$work/three/model.h5" > "$work/eval.json"
 check "eval on 2 ranks reproduces train's test HR@10" \
