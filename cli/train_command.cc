@@ -107,8 +107,7 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
     return false;
   if (!config.exclude_users.empty() && !ListedUsers("--exclude-users", config.exclude_users, setup.data, setup.left_out))
     return false;
-  const int ranks_here = RanksOnThisNode();
-  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(ranks_here));
+  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(RanksOnThisNode()));
   setup.description = Describe(data_config, config);
   const std::string disagreement = CheckRanksAgree(MakeRunInfo(setup.data, setup.description));
   if (!disagreement.empty()) {

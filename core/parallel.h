@@ -60,4 +60,10 @@ struct TaskRange {
 };
 inline TaskRange TaskItems(int i, int n, int size) { return {i * size, std::min(n, (i + 1) * size)}; }
 
+// ParallelFor over `n` items in tasks of `size` each: task(TaskRange) once per task.
+template <typename Task>
+void ParallelForBlocks(int n, int size, Task&& task) {
+  ParallelFor(TaskCount(n, size), [&](int i) { task(TaskItems(i, n, size)); });
+}
+
 }  // namespace ampcf

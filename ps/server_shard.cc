@@ -38,8 +38,7 @@ std::vector<std::int64_t> ServerShard::LocalRows(int table, const std::int32_t* 
 void ServerShard::ReadRows(int table, const std::int32_t* keys, int n, float* out) const {
   const int width = tables_[table].width();
   const std::vector<std::int64_t> local = LocalRows(table, keys, n);  // checked here, on the calling thread
-  ParallelFor(TaskCount(n, kRowsPerCopyTask), [&](int task) {
-    const TaskRange rows = TaskItems(task, n, kRowsPerCopyTask);
+  ParallelForBlocks(n, kRowsPerCopyTask, [&](TaskRange rows) {
     for (int i = rows.begin; i < rows.end; ++i)
       std::copy_n(tables_[table].row(local[i]), width, out + static_cast<std::size_t>(i) * width);
   });
@@ -59,8 +58,7 @@ void ServerShard::ApplyGradients(int table, const std::int32_t* keys, int n, con
   const std::vector<std::int64_t> local = LocalRows(table, keys, n);
   for (int i = 1; i < n; ++i)
     AMPCF_ASSERT(keys[i - 1] < keys[i], "the keys of a push to table ", tables_[table].name(), " are not unique and ascending");
-  ParallelFor(TaskCount(n, kRowsPerUpdateTask), [&](int task) {
-    const TaskRange rows = TaskItems(task, n, kRowsPerUpdateTask);
+  ParallelForBlocks(n, kRowsPerUpdateTask, [&](TaskRange rows) {
     for (int i = rows.begin; i < rows.end; ++i) {
       const float* gradient = gradients + static_cast<std::size_t>(i) * width;
       if (repeats == nullptr)
@@ -104,10 +102,9 @@ void ServerShard::ApplyClock(const std::vector<PushedGradients>& pushes) {
       }
     const int n_keys = static_cast<int>(key_starts_.size());
     key_starts_.push_back(clock_rows_.size());
-    ParallelFor(TaskCount(n_keys, kRowsPerUpdateTask), [&](int task) {
+    ParallelForBlocks(n_keys, kRowsPerUpdateTask, [&](TaskRange keys) {
       AlignedVector<float> sum_storage(static_cast<std::size_t>(width));  // aligned: see tables/row_table.h
       Eigen::Map<Eigen::ArrayXf> sum(sum_storage.data(), width);
-      const TaskRange keys = TaskItems(task, n_keys, kRowsPerUpdateTask);
       for (int k = keys.begin; k < keys.end; ++k) {
         sum = Eigen::Map<const Eigen::ArrayXf>(clock_rows_[key_starts_[k]].second, width);
         for (std::size_t i = key_starts_[k] + 1; i < key_starts_[k + 1]; ++i)

@@ -142,8 +142,7 @@ void StepPipeline::Finish(bool boundary) {
     if (any && user_rows_trained_) {
       const int width = user_table_.width(), n_users = static_cast<int>(p.batch.users.size());
       // A batch's users are unique: each task updates rows of its own (core/parallel.h).
-      ParallelFor(TaskCount(n_users, kUsersPerUpdateTask), [&](int task) {
-        const TaskRange users = TaskItems(task, n_users, kUsersPerUpdateTask);
+      ParallelForBlocks(n_users, kUsersPerUpdateTask, [&](TaskRange users) {
         for (int u = users.begin; u < users.end; ++u)
           user_table_.Update(p.batch.users[u], user_gradients_ + static_cast<std::size_t>(u) * width);
       });

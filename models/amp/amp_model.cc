@@ -80,11 +80,10 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
 
   // 2. Per positive: attention, scores and entropies of its candidates, its loss, and the
   // gradient factors of each candidate.
-  ParallelFor(TaskCount(n_pairs, kPairsPerTask), [&](int task) {
+  ParallelForBlocks(n_pairs, kPairsPerTask, [&](TaskRange pairs) {
     std::vector<float> attention(static_cast<std::size_t>(C) * r), dots(attention.size()), log_attention(attention.size()),
         g_attention(r);
     std::vector<double> score(C), entropy(C);
-    const TaskRange pairs = TaskItems(task, n_pairs, kPairsPerTask);
     for (int b = pairs.begin; b < pairs.end; ++b) {
       const int first_row = batch.user[b] * r;
       const std::int32_t* slots = &batch.item[static_cast<std::size_t>(b) * C];
