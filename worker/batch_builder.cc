@@ -1,6 +1,7 @@
 #include "worker/batch_builder.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace ampcf {
@@ -13,6 +14,9 @@ constexpr std::uint64_t kShuffleStream = 0x5b0ff1e, kNegativeStream = 0x9e9a71e;
 constexpr int kMaxRedraws = 32;
 // log q of an item the sampler never draws.
 constexpr double kSmallestProbability = 1e-30;
+// A batch's distinct items are found with a bitmap over the catalogue while scanning its words
+// costs less than sorting the items: up to this many 64-bit words per candidate.
+constexpr std::size_t kBitmapWordsPerCandidate = 4;
 }  // namespace
 
 BatchBuilder::BatchBuilder(const Dataset& data, const std::vector<std::int32_t>& users, const BatchOptions& options)
@@ -23,6 +27,7 @@ BatchBuilder::BatchBuilder(const Dataset& data, const std::vector<std::int32_t>&
       rng_(options.seed) {
   user_slot_of_.assign(users_.size(), -1);
   item_slot_of_.assign(data.n_items, -1);
+  item_bits_.assign((static_cast<std::size_t>(data.n_items) + 63) / 64, 0);
   left_out_.assign(users_.size(), 0);
   UseValidation(false);
 }
@@ -63,6 +68,28 @@ void BatchBuilder::Shuffle(int epoch) {
     std::swap(shuffled_[i], shuffled_[static_cast<std::int64_t>(UniformIndex(shuffle, static_cast<std::uint64_t>(i + 1)))]);
 }
 
+void BatchBuilder::CollectItems(const std::vector<std::int32_t>& item, std::vector<std::int32_t>& items) {
+  const std::size_t words = item_bits_.size();
+  if (words <= kBitmapWordsPerCandidate * item.size()) {
+    // One bit per item, read in order: sorted without a sort (a batch's items are a dense
+    // sample of a small catalogue).
+    for (std::int32_t i : item) item_bits_[static_cast<std::size_t>(i) >> 6] |= std::uint64_t{1} << (i & 63);
+    for (std::size_t w = 0; w < words; ++w) {
+      for (std::uint64_t bits = item_bits_[w]; bits != 0; bits &= bits - 1)
+        items.push_back(static_cast<std::int32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits))));
+      item_bits_[w] = 0;
+    }
+    return;
+  }
+  for (std::int32_t i : item) {
+    if (item_slot_of_[i] < 0) {
+      item_slot_of_[i] = 0;
+      items.push_back(i);
+    }
+  }
+  std::sort(items.begin(), items.end());
+}
+
 void BatchBuilder::Build(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, Batch& batch) {
   const int C = 1 + options_.negatives;
   const int n = static_cast<int>(end - begin);
@@ -94,13 +121,7 @@ void BatchBuilder::Build(int epoch, std::int64_t step, std::int64_t begin, std::
       batch.item[static_cast<std::size_t>(b) * C + c] = negative;
     }
   }
-  for (std::int32_t item : batch.item) {
-    if (item_slot_of_[item] < 0) {
-      item_slot_of_[item] = 0;
-      batch.items.push_back(item);
-    }
-  }
-  std::sort(batch.items.begin(), batch.items.end());
+  CollectItems(batch.item, batch.items);
   for (std::size_t s = 0; s < batch.items.size(); ++s) item_slot_of_[batch.items[s]] = static_cast<std::int32_t>(s);
   for (std::int32_t& item : batch.item) item = item_slot_of_[item];
   batch.item_log_q.clear();

@@ -58,7 +58,11 @@ class BatchBuilder {
   // This epoch's order of them, copied out, so that a batch reads them one after another (a
   // random read per positive from an index stalled batch building on memory).
   std::vector<Positive> shuffled_;
+  // `items` becomes the distinct values of `item`, ascending (`items` starts empty).
+  void CollectItems(const std::vector<std::int32_t>& item, std::vector<std::int32_t>& items);
+
   std::vector<std::int32_t> user_slot_of_, item_slot_of_;  // scratch, -1 when unused
+  std::vector<std::uint64_t> item_bits_;                   // scratch, all zero between batches
   Rng rng_;
 };
 

@@ -11,14 +11,16 @@ namespace ampcf {
 
 namespace {
 
-constexpr int kUsersPerUpdateTask = 64;
+constexpr int kUsersPerTask = 64;  // rows copied or updated by one task
 
 // Copies the per-user rows of the batch's users, in slot order, into `rows`.
 void GatherUserRows(const Batch& batch, const RowTable& table, AlignedVector<float>& rows) {
   const int width = table.width();
   rows.resize(batch.users.size() * width);
-  for (std::size_t u = 0; u < batch.users.size(); ++u)
-    std::copy_n(table.row(batch.users[u]), width, &rows[u * width]);
+  ParallelForBlocks(static_cast<int>(batch.users.size()), kUsersPerTask, [&](TaskRange users) {
+    for (int u = users.begin; u < users.end; ++u)
+      std::copy_n(table.row(batch.users[u]), width, &rows[static_cast<std::size_t>(u) * width]);
+  });
 }
 
 }  // namespace
@@ -142,7 +144,7 @@ void StepPipeline::Finish(bool boundary) {
     if (any && user_rows_trained_) {
       const int width = user_table_.width(), n_users = static_cast<int>(p.batch.users.size());
       // A batch's users are unique: each task updates rows of its own (core/parallel.h).
-      ParallelForBlocks(n_users, kUsersPerUpdateTask, [&](TaskRange users) {
+      ParallelForBlocks(n_users, kUsersPerTask, [&](TaskRange users) {
         for (int u = users.begin; u < users.end; ++u)
           user_table_.Update(p.batch.users[u], user_gradients_ + static_cast<std::size_t>(u) * width);
       });
