@@ -3,8 +3,17 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/parallel.h"
 
 namespace ampcf {
+
+namespace {
+// Rows copied or summed by one compute task (core/parallel.h): each task writes rows of its own,
+// since a step's keys are unique.
+constexpr int kRowsPerTask = 64;
+
+int Size(const std::vector<std::int32_t>& keys) { return static_cast<int>(keys.size()); }
+}  // namespace
 
 RowCache::RowCache(int width, std::int64_t n_rows, int bound)
     : width_(width), bound_(bound), slot_of_(static_cast<std::size_t>(n_rows), kNone) {
@@ -76,21 +85,29 @@ void RowCache::Plan(const std::vector<std::int32_t>& keys, std::int64_t step, st
 }
 
 void RowCache::Store(const std::vector<std::int32_t>& pulled, const float* rows) {
-  for (std::size_t i = 0; i < pulled.size(); ++i)
-    std::copy_n(rows + i * width_, width_, &copies_[static_cast<std::size_t>(slot_of_[pulled[i]]) * width_]);
+  ParallelForBlocks(Size(pulled), kRowsPerTask, [&](TaskRange block) {
+    for (std::size_t i = block.begin; i < static_cast<std::size_t>(block.end); ++i)
+      std::copy_n(rows + i * width_, width_, &copies_[static_cast<std::size_t>(slot_of_[pulled[i]]) * width_]);
+  });
 }
 
 void RowCache::Gather(const std::vector<std::int32_t>& keys, float* out) const {
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    std::copy_n(&copies_[static_cast<std::size_t>(slot_of_[keys[i]]) * width_], width_, out + i * width_);
+  ParallelForBlocks(Size(keys), kRowsPerTask, [&](TaskRange block) {
+    for (std::size_t i = block.begin; i < static_cast<std::size_t>(block.end); ++i)
+      std::copy_n(&copies_[static_cast<std::size_t>(slot_of_[keys[i]]) * width_], width_, out + i * width_);
+  });
 }
 
 void RowCache::Accumulate(const std::vector<std::int32_t>& keys, const float* gradients) {
+  ParallelForBlocks(Size(keys), kRowsPerTask, [&](TaskRange block) {
+    for (std::size_t i = block.begin; i < static_cast<std::size_t>(block.end); ++i) {
+      float* sum = &sums_[static_cast<std::size_t>(slot_of_[keys[i]]) * width_];
+      const float* gradient = gradients + i * width_;
+      for (int c = 0; c < width_; ++c) sum[c] += gradient[c];
+    }
+  });
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::int32_t slot = slot_of_[keys[i]];
-    float* sum = &sums_[static_cast<std::size_t>(slot) * width_];
-    const float* gradient = gradients + i * width_;
-    for (int c = 0; c < width_; ++c) sum[c] += gradient[c];
     ++summed_[slot];
     if (!has_pending_[slot]) {
       has_pending_[slot] = 1;
@@ -126,15 +143,17 @@ void RowCache::TakeDue(std::int64_t step, bool all, std::vector<std::int32_t>& k
   std::sort(keys.begin(), keys.end());
   means.resize(keys.size() * width_);
   repeats.resize(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    const std::int32_t slot = slot_of_[keys[i]];
-    float* sum = &sums_[static_cast<std::size_t>(slot) * width_];
-    const float scale = 1.0f / static_cast<float>(summed_[slot]);
-    for (int c = 0; c < width_; ++c) means[i * width_ + c] = sum[c] * scale;
-    std::fill_n(sum, width_, 0.0f);
-    repeats[i] = summed_[slot];
-    summed_[slot] = 0;
-  }
+  ParallelForBlocks(Size(keys), kRowsPerTask, [&](TaskRange block) {
+    for (std::size_t i = block.begin; i < static_cast<std::size_t>(block.end); ++i) {
+      const std::int32_t slot = slot_of_[keys[i]];
+      float* sum = &sums_[static_cast<std::size_t>(slot) * width_];
+      const float scale = 1.0f / static_cast<float>(summed_[slot]);
+      for (int c = 0; c < width_; ++c) means[i * width_ + c] = sum[c] * scale;
+      std::fill_n(sum, width_, 0.0f);
+      repeats[i] = summed_[slot];
+      summed_[slot] = 0;
+    }
+  });
   // Rows whose sums were taken leave the pending list.
   pending_rows_.erase(std::remove_if(pending_rows_.begin(), pending_rows_.end(),
                                      [&](std::int32_t row) { return slot_of_[row] == kNone || !has_pending_[slot_of_[row]]; }),
