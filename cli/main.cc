@@ -14,6 +14,7 @@
 #include "options/config_file.h"
 #include "core/error.h"
 #include "core/mpi_env.h"
+#include "core/parallel.h"
 #include "core/fault_injection.h"
 #include "core/peer_wait.h"
 #include "core/process_setup.h"
@@ -176,6 +177,12 @@ int main(int argc, char** argv) {
   int provided = 0;
   ampcf::SetTransportDefaults();
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  if (provided < MPI_THREAD_FUNNELED) {
+    // Compute threads never call MPI, but below FUNNELED the library may assume they do not exist.
+    ampcf::LimitComputeThreads(1);
+    if (ampcf::WorldRank() == 0)
+      std::fprintf(stderr, "ampcf: warning: the MPI library gives thread level %d (below MPI_THREAD_FUNNELED): one compute thread per rank\n", provided);
+  }
   ampcf::peer::Start();
   int code = 0;
   try {

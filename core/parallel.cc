@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/process_setup.h"
 
@@ -9,10 +11,12 @@ namespace ampcf {
 
 namespace {
 int compute_threads = 1;
+int most_threads = 1 << 16;
 }  // namespace
 
 void SetComputeThreads(int threads) {
   AMPCF_ASSERT(threads >= 1, threads, " compute threads");
+  threads = std::min(threads, most_threads);
   compute_threads = threads;
   // New threads inherit the creating thread's floating-point mode, but a runtime may have made
   // its threads before: set it on each.
@@ -23,6 +27,12 @@ void SetComputeThreads(int threads) {
 }
 
 int ComputeThreads() { return compute_threads; }
+
+void LimitComputeThreads(int most) {
+  AMPCF_ASSERT(most >= 1, most, " compute threads at most");
+  most_threads = most;
+  compute_threads = std::min(compute_threads, most);
+}
 
 int DefaultComputeThreads(int ranks_here) {
   cpu_set_t cores;

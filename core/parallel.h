@@ -25,6 +25,9 @@ namespace ampcf {
 // core/process_setup.h on every thread.
 void SetComputeThreads(int threads);
 int ComputeThreads();
+// From now on SetComputeThreads grants at most `most` (main: 1 when the MPI library does not
+// allow threads beside the one that calls it, a level below MPI_THREAD_FUNNELED).
+void LimitComputeThreads(int most);
 // The cores this process may run on (its CPU affinity), divided among `ranks_here` ranks that
 // share them: the default of --threads.
 int DefaultComputeThreads(int ranks_here);

@@ -7,6 +7,8 @@ same parameter budget per user as r personas of d) and AMP-r at d with each --pe
 and reads eval.h5:
 
   hr, ndcg        test HR@10 / NDCG@10 (99 sampled negatives)
+  full_recall@20, full_recall@50, full_ndcg@50   the same test item ranked against every unseen
+                  item (full ranking)
   collapsed_hr    HR@10 with each user's personas replaced by their mean (the collapse ablation)
   overlap         mean Jaccard between a user's personas' own top-10 lists (1: copies)
   recovered       users with >= 2 tastes: the recommendations each persona explains (eval.h5's
@@ -191,7 +193,9 @@ def main():
         row = {"clusters": clusters, "d": d, "model": label, "seed": seed, "hr": final["test_hr@10"],
                "ndcg": final["test_ndcg@10"], "val_hr": final["val_hr@10"],
                "collapsed_hr": final.get("collapsed_test_hr@10", float("nan")),
-               "overlap": final.get("persona_overlap", float("nan"))}
+               "overlap": final.get("persona_overlap", float("nan")),
+               "full_recall@20": final["test_full_recall@20"], "full_recall@50": final["test_full_recall@50"],
+               "full_ndcg@50": final["test_full_ndcg@50"]}
         if personas > 1:
             row.update(amp_figures(out, item_cluster, tastes))
         rows = [row]
@@ -207,7 +211,7 @@ def main():
     if args.json:
         json.dump(results, open(args.json, "w"), indent=1)
 
-    figures = ["hr", "ndcg", "collapsed_hr", "overlap", "recovered", "recovered_own", "attributed", "single_purity"]
+    figures = ["hr", "ndcg", "full_recall@20", "full_recall@50", "full_ndcg@50", "collapsed_hr", "overlap", "recovered", "recovered_own", "attributed", "single_purity"]
     print(f"planted data: {args.users} users, {args.items} items, 1..{args.max_tastes} tastes a user; "
           f"r = {r}; seeds {args.seeds}; {args.epochs} epochs, patience {args.patience}; extra: {' '.join(args.extra)}")
     print("| clusters | d | model | " + " | ".join(figures) + " |")

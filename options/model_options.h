@@ -23,6 +23,14 @@
 
 namespace ampcf {
 
+// A value as Describe writes the options (`operator<<`: 6 significant digits for a double).
+template <typename T>
+std::string OptionText(const T& value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
 // One row of a model's table, its default as text.
 struct OptionSpec {
   std::string name;          // the member's name: "persona_tie" (files and ModelOptionValues use it)
@@ -42,9 +50,7 @@ class ModelOptionValues {
   template <typename T>
     requires(!std::is_convertible_v<T, std::string>)
   void Set(const std::string& name, const T& value) {
-    std::ostringstream out;  // as Describe writes the shared options
-    out << value;
-    values_[name] = out.str();
+    values_[name] = OptionText(value);
   }
   const std::string* Find(const std::string& name) const {
     const auto found = values_.find(name);
@@ -68,13 +74,6 @@ void AddModelOptions(CLI::App& app, const std::vector<OptionSpec>& specs, ModelO
 namespace option_detail {
 
 template <typename T>
-std::string DefaultText(const T& value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
-template <typename T>
 std::string TypeName() {
   if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::string>) return "TEXT";
   else if constexpr (std::is_floating_point_v<T>) return "FLOAT";
@@ -95,7 +94,7 @@ CLI::Validator Checked(const CLI::Validator& check) {
           T value{};
           std::istringstream in(text);
           if (!(in >> value) || !in.eof()) return "'" + text + "' is not of type " + TypeName<T>();
-          text = DefaultText(value);
+          text = OptionText(value);
           return std::string();
         },
         "");
@@ -125,7 +124,7 @@ void Read(const ModelOptionValues& values, const char* name, T& member) {
 }  // namespace option_detail
 
 #define AMPCF_OPTION_SPEC(type, name, flags, dflt, check, help)                                          \
-  specs.push_back(OptionSpec{#name, flags, option_detail::DefaultText<type>(dflt), option_detail::Checked<type>(check), \
+  specs.push_back(OptionSpec{#name, flags, OptionText<type>(dflt), option_detail::Checked<type>(check), \
                              help, std::is_same_v<type, bool>, option_detail::TypeName<type>()});
 #define AMPCF_READ_OPTION(type, name, flags, dflt, check, help) option_detail::Read(values, #name, options.name);
 

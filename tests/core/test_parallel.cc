@@ -34,5 +34,16 @@ TEST(Parallel, DefaultSharesTheCoresAmongRanks) {
   EXPECT_EQ(DefaultComputeThreads(0), alone);
 }
 
+TEST(Parallel, ALimitCapsTheThreads) {
+  SetComputeThreads(3);
+  LimitComputeThreads(2);
+  EXPECT_EQ(ComputeThreads(), 2);
+  SetComputeThreads(4);
+  EXPECT_EQ(ComputeThreads(), 2);
+  LimitComputeThreads(1 << 16);  // as before the test
+  SetComputeThreads(1);
+  EXPECT_EQ(ComputeThreads(), 1);
+}
+
 }  // namespace
 }  // namespace ampcf

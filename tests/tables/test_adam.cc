@@ -50,7 +50,9 @@ TEST(Adam, PowersAreStdPow) {
     for (std::int64_t t = 0; t < 40000; t += (t < 300 ? 1 : 7)) {
       const float exact = std::pow(beta, static_cast<float>(t));
       EXPECT_EQ(1.0f - powers(t), 1.0f - exact) << beta << "^" << t;
-      if (1.0f - exact != 1.0f) EXPECT_EQ(powers(t), exact) << beta << "^" << t;
+      if (1.0f - exact != 1.0f) {
+        EXPECT_EQ(powers(t), exact) << beta << "^" << t;
+      }
     }
   }
 }
