@@ -22,7 +22,7 @@ namespace {
 struct SummarySums {
   // kUsers: users of the sampled protocol (hr@10, ndcg@10); kFullUsers: users of every other figure.
   enum { kHits, kNdcg, kFullHits, kFullNdcg, kFullRecall20, kFullRecall50, kFullNdcg50, kJs, kHellinger, kHistJs, kHistHellinger, kEntropy, kUsed, kSimilarity, kOverlap, kNovelty,
-         kUsers, kFullUsers, kN };
+         kColdUsers, kWarmHits, kWarmNdcg, kUsers, kFullUsers, kN };
   double sums[kN] = {};
   std::vector<std::int64_t> recommended;  // top-kTopK appearances per item
 };
@@ -79,15 +79,29 @@ UserFigures EvaluateUser(const Scorer& scorer, const Dataset& data, const TasteS
   return f;
 }
 
-void AddSampled(std::int64_t sampled_rank, SummarySums& s) {
+// Whether user u's test item is cold: no interaction of it was trained on (its row holds only
+// its initial values, so any rank it gets says nothing the model learned).
+bool ColdTestItem(const Dataset& data, std::int32_t u, bool validation_trained) {
+  const std::int32_t j = data.TestItem(u);
+  return data.item_train_counts[j] == 0 && !(validation_trained && data.item_validation_counts[j] > 0);
+}
+
+void AddSampled(std::int64_t sampled_rank, bool cold, SummarySums& s) {
   s.sums[SummarySums::kHits] += HitAt(sampled_rank);
   s.sums[SummarySums::kNdcg] += NdcgAt(sampled_rank);
   s.sums[SummarySums::kUsers] += 1;
+  if (cold) {
+    s.sums[SummarySums::kColdUsers] += 1;
+  } else {
+    s.sums[SummarySums::kWarmHits] += HitAt(sampled_rank);
+    s.sums[SummarySums::kWarmNdcg] += NdcgAt(sampled_rank);
+  }
 }
 
-void AddUser(const UserFigures& f, const std::vector<std::int32_t>& order, const Dataset& data, SummarySums& s) {
+void AddUser(const UserFigures& f, bool cold, const std::vector<std::int32_t>& order, const Dataset& data,
+             SummarySums& s) {
   double* sums = s.sums;
-  AddSampled(f.sampled_rank, s);
+  AddSampled(f.sampled_rank, cold, s);
   sums[SummarySums::kFullHits] += HitAt(f.full_rank);
   sums[SummarySums::kFullNdcg] += NdcgAt(f.full_rank);
   sums[SummarySums::kFullRecall20] += HitAt(f.full_rank, kRecallShort);
@@ -143,6 +157,10 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
   Summary summary;
   summary["hr@10"] = sums[SummarySums::kHits] / sampled_users;
   summary["ndcg@10"] = sums[SummarySums::kNdcg] / sampled_users;
+  const double warm_users = std::max(sums[SummarySums::kUsers] - sums[SummarySums::kColdUsers], 1.0);
+  summary["cold_test_items"] = sums[SummarySums::kColdUsers] / sampled_users;
+  summary["warm_hr@10"] = sums[SummarySums::kWarmHits] / warm_users;
+  summary["warm_ndcg@10"] = sums[SummarySums::kWarmNdcg] / warm_users;
   summary["full_hr@10"] = sums[SummarySums::kFullHits] / n_users;
   summary["full_ndcg@10"] = sums[SummarySums::kFullNdcg] / n_users;
   summary["full_recall@20"] = sums[SummarySums::kFullRecall20] / n_users;
@@ -168,7 +186,7 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
 }  // namespace
 
 std::string PrintedFigureName(const std::string& name) {
-  for (const char* metric : {"hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10", "full_recall@20", "full_recall@50",
+  for (const char* metric : {"hr@10", "ndcg@10", "warm_hr@10", "warm_ndcg@10", "full_hr@10", "full_ndcg@10", "full_recall@20", "full_recall@50",
                              "full_ndcg@50"}) {
     if (name == metric) return Cat("test_", name);
     if (name == Cat("collapsed_", metric)) return Cat("collapsed_test_", metric);
@@ -209,7 +227,8 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
     if (options.sample.everyone() || options.sample.Contains(data.UserId(u)))
       sampled.push_back(u);
     else
-      AddSampled(SampledRank(scorer, data, u, user_rows(u), scratch), sums);
+      AddSampled(SampledRank(scorer, data, u, user_rows(u), scratch), ColdTestItem(data, u, options.exclude_validation),
+                 sums);
   }
   const std::size_t n = data.n_items;
   ForEachScoredBlock(scorer, sampled, user_rows, [&](std::span<const std::int32_t> block, const float* scores) {
@@ -223,7 +242,7 @@ Summary EvaluateReport(const Scorer& scorer, const Dataset& data, const TasteSpa
         figures.overlap = PersonaOverlap(scratch, i, r);
         persona_lists = {&scratch.persona_lists[i * layout.P], static_cast<std::size_t>(layout.P)};
       }
-      AddUser(figures, scratch.order, data, sums);
+      AddUser(figures, ColdTestItem(data, block[i], options.exclude_validation), scratch.order, data, sums);
       AppendRecord(data, block[i], figures, scratch, r, persona_lists, layout, records);
     }
   });

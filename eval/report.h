@@ -32,6 +32,8 @@
 //                                          attention is persona k's (-1 past a short list)
 //   /users/names, /items/{ids,names}       string ids, for datasets that have them (Amazon)
 // Summary: hr@10, ndcg@10 (sampled protocol, means over every user: `users` of them);
+// cold_test_items (the share of those users whose test item was never trained on: its row keeps
+// its initial values) and warm_hr@10, warm_ndcg@10 (the sampled protocol over the other users);
 // full_hr@10, full_ndcg@10, full_recall@20, full_recall@50, full_ndcg@50 (full ranking over every
 // unseen item; eval/ranking.h: kRecallShort, kRecallLong), tdd_js, tdd_hellinger, tdd_hist_js, tdd_hist_hellinger (means over
 // the sample's `full_users`);

@@ -187,9 +187,10 @@ void Test(Trainer& trainer, RunRecord& record, TrainSummary& summary) {
   record.has_tdd = true;
   record.tdd_js = summary.report.at("tdd_js");
   record.tdd_hellinger = summary.report.at("tdd_hellinger");
-  // Beside the figures above: the retrieval figures of full ranking, the histogram TDD, the
+  // Beside the figures above: the sampled protocol without cold test items, the retrieval figures of full ranking, the histogram TDD, the
   // persona diagnostics and the collapse ablation.
-  for (const char* name : {"full_recall@20", "full_recall@50", "full_ndcg@50", "tdd_hist_js", "tdd_hist_hellinger",
+  for (const char* name : {"cold_test_items", "warm_hr@10", "warm_ndcg@10", "full_recall@20", "full_recall@50",
+                           "full_ndcg@50", "tdd_hist_js", "tdd_hist_hellinger",
                            "persona_similarity", "persona_overlap", "attention_entropy", "collapsed_hr@10",
                            "collapsed_ndcg@10", "collapsed_full_hr@10", "collapsed_full_ndcg@10",
                            "collapsed_full_recall@20", "collapsed_full_recall@50", "collapsed_full_ndcg@50",

@@ -192,6 +192,53 @@ TEST(Report, EvalUsersSampleCoversFullRankingOnly) {
   for (std::int64_t id : ids) EXPECT_TRUE(options.sample.Contains(id));
 }
 
+// A test item never trained on is cold: its rank comes from its initial row. The report counts
+// those users and gives the sampled protocol without them; a --refit model (validation items
+// trained) counts an item that is another user's validation item as warm.
+TEST(Report, CountsColdTestItemsAndRanksTheWarmOnesApart) {
+  RawData raw;
+  raw.name = "toy";
+  raw.has_timestamps = true;
+  // Every user: training items, then the validation item (second latest), then the test item.
+  raw.rows = {{1, 10, 1}, {1, 11, 2}, {1, 12, 3}, {1, 14, 4}, {1, 90, 5},   // test 90: nowhere else
+              {2, 10, 1}, {2, 11, 2}, {2, 12, 3}, {2, 91, 4}, {2, 14, 5}};  // test 14: user 1's validation
+  for (std::int64_t u = 3; u <= 8; ++u)
+    raw.rows.insert(raw.rows.end(), {{u, 13, 1}, {u, 12, 2}, {u, 11, 3}, {u, 10, 4}});  // test 10: trained
+  DataConfig config;
+  config.eval_negatives = 2;
+  const Dataset data = Prepare(raw, config);
+  ModelShape shape;
+  shape.personas = 1;
+  shape.dim = 4;
+  shape.SetSize("att_dim", 2);
+  std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att(8),
+      users(static_cast<std::size_t>(data.n_users) * 4);
+  FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
+  FillNormal(att.data(), 8, 1.0, 1, 2, 0);
+  FillNormal(users.data(), static_cast<int>(users.size()), 0.5, 1, 4, 0);
+  AmpScorer scorer(shape, items.data(), data.n_items, att.data(), att.data());
+  auto rows = [&](std::int32_t u) { return &users[static_cast<std::size_t>(u) * 4]; };
+  std::vector<std::int32_t> all(data.n_users), warm;
+  for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
+  TasteOptions taste_options;
+  taste_options.components = 2;
+  taste_options.clusters = 2;
+  const TasteSpace taste = BuildTasteSpace(data, taste_options);
+  for (const bool refit : {false, true}) {
+    ReportOptions options;
+    options.top_k = 3;
+    options.exclude_validation = refit;
+    const Summary summary = EvaluateReport(scorer, data, taste, all, rows, options, MPI_COMM_SELF);
+    warm.clear();
+    for (std::int32_t u = 0; u < data.n_users; ++u)
+      if (data.user_ids[u] > 2 || (refit && data.user_ids[u] == 2)) warm.push_back(u);
+    const EvalTotals expected = EvaluateUsers(scorer, data, warm, rows, HeldOut::kTest, false);
+    EXPECT_NEAR(summary.at("cold_test_items"), (refit ? 1.0 : 2.0) / 8, 1e-12) << "refit " << refit;
+    EXPECT_NEAR(summary.at("warm_ndcg@10"), expected.sampled.ndcg_mean(), 1e-12) << "refit " << refit;
+    EXPECT_NEAR(summary.at("warm_hr@10"), expected.sampled.hr(), 1e-12) << "refit " << refit;
+  }
+}
+
 // AISP-p on planted data: p = 1 is the mean of the user's item vectors; p = 2 ranks far above chance.
 TEST(Aisp, PlantedTastes) {
   SyntheticSpec spec;
