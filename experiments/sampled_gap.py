@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Where one model beats another in the sampled protocol and not in full ranking: per-user
-figures of several runs' eval.h5, grouped by the user's history length and by the popularity of
-the held-out test item (quartiles over the evaluated users), beside the popularity of each
-model's top-10 lists.
+figures of several runs' eval.h5, grouped by the user's history length, by the popularity of
+the held-out test item (quartiles over the evaluated users) and by whether the test item was
+ever trained on (model.h5's training counts), beside the popularity of each model's top-10
+lists. Each DIR holds a run's eval.h5 and model.h5 (`ampcf train --out DIR`).
 
 Popularity and history length are counted over every interaction of the raw file (Last.fm's
 user_artists.dat or MovieLens' ratings.csv), held-out items included: they group users, they
@@ -42,11 +43,17 @@ def read_interactions(data):
 def read_run(directory):
     with h5py.File(os.path.join(directory, "eval.h5"), "r") as f:
         u = f["users"]
-        return {name: u[name][()] for name in ("ids", "test_item", "sampled_hit", "full_hit", "sampled_rank",
-                                               "full_rank", "top_items")}
+        run = {name: u[name][()] for name in ("ids", "test_item", "sampled_hit", "full_hit", "sampled_rank",
+                                              "full_rank", "top_items")}
+    with h5py.File(os.path.join(directory, "model.h5"), "r") as f:
+        trained = dict(zip(f["items/ids"][()].tolist(), f["items/train_counts"][()].tolist()))
+    # Cold: the test item was never trained on (model.h5's training counts), as eval's cold_test_items.
+    run["cold"] = np.array([trained.get(int(i), 0) == 0 for i in run["test_item"]])
+    return run
 
 
 def quartile_labels(values):
+    """Each value's group by the quartiles of `values` (ties can leave a group empty) and its name."""
     edges = np.quantile(values, [0.25, 0.5, 0.75])
     bucket = np.searchsorted(edges, values, side="right")
     bounds = [values.min()] + list(edges) + [values.max()]
@@ -83,10 +90,20 @@ def main():
         print("|---|---|" + "---|" * len(runs))
         for q, name in enumerate(names):
             mask = bucket == q
+            if not mask.any():
+                continue
             cells = [f"{run['sampled_hit'][mask].mean():.4f} / {run['full_hit'][mask].mean():.4f}" for _, run in runs]
             print(f"| {name} | {mask.sum()} | " + " | ".join(cells) + " |")
         cells = [f"{run['sampled_hit'].mean():.4f} / {run['full_hit'].mean():.4f}" for _, run in runs]
         print(f"| all | {len(values)} | " + " | ".join(cells) + " |")
+
+    print("\nCold test items (never trained on) and the others: users, HR@10 sampled / full, median sampled rank")
+    print(f"| group | users | " + " | ".join(label for label, _ in runs) + " |")
+    print("|---|---|" + "---|" * len(runs))
+    for name, mask in (("cold", first["cold"]), ("warm", ~first["cold"])):
+        cells = [f"{run['sampled_hit'][mask].mean():.4f} / {run['full_hit'][mask].mean():.4f}, "
+                 f"rank {np.median(run['sampled_rank'][mask]):.0f}" if mask.any() else "-" for _, run in runs]
+        print(f"| {name} | {mask.sum()} | " + " | ".join(cells) + " |")
 
     print("\nPopularity of the lists: the mean percentile (share of items with at most as many "
           "interactions) of each model's top-10 unseen items, and of the test items")

@@ -204,8 +204,11 @@ TEST(Report, CountsColdTestItemsAndRanksTheWarmOnesApart) {
               {2, 10, 1}, {2, 11, 2}, {2, 12, 3}, {2, 91, 4}, {2, 14, 5}};  // test 14: user 1's validation
   for (std::int64_t u = 3; u <= 8; ++u)
     raw.rows.insert(raw.rows.end(), {{u, 13, 1}, {u, 12, 2}, {u, 11, 3}, {u, 10, 4}});  // test 10: trained
+  // User 9 trains 20 items no one else has, so that 12 negatives can push a test item past 10.
+  for (std::int64_t j = 100; j < 120; ++j) raw.rows.push_back({9, j, j - 99});
+  raw.rows.insert(raw.rows.end(), {{9, 11, 30}, {9, 10, 31}});
   DataConfig config;
-  config.eval_negatives = 2;
+  config.eval_negatives = 12;
   const Dataset data = Prepare(raw, config);
   ModelShape shape;
   shape.personas = 1;
@@ -233,9 +236,12 @@ TEST(Report, CountsColdTestItemsAndRanksTheWarmOnesApart) {
     for (std::int32_t u = 0; u < data.n_users; ++u)
       if (data.user_ids[u] > 2 || (refit && data.user_ids[u] == 2)) warm.push_back(u);
     const EvalTotals expected = EvaluateUsers(scorer, data, warm, rows, HeldOut::kTest, false);
-    EXPECT_NEAR(summary.at("cold_test_items"), (refit ? 1.0 : 2.0) / 8, 1e-12) << "refit " << refit;
+    EXPECT_NEAR(summary.at("cold_test_items"), (refit ? 1.0 : 2.0) / 9, 1e-12) << "refit " << refit;
     EXPECT_NEAR(summary.at("warm_ndcg@10"), expected.sampled.ndcg_mean(), 1e-12) << "refit " << refit;
     EXPECT_NEAR(summary.at("warm_hr@10"), expected.sampled.hr(), 1e-12) << "refit " << refit;
+    // The data tells the groups apart: misses exist, and the cold users change the figures.
+    EXPECT_LT(summary.at("hr@10"), 1.0);
+    EXPECT_GT(std::abs(summary.at("ndcg@10") - summary.at("warm_ndcg@10")), 1e-3) << "refit " << refit;
   }
 }
 
