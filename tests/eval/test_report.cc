@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
 
 #include "eval/aisp.h"
 #include "eval/explain.h"
@@ -21,6 +23,33 @@
 namespace ampcf {
 namespace {
 
+// A one-persona AMP-CF model of dimension 4 with seeded random rows for `data`'s users and items.
+// `data` must outlive it.
+class RandomModel {
+ public:
+  explicit RandomModel(const Dataset& data) {
+    shape_.personas = 1;
+    shape_.dim = 4;
+    shape_.SetSize("att_dim", 2);
+    items_.resize(static_cast<std::size_t>(data.n_items) * shape_.item_width());
+    users_.resize(static_cast<std::size_t>(data.n_users) * 4);
+    FillNormal(items_.data(), static_cast<int>(items_.size()), 0.5, 1, 1, 0);
+    FillNormal(att_.data(), 8, 1.0, 1, 2, 0);
+    FillNormal(users_.data(), static_cast<int>(users_.size()), 0.5, 1, 4, 0);
+    scorer_ = std::make_unique<AmpScorer>(shape_, items_.data(), data.n_items, att_.data(), att_.data());
+  }
+  const AmpScorer& scorer() const { return *scorer_; }
+  // User u's row, as EvaluateReport's user_rows wants it.
+  std::function<const float*(std::int32_t)> rows() const {
+    return [this](std::int32_t u) { return &users_[static_cast<std::size_t>(u) * 4]; };
+  }
+
+ private:
+  ModelShape shape_;
+  std::vector<float> items_, users_, att_ = std::vector<float>(8);
+  std::unique_ptr<AmpScorer> scorer_;
+};
+
 TEST(Report, GiniOfKnownCounts) {
   EXPECT_NEAR(Gini({1, 1, 1, 1}), 0.0, 1e-12);
   EXPECT_NEAR(Gini({0, 0, 0, 10}), 0.75, 1e-12);  // all on one of four items: (n - 1) / n
@@ -33,17 +62,9 @@ TEST(Report, TopListsOfARefittedModelLeaveOutTheValidationItems) {
   spec.users = 60;
   spec.items = 30;  // a small catalogue: top-20 lists would hold most validation items
   const Dataset data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
-  ModelShape shape;
-  shape.personas = 1;
-  shape.dim = 4;
-  shape.SetSize("att_dim", 2);
-  std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att(8),
-      users(static_cast<std::size_t>(data.n_users) * 4);
-  FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
-  FillNormal(att.data(), 8, 1.0, 1, 2, 0);
-  FillNormal(users.data(), static_cast<int>(users.size()), 0.5, 1, 4, 0);
-  AmpScorer scorer(shape, items.data(), data.n_items, att.data(), att.data());
-  auto rows = [&](std::int32_t u) { return &users[static_cast<std::size_t>(u) * 4]; };
+  const RandomModel model(data);
+  const AmpScorer& scorer = model.scorer();
+  const auto rows = model.rows();
   std::vector<std::int32_t> all(data.n_users);
   for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
   TasteOptions taste_options;
@@ -210,17 +231,9 @@ TEST(Report, CountsColdTestItemsAndRanksTheWarmOnesApart) {
   DataConfig config;
   config.eval_negatives = 12;
   const Dataset data = Prepare(raw, config);
-  ModelShape shape;
-  shape.personas = 1;
-  shape.dim = 4;
-  shape.SetSize("att_dim", 2);
-  std::vector<float> items(static_cast<std::size_t>(data.n_items) * shape.item_width()), att(8),
-      users(static_cast<std::size_t>(data.n_users) * 4);
-  FillNormal(items.data(), static_cast<int>(items.size()), 0.5, 1, 1, 0);
-  FillNormal(att.data(), 8, 1.0, 1, 2, 0);
-  FillNormal(users.data(), static_cast<int>(users.size()), 0.5, 1, 4, 0);
-  AmpScorer scorer(shape, items.data(), data.n_items, att.data(), att.data());
-  auto rows = [&](std::int32_t u) { return &users[static_cast<std::size_t>(u) * 4]; };
+  const RandomModel model(data);
+  const AmpScorer& scorer = model.scorer();
+  const auto rows = model.rows();
   std::vector<std::int32_t> all(data.n_users), warm;
   for (std::int32_t u = 0; u < data.n_users; ++u) all[u] = u;
   TasteOptions taste_options;
