@@ -108,6 +108,15 @@ def amp_figures(run, item_cluster, tastes):
     return figures
 
 
+def finished(run):
+    """Whether `run` holds a finished training run (its last metrics line is the final summary)."""
+    try:
+        lines = open(os.path.join(run, "metrics.jsonl")).read().splitlines()
+        return bool(lines) and "test_hr@10" in json.loads(lines[-1]) and os.path.exists(os.path.join(run, "eval.h5"))
+    except (OSError, ValueError):
+        return False
+
+
 def gate_figures(run, data, r, item_cluster, tastes, seed):
     """The control: an MF model's lists split by a random r-way gate over the item vectors."""
     with h5py.File(os.path.join(run, "model.h5")) as m:
@@ -115,7 +124,7 @@ def gate_figures(run, data, r, item_cluster, tastes, seed):
         embedding, bias = m["items/embedding"][:], m["items/bias"][:]
         users = m["users/ids"][:]
         vectors = m["users/personas"][:].reshape(len(users), -1)
-    with h5py.File(os.path.join(run, "eval.h5")) as e:
+    with h5py.File(os.path.join(run, "eval.h5")) as e:  # the evaluated users (all, or --eval-users' sample)
         test_item = dict(zip(e["users/ids"][:], e["users/test_item"][:]))
     d = vectors.shape[1]
     vectors_d = embedding
@@ -127,6 +136,8 @@ def gate_figures(run, data, r, item_cluster, tastes, seed):
         seen.setdefault(user, set()).add(item)
     lists, test_persona, test_cluster, user_tastes = [], [], [], []
     for row, user in enumerate(users):
+        if user not in test_item:
+            continue
         scores = vectors_d @ vectors[row] + bias
         test = int(test_item[user])
         banned = [row_of[j] for j in seen[user] if j != test]  # training and validation items
@@ -159,10 +170,13 @@ def main():
     parser.add_argument("--patience", type=int, default=20)
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--json", help="also write every run's figures to this file")
+    parser.add_argument("--work", help="keep the data and runs here (default: a temporary folder); data and "
+                        "runs already there are used again, so a stopped benchmark can be started again")
     parser.add_argument("extra", nargs="*", help="more `ampcf train` options for every run, after --")
     args = parser.parse_args()
     r = args.personas
-    work = tempfile.mkdtemp(prefix="ampcf-personas-")
+    work = args.work or tempfile.mkdtemp(prefix="ampcf-personas-")
+    os.makedirs(work, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
     cluster_counts = [int(c) for c in args.clusters.split(",")]
     dims = [int(d) for d in args.dims.split(",")]
@@ -171,10 +185,12 @@ def main():
     datasets = {}
     for clusters, seed in itertools.product(cluster_counts, seeds):
         folder = os.path.join(work, f"data-c{clusters}-s{seed}")
+        datasets[clusters, seed] = folder
+        if os.path.exists(os.path.join(folder, "truth.h5")):
+            continue
         subprocess.run([args.ampcf, "generate", "--users", str(args.users), "--items", str(args.items),
                         "--clusters", str(clusters), "--max-tastes", str(args.max_tastes), "--seed", str(seed),
                         "--out", folder], check=True, stdout=subprocess.DEVNULL)
-        datasets[clusters, seed] = folder
 
     models = [("MF", 1, 1, "0")] + [("MF r x d", 1, r, "0")] + [(f"AMP-{r} tie {t}", r, 1, t) for t in ties]
     jobs = [(c, d, m, s) for c in cluster_counts for d in dims for m in models for s in seeds]
@@ -184,10 +200,11 @@ def main():
         data = datasets[clusters, seed]
         out = os.path.join(work, f"c{clusters}-d{d}-{label.replace(' ', '_')}-s{seed}")
         dim = d * widen
-        subprocess.run([args.ampcf, "train", "--data", os.path.join(data, "ratings.csv"), "--personas", str(personas),
-                        "--dim", str(dim), "--att-dim", str(dim), "--persona-tie", tie, "--seed", str(seed),
-                        "--epochs", str(args.epochs), "--patience", str(args.patience), "--quiet", "--out", out]
-                       + args.extra, check=True, stdout=subprocess.DEVNULL)
+        if not finished(out):
+            subprocess.run([args.ampcf, "train", "--data", os.path.join(data, "ratings.csv"), "--personas",
+                            str(personas), "--dim", str(dim), "--att-dim", str(dim), "--persona-tie", tie, "--seed",
+                            str(seed), "--epochs", str(args.epochs), "--patience", str(args.patience), "--quiet",
+                            "--out", out] + args.extra, check=True, stdout=subprocess.DEVNULL)
         final = json.loads(open(os.path.join(out, "metrics.jsonl")).read().splitlines()[-1])
         item_cluster, tastes = read_truth(data)
         row = {"clusters": clusters, "d": d, "model": label, "seed": seed, "hr": final["test_hr@10"],
