@@ -60,6 +60,30 @@ TEST(BatchBuilder, ItemKeysAreSortedAndUniqueAndEverySlotIsUsed) {
   }
 }
 
+// A batch's distinct items come from a bitmap over the catalogue, or from a sort when the
+// catalogue is large beside the batch: both keep the contract.
+TEST(BatchBuilder, ItemKeysAreSortedAndUniqueForALargeCatalogueToo) {
+  SyntheticSpec spec;
+  spec.users = 300;
+  spec.items = 20000;
+  const Dataset data = Prepare(GenerateSynthetic(spec).raw, DataConfig());
+  ASSERT_GT(data.n_items, 2 * 5 * 4 * 64);  // more than 4 words per candidate of a 2-positive batch
+  BatchBuilder builder(data, AllUsers(data), BatchOptions());
+  builder.Shuffle(1);
+  for (const std::int64_t size : {2, 64}) {
+    Batch batch;
+    builder.Build(1, 0, 0, size, batch);
+    EXPECT_TRUE(std::is_sorted(batch.items.begin(), batch.items.end())) << size;
+    EXPECT_EQ(std::adjacent_find(batch.items.begin(), batch.items.end()), batch.items.end()) << size;
+    std::set<std::int32_t> used(batch.item.begin(), batch.item.end());
+    EXPECT_EQ(used.size(), batch.items.size()) << size;
+    Batch again;  // the scratch is clean: the same call gives the same batch
+    builder.Build(1, 0, 0, size, again);
+    EXPECT_EQ(again.items, batch.items) << size;
+    EXPECT_EQ(again.item, batch.item) << size;
+  }
+}
+
 TEST(BatchBuilder, UserSlotsAreUniqueAndPointAtTheirPositivesUser) {
   const Dataset data = SmallData();
   BatchBuilder builder(data, AllUsers(data), BatchOptions());
