@@ -47,10 +47,14 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     models = [("MF(d)", 1, 1), (f"MF({r} x d)", 1, r), (f"AMP-{r}(d)", r, 1)]
 
+    def directory(job):
+        d, (_, personas, widen), seed = job
+        return os.path.join(args.work, f"r{personas}-d{d * widen}-s{seed}")
+
     def run(job):
         d, (label, personas, widen), seed = job
         dim = d * widen
-        out = os.path.join(args.work, f"r{personas}-d{dim}-s{seed}")
+        out = directory(job)
         if final_figures(out) is None:
             argv = [args.ampcf, "train", "--data", args.data, "--personas", str(personas), "--dim", str(dim),
                     "--att-dim", str(dim), "--seed", str(seed), "--quiet", "--threads", "1", "--out", out] + args.extra
@@ -58,11 +62,13 @@ def main():
             if result.returncode != 0:
                 sys.exit(f"{' '.join(argv)} failed: {result.stderr.strip()[-400:]}")
             print(f"  done: d {d} {label} seed {seed}", file=sys.stderr, flush=True)
-        return job, final_figures(out)
 
     jobs = [(d, m, s) for d in dims for m in models for s in seeds]
+    # MF(r x d) at one d is MF(d) at another: each folder is trained once, by one job.
+    unique = list({directory(job): job for job in jobs}.values())
     with ThreadPoolExecutor(args.parallel) as pool:
-        results = list(pool.map(run, jobs))
+        list(pool.map(run, unique))
+    results = [(job, final_figures(directory(job))) for job in jobs]
 
     print(f"{args.data}: r = {r}, seeds {args.seeds}; extra: {' '.join(args.extra)}")
     print("| d | model | " + " | ".join(name for _, name in FIGURES) + " |")
