@@ -21,10 +21,11 @@ import argparse
 import json
 import os
 import shlex
-import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+
+from table_cells import mean_cell
 
 # The baselines trained by NCF's recipe (docs/model.md, "Each model's recipe"): the options after
 # `--` go to these.
@@ -134,12 +135,7 @@ def main():
         cells = []
         for key, _ in COLUMNS:
             values = [r[key] for r in runs if key in r]
-            if len(values) < len(runs):
-                cells.append("-")
-            elif len(values) == 1:
-                cells.append(f"{values[0]:.4f}")
-            else:
-                cells.append(f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}")
+            cells.append("-" if len(values) < len(runs) else mean_cell(values))
         print(f"| {args.label} | {RECIPES[name][0]} | {len(runs)} | " + " | ".join(cells) + " |")
     sys.stdout.flush()
 

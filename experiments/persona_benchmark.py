@@ -35,7 +35,6 @@ import argparse
 import itertools
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import h5py
 import numpy as np
+
+from table_cells import mean_cell
 
 
 def best_assignment(counts):
@@ -236,15 +237,7 @@ def main():
     labels = [m[0] for m in models[:1]] + ["MF + random gate"] + [m[0] for m in models[1:]]
     for clusters, d, label in itertools.product(cluster_counts, dims, labels):
         mine = [x for x in results if x["clusters"] == clusters and x["d"] == d and x["model"] == label]
-        cells = []
-        for f in figures:
-            values = [x[f] for x in mine if f in x and x[f] == x[f]]
-            if not values:
-                cells.append("")
-            elif len(values) == 1:
-                cells.append(f"{values[0]:.4f}")
-            else:
-                cells.append(f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}")
+        cells = [mean_cell([x[f] for x in mine if f in x and x[f] == x[f]]) for f in figures]
         print(f"| {clusters} | {d} | {label} | " + " | ".join(cells) + " |")
 
 

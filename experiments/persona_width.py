@@ -11,10 +11,11 @@ Prints one row per (d, model) with the mean (and sample standard deviation) over
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+
+from table_cells import mean_cell
 
 FIGURES = [("test_hr@10", "HR@10"), ("test_ndcg@10", "NDCG@10"), ("test_warm_hr@10", "warm HR@10"),
            ("test_full_recall@20", "full Recall@20"), ("test_full_recall@50", "full Recall@50"),
@@ -76,15 +77,7 @@ def main():
     for d in dims:
         for label, _, _ in models:
             mine = [f for (jd, (jl, _, _), _), f in results if jd == d and jl == label]
-            cells = []
-            for key, _ in FIGURES:
-                values = [f[key] for f in mine if key in f]
-                if not values:
-                    cells.append("")
-                elif len(values) == 1:
-                    cells.append(f"{values[0]:.4f}")
-                else:
-                    cells.append(f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}")
+            cells = [mean_cell([f[key] for f in mine if key in f]) for key, _ in FIGURES]
             print(f"| {d} | {label} | " + " | ".join(cells) + " |")
 
 
