@@ -186,8 +186,8 @@ Summary ReduceSummary(SummarySums& s, const Dataset& data, int K, MPI_Comm comm)
 }  // namespace
 
 std::string PrintedFigureName(const std::string& name) {
-  for (const char* metric : {"hr@10", "ndcg@10", "warm_hr@10", "warm_ndcg@10", "full_hr@10", "full_ndcg@10", "full_recall@20", "full_recall@50",
-                             "full_ndcg@50"}) {
+  for (const char* metric : {"hr@10", "ndcg@10", "warm_hr@10", "warm_ndcg@10", "full_hr@10", "full_ndcg@10",
+                             "full_recall@20", "full_recall@50", "full_ndcg@50"}) {
     if (name == metric) return Cat("test_", name);
     if (name == Cat("collapsed_", metric)) return Cat("collapsed_test_", metric);
   }

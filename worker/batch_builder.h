@@ -45,6 +45,9 @@ class BatchBuilder {
   void Build(int epoch, std::int64_t step, std::int64_t begin, std::int64_t end, Batch& batch);
 
  private:
+  // `items` becomes the distinct values of `item`, ascending (`items` starts empty).
+  void CollectItems(const std::vector<std::int32_t>& item, std::vector<std::int32_t>& items);
+
   const Dataset& data_;
   std::vector<std::int32_t> users_;
   std::vector<char> left_out_;  // per local user
@@ -58,9 +61,6 @@ class BatchBuilder {
   // This epoch's order of them, copied out, so that a batch reads them one after another (a
   // random read per positive from an index stalled batch building on memory).
   std::vector<Positive> shuffled_;
-  // `items` becomes the distinct values of `item`, ascending (`items` starts empty).
-  void CollectItems(const std::vector<std::int32_t>& item, std::vector<std::int32_t>& items);
-
   std::vector<std::int32_t> user_slot_of_, item_slot_of_;  // scratch, -1 when unused
   std::vector<std::uint64_t> item_bits_;                   // scratch, all zero between batches
   Rng rng_;
