@@ -19,6 +19,7 @@
 #include "data/dataset_share.h"
 #include "io/checkpoint_file.h"
 #include "models/registry.h"
+#include "models/trained_rows.h"
 #include "ps/server.h"
 #include "ps/servers.h"
 #include "worker/schedule.h"
@@ -167,6 +168,31 @@ bool FindResumePoint(const TrainConfig& config, TrainSetup& setup) {
   return true;
 }
 
+// --init-from, in a run that does not resume: this rank's server rows (`shard`) and users' rows
+// (`users`; null when the model makes them from the users' items) start from the trained
+// model's, and rank 0 says how many did. Collective over every rank; false after a user error.
+bool StartFromTrained(const TrainSetup& setup, const TrainConfig& config, ps::ServerShard* shard, RowTable* users) {
+  if (config.init_from.empty() || !setup.resume_path.empty()) return true;
+  std::int64_t found[2] = {0, 0};  // item rows, user rows
+  if (!CollectiveSetup([&] {
+        const std::unique_ptr<RowSource> source = OpenTrainedRows(config.init_from, *setup.model);
+        if (shard != nullptr) found[0] = shard->StartFrom(*source, setup.data.item_ids);
+        if (users == nullptr) return;
+        std::vector<std::int64_t> ids(static_cast<std::size_t>(users->size()));
+        for (std::int64_t local = 0; local < users->size(); ++local)
+          ids[local] = setup.data.UserId(static_cast<std::int32_t>(users->key(local)));
+        found[1] = users->StartFrom(*source, ids, source->user_ids());
+      }))
+    return false;
+  peer::Allreduce(MPI_IN_PLACE, found, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD, "the other ranks");
+  if (WorldRank() == 0 && !config.quiet)
+    spdlog::info("--init-from {}: {} of {} items and {} start from its rows, the others from fresh ones",
+                 config.init_from, found[0], setup.data.n_items,
+                 UserTable(*setup.model).from_items ? std::string("no users (their rows are their items)")
+                                                    : Cat(found[1], " of ", setup.data.n_users, " users"));
+  return true;
+}
+
 ps::ServerShard MakeShard(const TrainSetup& setup, const TrainConfig& config) {
   return ps::ServerShard(ServerTables(*setup.model), setup.layout.server_index(), setup.layout.n_servers,
                          config.average_decay);
@@ -177,6 +203,7 @@ int RunServerRank(const TrainSetup& setup, const TrainConfig& config, MPI_Comm c
   peer::SetRole(Cat("server ", setup.layout.server_index()));
   ps::ServerShard shard = MakeShard(setup, config);
   if (!setup.resume_path.empty() && !CollectiveSetup([&] { shard.ReadCheckpoint(setup.resume_path); })) return 2;
+  if (!StartFromTrained(setup, config, &shard, nullptr)) return 2;
   ps::ServerOptions options;
   options.synchronous = config.synchronous();
   options.start_clock = setup.resume_path.empty() ? 0 : setup.resume_info.state.clock;
@@ -237,6 +264,10 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
         trainer.Resume(setup.resume_path, setup.resume_info);
       }))
     return 2;
+  ModelLifecycle& lifecycle = trainer.model();
+  if (!StartFromTrained(setup, config, colocated ? &*colocated : nullptr,
+                        lifecycle.user_rows_trained() ? &lifecycle.user_table() : nullptr))
+    return 2;
   const TrainSummary summary = RunSchedule(trainer);
   if (summary.interrupted) {
     servers->Done();
@@ -277,6 +308,8 @@ int RunTrain(const DataConfig& data_config, const TrainConfig& given_config, con
   config.model = model->name;  // files record the model by name, the default one too
   for (const OptionSpec& spec : model->options)  // and every option of the model, set or not
     if (config.model_options.Find(spec.name) == nullptr) config.model_options.Set(spec.name, spec.default_text);
+  // --init-from brings every row, those the pretraining would give too.
+  if (!config.init_from.empty() && config.pretrained.empty()) config.pretrained = kNoPretraining;
   if (model->pretrain.empty() || !config.pretrained.empty()) return TrainOnce(data_config, config);
   // The model's own options are checked before its pretraining runs take minutes.
   if (!CollectiveSetup([&] {

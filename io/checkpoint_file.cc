@@ -316,6 +316,11 @@ CheckpointInfo ReadCheckpointInfo(const std::string& path) {
   return info;
 }
 
+bool IsCheckpointFile(const std::string& path) {
+  Handle file = h5::OpenFileReadOnly(path);
+  return H5Aexists(file.get(), "format") > 0 && h5::ReadStringAttribute(file.get(), "format", path) == kFormat;
+}
+
 void ReadCheckpointRows(const std::string& path, const char* table, int width, const RowSelection& rows,
                         const RowArrays& arrays) {
   Handle file = h5::OpenFileReadOnly(path);

@@ -106,6 +106,9 @@ struct CheckpointInfo {
   TrainingState state;
 };
 CheckpointInfo ReadCheckpointInfo(const std::string& path);
+// Whether the HDF5 file at `path` says it is a checkpoint (else, say, a model file); UserError
+// naming it when it is no HDF5 file.
+bool IsCheckpointFile(const std::string& path);
 // Reads one shard's rows of `table` (its width must match).
 void ReadCheckpointRows(const std::string& path, const char* table, int width, const RowSelection& rows,
                         const RowArrays& arrays);

@@ -147,6 +147,17 @@ ModelData ReadModel(const std::string& path, std::int64_t first_user, std::int64
   return model;
 }
 
+std::vector<std::int64_t> ReadModelUserIds(const std::string& path) {
+  h5::Handle file = h5::OpenFileReadOnly(path);
+  return h5::ReadInts(file.get(), "/users/ids", path);
+}
+
+void ReadModelPersonas(const std::string& path, std::int64_t first, std::int64_t count, float* out) {
+  h5::Handle file = h5::OpenFileReadOnly(path);
+  h5::ReadRows(file.get(), "/users/personas", H5T_NATIVE_FLOAT, static_cast<hsize_t>(first), static_cast<hsize_t>(count),
+               out, path);
+}
+
 const DenseArray& FindDense(const ModelData& model, const std::string& name, std::int64_t rows, std::int64_t cols,
                             const std::string& path) {
   for (const DenseArray& array : model.dense)

@@ -72,6 +72,10 @@ void FinishModelFile(const std::string& temporary, const std::string& path);
 // `first_user`, `n_users`: only these users' ids and personas are read (hyperslabs); n_users -1:
 // every user.
 ModelData ReadModel(const std::string& path, std::int64_t first_user = 0, std::int64_t n_users = -1);
+// The original ids of every user of a model file, and the personas of users [first, first +
+// count) into `out` (count x r x d floats); UserError naming the file.
+std::vector<std::int64_t> ReadModelUserIds(const std::string& path);
+void ReadModelPersonas(const std::string& path, std::int64_t first, std::int64_t count, float* out);
 // The named dense array; UserError naming `path` (the file) when absent or of another shape.
 const DenseArray& FindDense(const ModelData& model, const std::string& name, std::int64_t rows, std::int64_t cols,
                             const std::string& path);

@@ -4,7 +4,6 @@
 
 #include "core/error.h"
 #include "io/checkpoint_file.h"
-#include "io/hdf5_util.h"
 #include "models/amp/amp_cf.h"
 #include "models/bpr_mf/bpr_mf.h"
 #include "models/convncf/convncf.h"
@@ -137,13 +136,7 @@ std::unique_ptr<Model> ModelOf(const ModelData& model, const std::string& path) 
 }
 
 ModelData LoadModel(const std::string& path, std::int64_t first_user, std::int64_t n_users) {
-  bool checkpoint = false;
-  {
-    h5::Handle file = h5::OpenFileReadOnly(path);
-    checkpoint = H5Aexists(file.get(), "format") > 0 &&
-                 h5::ReadStringAttribute(file.get(), "format", path) == "ampcf-checkpoint";
-  }
-  return checkpoint ? ModelOfCheckpoint(path, first_user, n_users) : ReadModel(path, first_user, n_users);
+  return IsCheckpointFile(path) ? ModelOfCheckpoint(path, first_user, n_users) : ReadModel(path, first_user, n_users);
 }
 
 LoadedScorer MakeScorer(const ModelData& model, const std::string& path) {

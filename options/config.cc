@@ -64,6 +64,12 @@ void Validate(const TrainConfig& c) {
     if (c.stop_after_steps > 0) throw UserError("--stop-after-steps needs --out (it writes a checkpoint to resume from)");
     if (c.resume == "auto") throw UserError("--resume auto needs --out (it looks in --out/checkpoints)");
   }
+  if (!c.init_from.empty()) {
+    // --refit starts again from the initial rows, which --init-from's are not.
+    if (c.refit) throw UserError("--refit retrains from fresh rows; it cannot follow --init-from");
+    if (!c.pretrained.empty() && c.pretrained != kNoPretraining)
+      throw UserError("--init-from and --pretrained both give the starting rows; give one");
+  }
 }
 
 #define AMPCF_DESCRIBE(type, name, flags, dflt, check, help) out << #name << " = " << config.name << "\n";

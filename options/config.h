@@ -101,6 +101,8 @@ namespace ampcf {
   X(std::string, out, "--out", "", AnyValue(), "output folder: metrics.jsonl, model.h5, checkpoints/") \
   X(std::string, resume, "--resume", "", AnyValue(),                                             \
     "continue from a checkpoint file, or 'auto': the newest good one in --out/checkpoints (none there: start afresh)") \
+  X(std::string, init_from, "--init-from", "", AnyValue(),                                       \
+    "start a new run from a trained model of the same --model and shape, on --data that may add users and items: a checkpoint (its rows and Adam's state) or a model.h5 (its rows); rows are matched by original user and item id, new ones start fresh. A run that resumes ignores it") \
   X(std::int64_t, checkpoint_every, "--checkpoint-every", 0, AtLeast(0),                        \
     "also checkpoint every N steps (with --out, a checkpoint is written by --checkpoint-minutes, at the end of the search and on SIGTERM/SIGINT)") \
   X(double, checkpoint_minutes, "--checkpoint-minutes", 10.0, AtLeast(0),                      \

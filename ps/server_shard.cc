@@ -17,6 +17,7 @@ ServerShard::ServerShard(const std::vector<TableSpec>& tables, int server_index,
   AMPCF_ASSERT(tables.size() <= static_cast<std::size_t>(kMaxTables), "more server tables than the protocol carries");
   for (const TableSpec& spec : tables) {
     table_rows_.push_back(spec.rows);
+    dense_.push_back(spec.dense);
     tables_.emplace_back(spec.name, spec.width,
                          RowSelection{server_index, n_servers, ItemsOwned(spec.rows, server_index, n_servers)}, spec.init,
                          spec.adam, average_decay > 0);
@@ -141,6 +142,27 @@ void ServerShard::WriteCheckpoint(const std::string& path) const {
 
 void ServerShard::ReadCheckpoint(const std::string& path) {
   for (RowTable& table : tables_) table.ReadCheckpoint(path);
+}
+
+std::int64_t ServerShard::StartFrom(const RowSource& source, std::span<const std::int64_t> item_ids) {
+  std::int64_t items_found = -1;
+  for (std::size_t t = 0; t < tables_.size(); ++t) {
+    RowTable& table = tables_[t];
+    if (dense_[t]) {
+      if (source.Rows(table.name(), table.width()) != table_rows_[t])
+        throw UserError(Cat(source.path(), ": table ", table.name(), " has ", source.Rows(table.name(), table.width()),
+                            " rows; this run's has ", table_rows_[t]));
+      table.StartFrom(source, {}, {});
+      continue;
+    }
+    AMPCF_ASSERT(static_cast<std::size_t>(table_rows_[t]) == item_ids.size(), "table ", table.name(),
+                 " is neither dense nor one row per item");
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(table.size()));
+    for (std::int64_t local = 0; local < table.size(); ++local) ids[local] = item_ids[table.key(local)];
+    const std::int64_t found = table.StartFrom(source, ids, source.item_ids());
+    if (items_found < 0) items_found = found;
+  }
+  return std::max<std::int64_t>(items_found, 0);
 }
 
 }  // namespace ampcf::ps

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,6 +52,11 @@ class ServerShard {
   // This shard's rows of every table into / out of a checkpoint file (io/checkpoint_file.h).
   void WriteCheckpoint(const std::string& path) const;
   void ReadCheckpoint(const std::string& path);
+  // Starts this shard's rows from a trained model's (RowTable::StartFrom): a per-item table's
+  // rows by original item id (`item_ids`: the run's, by dense id), a dense table's row by row.
+  // Returns the rows found of the first per-item table. UserError naming the source's file when
+  // a dense table's row count differs.
+  std::int64_t StartFrom(const RowSource& source, std::span<const std::int64_t> item_ids);
   // Back to the initial rows and a fresh optimiser (the seed makes them the same as at start).
   void Reset();
 
@@ -61,6 +67,7 @@ class ServerShard {
   int server_index_, n_servers_;
   double average_decay_;  // 0: no averaging
   std::vector<std::int64_t> table_rows_;  // each table's global row count
+  std::vector<bool> dense_;                // each table's TableSpec::dense
   std::vector<RowTable> tables_;
   // ApplyClock's scratch: which rows a clock touches, and their summed gradients.
   std::vector<std::pair<std::int32_t, const float*>> clock_rows_;
