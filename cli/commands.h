@@ -18,6 +18,8 @@ int RunStats(const DataConfig& data_config);
 int RunExplain(const DataConfig& data_config, const ExplainConfig& config);
 // Every listed user's top items, spread over the ranks, written to one HDF5 or CSV file.
 int RunRecommend(const DataConfig& data_config, const RecommendConfig& config);
+// Builds a model's item index and writes it for hnswlib's users (rank 0 does the work).
+int RunExportIndex(const ExportIndexConfig& config);
 // The items nearest to one item by embedding (rank 0 does the work).
 int RunSimilarItems(const DataConfig& data_config, const SimilarItemsConfig& config);
 // The AISP-p baseline, built and evaluated like a trained model (eval/aisp.h).

@@ -125,6 +125,10 @@ int Main(int argc, char** argv) {
   CLI::App* generate_command =
       app.add_subcommand("generate", "write planted multi-persona data (ratings.csv) and its ground truth (truth.h5)");
   AddOptions(*generate_command, generate);
+  ExportIndexConfig export_index;
+  CLI::App* export_index_command = app.add_subcommand(
+      "export-index", "build the inner-product index of a model's items (hnswlib) and write it, for recommend --ann and Python");
+  AddOptions(*export_index_command, export_index);
   CLI::App* inspect_command = app.add_subcommand("inspect", "verify a checkpoint's checksums and summarise it");
   std::string inspect_file;
   inspect_command->add_option("file", inspect_file, "checkpoint-*.h5 written by train --out")->required();
@@ -168,6 +172,7 @@ int Main(int argc, char** argv) {
   if (popularity_command->parsed()) return RunPopularity(popularity_data, popularity);
   if (prepare_command->parsed()) return RunPrepare(prepare_data, prepare);
   if (generate_command->parsed()) return RunGenerate(generate);
+  if (export_index_command->parsed()) return RunExportIndex(export_index);
   return RunStats(stats_data);
 }
 

@@ -15,12 +15,32 @@
 #include "data/id_lookup.h"
 #include "data/item_info.h"
 #include "eval/explain.h"
+#include "eval/item_index.h"
 #include "eval/recommend.h"
 #include "eval/recommendation_file.h"
 #include "eval/similar_items.h"
 #include "models/registry.h"
 
 namespace ampcf {
+
+namespace {
+
+// recommend --ann's figures as JSON fields: the index's build (or read) time and memory, and
+// rank 0's per-user latency percentiles.
+std::string AnnFigures(const ItemIndex& index, double index_seconds, bool built, std::vector<double> user_seconds) {
+  const auto percentile = [&](double p) {
+    if (user_seconds.empty()) return 0.0;
+    const auto at = static_cast<std::size_t>(p * static_cast<double>(user_seconds.size() - 1));
+    std::nth_element(user_seconds.begin(), user_seconds.begin() + static_cast<std::ptrdiff_t>(at), user_seconds.end());
+    return user_seconds[at];
+  };
+  return fmt::format("\"ann\": true, \"index_{}_seconds\": {:.3f}, \"index_bytes\": {}, \"p50_ms\": {:.4f}, "
+                     "\"p99_ms\": {:.4f}, ",
+                     built ? "build" : "read", index_seconds, index.MemoryBytes(), 1e3 * percentile(0.5),
+                     1e3 * percentile(0.99));
+}
+
+}  // namespace
 
 int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
   Dataset data;
@@ -60,9 +80,27 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
     return &model.personas[static_cast<std::size_t>(u - model.first_user) * block];
   };
   const int top = std::min(config.top, data.n_items);  // no list is longer than the catalogue
+  // --ann: every rank builds (or reads) the index of the whole catalogue, as it holds the item rows.
+  std::unique_ptr<ItemIndex> index;
+  double index_seconds = 0;
+  if (config.ann) {
+    const auto index_start = std::chrono::steady_clock::now();
+    if (!CollectiveSetup([&] {
+          const ItemIndexOptions build{config.ann_links, config.ann_build_breadth};
+          index = config.ann_index.empty() ? std::make_unique<ItemIndex>(*loaded.scorer, build, model.model)
+                                           : std::make_unique<ItemIndex>(config.ann_index, *loaded.scorer, model.model);
+          index->SetSearchBreadth(config.ann_breadth);
+        }))
+      return 2;
+    index_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - index_start).count();
+  }
+  const bool exclude_validation = model.trained_on_validation && !from_file;
+  std::vector<double> user_seconds;
   const auto start = std::chrono::steady_clock::now();
   const std::vector<std::vector<Recommended>> lists =
-      Recommend(*loaded.scorer, users_data, users, rows, top, model.trained_on_validation && !from_file);
+      index ? RecommendFromIndex(*loaded.scorer, *index, users_data, users, rows, top, exclude_validation,
+                                 config.ann_candidates, &user_seconds)
+            : Recommend(*loaded.scorer, users_data, users, rows, top, exclude_validation);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   WriteRecommendations(config.out, config.model, top, users_data, users, lists, MPI_COMM_WORLD);
   const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - seconds;
@@ -75,11 +113,39 @@ int RunRecommend(const DataConfig& data_config, const RecommendConfig& config) {
     const std::string fold_in = from_file || config.fold_in
                                     ? fmt::format("\"fold_in_seconds\": {:.3f}, ", fold_in_seconds)
                                     : std::string();
-    std::printf("{\"users\": %lld, \"items\": %d, \"top\": %d, \"ranks\": %d, %s\"seconds\": %.3f, "
+    const std::string ann = index ? AnnFigures(*index, index_seconds, config.ann_index.empty(), user_seconds)
+                                  : std::string();
+    std::printf("{\"users\": %lld, \"items\": %d, \"top\": %d, \"ranks\": %d, %s%s\"seconds\": %.3f, "
                 "\"users_per_second\": %.1f, \"write_seconds\": %.3f, \"out\": \"%s\"}\n",
-                static_cast<long long>(total), data.n_items, top, WorldSize(), fold_in.c_str(), seconds,
+                static_cast<long long>(total), data.n_items, top, WorldSize(), fold_in.c_str(), ann.c_str(), seconds,
                 seconds > 0 ? static_cast<double>(total) / seconds : 0.0, write_seconds, config.out.c_str());
     std::fflush(stdout);
+  }
+  return 0;
+}
+
+int RunExportIndex(const ExportIndexConfig& config) {
+  if (!CollectiveSetup([&] {
+        if (config.model.empty()) throw UserError("--model is required");
+        if (config.out.empty()) throw UserError("--out is required (the index file)");
+        if (WorldRank() == 0) CheckWritableFolder(std::filesystem::path(config.out).parent_path().string());
+      }))
+    return 2;
+  if (WorldRank() != 0) return 0;
+  try {
+    const ModelData model = LoadModel(config.model, 0, 0);  // the item side only
+    const LoadedScorer loaded = MakeScorer(model, config.model);
+    const auto start = std::chrono::steady_clock::now();
+    const ItemIndex index(*loaded.scorer, ItemIndexOptions{config.ann_links, config.ann_build_breadth}, model.model);
+    const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    index.Save(config.out);
+    std::printf("{\"items\": %d, \"dim\": %d, \"space\": \"ip\", \"links\": %d, \"build_breadth\": %d, "
+                "\"build_seconds\": %.3f, \"index_bytes\": %lld, \"out\": \"%s\"}\n",
+                index.size(), index.width(), config.ann_links, config.ann_build_breadth, build_seconds,
+                static_cast<long long>(index.MemoryBytes()), config.out.c_str());
+    std::fflush(stdout);
+  } catch (const UserError& error) {
+    return ReportLocalError(error);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "eval/recommend.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "eval/score_blocks.h"
@@ -65,6 +66,54 @@ std::vector<std::vector<Recommended>> Recommend(const Scorer& scorer, const Data
       LabelPersonas(scorer, user_rows(u), out[next]);
     }
   });
+  return out;
+}
+
+std::vector<std::vector<Recommended>> RecommendFromIndex(const Scorer& scorer, const ItemIndex& index,
+                                                         const Dataset& data, std::span<const std::int32_t> users,
+                                                         const std::function<const float*(std::int32_t)>& user_rows,
+                                                         int top, bool exclude_validation, int candidates,
+                                                         std::vector<double>* seconds_per_user) {
+  std::vector<std::vector<Recommended>> out(users.size());
+  if (seconds_per_user != nullptr) seconds_per_user->assign(users.size(), 0.0);
+  std::vector<char> seen(static_cast<std::size_t>(data.n_items), 0);
+  std::vector<float> queries, scores, attention;
+  std::vector<std::int32_t> found;
+  const int r = scorer.personas();
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::int32_t u = users[i];
+    const float* row = user_rows(u);
+    const std::span<const std::int32_t> train = data.TrainItems(u);
+    const std::int32_t validation = exclude_validation ? data.ValItem(u) : -1;
+    for (std::int32_t j : train) seen[j] = 1;
+    if (validation >= 0) seen[validation] = 1;
+    const int n_seen = static_cast<int>(train.size()) + (validation >= 0 ? 1 : 0);
+    const int n_queries = scorer.InnerProductQueries(row, queries);
+    found.clear();
+    for (int q = 0; q < n_queries; ++q)
+      index.Search(&queries[static_cast<std::size_t>(q) * index.width()], candidates + n_seen, found);
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    found.erase(std::remove_if(found.begin(), found.end(), [&](std::int32_t j) { return seen[j] != 0; }), found.end());
+    for (std::int32_t j : train) seen[j] = 0;
+    if (validation >= 0) seen[validation] = 0;
+    scorer.Score(row, found, scores, &attention);
+    // TopUnseen over the candidates (none of them seen), then back to item ids and personas.
+    const std::vector<char> none(found.size(), 0);
+    std::vector<Recommended> best = TopUnseen(scores, none, top);
+    for (Recommended& e : best) {
+      const std::size_t c = static_cast<std::size_t>(e.item);
+      const float* a = &attention[c * static_cast<std::size_t>(r)];
+      e.item = found[c];
+      e.persona = static_cast<int>(std::max_element(a, a + r) - a);
+      e.weight = a[e.persona];
+    }
+    // TopUnseen breaks ties by candidate position, which is item order here too.
+    out[i] = std::move(best);
+    if (seconds_per_user != nullptr)
+      (*seconds_per_user)[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "eval/item_index.h"
 #include "models/model.h"
 
 namespace ampcf {
@@ -38,5 +39,16 @@ std::vector<std::vector<Recommended>> Recommend(const Scorer& scorer, const Data
                                                 std::span<const std::int32_t> users,
                                                 const std::function<const float*(std::int32_t)>& user_rows, int top,
                                                 bool exclude_validation);
+
+// Recommend's lists through an item index (eval/item_index.h): per user, each query of the
+// model (one per persona) retrieves its `candidates` nearest items plus as many as the user has
+// seen (a seen item takes no place in the list); the union, less the seen items, is scored
+// exactly (attention included) and the best `top` kept. `seconds_per_user`, when given, gets
+// each user's time, in `users`' order.
+std::vector<std::vector<Recommended>> RecommendFromIndex(const Scorer& scorer, const ItemIndex& index,
+                                                         const Dataset& data, std::span<const std::int32_t> users,
+                                                         const std::function<const float*(std::int32_t)>& user_rows,
+                                                         int top, bool exclude_validation, int candidates,
+                                                         std::vector<double>* seconds_per_user = nullptr);
 
 }  // namespace ampcf

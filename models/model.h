@@ -77,6 +77,17 @@ class Scorer {
                                                               int /*top*/) const {
     return {};
   }
+  // Retrieval through an inner-product index (eval/item_index.h). A model returns the width of
+  // its item vectors when, for every user, an item's score is at most the largest inner product
+  // of the user's queries with the item's vector, and equal to it for a single query; 0 (the
+  // default) when its score has no such form, and no index can serve it. AMP-CF: queries
+  // [u_k, 1], one per persona, against [v_j, b_j]: its attention weights sum to 1, so
+  // y_j = sum_k a_jk (u_k . v_j + b_j) <= max_k (u_k . v_j + b_j).
+  virtual int InnerProductWidth() const { return 0; }
+  // Item `item`'s vector (InnerProductWidth() floats) into `out`.
+  virtual void InnerProductItem(std::int32_t /*item*/, float* /*out*/) const {}
+  // The user's queries, InnerProductWidth() floats each, one after another; returns how many.
+  virtual int InnerProductQueries(const float* /*user_row*/, std::vector<float>& /*queries*/) const { return 0; }
   virtual std::int32_t n_items() const = 0;
   virtual int personas() const = 0;
   virtual int dim() const = 0;

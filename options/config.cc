@@ -32,6 +32,7 @@ void AddOptions(CLI::App& app, EvalConfig& config) { AMPCF_EVAL_OPTIONS(AMPCF_AD
 void AddOptions(CLI::App& app, ExplainConfig& config) { AMPCF_EXPLAIN_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, RecommendConfig& config) { AMPCF_RECOMMEND_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, SimilarItemsConfig& config) { AMPCF_SIMILAR_ITEMS_OPTIONS(AMPCF_ADD_OPTION) }
+void AddOptions(CLI::App& app, ExportIndexConfig& config) { AMPCF_EXPORT_INDEX_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, AispConfig& config) { AMPCF_AISP_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, PopularityConfig& config) { AMPCF_POPULARITY_OPTIONS(AMPCF_ADD_OPTION) }
 void AddOptions(CLI::App& app, PrepareConfig& config) { AMPCF_PREPARE_OPTIONS(AMPCF_ADD_OPTION) }

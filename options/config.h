@@ -159,6 +159,11 @@ namespace ampcf {
   AMPCF_FOLD_IN_OPTIONS(X)                                                                       \
   AMPCF_NEW_USER_OPTIONS(X)
 
+// Building an item index (eval/item_index.h): `recommend --ann` and `export-index`.
+#define AMPCF_INDEX_BUILD_OPTIONS(X)                                                             \
+  X(int, ann_links, "--ann-links", 16, AtLeast(2), "building an index: links per item (hnswlib's M; memory and recall grow with it)") \
+  X(int, ann_build_breadth, "--ann-build-breadth", 200, AtLeast(1), "building an index: its search breadth (hnswlib's ef_construction)")
+
 // Options of `recommend` (eval/recommend.h, eval/recommendation_file.h).
 #define AMPCF_RECOMMEND_OPTIONS(X)                                                               \
   X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
@@ -166,8 +171,20 @@ namespace ampcf {
     "all, or a file of user ids (the dataset's own), one per line")                            \
   X(int, top, "--top", 10, AtLeast(1), "recommendations per user")                           \
   X(std::string, out, "--out", "", AnyValue(), "FILE.h5 (HDF5), or any other name (CSV: user,rank,item,score,persona,weight)") \
+  X(bool, ann, "--ann", false, AnyValue(),                                                       \
+    "retrieve through an inner-product index (hnswlib) once per persona, then score the retrieved items exactly; for models whose score allows it (amp-cf, bpr-mf)") \
+  X(std::string, ann_index, "--ann-index", "", AnyValue(), "with --ann: an index file export-index wrote for this model (empty: build one in memory)") \
+  X(int, ann_candidates, "--ann-candidates", 50, AtLeast(1), "with --ann: items retrieved per persona, besides as many as the user has seen") \
+  X(int, ann_breadth, "--ann-breadth", 100, AtLeast(1), "with --ann: the search breadth (hnswlib's ef; at least the items retrieved): larger finds more of the exact list, slower") \
+  AMPCF_INDEX_BUILD_OPTIONS(X)                                                                   \
   AMPCF_FOLD_IN_OPTIONS(X)                                                                       \
   AMPCF_NEW_USER_OPTIONS(X)
+
+// Options of `export-index` (eval/item_index.h).
+#define AMPCF_EXPORT_INDEX_OPTIONS(X)                                                            \
+  X(std::string, model, "--model", "", AnyValue(), "model.h5 or a checkpoint written by train --out") \
+  X(std::string, out, "--out", "", AnyValue(), "the index file (hnswlib's format: hnswlib.Index(space='ip', dim=d+1).load_index(FILE); label j is row j of the model's /items/ids)") \
+  AMPCF_INDEX_BUILD_OPTIONS(X)
 
 // Options of `similar-items` (eval/similar_items.h).
 #define AMPCF_SIMILAR_ITEMS_OPTIONS(X)                                                           \
@@ -251,6 +268,10 @@ struct RecommendConfig {
   AMPCF_RECOMMEND_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
 
+struct ExportIndexConfig {
+  AMPCF_EXPORT_INDEX_OPTIONS(AMPCF_DECLARE_MEMBER)
+};
+
 struct SimilarItemsConfig {
   AMPCF_SIMILAR_ITEMS_OPTIONS(AMPCF_DECLARE_MEMBER)
 };
@@ -262,6 +283,7 @@ void AddOptions(CLI::App& app, EvalConfig& config);
 void AddOptions(CLI::App& app, ExplainConfig& config);
 void AddOptions(CLI::App& app, RecommendConfig& config);
 void AddOptions(CLI::App& app, SimilarItemsConfig& config);
+void AddOptions(CLI::App& app, ExportIndexConfig& config);
 void AddOptions(CLI::App& app, AispConfig& config);
 void AddOptions(CLI::App& app, PopularityConfig& config);
 void AddOptions(CLI::App& app, PrepareConfig& config);

@@ -265,6 +265,20 @@ AmpScorer::AmpScorer(const ModelShape& shape, const float* items, std::int32_t n
   for (std::int32_t j = 0; j < n_items; ++j) bias_(j) = items[static_cast<std::size_t>(j) * shape.item_width() + shape.dim];
 }
 
+void AmpScorer::InnerProductItem(std::int32_t item, float* out) const {
+  std::copy_n(items_ + static_cast<std::size_t>(item) * (shape_.dim + 1), shape_.dim + 1, out);
+}
+
+int AmpScorer::InnerProductQueries(const float* user_rows, std::vector<float>& queries) const {
+  const int d = shape_.dim, r = shape_.personas;
+  queries.resize(static_cast<std::size_t>(r) * (d + 1));
+  for (int k = 0; k < r; ++k) {
+    std::copy_n(user_rows + static_cast<std::size_t>(k) * d, d, &queries[static_cast<std::size_t>(k) * (d + 1)]);
+    queries[static_cast<std::size_t>(k) * (d + 1) + d] = 1.0f;
+  }
+  return r;
+}
+
 void AmpScorer::ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const {
   const int r = shape_.personas, d = shape_.dim, da = shape_.Size("att_dim");
   const Eigen::Index n = n_items_, B = n_users;

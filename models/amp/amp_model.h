@@ -102,6 +102,10 @@ class AmpScorer : public Scorer {
   // Per persona k, two GEMMs against the whole catalogue (logits psi_k phi^T and dots U_k V^T,
   // n_users x n_items each), then the softmax over k element by element.
   void ScoreBlock(const float* user_rows, int n_users, std::vector<float>& scores) const override;
+  // [v_j, b_j] per item, [u_k, 1] per persona (models/model.h).
+  int InnerProductWidth() const override { return shape_.dim + 1; }
+  void InnerProductItem(std::int32_t item, float* out) const override;
+  int InnerProductQueries(const float* user_rows, std::vector<float>& queries) const override;
   std::int32_t n_items() const override { return n_items_; }
   int personas() const override { return shape_.personas; }
   int dim() const override { return shape_.dim; }

@@ -1,5 +1,6 @@
 #include "models/bpr_mf/bpr_mf.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -45,6 +46,16 @@ class BprScorer : public Scorer {
     Eigen::Map<RowMatrixXf> Y(scores.data(), n_users, n);
     Y.noalias() = U * V.transpose();
     Y.rowwise() += bias;
+  }
+  // u . v_j + b_j = [u, 1] . [v_j, b_j] (models/model.h).
+  int InnerProductWidth() const override { return dim_ + 1; }
+  void InnerProductItem(std::int32_t item, float* out) const override {
+    std::copy_n(items_ + static_cast<std::size_t>(item) * (dim_ + 1), dim_ + 1, out);
+  }
+  int InnerProductQueries(const float* user_row, std::vector<float>& queries) const override {
+    queries.assign(user_row, user_row + dim_);
+    queries.push_back(1.0f);
+    return 1;
   }
   std::int32_t n_items() const override { return n_items_; }
   int personas() const override { return 1; }
