@@ -91,6 +91,37 @@ expect_error "recommend: a model of another dataset is refused" "trained on anot
   recommend --data "$work/other/ratings.csv" --model "$model" --out "$work/x.csv"
 expect_error "recommend: --out is required" "--out is required" recommend "${data[@]}" --model "$model"
 
+# recommend --ann: on 200 items a wide search finds the exact lists, built in memory or read
+# from export-index's file, on 1 and 3 ranks; a model without an inner-product score, or an
+# index of another model, is refused.
+"$ampcf" export-index --model "$model" --out "$work/amp2.hnsw" > "$work/export.json"
+check "export-index writes an index of 200 items of d + 1 = 65 floats" \
+  /usr/bin/python3 -c "import json,sys; f=json.load(open(sys.argv[1])); sys.exit(f['items'] != 200 or f['dim'] != 65)" "$work/export.json"
+mpirun -np 1 "$ampcf" recommend "${data[@]}" --model "$model" --ann --ann-breadth 400 --out "$work/ann1.h5" > "$work/ann1.json" 2>&1
+mpirun -np 3 "$ampcf" recommend "${data[@]}" --model "$model" --ann --ann-index "$work/amp2.hnsw" --ann-breadth 400 \
+  --out "$work/ann3.h5" > /dev/null 2>&1
+for ann in ann1 ann3; do
+  check "recommend --ann ($ann): the exact lists" /usr/bin/python3 - "$work/one.h5" "$work/$ann.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1]) as a, h5py.File(sys.argv[2]) as b:
+    assert (a["items"][:] == b["items"][:]).all() and (a["persona"][:] == b["persona"][:]).all()
+PY
+done
+check "recommend --ann reports latency percentiles" grep -q '"p99_ms"' "$work/ann1.json"
+if /usr/bin/python3 -c "import hnswlib" 2> /dev/null; then
+  check "Python's hnswlib loads the exported index" /usr/bin/python3 -c "
+import hnswlib, sys
+index = hnswlib.Index(space='ip', dim=65); index.load_index(sys.argv[1]); sys.exit(index.get_current_count() != 200)" "$work/amp2.hnsw"
+else
+  echo "skipped: loading the index from Python needs python3-hnswlib (launch/setup.sh installs it)"
+fi
+"$ampcf" train "${data[@]}" --model gmf --epochs 1 --quiet --out "$work/gmf" > /dev/null 2>&1
+expect_error "recommend --ann: a model without an inner-product score is refused" "--model gmf: its score is not bounded" \
+  recommend "${data[@]}" --model "$work/gmf/model.h5" --ann --out "$work/x.csv"
+"$ampcf" train "${data[@]}" --personas 2 --epochs 1 --seed 9 --quiet --out "$work/amp2b" > /dev/null 2>&1
+expect_error "recommend --ann-index: another model's index is refused" "is not this model's" \
+  recommend "${data[@]}" --model "$work/amp2b/model.h5" --ann --ann-index "$work/amp2.hnsw" --out "$work/x.csv"
+
 # Fold-in: users held out of training get rows fitted from their items, every other parameter
 # frozen; their validation ranking then beats the rows they were left with.
 awk -F, 'NR > 1 && $1 % 10 == 3 { print $1 }' "$work/gen/ratings.csv" | sort -un > "$work/held.txt"
