@@ -109,9 +109,17 @@ PY
 done
 check "recommend --ann reports latency percentiles" grep -q '"p99_ms"' "$work/ann1.json"
 if /usr/bin/python3 -c "import hnswlib" 2> /dev/null; then
-  check "Python's hnswlib loads the exported index" /usr/bin/python3 -c "
-import hnswlib, sys
-index = hnswlib.Index(space='ip', dim=65); index.load_index(sys.argv[1]); sys.exit(index.get_current_count() != 200)" "$work/amp2.hnsw"
+  check "Python's hnswlib loads the exported index and finds a persona's best item" /usr/bin/python3 - "$work/amp2.hnsw" "$model" <<'PY'
+import sys, h5py, hnswlib, numpy as np
+index = hnswlib.Index(space="ip", dim=65)
+index.load_index(sys.argv[1])
+with h5py.File(sys.argv[2]) as m:
+    items = np.concatenate([m["items/embedding"][:], m["items/bias"][:][:, None]], axis=1)
+    u = m["users/personas"][0, 0]
+index.set_ef(200)
+labels, _ = index.knn_query(np.concatenate([u, [1.0]])[None, :].astype(np.float32), k=1)
+assert index.get_current_count() == 200 and labels[0, 0] == np.argmax(items @ np.concatenate([u, [1.0]]))
+PY
 else
   echo "skipped: loading the index from Python needs python3-hnswlib (launch/setup.sh installs it)"
 fi
