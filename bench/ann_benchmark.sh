@@ -6,8 +6,10 @@
 #
 #   bench/ann_benchmark.sh                                  # 1M items, AMP-2, d = 64
 #   ITEMS=100000 MODEL_ARGS="--model bpr-mf" bench/ann_benchmark.sh
+#   DATA=../shared/data/ml-latest-small MODEL=runs/mls/model.h5 bench/ann_benchmark.sh   # a real dataset
 # Environment: ITEMS (1000000), USERS (50000), SAMPLE (users scored, 1000), EPOCHS (2),
-# MODEL_ARGS ("--personas 2"), SETTINGS ("candidates:breadth ..."), WORK (a temporary folder).
+# MODEL_ARGS ("--personas 2"), SETTINGS ("candidates:breadth ..."), WORK (a temporary folder);
+# DATA and MODEL: a dataset and a model trained on it, instead of generated ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ampcf=${AMPCF:-build/ampcf}
@@ -19,17 +21,25 @@ python=/usr/bin/python3
 mkdir -p "$work"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-if [ ! -f "$work/gen/ratings.csv" ]; then
-  "$ampcf" generate --users "$users" --items "$items" --clusters 200 --seed 11 --out "$work/gen" > /dev/null
+if [ -n "${MODEL:-}" ]; then
+  data=(--data "${DATA:?DATA: the dataset MODEL was trained on}")
+  model=$MODEL
+else
+  if [ ! -f "$work/gen/ratings.csv" ]; then
+    "$ampcf" generate --users "$users" --items "$items" --clusters 200 --seed 11 --out "$work/gen" > /dev/null
+  fi
+  data=(--data "$work/gen/ratings.csv")
+  if [ ! -f "$work/model/model.h5" ]; then
+    "$ampcf" train "${data[@]}" $model_args --epochs "$epochs" --patience 0 --eval-users 200 --quiet \
+      --out "$work/model" > "$work/train.log" 2>&1
+  fi
+  model=$work/model/model.h5
 fi
-data=(--data "$work/gen/ratings.csv")
-if [ ! -f "$work/model/model.h5" ]; then
-  "$ampcf" train "${data[@]}" $model_args --epochs "$epochs" --patience 0 --eval-users 200 --quiet \
-    --out "$work/model" > "$work/train.log" 2>&1
-fi
-model=$work/model/model.h5
-# The first SAMPLE users of the file, by their ids.
-awk -F, -v n="$sample" 'NR > 1 && !seen[$1]++ { print $1; if (++c == n) exit }' "$work/gen/ratings.csv" > "$work/users.txt"
+# SAMPLE users: the first of the model's users.
+"$python" -c "
+import sys, h5py
+ids = h5py.File(sys.argv[1])['users/ids'][:int(sys.argv[2])]
+print('\n'.join(str(i) for i in ids))" "$model" "$sample" > "$work/users.txt"
 
 peak_rss() { grep "Maximum resident" "$1" | awk '{print $NF * 1024}'; }
 /usr/bin/time -v "$ampcf" recommend "${data[@]}" --model "$model" --users "$work/users.txt" --out "$work/exact.h5" \
