@@ -21,11 +21,13 @@ Runs are kept under --work; a finished one is not run again (delete it to rerun)
 import argparse
 import csv
 import gzip
-import json
 import os
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments"))
+from run_figures import final_figures  # noqa: E402
 
 
 def read_interactions(path):
@@ -58,15 +60,6 @@ def write_slices(triples, base, slices, work):
             os.replace(path + ".tmp", path)
         paths.append(path)
     return paths
-
-
-def final_figures(run):
-    try:
-        lines = open(os.path.join(run, "metrics.jsonl")).read().splitlines()
-        final = json.loads(lines[-1]) if lines else {}
-    except (OSError, ValueError):
-        return None
-    return final if "test_hr@10" in final else None
 
 
 def train(args, seed, data, out, extra):

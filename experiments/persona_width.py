@@ -9,27 +9,17 @@ ampcf's defaults but --personas, --dim and --att-dim (= the model's dim); runs a
 Prints one row per (d, model) with the mean (and sample standard deviation) over the seeds.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from run_figures import final_figures
 from table_cells import mean_cell
 
 FIGURES = [("test_hr@10", "HR@10"), ("test_ndcg@10", "NDCG@10"), ("test_warm_hr@10", "warm HR@10"),
            ("test_full_recall@20", "full Recall@20"), ("test_full_recall@50", "full Recall@50"),
            ("test_full_ndcg@50", "full NDCG@50")]
-
-
-def final_figures(run):
-    """The last metrics.jsonl line of a finished run, or None."""
-    try:
-        lines = open(os.path.join(run, "metrics.jsonl")).read().splitlines()
-        final = json.loads(lines[-1]) if lines else {}
-    except (OSError, ValueError):
-        return None
-    return final if "test_hr@10" in final else None
 
 
 def main():
