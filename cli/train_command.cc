@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include "cli/collective.h"
 #include "cli/commands.h"
@@ -168,20 +169,67 @@ bool FindResumePoint(const TrainConfig& config, TrainSetup& setup) {
   return true;
 }
 
+// String ids as row numbers of a source table: a name's id is its row there (-1: absent).
+class SourceRows {
+ public:
+  explicit SourceRows(const std::vector<std::string>& names) {
+    for (std::size_t r = 0; r < names.size(); ++r) {
+      row_.emplace(names[r], static_cast<std::int64_t>(r));
+      positions_.push_back(static_cast<std::int64_t>(r));
+    }
+  }
+  std::vector<std::int64_t> Of(const std::vector<std::string>& names) const {
+    std::vector<std::int64_t> ids;
+    for (const std::string& name : names) {
+      const auto at = row_.find(name);
+      ids.push_back(at == row_.end() ? -1 : at->second);
+    }
+    return ids;
+  }
+  const std::vector<std::int64_t>& positions() const { return positions_; }  // 0, 1, ...
+
+ private:
+  std::unordered_map<std::string, std::int64_t> row_;
+  std::vector<std::int64_t> positions_;
+};
+
 // --init-from, in a run that does not resume: this rank's server rows (`shard`) and users' rows
 // (`users`; null when the model makes them from the users' items) start from the trained
 // model's, and rank 0 says how many did. Collective over every rank; false after a user error.
 bool StartFromTrained(const TrainSetup& setup, const TrainConfig& config, ps::ServerShard* shard, RowTable* users) {
   if (config.init_from.empty() || !setup.resume_path.empty()) return true;
+  const Dataset& data = setup.data;
   std::int64_t found[2] = {0, 0};  // item rows, user rows
   if (!CollectiveSetup([&] {
         const std::unique_ptr<RowSource> source = OpenTrainedRows(config.init_from, *setup.model);
-        if (shard != nullptr) found[0] = shard->StartFrom(*source, setup.data.item_ids);
+        const bool by_name = !data.item_names.empty();
+        std::vector<std::string> item_names = source->ItemNames();
+        if (by_name != !item_names.empty())
+          throw UserError(Cat("--init-from ", config.init_from, ": ", by_name ? "--data has" : "the model has",
+                              " string ids and ", by_name ? "the model has not" : "--data has not",
+                              " (a checkpoint keeps none: start from the run's model.h5)"));
+        if (shard != nullptr) {
+          if (by_name) {
+            const SourceRows rows(item_names);
+            found[0] = shard->StartFrom(*source, rows.Of(data.item_names), rows.positions());
+          } else {
+            found[0] = shard->StartFrom(*source, data.item_ids, source->item_ids());
+          }
+        }
         if (users == nullptr) return;
         std::vector<std::int64_t> ids(static_cast<std::size_t>(users->size()));
-        for (std::int64_t local = 0; local < users->size(); ++local)
-          ids[local] = setup.data.UserId(static_cast<std::int32_t>(users->key(local)));
-        found[1] = users->StartFrom(*source, ids, source->user_ids());
+        std::vector<std::string> names(by_name ? ids.size() : 0);
+        for (std::int64_t local = 0; local < users->size(); ++local) {
+          const auto u = static_cast<std::int32_t>(users->key(local));
+          ids[local] = data.UserId(u);
+          if (by_name) names[local] = data.UserName(u);
+        }
+        if (by_name) {
+          const SourceRows rows(source->UserNames());
+          found[1] = users->StartFrom(*source, rows.Of(names), rows.positions());
+        } else {
+          found[1] = users->StartFrom(*source, ids, source->user_ids());
+        }
       }))
     return false;
   peer::Allreduce(MPI_IN_PLACE, found, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD, "the other ranks");

@@ -152,6 +152,11 @@ std::vector<std::int64_t> ReadModelUserIds(const std::string& path) {
   return h5::ReadInts(file.get(), "/users/ids", path);
 }
 
+std::vector<std::string> ReadModelUserNames(const std::string& path) {
+  h5::Handle file = h5::OpenFileReadOnly(path);
+  return h5::ReadLinesIfPresent(file.get(), "/users/names", path);
+}
+
 void ReadModelPersonas(const std::string& path, std::int64_t first, std::int64_t count, float* out) {
   h5::Handle file = h5::OpenFileReadOnly(path);
   h5::ReadRows(file.get(), "/users/personas", H5T_NATIVE_FLOAT, static_cast<hsize_t>(first), static_cast<hsize_t>(count),

@@ -75,6 +75,8 @@ ModelData ReadModel(const std::string& path, std::int64_t first_user = 0, std::i
 // The original ids of every user of a model file, and the personas of users [first, first +
 // count) into `out` (count x r x d floats); UserError naming the file.
 std::vector<std::int64_t> ReadModelUserIds(const std::string& path);
+// Every user's string id (Amazon), or none when the dataset's ids are numbers.
+std::vector<std::string> ReadModelUserNames(const std::string& path);
 void ReadModelPersonas(const std::string& path, std::int64_t first, std::int64_t count, float* out);
 // The named dense array; UserError naming `path` (the file) when absent or of another shape.
 const DenseArray& FindDense(const ModelData& model, const std::string& name, std::int64_t rows, std::int64_t cols,

@@ -17,6 +17,7 @@ class ModelFileRowSource final : public RowSource {
   ModelFileRowSource(std::string path, const Model& model, const ModelData& item_side)
       : path_(std::move(path)),
         item_ids_(item_side.item_ids),
+        item_names_(item_side.item_names),
         user_ids_(ReadModelUserIds(path_)),
         user_width_(model.shape().user_width()),
         server_specs_(ServerTables(model)),
@@ -25,6 +26,8 @@ class ModelFileRowSource final : public RowSource {
   const std::string& path() const override { return path_; }
   const std::vector<std::int64_t>& item_ids() const override { return item_ids_; }
   const std::vector<std::int64_t>& user_ids() const override { return user_ids_; }
+  std::vector<std::string> ItemNames() const override { return item_names_; }
+  std::vector<std::string> UserNames() const override { return ReadModelUserNames(path_); }
   bool has_optimiser_state() const override { return false; }
 
   std::int64_t Rows(const std::string& name, int width) const override {
@@ -60,6 +63,7 @@ class ModelFileRowSource final : public RowSource {
 
   std::string path_;
   std::vector<std::int64_t> item_ids_, user_ids_;
+  std::vector<std::string> item_names_;
   int user_width_;
   std::vector<TableSpec> server_specs_;
   std::vector<std::vector<float>> server_tables_;

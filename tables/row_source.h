@@ -20,6 +20,11 @@ class RowSource {
   // Original ids of the source's item rows (every per-item table's) and user rows.
   virtual const std::vector<std::int64_t>& item_ids() const = 0;
   virtual const std::vector<std::int64_t>& user_ids() const = 0;
+  // Datasets with string ids (Amazon) number them by first appearance, which differs between
+  // files: their rows are matched by these names instead. Empty when the ids are numbers.
+  // UserError naming the file when the source cannot have them (a checkpoint keeps no names).
+  virtual std::vector<std::string> ItemNames() const = 0;
+  virtual std::vector<std::string> UserNames() const = 0;
   // Whether Read fills Adam's state (a checkpoint) or only the values (a model file).
   virtual bool has_optimiser_state() const = 0;
   // The row count of table `name`; UserError naming the source's file when it lacks the table
@@ -42,6 +47,8 @@ class CheckpointRowSource final : public RowSource {
   const std::string& path() const override { return path_; }
   const std::vector<std::int64_t>& item_ids() const override { return header_.item_ids; }
   const std::vector<std::int64_t>& user_ids() const override { return header_.user_ids; }
+  std::vector<std::string> ItemNames() const override { return {}; }
+  std::vector<std::string> UserNames() const override { return {}; }
   bool has_optimiser_state() const override { return true; }
   std::int64_t Rows(const std::string& name, int width) const override;
   void Read(const std::string& name, int width, std::int64_t first, std::int64_t count,

@@ -66,11 +66,45 @@ warm_ndcg=$(field "$work/warm_epoch/metrics.jsonl" val_ndcg@10)
 check "one epoch from the old model ($warm_ndcg) beats one from fresh rows ($fresh_ndcg) in validation NDCG@10" \
   above "$warm_ndcg" "$fresh_ndcg"
 
+# String ids are numbered by first appearance, which differs between files: rows are matched by
+# name. The new file puts other users' lines first and adds users.
+"$ampcf" generate --users 300 --items 200 --seed 3 --out "$work/gen" > /dev/null
+awk -F, 'NR > 1 { print "user-" $1 ";item-" $2 ";" $4 }' "$work/gen/ratings.csv" > "$work/names_all.txt"
+head -n 4000 "$work/names_all.txt" > "$work/names_old.txt"
+{ tail -n +4001 "$work/names_all.txt"; cat "$work/names_old.txt"; } > "$work/names_new.txt"
+names=(--format delimited --delimiter ";" --columns 0,1,2 --patience 0 --quiet)
+run -np 1 "$ampcf" train --data "$work/names_old.txt" "${names[@]}" --epochs 2 --out "$work/names_old" > /dev/null
+run -np 3 "$ampcf" train --data "$work/names_new.txt" "${names[@]}" "${still[@]}" --out "$work/names_fresh" > /dev/null
+run -np 3 "$ampcf" train --data "$work/names_new.txt" "${names[@]}" "${still[@]}" --out "$work/names_started" \
+  --init-from "$work/names_old/model.h5" > /dev/null
+check "string ids: known rows found by name, new rows fresh" "$python" - "$work/names_old/model.h5" \
+  "$work/names_started/model.h5" "$work/names_fresh/model.h5" <<'PY'
+import sys, h5py, numpy as np
+old, started, fresh = (h5py.File(p, "r") for p in sys.argv[1:])
+def rows(f, table):
+    if table == "items":
+        return np.concatenate([f["items/embedding"][:], f["items/bias"][:][:, None]], axis=1)
+    return f["users/personas"][:].reshape(len(f["users/ids"]), -1)
+def names(f, table):  # one line per row, newline-terminated (io/hdf5_util.h: WriteLines)
+    return bytes(f[table + "/names"][:].astype(np.uint8)).decode().rstrip("\n").split("\n")
+for table in ("items", "users"):
+    source = dict(zip(names(old, table), rows(old, table)))
+    names_started = names(started, table)
+    assert len(names_started) == len(rows(started, table)), table
+    known = sum(n in source for n in names_started)
+    assert known > 0 and (table == "items" or known < len(names_started)), (table, known, len(names_started))
+    for k, name in enumerate(names_started):
+        want = source[name] if name in source else rows(fresh, table)[k]
+        assert np.allclose(rows(started, table)[k], want, rtol=0, atol=1e-7), (table, name)
+PY
+
 # refuses NAME EXPECTED-MESSAGE ARGS...: exit status 2 and one error line naming the problem.
+# DATA (an array name, default new) gives the data options.
 refuses() {
   local name=$1 message=$2; shift 2
+  local -n data_options=${DATA:-new}
   local status=0
-  run -np 2 "$ampcf" train "${new[@]}" --epochs 1 "$@" > /dev/null 2> "$work/err" || status=$?
+  run -np 2 "$ampcf" train "${data_options[@]}" --epochs 1 "$@" > /dev/null 2> "$work/err" || status=$?
   check "$name: exit 2 ($status)" test "$status" -eq 2
   check "$name: one line: $message" bash -c "[ \$(grep -c 'ampcf: error' '$work/err') -eq 1 ] && grep -q -- '$message' '$work/err'"
 }
@@ -80,4 +114,7 @@ refuses "another shape" "--init-from .*a model of shape" --dim 16 --init-from "$
 refuses "a missing file" "$work/none.h5" --init-from "$work/none.h5"
 refuses "not a model" "$work/old/metrics.jsonl" --init-from "$work/old/metrics.jsonl"
 refuses "with --refit" "--refit .*--init-from" --refit --init-from "$work/old/model.h5"
+named=(--data "$work/names_new.txt" "${names[@]}")
+DATA=named refuses "string ids from a checkpoint" "a checkpoint keeps none" \
+  --init-from "$(ls "$work"/names_old/checkpoints/checkpoint-*.h5 | tail -1)"
 finish

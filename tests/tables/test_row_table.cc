@@ -24,6 +24,8 @@ class FakeSource final : public RowSource {
   const std::string& path() const override { return path_; }
   const std::vector<std::int64_t>& item_ids() const override { return ids_; }
   const std::vector<std::int64_t>& user_ids() const override { return ids_; }
+  std::vector<std::string> ItemNames() const override { return {}; }
+  std::vector<std::string> UserNames() const override { return {}; }
   bool has_optimiser_state() const override { return with_state_; }
   std::int64_t Rows(const std::string&, int) const override { return static_cast<std::int64_t>(ids_.size()); }
   void Read(const std::string&, int width, std::int64_t first, std::int64_t count,
