@@ -7,13 +7,14 @@
 #   bench/ann_benchmark.sh                                  # 1M items, AMP-2, d = 64
 #   ITEMS=100000 MODEL_ARGS="--model bpr-mf" bench/ann_benchmark.sh
 #   DATA=../shared/data/ml-latest-small MODEL=runs/mls/model.h5 bench/ann_benchmark.sh   # a real dataset
-# Environment: ITEMS (1000000), USERS (50000), SAMPLE (users scored, 1000), EPOCHS (2),
+# Environment: ITEMS (1000000), USERS (150000), ZIPF (0: every item about equally likely inside
+# its cluster, so that nearly all ITEMS occur), SAMPLE (users scored, 1000), EPOCHS (2),
 # MODEL_ARGS ("--personas 2"), SETTINGS ("candidates:breadth ..."), WORK (a temporary folder);
 # DATA and MODEL: a dataset and a model trained on it, instead of generated ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ampcf=${AMPCF:-build/ampcf}
-items=${ITEMS:-1000000} users=${USERS:-50000} sample=${SAMPLE:-1000} epochs=${EPOCHS:-2}
+items=${ITEMS:-1000000} users=${USERS:-150000} zipf=${ZIPF:-0} sample=${SAMPLE:-1000} epochs=${EPOCHS:-2}
 model_args=${MODEL_ARGS:---personas 2}
 settings=${SETTINGS:-"10:20 20:40 50:100"}
 work=${WORK:-$(mktemp -d)}
@@ -26,7 +27,7 @@ if [ -n "${MODEL:-}" ]; then
   model=$MODEL
 else
   if [ ! -f "$work/gen/ratings.csv" ]; then
-    "$ampcf" generate --users "$users" --items "$items" --clusters 200 --seed 11 --out "$work/gen" > /dev/null
+    "$ampcf" generate --users "$users" --items "$items" --clusters 200 --zipf "$zipf" --seed 11 --out "$work/gen" > /dev/null
   fi
   data=(--data "$work/gen/ratings.csv")
   if [ ! -f "$work/model/model.h5" ]; then
