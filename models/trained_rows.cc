@@ -17,8 +17,8 @@ class ModelFileRowSource final : public RowSource {
   ModelFileRowSource(std::string path, const Model& model, const ModelData& item_side)
       : path_(std::move(path)),
         item_ids_(item_side.item_ids),
-        item_names_(item_side.item_names),
         user_ids_(ReadModelUserIds(path_)),
+        item_names_(item_side.item_names),
         user_width_(model.shape().user_width()),
         server_specs_(ServerTables(model)),
         server_tables_(model.ImportTables(item_side, path_)) {}
