@@ -8,6 +8,15 @@
 
 namespace ampcf {
 
+namespace {
+// Sets (value 1) or clears (0) the flags of what user u has seen: their training items, and the
+// validation item when the model trained on it.
+void MarkSeen(const Dataset& data, std::int32_t u, bool exclude_validation, char value, std::vector<char>& seen) {
+  for (std::int32_t j : data.TrainItems(u)) seen[j] = value;
+  if (const std::int32_t validation = exclude_validation ? data.ValItem(u) : -1; validation >= 0) seen[validation] = value;
+}
+}  // namespace
+
 std::vector<Recommended> TopUnseen(std::span<const float> scores, std::span<const char> seen, int top) {
   // A min-heap of the best `top` so far: one pass over the catalogue, O(n log top).
   const auto better = [](const Recommended& a, const Recommended& b) {
@@ -56,13 +65,9 @@ std::vector<std::vector<Recommended>> Recommend(const Scorer& scorer, const Data
   ForEachScoredBlock(scorer, users, user_rows, [&](std::span<const std::int32_t> block, const float* scores) {
     for (std::size_t b = 0; b < block.size(); ++b, ++next) {
       const std::int32_t u = block[b];
-      const std::span<const std::int32_t> train = data.TrainItems(u);
-      const std::int32_t validation = exclude_validation ? data.ValItem(u) : -1;
-      for (std::int32_t j : train) seen[j] = 1;
-      if (validation >= 0) seen[validation] = 1;
+      MarkSeen(data, u, exclude_validation, 1, seen);
       out[next] = TopUnseen({scores + b * static_cast<std::size_t>(data.n_items), seen.size()}, seen, top);
-      for (std::int32_t j : train) seen[j] = 0;
-      if (validation >= 0) seen[validation] = 0;
+      MarkSeen(data, u, exclude_validation, 0, seen);
       LabelPersonas(scorer, user_rows(u), out[next]);
     }
   });
@@ -84,11 +89,8 @@ std::vector<std::vector<Recommended>> RecommendFromIndex(const Scorer& scorer, c
     const auto start = std::chrono::steady_clock::now();
     const std::int32_t u = users[i];
     const float* row = user_rows(u);
-    const std::span<const std::int32_t> train = data.TrainItems(u);
-    const std::int32_t validation = exclude_validation ? data.ValItem(u) : -1;
-    for (std::int32_t j : train) seen[j] = 1;
-    if (validation >= 0) seen[validation] = 1;
-    const int n_seen = static_cast<int>(train.size()) + (validation >= 0 ? 1 : 0);
+    MarkSeen(data, u, exclude_validation, 1, seen);
+    const int n_seen = static_cast<int>(data.TrainItems(u).size()) + (exclude_validation && data.ValItem(u) >= 0 ? 1 : 0);
     const int n_queries = scorer.InnerProductQueries(row, queries);
     found.clear();
     for (int q = 0; q < n_queries; ++q)
@@ -96,8 +98,7 @@ std::vector<std::vector<Recommended>> RecommendFromIndex(const Scorer& scorer, c
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());
     found.erase(std::remove_if(found.begin(), found.end(), [&](std::int32_t j) { return seen[j] != 0; }), found.end());
-    for (std::int32_t j : train) seen[j] = 0;
-    if (validation >= 0) seen[validation] = 0;
+    MarkSeen(data, u, exclude_validation, 0, seen);
     scorer.Score(row, found, scores, &attention);
     // TopUnseen over the candidates (none of them seen), then back to item ids and personas.
     const std::vector<char> none(found.size(), 0);
