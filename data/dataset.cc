@@ -6,10 +6,10 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "data/fingerprint.h"
 #include "data/holdout.h"
 #include "data/prepared_file.h"
 #include "core/rng.h"
-#include "core/text_hash.h"
 
 namespace ampcf {
 
@@ -30,6 +30,8 @@ std::int32_t DenseOf(const std::vector<std::int64_t>& sorted, std::int64_t id) {
 }
 
 // Draws `count` distinct items uniformly from those not in `seen` (sorted), all in [0, n_items).
+// The draws are a rejection loop over one seeded stream; which items are rejected is looked up in
+// a bitmap of the catalogue kept per thread (cleared again before returning), not searched.
 void DrawUnseen(std::int32_t n_items, const std::vector<std::int32_t>& seen, int count, Rng& rng,
                 std::vector<std::int32_t>& out) {
   std::int64_t available = n_items - static_cast<std::int64_t>(seen.size());
@@ -48,13 +50,18 @@ void DrawUnseen(std::int32_t n_items, const std::vector<std::int32_t>& seen, int
     }
     return;
   }
+  thread_local std::vector<bool> taken;  // seen or drawn already; all false between calls
+  if (taken.size() < static_cast<std::size_t>(n_items)) taken.resize(static_cast<std::size_t>(n_items), false);
+  for (std::int32_t item : seen) taken[item] = true;
   std::size_t first = out.size();
   while (static_cast<int>(out.size() - first) < count) {
     auto item = static_cast<std::int32_t>(UniformIndex(rng, n_items));
-    if (std::binary_search(seen.begin(), seen.end(), item)) continue;
-    if (std::find(out.begin() + first, out.end(), item) != out.end()) continue;
+    if (taken[item]) continue;
+    taken[item] = true;
     out.push_back(item);
   }
+  for (std::int32_t item : seen) taken[item] = false;
+  for (std::size_t k = first; k < out.size(); ++k) taken[out[k]] = false;
 }
 
 // Draws u's candidates for `which` (u must have that held-out item): --eval-negatives items
@@ -323,28 +330,10 @@ void Dataset::Candidates(HeldOut which, std::int32_t u, std::vector<std::int32_t
 
 std::uint64_t ComputeFingerprint(const Dataset& data) {
   AMPCF_ASSERT(data.holds_all(), "the fingerprint hashes every user");
-  std::uint64_t hash = 0x243f6a8885a308d3ULL;
-  auto mix = [&](std::uint64_t value) { hash = MixSeed(hash, value); };
-  mix(static_cast<std::uint64_t>(data.n_users));
-  mix(static_cast<std::uint64_t>(data.n_items));
-  for (auto v : data.user_ids) mix(static_cast<std::uint64_t>(v));
-  for (auto v : data.item_ids) mix(static_cast<std::uint64_t>(v));
-  for (auto v : data.train_offsets) mix(static_cast<std::uint64_t>(v));
-  for (auto v : data.train_items) mix(static_cast<std::uint64_t>(v));
-  for (auto v : data.val_item) mix(static_cast<std::uint64_t>(v));
-  for (auto v : data.test_item) mix(static_cast<std::uint64_t>(v));
-  std::vector<std::int32_t> candidates;
-  for (HeldOut which : {HeldOut::kTest, HeldOut::kValidation})
-    for (std::int32_t u = 0; u < data.n_users; ++u) {
-      data.Candidates(which, u, candidates);
-      for (auto v : candidates) mix(static_cast<std::uint64_t>(v));
-    }
-  auto mix_names = [&](const std::vector<std::string>& names) {
-    for (const std::string& name : names) mix(TextHash(name));
-  };
-  mix_names(data.user_names);
-  mix_names(data.item_names);
-  return hash;
+  FingerprintSums sums;
+  sums.AddUsers(data, 0);
+  sums.AddItems(data);
+  return sums.Finish(data);
 }
 
 std::vector<std::int32_t> HeldUsers(const Dataset& data) {

@@ -47,7 +47,7 @@ struct Dataset {
   std::int32_t n_items = 0;
   std::int64_t n_train = 0;             // training pairs of all users
   std::int64_t total_interactions = 0;  // after dedup and user filtering
-  // A 64-bit hash of the whole split (ids, training, held-out and candidate items), computed
+  // A 64-bit hash of the whole split (data/fingerprint.h), computed
   // once by Prepare (ComputeFingerprint) and carried by prepared files and shares.
   std::uint64_t fingerprint = 0;
 
@@ -102,7 +102,7 @@ struct Dataset {
   std::size_t Local(std::int32_t u) const { return static_cast<std::size_t>(u - held.begin); }
 };
 
-// The fingerprint of a dataset holding every user (all candidates drawn once to hash them).
+// The fingerprint (data/fingerprint.h) of a dataset holding every user.
 std::uint64_t ComputeFingerprint(const Dataset& whole);
 
 // The dense ids of the users `data` holds, ascending.

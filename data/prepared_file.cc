@@ -16,8 +16,8 @@ namespace {
 
 constexpr const char* kFormat = "ampcf-prepared";
 // 2: candidates are drawn when needed (only NCF's given test negatives are stored); per-item
-// validation counts.
-constexpr std::int64_t kVersion = 2;
+// validation counts. 3: the fingerprint is data/fingerprint.h's sum over parts.
+constexpr std::int64_t kVersion = 3;
 
 // A user or item count: it must fit the int32 dense ids.
 std::int32_t ReadCount(hid_t file, const char* name, const std::string& path) {
