@@ -108,11 +108,6 @@ GivenTests GivenTestsByUser(const RawData& raw) {
   return test_of;
 }
 
-struct UserRows {
-  std::int64_t user;
-  std::vector<std::uint32_t> rows;  // positions in raw.rows, time order, deduplicated
-};
-
 // The positions order[start, end) (one user's rows, time order) with each item kept only at its
 // last occurrence: walk backwards, remember what was seen, then restore time order.
 std::vector<std::uint32_t> LatestOccurrences(const std::vector<Interaction>& rows,
@@ -304,6 +299,38 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
     if (item >= 0) ++data.item_validation_counts[item];
   data.holdout = DescribeHoldout(mode, config, counts, data.n_users);
   data.fingerprint = ComputeFingerprint(data);
+  return data;
+}
+
+UserPreparation::UserPreparation(RawData raw, const DataConfig& config) : raw_(std::move(raw)), config_(config) {
+  AMPCF_ASSERT(!raw_.presplit, "pre-split data is prepared whole");
+  users_ = KeptUsers(raw_, UserTimeOrder(raw_.rows), {}, config.min_items);
+}
+
+std::vector<std::int64_t> UserPreparation::ItemPool() const { return SortedUnique(ampcf::ItemPool(raw_, users_)); }
+
+Dataset UserPreparation::HoldOut(std::vector<std::int64_t> item_ids, std::int32_t first_user,
+                                 std::int32_t n_users) const {
+  Dataset data;
+  data.name = raw_.name;
+  data.item_ids = std::move(item_ids);
+  data.n_items = static_cast<std::int32_t>(data.item_ids.size());
+  for (const UserRows& entry : users_) data.user_ids.push_back(entry.user);
+  data.n_users = kept_users();  // HoldOut's loop runs over the users held here
+  const HoldoutMode mode = HoldoutModeOf(raw_);
+  const HoldoutCounts counts = ampcf::HoldOut(raw_, users_, {}, config_, mode, data);
+  data.n_users = n_users;
+  data.held = {first_user, first_user + kept_users()};
+  data.n_train = static_cast<std::int64_t>(data.train_items.size());
+  data.total_interactions = data.n_train + kept_users() + counts.users_with_validation;
+  data.eval_seed = config_.eval_seed;
+  data.eval_negatives = config_.eval_negatives;
+  data.item_train_counts.assign(data.n_items, 0);
+  for (std::int32_t item : data.train_items) ++data.item_train_counts[item];
+  data.item_validation_counts.assign(data.n_items, 0);
+  for (std::int32_t item : data.val_item)
+    if (item >= 0) ++data.item_validation_counts[item];
+  data.holdout = DescribeHoldout(mode, config_, counts, n_users);
   return data;
 }
 

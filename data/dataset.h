@@ -117,6 +117,33 @@ Dataset TakeUsers(const Dataset& whole, UserRange range);
 // Applies the preparation above; throws UserError when nothing usable is left.
 Dataset Prepare(RawData raw, const DataConfig& config);
 
+// One user's rows: positions in RawData::rows, time order, deduplicated.
+struct UserRows {
+  std::int64_t user;
+  std::vector<std::uint32_t> rows;
+};
+
+// Prepare's steps for a part of the users, each with every one of its rows (data/text_parse.h
+// gives each rank the rows of a range of original user ids). Not for pre-split (NCF) data.
+class UserPreparation {
+ public:
+  // Orders and deduplicates each user's rows (kept in file order) and keeps the users with
+  // --min-items items; rare items must already be dropped.
+  UserPreparation(RawData raw, const DataConfig& config);
+  std::int32_t kept_users() const { return static_cast<std::int32_t>(users_.size()); }
+  // The original ids of the kept users' items, sorted and distinct.
+  std::vector<std::int64_t> ItemPool() const;
+  // The kept users as users [first_user, first_user + kept_users()) of `n_users`, held out, with
+  // the item side `item_ids` (sorted; it holds ItemPool()). Its n_train, total_interactions and
+  // item counts are these users' alone, and it has no fingerprint: the caller sums the parts'.
+  Dataset HoldOut(std::vector<std::int64_t> item_ids, std::int32_t first_user, std::int32_t n_users) const;
+
+ private:
+  RawData raw_;
+  DataConfig config_;
+  std::vector<UserRows> users_;
+};
+
 // Reads and prepares the dataset of `config`.
 Dataset LoadDataset(const DataConfig& config);
 

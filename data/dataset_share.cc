@@ -10,6 +10,7 @@
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
+#include "data/parallel_parse.h"
 #include "data/prepared_file.h"
 #include "data/user_share.h"
 
@@ -73,7 +74,17 @@ DatasetSource::DatasetSource(const DataConfig& config, MPI_Comm comm) : config_(
 
 void DatasetSource::Open() {
   prepared_ = IsPreparedFile(config_.data);
-  if (prepared_) {
+  int size = 1;
+  AMPCF_CHECK_MPI(MPI_Comm_size(comm_, &size));
+  // Every rank parses where every rank can: each asks, and the answers are agreed.
+  int splittable = !prepared_ && size > 1 && ParsesInParallel(config_) ? 1 : 0;
+  AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &splittable, 1, MPI_INT, MPI_MIN, comm_));
+  parallel_ = splittable != 0;
+  if (parallel_) {
+    part_ = ParseInParallel(config_, comm_);
+    description_ = ItemSideOf(*part_);
+    described_ = true;
+  } else if (prepared_) {
     description_ = ReadPreparedDescription(config_.data);
     described_ = true;
   } else if (rank_ == 0) {
@@ -93,6 +104,11 @@ const Dataset& DatasetSource::Description() {
 
 Dataset DatasetSource::TakeShare(int index, int shares) {
   AMPCF_ASSERT(described_, "Description() comes first");
+  if (parallel_) {
+    Dataset share = MoveToShares(std::move(*part_), index, shares, comm_);
+    part_.reset();
+    return share;
+  }
   if (prepared_) {
     Dataset data = description_;
     if (index >= 0) ReadPreparedUsers(config_.data, ReadPreparedShare(config_.data, data, index, shares), data);

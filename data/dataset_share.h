@@ -1,10 +1,12 @@
 // Getting every rank of a run its part of a dataset, with the input parsed once.
 //
 // A prepared file (`ampcf prepare`) is read by every rank itself: the description and the item
-// side, then its own users' rows by hyperslab. Text input is parsed and prepared by rank 0
-// alone, which then sends every rank its part and keeps only its own. Either way a rank ends up
-// holding the description, the item side and its share of the users (data/user_share.h), never
-// the other users' data.
+// side, then its own users' rows by hyperslab. A text file in a format split by bytes is parsed
+// by every rank (data/parallel_parse.h), each its byte range, and the users then move to the
+// ranks that hold their shares. Other text input is parsed and prepared by rank 0 alone, which
+// then sends every rank its part and keeps only its own. Either way a rank ends up holding the
+// description, the item side and its share of the users (data/user_share.h), never the other
+// users' data.
 #pragma once
 
 #include <mpi.h>
@@ -22,9 +24,9 @@ class DatasetSource {
   // `comm` must outlive this object; rank 0 of it parses text input.
   DatasetSource(const DataConfig& config, MPI_Comm comm);
 
-  // Reads what this rank reads first (the whole text input on rank 0; a prepared file's
-  // description on every rank). Not collective: call it inside a collective set-up, so that a
-  // UserError ends every rank alike.
+  // Collective: reads what this rank reads first (a prepared file's description; its byte range
+  // of a text file split by bytes, prepared with every rank's; or the whole text input, on rank
+  // 0). Call it inside a collective set-up, so that a UserError ends every rank alike.
   void Open();
   // Collective: the description and item side, the same on every rank (holding no user).
   const Dataset& Description();
@@ -37,7 +39,9 @@ class DatasetSource {
   MPI_Comm comm_;
   int rank_ = 0;
   bool prepared_ = false;
+  bool parallel_ = false;         // every rank parses (data/parallel_parse.h)
   std::optional<Dataset> whole_;  // rank 0, text input: until the shares are sent
+  std::optional<Dataset> part_;   // every rank parses: this rank's users, until the shares move
   Dataset description_;
   bool described_ = false;
 };

@@ -16,39 +16,76 @@ std::string SourceName(const std::string& path) {
   return (fs::path(path).parent_path().filename() / fs::path(path).filename()).string();
 }
 
-RawData ReadLines(const std::string& path, std::string_view delimiter, bool header, const ColumnSpec& columns,
-                  const char* format_name) {
+namespace {
+// Fields of a log line: runs of characters other than spaces and tabs.
+void SplitBlanks(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
+  for (std::size_t at = 0; at < line.size();) {
+    while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
+    const std::size_t start = at;
+    while (at < line.size() && line[at] != ' ' && line[at] != '\t') ++at;
+    if (at > start) fields.push_back(line.substr(start, at - start));
+  }
+}
+
+constexpr LineFormat kLineFormats[] = {
+    {"movielens-csv", ",", ColumnSpec{0, 1, 2, 3}},
+    {"movielens-dat", "::", ColumnSpec{0, 1, 2, 3}},
+    {"movielens-100k", "\t", ColumnSpec{0, 1, 2, 3}},
+    {"yahoo", "\t", ColumnSpec{0, 1, 2, -1}},
+    {"lastfm", "\t", ColumnSpec{0, 1, 2, -1}},
+    {"log", "", ColumnSpec{0, 1, -1, -1}, true, true},
+};
+}  // namespace
+
+const LineFormat* FindLineFormat(std::string_view format_name) {
+  for (const LineFormat& format : kLineFormats)
+    if (format_name == format.name) return &format;
+  return nullptr;
+}
+
+bool ParseInteractionLine(std::string_view line, const LineFormat& format, std::string_view where, Interaction& row) {
+  thread_local std::vector<std::string_view> fields;
+  const ColumnSpec& columns = format.columns;
+  if (format.whitespace) {
+    SplitBlanks(line, fields);
+    if (fields.empty()) return false;
+    if (fields.size() != 2)
+      throw UserError(Cat(where, "expected 'user item' (", format.name, "), found ", fields.size(), " fields"));
+  } else {
+    if (Trim(line).empty()) return false;  // blank lines carry nothing
+    SplitFields(line, format.delimiter, fields);
+    const int needed = std::max({columns.user, columns.item, columns.rating, columns.time}) + 1;
+    if (static_cast<int>(fields.size()) < needed)
+      throw UserError(Cat(where, "expected at least ", needed, " fields separated by '", format.delimiter, "' (",
+                          format.name, "), found ", fields.size()));
+  }
+  row = Interaction{};
+  if (!ParseInt(fields[columns.user], row.user))
+    throw UserError(Cat(where, "user id '", fields[columns.user], "' is not an integer"));
+  if (!ParseInt(fields[columns.item], row.item))
+    throw UserError(Cat(where, "item id '", fields[columns.item], "' is not an integer"));
+  if (columns.rating >= 0) {
+    double rating = 0;
+    if (!ParseDouble(fields[columns.rating], rating))
+      throw UserError(Cat(where, "rating '", fields[columns.rating], "' is not a number"));
+  }
+  if (columns.time >= 0 && !ParseInt(fields[columns.time], row.timestamp))
+    throw UserError(Cat(where, "timestamp '", fields[columns.time], "' is not an integer"));
+  return true;
+}
+
+RawData ReadLines(const std::string& path, bool header, const LineFormat& format) {
   LineReader reader(path);
   RawData data;
   data.name = SourceName(path);
-  data.has_timestamps = columns.time >= 0;
-  std::vector<std::string_view> fields;
+  data.has_timestamps = format.has_timestamps();
   std::string_view line;
-  int needed = std::max({columns.user, columns.item, columns.rating, columns.time}) + 1;
-  bool first = true;
+  Interaction row;
   while (reader.Next(line)) {
-    if (first && header) {
-      first = false;
-      continue;
-    }
-    first = false;
-    if (Trim(line).empty()) continue;  // blank lines carry nothing
-    SplitFields(line, delimiter, fields);
-    if (static_cast<int>(fields.size()) < needed)
-      throw UserError(Cat(reader.Where(), "expected at least ", needed, " fields separated by '", delimiter,
-                          "' (", format_name, "), found ", fields.size()));
-    Interaction row;
-    if (!ParseInt(fields[columns.user], row.user))
-      throw UserError(Cat(reader.Where(), "user id '", fields[columns.user], "' is not an integer"));
-    if (!ParseInt(fields[columns.item], row.item))
-      throw UserError(Cat(reader.Where(), "item id '", fields[columns.item], "' is not an integer"));
-    if (columns.rating >= 0) {
-      double rating = 0;
-      if (!ParseDouble(fields[columns.rating], rating))
-        throw UserError(Cat(reader.Where(), "rating '", fields[columns.rating], "' is not a number"));
-    }
-    if (columns.time >= 0 && !ParseInt(fields[columns.time], row.timestamp))
-      throw UserError(Cat(reader.Where(), "timestamp '", fields[columns.time], "' is not an integer"));
+    if (header && reader.line_number() == 1) continue;
+    if (!ParseInteractionLine(line, format, reader.Where(), row)) continue;
+    if (format.line_is_time) row.timestamp = reader.line_number();
     data.rows.push_back(row);
   }
   if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
@@ -64,53 +101,23 @@ bool LooksLikeHeader(const std::string& path) {
 }
 
 RawData ReadMovieLensCsv(const std::string& path) {
-  return ReadLines(path, ",", LooksLikeHeader(path), ColumnSpec{0, 1, 2, 3}, "movielens-csv");
+  return ReadLines(path, LooksLikeHeader(path), *FindLineFormat("movielens-csv"));
 }
 
-RawData ReadMovieLensDat(const std::string& path) {
-  return ReadLines(path, "::", false, ColumnSpec{0, 1, 2, 3}, "movielens-dat");
-}
+RawData ReadMovieLensDat(const std::string& path) { return ReadLines(path, false, *FindLineFormat("movielens-dat")); }
 
-RawData ReadMovieLens100k(const std::string& path) {
-  return ReadLines(path, "\t", false, ColumnSpec{0, 1, 2, 3}, "movielens-100k");
-}
+RawData ReadMovieLens100k(const std::string& path) { return ReadLines(path, false, *FindLineFormat("movielens-100k")); }
 
-RawData ReadYahoo(const std::string& path) {
-  return ReadLines(path, "\t", false, ColumnSpec{0, 1, 2, -1}, "yahoo");
-}
+RawData ReadYahoo(const std::string& path) { return ReadLines(path, false, *FindLineFormat("yahoo")); }
 
 RawData ReadLastfm(const std::string& path) {
-  RawData data = ReadLines(path, "\t", true, ColumnSpec{0, 1, 2, -1}, "lastfm");
-  data.name = Cat("lastfm:", fs::path(path).parent_path().filename().string());
+  RawData data = ReadLines(path, true, *FindLineFormat("lastfm"));
+  data.name = LastfmName(path);
   return data;
 }
 
-RawData ReadInteractionLog(const std::string& path) {
-  LineReader reader(path);
-  RawData data;
-  data.name = SourceName(path);
-  data.has_timestamps = true;  // the line order is the time order
-  std::string_view line;
-  std::vector<std::string_view> fields;
-  while (reader.Next(line)) {
-    fields.clear();
-    for (std::size_t at = 0; at < line.size();) {
-      while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
-      const std::size_t start = at;
-      while (at < line.size() && line[at] != ' ' && line[at] != '\t') ++at;
-      if (at > start) fields.push_back(line.substr(start, at - start));
-    }
-    if (fields.empty()) continue;
-    if (fields.size() != 2)
-      throw UserError(Cat(reader.Where(), "expected 'user item' (log), found ", fields.size(), " fields"));
-    Interaction row;
-    if (!ParseInt(fields[0], row.user)) throw UserError(Cat(reader.Where(), "user id '", fields[0], "' is not an integer"));
-    if (!ParseInt(fields[1], row.item)) throw UserError(Cat(reader.Where(), "item id '", fields[1], "' is not an integer"));
-    row.timestamp = reader.line_number();
-    data.rows.push_back(row);
-  }
-  if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
-  return data;
-}
+std::string LastfmName(const std::string& path) { return Cat("lastfm:", fs::path(path).parent_path().filename().string()); }
+
+RawData ReadInteractionLog(const std::string& path) { return ReadLines(path, false, *FindLineFormat("log")); }
 
 }  // namespace ampcf

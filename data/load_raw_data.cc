@@ -46,14 +46,9 @@ std::vector<int> ParseColumns(const std::string& text) {
 }
 }  // namespace
 
-RawData LoadRawData(const DataConfig& config) {
+InputFile ResolveInput(const DataConfig& config) {
   std::string format = config.format;
-  if (config.data == "synthetic" || format == "synthetic") {
-    SyntheticSpec spec;
-    spec.users = config.synthetic_users;
-    spec.items = config.synthetic_items;
-    return GenerateSynthetic(spec).raw;
-  }
+  if (config.data == "synthetic" || format == "synthetic") return {"", "synthetic"};
   fs::path path(config.data);
   if (!fs::exists(path)) throw UserError(Cat("--data ", config.data, ": no such file or folder"));
   if (fs::is_directory(path)) {
@@ -75,7 +70,7 @@ RawData LoadRawData(const DataConfig& config) {
                             ": folder holds no ratings.csv, ratings.dat, u.data, user_artists.dat, *.inter or *.train.rating"));
       if (format != "auto" && format != "ncf")
         throw UserError(Cat("--data ", config.data, ": folder holds NCF files but --format is ", format));
-      return ReadNcf(prefix, config.ncf_item_map, config.ncf_timestamps);
+      return {prefix, "ncf"};
     }
   }
   const std::string name = path.filename().string();
@@ -107,24 +102,35 @@ RawData LoadRawData(const DataConfig& config) {
     else
       throw UserError(Cat("--data ", config.data, ": cannot guess the format from the name; pass --format"));
   }
-  if (format == "movielens-csv") return ReadMovieLensCsv(path.string());
-  if (format == "movielens-dat") return ReadMovieLensDat(path.string());
-  if (format == "movielens-100k") return ReadMovieLens100k(path.string());
-  if (format == "yahoo") return ReadYahoo(path.string());
-  if (format == "amazon-csv") return ReadAmazonCsv(path.string());
-  if (format == "amazon-json") return ReadAmazonJson(path.string());
-  if (format == "log") return ReadInteractionLog(path.string());
-  if (format == "recbole") return ReadRecBoleInter(path.string());
-  if (format == "lastfm") return ReadLastfm(path.string());
-  if (format == "ncf") {
-    std::string text = path.string();
-    const std::string suffix = ".train.rating";
-    if (ends_with(suffix)) text = text.substr(0, text.size() - suffix.size());
-    return ReadNcf(text, config.ncf_item_map, config.ncf_timestamps);
+  std::string file = path.string();
+  const std::string suffix = ".train.rating";
+  if (format == "ncf" && ends_with(suffix)) file = file.substr(0, file.size() - suffix.size());
+  return {file, format};
+}
+
+RawData LoadRawData(const DataConfig& config) {
+  const InputFile input = ResolveInput(config);
+  const std::string& format = input.format;
+  const std::string& path = input.path;
+  if (format == "synthetic") {
+    SyntheticSpec spec;
+    spec.users = config.synthetic_users;
+    spec.items = config.synthetic_items;
+    return GenerateSynthetic(spec).raw;
   }
+  if (format == "movielens-csv") return ReadMovieLensCsv(path);
+  if (format == "movielens-dat") return ReadMovieLensDat(path);
+  if (format == "movielens-100k") return ReadMovieLens100k(path);
+  if (format == "yahoo") return ReadYahoo(path);
+  if (format == "amazon-csv") return ReadAmazonCsv(path);
+  if (format == "amazon-json") return ReadAmazonJson(path);
+  if (format == "log") return ReadInteractionLog(path);
+  if (format == "recbole") return ReadRecBoleInter(path);
+  if (format == "lastfm") return ReadLastfm(path);
+  if (format == "ncf") return ReadNcf(path, config.ncf_item_map, config.ncf_timestamps);
   std::vector<int> columns = ParseColumns(config.columns);
   std::string delimiter = config.delimiter == "\\t" ? "\t" : config.delimiter;
-  return ReadDelimited(path.string(), delimiter, config.header, columns[0], columns[1], columns[2]);
+  return ReadDelimited(path, delimiter, config.header, columns[0], columns[1], columns[2]);
 }
 
 }  // namespace ampcf

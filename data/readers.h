@@ -71,6 +71,14 @@ RawData ReadRecBoleInter(const std::string& path);
 // ratings.dat(.gz) whose timestamps fill the train rows (NCF user index = UserID - 1).
 RawData ReadNcf(const std::string& prefix, const std::string& item_map, const std::string& timestamps);
 
+// Where --data's interactions are and in which format: a folder's known file names, then
+// --format or the file's name. `format` is a --format name ("synthetic" without a path); for
+// NCF, `path` is the files' prefix.
+struct InputFile {
+  std::string path, format;
+};
+InputFile ResolveInput(const DataConfig& config);
+
 // Picks the reader from --format (guessing from the path for auto) and reads the data.
 // `synthetic` data comes from data/synthetic.h.
 RawData LoadRawData(const DataConfig& config);

@@ -6,16 +6,18 @@
 
 namespace ampcf {
 
+int ShareOfUser(std::int64_t before, std::int64_t after, std::int64_t total, int shares) {
+  if (total <= 0) return 0;
+  // Offsets are exact in a double below 2^53 pairs.
+  const double middle = static_cast<double>(before) + 0.5 * (static_cast<double>(after) - static_cast<double>(before));
+  return std::clamp(static_cast<int>(middle * shares / static_cast<double>(total)), 0, shares - 1);
+}
+
 UserRange ShareOfUsers(std::int32_t n_users, int index, int shares, const std::function<std::int64_t(std::int32_t)>& offset) {
   AMPCF_ASSERT(shares >= 1 && index < shares, "share ", index, " of ", shares);
   if (index < 0) return {0, 0};
-  const auto total = static_cast<double>(offset(n_users));
-  // The share of user u; non-decreasing in u (offsets are exact in a double below 2^53 pairs).
-  auto share_of = [&](std::int32_t u) {
-    const auto before = static_cast<double>(offset(u));
-    const double middle = before + 0.5 * (static_cast<double>(offset(u + 1)) - before);
-    return total > 0 ? std::clamp(static_cast<int>(middle * shares / total), 0, shares - 1) : 0;
-  };
+  const std::int64_t total = offset(n_users);
+  auto share_of = [&](std::int32_t u) { return ShareOfUser(offset(u), offset(u + 1), total, shares); };
   // The first user whose share is at least `s`.
   auto first_of = [&](int s) {
     std::int32_t low = 0, high = n_users;

@@ -1,0 +1,402 @@
+#include "data/parallel_parse.h"
+
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <filesystem>
+#include <sstream>
+#include <unordered_map>
+#include <vector>
+
+#include "core/mpi_chunked.h"
+#include "core/mpi_env.h"
+#include "core/peer_wait.h"
+#include "data/fingerprint.h"
+#include "data/line_formats.h"
+#include "data/range_lines.h"
+#include "data/user_share.h"
+
+namespace ampcf {
+
+namespace {
+
+constexpr int kRowsTag = 0x5a51, kUsersTag = 0x5a52;
+// Rows each rank contributes to the sample that places the cuts between user ranges.
+constexpr std::int64_t kSamplesPerRank = 4096;
+
+struct Comm {
+  MPI_Comm comm;
+  int rank = 0, size = 1;
+  explicit Comm(MPI_Comm c) : comm(c) {
+    AMPCF_CHECK_MPI(MPI_Comm_rank(c, &rank));
+    AMPCF_CHECK_MPI(MPI_Comm_size(c, &size));
+  }
+};
+
+// Runs `stage` on this rank; a UserError on any rank is thrown on every rank, with the message
+// of the lowest failing rank (the earliest bad line of the file).
+template <typename Stage>
+void Agreed(const Comm& c, Stage&& stage) {
+  std::string message;
+  try {
+    stage();
+  } catch (const UserError& error) {
+    message = error.what();
+  }
+  message = AgreeOnError(message.empty(), message, c.comm);
+  if (!message.empty()) throw UserError(message);
+}
+
+std::int64_t Sum(const Comm& c, std::int64_t mine, const char* what) {
+  std::int64_t total = 0;
+  peer::Allreduce(&mine, &total, 1, MPI_INT64_T, MPI_SUM, c.comm, what);
+  return total;
+}
+
+// The sum of the lower ranks' values (0 on rank 0).
+std::int64_t SumBefore(const Comm& c, std::int64_t mine, const char* what) {
+  std::int64_t before = 0;
+  MPI_Request request;
+  AMPCF_CHECK_MPI(MPI_Iexscan(&mine, &before, 1, MPI_INT64_T, MPI_SUM, c.comm, &request));
+  peer::Wait(request, what);
+  return c.rank == 0 ? 0 : before;
+}
+
+// Every rank's `mine`, concatenated in rank order, on every rank.
+std::vector<std::int64_t> AllGather(const Comm& c, const std::vector<std::int64_t>& mine, const char* what) {
+  int count = static_cast<int>(mine.size());
+  std::vector<int> counts(c.size), offsets(c.size);
+  MPI_Request request;
+  AMPCF_CHECK_MPI(MPI_Iallgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, c.comm, &request));
+  peer::Wait(request, what);
+  std::int64_t total = 0;
+  for (int r = 0; r < c.size; ++r) {
+    offsets[r] = static_cast<int>(total);
+    total += counts[r];
+  }
+  if (total > std::numeric_limits<int>::max()) throw UserError(Cat("more than 2^31 distinct ids in ", what));
+  std::vector<std::int64_t> all(static_cast<std::size_t>(total));
+  AMPCF_CHECK_MPI(MPI_Iallgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts.data(), offsets.data(),
+                                  MPI_INT64_T, c.comm, &request));
+  peer::Wait(request, what);
+  return all;
+}
+
+// The union of every rank's sorted distinct ids, sorted, on every rank.
+std::vector<std::int64_t> AgreeOnIds(const Comm& c, const std::vector<std::int64_t>& mine, const char* what) {
+  std::vector<std::int64_t> all = AllGather(c, mine, what);
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+void SumInPlace(const Comm& c, std::vector<std::int64_t>& values, const char* what) {
+  std::vector<std::int64_t> total(values.size());
+  peer::Allreduce(values.data(), total.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, c.comm, what);
+  values.swap(total);
+}
+
+// What this rank read: its rows in file order, and how many lines its range holds.
+struct ParsedRange {
+  std::vector<Interaction> rows;
+  std::int64_t lines = 0;
+};
+
+ParsedRange ParseRange(const Comm& c, const InputFile& input, const LineFormat& format, bool header) {
+  const auto size = static_cast<std::int64_t>(std::filesystem::file_size(input.path));
+  const std::int64_t begin = size * c.rank / c.size, end = size * (c.rank + 1) / c.size;
+  ParsedRange parsed;
+  std::string error;
+  long error_line = 0;
+  try {
+    RangeLines lines(input.path, begin, end);
+    std::string_view line;
+    Interaction row;
+    try {
+      while (lines.Next(line)) {
+        if (header && begin == 0 && lines.lines() == 1) continue;
+        if (!ParseInteractionLine(line, format, "", row)) continue;
+        if (format.line_is_time) row.timestamp = lines.lines();  // made global below
+        parsed.rows.push_back(row);
+      }
+    } catch (const UserError& bad_line) {
+      error = bad_line.what();
+      error_line = lines.lines();
+    }
+    parsed.lines = lines.lines();
+  } catch (const UserError& unreadable) {  // the file: a message of its own, with its name
+    error = unreadable.what();
+    error_line = -1;
+  }
+  // Line numbers: the lines of the ranges before this one come first.
+  const std::int64_t first_line = SumBefore(c, parsed.lines, "the line counts of the other ranks' byte ranges");
+  if (error_line > 0) error = Cat(input.path, ":", first_line + error_line, ": ", error);
+  const std::string agreed = AgreeOnError(error.empty(), error, c.comm);
+  if (!agreed.empty()) throw UserError(agreed);
+  if (format.line_is_time)
+    for (Interaction& row : parsed.rows) row.timestamp += first_line;
+  if (Sum(c, static_cast<std::int64_t>(parsed.rows.size()), "the other ranks' row counts") == 0)
+    throw UserError(Cat(input.path, ": no interactions found"));
+  return parsed;
+}
+
+// The user ids at which the ranks' ranges of users start (ranks 1..size-1): quantiles of an
+// evenly spaced sample of every rank's rows, weighted by its row count, so each rank receives
+// about as many rows.
+std::vector<std::int64_t> UserCuts(const Comm& c, const std::vector<Interaction>& rows) {
+  const auto n = static_cast<std::int64_t>(rows.size());
+  const std::int64_t samples = std::min(n, kSamplesPerRank);
+  std::vector<std::int64_t> mine;  // pairs (user, weight in rows)
+  for (std::int64_t s = 0; s < samples; ++s) {
+    mine.push_back(rows[static_cast<std::size_t>(s * n / samples)].user);
+    mine.push_back((s + 1) * n / samples - s * n / samples);
+  }
+  const std::vector<std::int64_t> all = AllGather(c, mine, "the other ranks' samples of user ids");
+  std::vector<std::pair<std::int64_t, std::int64_t>> sample;
+  std::int64_t total = 0;
+  for (std::size_t k = 0; k + 1 < all.size(); k += 2) {
+    sample.emplace_back(all[k], all[k + 1]);
+    total += all[k + 1];
+  }
+  std::sort(sample.begin(), sample.end());
+  std::vector<std::int64_t> cuts;
+  std::int64_t seen = 0;
+  std::size_t k = 0;
+  for (int r = 1; r < c.size; ++r) {
+    // The first sampled user at or past r/size of the rows; users below it go to lower ranks.
+    while (k < sample.size() && seen + sample[k].second <= total * r / c.size) seen += sample[k++].second;
+    cuts.push_back(k < sample.size() ? sample[k].first : std::numeric_limits<std::int64_t>::max());
+  }
+  return cuts;
+}
+
+// Sends every row to the rank whose range holds its user; returns the rows this rank receives,
+// in file order (the lower ranks' ranges first, each in its order).
+std::vector<Interaction> RouteRows(const Comm& c, std::vector<Interaction> rows) {
+  const std::vector<std::int64_t> cuts = UserCuts(c, rows);
+  auto owner = [&](std::int64_t user) {
+    return static_cast<int>(std::upper_bound(cuts.begin(), cuts.end(), user) - cuts.begin());
+  };
+  std::vector<std::int64_t> send_counts(c.size, 0), receive_counts(c.size, 0);
+  for (const Interaction& row : rows) ++send_counts[owner(row.user)];
+  std::vector<std::int64_t> send_offsets(c.size + 1, 0);
+  for (int r = 0; r < c.size; ++r) send_offsets[r + 1] = send_offsets[r] + send_counts[r];
+  std::vector<Interaction> sorted(rows.size());
+  {
+    std::vector<std::int64_t> at(send_offsets.begin(), send_offsets.end() - 1);
+    for (const Interaction& row : rows) sorted[static_cast<std::size_t>(at[owner(row.user)]++)] = row;
+  }
+  std::vector<Interaction>().swap(rows);
+  MPI_Request request;
+  AMPCF_CHECK_MPI(
+      MPI_Ialltoall(send_counts.data(), 1, MPI_INT64_T, receive_counts.data(), 1, MPI_INT64_T, c.comm, &request));
+  peer::Wait(request, "the other ranks' row counts for this rank");
+  std::vector<std::int64_t> receive_offsets(c.size + 1, 0);
+  for (int r = 0; r < c.size; ++r) receive_offsets[r + 1] = receive_offsets[r] + receive_counts[r];
+  std::vector<Interaction> received(static_cast<std::size_t>(receive_offsets[c.size]));
+  static_assert(sizeof(Interaction) == 3 * sizeof(std::int64_t));
+  std::vector<MPI_Request> requests;
+  for (int r = 0; r < c.size; ++r) {
+    if (r == c.rank) {
+      std::copy(sorted.begin() + send_offsets[r], sorted.begin() + send_offsets[r + 1],
+                received.begin() + receive_offsets[r]);
+      continue;
+    }
+    if (receive_counts[r] > 0)
+      IrecvChunked(&received[static_cast<std::size_t>(receive_offsets[r])], 3 * receive_counts[r], MPI_INT64_T, r,
+                   kRowsTag, c.comm, requests);
+    if (send_counts[r] > 0)
+      IsendChunked(&sorted[static_cast<std::size_t>(send_offsets[r])], 3 * send_counts[r], MPI_INT64_T, r, kRowsTag,
+                   c.comm, requests);
+  }
+  peer::WaitAll(requests, "the rows of this rank's users from the other ranks");
+  return received;
+}
+
+// Drops the rows of items rated fewer than `min_ratings` times in the whole file.
+void DropRareItems(const Comm& c, std::vector<Interaction>& rows, int min_ratings) {
+  std::vector<std::int64_t> mine;
+  for (const Interaction& row : rows) mine.push_back(row.item);
+  std::sort(mine.begin(), mine.end());
+  mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+  const std::vector<std::int64_t> items = AgreeOnIds(c, mine, "the other ranks' item ids");
+  std::vector<std::int64_t> ratings(items.size(), 0);
+  auto index = [&](std::int64_t item) { return std::lower_bound(items.begin(), items.end(), item) - items.begin(); };
+  for (const Interaction& row : rows) ++ratings[static_cast<std::size_t>(index(row.item))];
+  SumInPlace(c, ratings, "the other ranks' item counts");
+  std::erase_if(rows, [&](const Interaction& row) { return ratings[static_cast<std::size_t>(index(row.item))] < min_ratings; });
+}
+
+// The users' part of a dataset, for moving users between ranks.
+struct UserSlice {
+  UserRange held;
+  std::vector<std::int64_t> user_ids, train_offsets;
+  std::vector<std::int32_t> train_items, val_item, test_item;
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive& held.begin& held.end& user_ids& train_offsets& train_items& val_item& test_item;
+  }
+};
+
+UserSlice SliceOf(const Dataset& part, UserRange range) {
+  UserSlice slice;
+  slice.held = range;
+  const auto b = static_cast<std::size_t>(range.begin - part.held.begin);
+  const auto e = static_cast<std::size_t>(range.end - part.held.begin);
+  slice.user_ids.assign(part.user_ids.begin() + b, part.user_ids.begin() + e);
+  slice.val_item.assign(part.val_item.begin() + b, part.val_item.begin() + e);
+  slice.test_item.assign(part.test_item.begin() + b, part.test_item.begin() + e);
+  slice.train_items.assign(part.train_items.begin() + part.train_offsets[b], part.train_items.begin() + part.train_offsets[e]);
+  for (std::size_t l = b; l <= e; ++l) slice.train_offsets.push_back(part.train_offsets[l] - part.train_offsets[b]);
+  return slice;
+}
+
+void Append(Dataset& data, const UserSlice& slice) {
+  if (slice.held.size() == 0) return;
+  AMPCF_ASSERT(slice.held.begin == data.held.end, "slices arrive in user order");
+  data.held.end = slice.held.end;
+  data.user_ids.insert(data.user_ids.end(), slice.user_ids.begin(), slice.user_ids.end());
+  data.val_item.insert(data.val_item.end(), slice.val_item.begin(), slice.val_item.end());
+  data.test_item.insert(data.test_item.end(), slice.test_item.begin(), slice.test_item.end());
+  const std::int64_t base = static_cast<std::int64_t>(data.train_items.size());
+  data.train_items.insert(data.train_items.end(), slice.train_items.begin(), slice.train_items.end());
+  for (std::size_t l = 1; l < slice.train_offsets.size(); ++l) data.train_offsets.push_back(base + slice.train_offsets[l]);
+}
+
+std::string Serialise(const UserSlice& slice) {
+  std::ostringstream out;
+  {
+    boost::archive::binary_oarchive archive(out);
+    archive << slice;
+  }
+  return out.str();
+}
+
+UserSlice Deserialise(const std::vector<char>& bytes) {
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
+  boost::archive::binary_iarchive archive(in);
+  UserSlice slice;
+  archive >> slice;
+  return slice;
+}
+
+}  // namespace
+
+bool ParsesInParallel(const DataConfig& config) {
+  try {
+    const InputFile input = ResolveInput(config);
+    return FindLineFormat(input.format) != nullptr && !IsGzipFile(input.path);
+  } catch (const UserError&) {
+    return false;  // the rank that parses alone reports it
+  }
+}
+
+Dataset ParseInParallel(const DataConfig& config, MPI_Comm comm) {
+  const Comm c(comm);
+  InputFile input;
+  const LineFormat* format = nullptr;
+  bool header = false;
+  Agreed(c, [&] {
+    input = ResolveInput(config);
+    format = FindLineFormat(input.format);
+    if (format == nullptr || IsGzipFile(input.path)) throw UserError(Cat("--data ", config.data, ": cannot be split by bytes"));
+    header = input.format == "lastfm" || (input.format == "movielens-csv" && LooksLikeHeader(input.path));
+  });
+  RawData raw;
+  raw.name = input.format == "lastfm" ? LastfmName(input.path) : SourceName(input.path);
+  raw.has_timestamps = format->has_timestamps();
+  raw.rows = RouteRows(c, ParseRange(c, input, *format, header).rows);
+  if (config.min_item_ratings > 1) DropRareItems(c, raw.rows, config.min_item_ratings);
+
+  const UserPreparation users(std::move(raw), config);
+  const std::int32_t kept = users.kept_users();
+  const std::int64_t n_users = Sum(c, kept, "the other ranks' user counts");
+  if (n_users == 0) throw UserError(Cat("--data ", config.data, ": no user has at least ", config.min_items, " items"));
+  if (n_users > std::numeric_limits<std::int32_t>::max()) throw UserError(Cat("--data ", config.data, ": more than 2^31 users"));
+  const auto first_user = static_cast<std::int32_t>(SumBefore(c, kept, "the other ranks' user counts"));
+  Dataset data = users.HoldOut(AgreeOnIds(c, users.ItemPool(), "the other ranks' item ids"), first_user,
+                               static_cast<std::int32_t>(n_users));
+
+  // The counts of the whole dataset, then its fingerprint.
+  const std::int64_t first_train = SumBefore(c, data.n_train, "the other ranks' training counts");
+  data.n_train = Sum(c, data.n_train, "the other ranks' training counts");
+  data.total_interactions = Sum(c, data.total_interactions, "the other ranks' interaction counts");
+  SumInPlace(c, data.item_train_counts, "the other ranks' item counts");
+  SumInPlace(c, data.item_validation_counts, "the other ranks' item counts");
+  FingerprintSums sums;
+  sums.AddUsers(data, first_train);
+  if (c.rank == 0) sums.AddItems(data);
+  std::array<std::uint64_t, 8> total{};
+  peer::Allreduce(sums.sums().data(), total.data(), static_cast<int>(total.size()), MPI_UINT64_T, MPI_SUM, comm,
+                  "the other ranks' fingerprint sums");
+  sums.sums() = total;
+  data.fingerprint = sums.Finish(data);
+  return data;
+}
+
+Dataset MoveToShares(Dataset part, int index, int shares, MPI_Comm comm) {
+  const Comm c(comm);
+  int mine[2] = {index, shares};
+  std::vector<int> asked(2 * static_cast<std::size_t>(c.size));
+  MPI_Request request;
+  AMPCF_CHECK_MPI(MPI_Iallgather(mine, 2, MPI_INT, asked.data(), 2, MPI_INT, comm, &request));
+  peer::Wait(request, "the other ranks to ask for their shares");
+  std::vector<int> rank_of_share;
+  for (int r = 0; r < c.size; ++r) {
+    if (asked[2 * r] < 0) continue;
+    rank_of_share.resize(static_cast<std::size_t>(asked[2 * r + 1]), -1);
+    rank_of_share[static_cast<std::size_t>(asked[2 * r])] = r;
+  }
+  const int n_shares = static_cast<int>(rank_of_share.size());
+  AMPCF_ASSERT(std::find(rank_of_share.begin(), rank_of_share.end(), -1) == rank_of_share.end(), "every share asked for");
+
+  // This rank's users by share: shares are ascending in dense user order (data/user_share.h).
+  const std::int64_t first_train = SumBefore(c, part.train_offsets.back(), "the other ranks' training counts");
+  std::vector<UserRange> to_share(static_cast<std::size_t>(n_shares), UserRange{part.held.end, part.held.end});
+  for (std::int32_t u = part.held.begin; u < part.held.end; ++u) {
+    const std::size_t l = static_cast<std::size_t>(u - part.held.begin);
+    const int s = ShareOfUser(first_train + part.train_offsets[l], first_train + part.train_offsets[l + 1],
+                              part.n_train, n_shares);
+    UserRange& range = to_share[static_cast<std::size_t>(s)];
+    if (range.begin == part.held.end) range.begin = u;
+    range.end = u + 1;
+  }
+  std::vector<std::string> outgoing(static_cast<std::size_t>(n_shares));
+  std::vector<MPI_Request> requests;
+  for (int s = 0; s < n_shares; ++s) {
+    UserRange range = to_share[static_cast<std::size_t>(s)];
+    if (range.begin == part.held.end) range = {0, 0};
+    if (rank_of_share[static_cast<std::size_t>(s)] == c.rank) continue;
+    outgoing[static_cast<std::size_t>(s)] = Serialise(SliceOf(part, range));
+    const std::string& bytes = outgoing[static_cast<std::size_t>(s)];
+    IsendChunked(bytes.data(), static_cast<std::int64_t>(bytes.size()), MPI_CHAR, rank_of_share[static_cast<std::size_t>(s)],
+                 kUsersTag, comm, requests);
+  }
+  Dataset share = ItemSideOf(part);
+  if (index >= 0) {
+    share.held = {-1, -1};
+    for (int r = 0; r < c.size; ++r) {
+      UserSlice slice;
+      if (r == c.rank) {
+        const UserRange range = to_share[static_cast<std::size_t>(index)];
+        slice = SliceOf(part, range.begin == part.held.end ? UserRange{0, 0} : range);
+      } else {
+        MPI_Status first;
+        peer::Probe(r, kUsersTag, comm, first, Cat("rank ", peer::WorldRankOf(comm, r), " to send this rank's users"));
+        slice = Deserialise(RecvChunkedBytes(first, comm));
+      }
+      if (slice.held.size() == 0) continue;
+      if (share.held.begin < 0) share.held = {slice.held.begin, slice.held.begin};
+      Append(share, slice);
+    }
+    if (share.held.begin < 0) share.held = {0, 0};
+  }
+  peer::WaitAll(requests, "the other ranks to take their users");
+  return share;
+}
+
+}  // namespace ampcf

@@ -1,0 +1,35 @@
+// Text input parsed by every rank, for jobs whose input no rank should have to read alone.
+//
+// Each rank reads the lines that start in its byte range of the file (data/range_lines.h) and
+// sends each row to the rank that will hold its user: the ranks hold contiguous ranges of
+// original user ids, cut where a sample of every rank's rows says the rows are balanced (one
+// all-to-all of rows). Each rank then prepares its users (data/dataset.h: UserPreparation).
+// The item ids are agreed by exchanging each rank's distinct ones (every rank holds the item
+// side anyway); user ids never leave the rank that holds them: a rank learns where its users
+// start from a prefix sum of the counts. The result is the dataset one rank would prepare: the
+// same ids, split and fingerprint (data/fingerprint.h sums the parts' hashes).
+#pragma once
+
+#include <mpi.h>
+
+#include "data/dataset.h"
+#include "options/config.h"
+
+namespace ampcf {
+
+// Whether `config`'s input can be split by bytes: an uncompressed file in a format of integer
+// ids in fixed columns (data/line_formats.h: MovieLens, Yahoo, Last.fm, log). Other input
+// (gzip, NCF's files, string ids, synthetic data) is parsed by one rank. Not collective.
+bool ParsesInParallel(const DataConfig& config);
+
+// Collective over `comm`: this rank's part of the prepared dataset, a contiguous range of
+// dense users (possibly empty) with the whole dataset's description, item side and
+// fingerprint. A malformed line anywhere is a UserError on every rank naming its file and line.
+Dataset ParseInParallel(const DataConfig& config, MPI_Comm comm);
+
+// Collective over `comm`: moves the users of every rank's part (ParseInParallel) to the rank
+// that asks for their share: share `index` of `shares` (data/user_share.h), -1 for none; every
+// rank asking for a share asks with the same `shares`. Returns this rank's share.
+Dataset MoveToShares(Dataset part, int index, int shares, MPI_Comm comm);
+
+}  // namespace ampcf
