@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -63,13 +64,15 @@ struct TrainSetup {
   std::vector<std::int32_t> left_out;  // --exclude-users held by this rank
   std::string resume_path;  // "" for a fresh run
   CheckpointInfo resume_info;
+  std::string data_read;     // how the data was read (DatasetSource::HowRead)
+  double data_seconds = 0;   // from the start until this rank held its share
 };
 
 void LogStart(const TrainSetup& setup, const TrainConfig& config) {
   const Dataset& data = setup.data;
   const Layout& layout = setup.layout;
-  spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}", data.name, data.n_users, data.n_items,
-               data.num_train(), data.holdout);
+  spdlog::info("dataset {}: {} users, {} items, {} training pairs; {}; {} in {:.2f} s", data.name, data.n_users,
+               data.n_items, data.num_train(), data.holdout, setup.data_read, setup.data_seconds);
   spdlog::info("layout: {} worker(s), {} server(s){}, {} compute thread(s) per rank; model {} {} |N|={} batch {} lr {} l2 {} softmax correction {}; {}",
                layout.n_workers, layout.colocated ? 0 : layout.n_servers, layout.colocated ? " (one rank)" : "",
                ComputeThreads(), setup.model->name(), ShapeText(setup.model->shape()), config.negatives, config.batch,
@@ -84,6 +87,7 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
 // The dataset (each worker its share of the users, data/dataset_share.h), the model, the layout,
 // and the ranks' agreement on them. False after a user error.
 bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup& setup) {
+  const auto start = std::chrono::steady_clock::now();
   DatasetSource source(data_config, MPI_COMM_WORLD);
   if (!CollectiveSetup([&] {
         Validate(config);
@@ -107,6 +111,8 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
         setup.data = source.TakeShare(layout.is_worker() ? layout.worker_index() : -1, layout.n_workers);
       }))
     return false;
+  setup.data_read = source.HowRead();
+  setup.data_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!config.exclude_users.empty() && !ListedUsers("--exclude-users", config.exclude_users, setup.data, setup.left_out))
     return false;
   SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(RanksOnThisNode()));

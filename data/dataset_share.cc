@@ -102,6 +102,11 @@ const Dataset& DatasetSource::Description() {
   return description_;
 }
 
+const char* DatasetSource::HowRead() const {
+  if (prepared_) return "read from a prepared file";
+  return parallel_ ? "parsed by every rank" : "parsed by rank 0";
+}
+
 Dataset DatasetSource::TakeShare(int index, int shares) {
   AMPCF_ASSERT(described_, "Description() comes first");
   if (parallel_) {

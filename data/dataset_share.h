@@ -33,6 +33,9 @@ class DatasetSource {
   // Collective: share `index` of `shares` of the users (index -1: none, as for a server), with
   // the description. Call once, after Description(); rank 0 then drops the parsed input.
   Dataset TakeShare(int index, int shares);
+  // How the data is read, for the log: "read from a prepared file", "parsed by every rank" or
+  // "parsed by rank 0". After Open().
+  const char* HowRead() const;
 
  private:
   DataConfig config_;
