@@ -4,6 +4,7 @@
 #  - deterministic mode: two runs with the same seed and layout give byte-identical models;
 #  - transfers split into small pieces (AMPCF_TEST_PIECE_LIMIT), and 3 compute threads per rank,
 #    give the same model;
+#  - text input parsed by every rank gives the model of the prepared file, bit for bit;
 #  - eval of the saved model on 2 ranks reproduces train's test figures.
 set -euo pipefail
 ampcf=${1:?usage: multirank.sh path/to/ampcf}
@@ -57,6 +58,18 @@ run -np 3 -x AMPCF_TEST_PIECE_LIMIT=4096 "$ampcf" train "${common[@]}" --servers
   --out "$work/det" > /dev/null
 mv "$work/det" "$work/det_pieces"
 check "transfers in 4096-element pieces: the same model (bitwise)" cmp -s "$work/det1/model.h5" "$work/det_pieces/model.h5"
+
+# Text input parsed by every rank (data/parallel_parse.h), its rows exchanged in 4096-element
+# pieces: the same model as from the file prepared by one rank.
+run -np 1 "$ampcf" generate --users 600 --items 300 --seed 5 --out "$work/gen" > /dev/null
+run -np 1 "$ampcf" prepare --data "$work/gen/ratings.csv" --out "$work/gen/prepared.h5" > /dev/null
+run -np 4 -x AMPCF_TEST_PIECE_LIMIT=4096 "$ampcf" train --data "$work/gen/ratings.csv" --servers 1 --deterministic \
+  --epochs 2 --out "$work/text" > "$work/text.log" 2>&1
+run -np 4 "$ampcf" train --data "$work/gen/prepared.h5" --servers 1 --deterministic --epochs 2 --quiet \
+  --out "$work/prepared" > /dev/null
+check "text input is parsed by every rank" grep -q "parsed by every rank" "$work/text.log"
+check "text parsed by every rank: the same model as from the prepared file (bitwise)" \
+  /usr/bin/python3 "$(dirname "$0")/../python/compare-h5.py" "$work/prepared/model.h5" "$work/text/model.h5"
 
 # Each rank on 3 compute threads (core/parallel.h): the same arrays, bit for bit (model.h5's
 # recorded options differ by --threads).
