@@ -2,8 +2,8 @@
 # Text input parsed by every rank (data/parallel_parse.h) against one rank parsing it all.
 #  1. Load time (train's "parsed by ... in X s": until every rank holds its share) of a generated
 #     file of about 20M lines on 1 rank and on 2 ranks, alternating, REPEATS times each.
-#  2. Each rank's peak RSS in a one-epoch run on about 9.2M lines (400k users) at 1 rank and at
-#     1 server + 3 workers (the largest rank against the one-rank job).
+#  2. Each rank's peak RSS in a run of 20 steps (then a checkpoint) on about 9.2M lines (400k
+#     users) at 1 rank and at 1 server + 3 workers (the largest rank against the one-rank job).
 # Prints one JSON line per run.
 #   bench/parse_benchmark.sh
 # Environment: USERS (570000: about 20M lines), RSS_USERS (400000), ITEMS (50000), REPEATS (2),
@@ -19,9 +19,9 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 generate() {  # users folder
   [ -f "$2/ratings.csv" ] || "$ampcf" generate --users "$1" --items "$items" --clusters 200 --seed 3 --out "$2" > /dev/null
 }
-# One epoch, evaluated on few users: the load-time runs train a small model, the RSS runs the
+# A few steps, then a checkpoint: the load-time runs train a small model, the RSS runs the
 # default one.
-one_epoch=(--epochs 1 --patience 0 --eval-users 100 --quiet)
+few_steps=(--stop-after-steps 20)
 
 # run RANKS DATA TAG [OPTIONS]: a job whose every rank writes its peak RSS (KiB) to $work/TAG.rss.RANK.
 run() {
@@ -30,7 +30,7 @@ run() {
   rm -rf "$work/$tag.out" "$work/$tag".rss.*
   mpirun --oversubscribe --bind-to none -np "$ranks" bash -c \
     '/usr/bin/time -f %M -o "$0.rss.$OMPI_COMM_WORLD_RANK" "$@"' "$work/$tag" \
-    "$ampcf" train --data "$data" "${one_epoch[@]}" "$@" --out "$work/$tag.out" > "$work/$tag.log" 2>&1
+    "$ampcf" train --data "$data" "${few_steps[@]}" "$@" --out "$work/$tag.out" > "$work/$tag.log" 2>&1
   local seconds how rss
   seconds=$(sed -n 's/.*dataset .* in \([0-9.]*\) s$/\1/p' "$work/$tag.log" | head -1)
   how=$(sed -n 's/.*; \(parsed by [a-z0-9 ]*\) in .*/\1/p' "$work/$tag.log" | head -1)

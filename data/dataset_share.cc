@@ -11,6 +11,7 @@
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
 #include "data/parallel_parse.h"
+#include "data/share_moves.h"
 #include "data/prepared_file.h"
 #include "data/user_share.h"
 

@@ -7,7 +7,8 @@
 // The item ids are agreed by exchanging each rank's distinct ones (every rank holds the item
 // side anyway); user ids never leave the rank that holds them: a rank learns where its users
 // start from a prefix sum of the counts. The result is the dataset one rank would prepare: the
-// same ids, split and fingerprint (data/fingerprint.h sums the parts' hashes).
+// same ids, split and fingerprint (data/fingerprint.h sums the parts' hashes); data/share_moves.h
+// then moves the users to the ranks that hold their shares.
 #pragma once
 
 #include <mpi.h>
@@ -26,10 +27,5 @@ bool ParsesInParallel(const DataConfig& config);
 // dense users (possibly empty) with the whole dataset's description, item side and
 // fingerprint. A malformed line anywhere is a UserError on every rank naming its file and line.
 Dataset ParseInParallel(const DataConfig& config, MPI_Comm comm);
-
-// Collective over `comm`: moves the users of every rank's part (ParseInParallel) to the rank
-// that asks for their share: share `index` of `shares` (data/user_share.h), -1 for none; every
-// rank asking for a share asks with the same `shares`. Returns this rank's share.
-Dataset MoveToShares(Dataset part, int index, int shares, MPI_Comm comm);
 
 }  // namespace ampcf

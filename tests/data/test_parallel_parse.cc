@@ -14,6 +14,7 @@
 #include "data/dataset.h"
 #include "data/line_reader.h"
 #include "data/parallel_parse.h"
+#include "data/share_moves.h"
 #include "data/range_lines.h"
 #include "data/user_share.h"
 #include "tests/test_util.h"
