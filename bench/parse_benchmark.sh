@@ -3,7 +3,8 @@
 #  1. Load time (train's "parsed by ... in X s": until every rank holds its share) of a generated
 #     file of about 20M lines on 1 rank and on 2 ranks, alternating, REPEATS times each.
 #  2. Each rank's peak RSS in a run of 20 steps (then a checkpoint) on about 9.2M lines (400k
-#     users) at 1 rank and at 1 server + 3 workers (the largest rank against the one-rank job).
+#     users) at 1 rank and at 1 server + 3 workers (the largest rank against the one-rank job);
+#     and at 1 server + 3 workers from the same file gzipped, which rank 0 parses alone.
 # Prints one JSON line per run.
 #   bench/parse_benchmark.sh
 # Environment: USERS (570000: about 20M lines), RSS_USERS (400000), ITEMS (50000), REPEATS (2),
@@ -47,3 +48,5 @@ done
 generate "$rss_users" "$work/rss"
 run 1 "$work/rss/ratings.csv" rss1
 run 4 "$work/rss/ratings.csv" rss4
+[ -f "$work/rss/ratings.csv.gz" ] || gzip -1 -k "$work/rss/ratings.csv"
+run 4 "$work/rss/ratings.csv.gz" rss4.gzip

@@ -1,6 +1,7 @@
 #include "data/dataset.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
@@ -304,6 +305,8 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
 
 UserPreparation::UserPreparation(RawData raw, const DataConfig& config) : raw_(std::move(raw)), config_(config) {
   AMPCF_ASSERT(!raw_.presplit, "pre-split data is prepared whole");
+  if (raw_.rows.size() > std::numeric_limits<std::uint32_t>::max())
+    throw UserError(Cat("--data ", config.data, ": more than 2^32 rows on one rank; run on more ranks"));
   users_ = KeptUsers(raw_, UserTimeOrder(raw_.rows), {}, config.min_items);
 }
 

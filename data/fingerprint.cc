@@ -33,9 +33,10 @@ void FingerprintSums::AddUsers(const Dataset& part, std::int64_t first_train) {
     Add(kValItems, u, static_cast<std::uint64_t>(part.val_item[l]));
     Add(kTestItems, u, static_cast<std::uint64_t>(part.test_item[l]));
     if (part.test_candidates_stored) {
-      // Positioned by (user, rank in the user's list): a part need not know other users' counts.
+      // Positioned by (user, place in the user's list, below 2^32): a part need not know other
+      // users' counts.
       for (std::int64_t k = part.test_candidate_offsets[l]; k < part.test_candidate_offsets[l + 1]; ++k)
-        Add(kStoredCandidates, (static_cast<std::int64_t>(u) << 20) + (k - part.test_candidate_offsets[l]),
+        Add(kStoredCandidates, (static_cast<std::int64_t>(u) << 32) + (k - part.test_candidate_offsets[l]),
             static_cast<std::uint64_t>(part.test_candidates[static_cast<std::size_t>(k)]));
     }
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <type_traits>
 #include <filesystem>
 #include <unordered_map>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
 #include "core/peer_wait.h"
+#include "core/rng.h"
 #include "data/fingerprint.h"
 #include "data/line_formats.h"
 #include "data/range_lines.h"
@@ -18,7 +20,7 @@ namespace ampcf {
 
 namespace {
 
-constexpr int kRowsTag = 0x5a51;
+constexpr int kRowsTag = 0x5a51, kIdsTag = 0x5a53;
 // Rows each rank contributes to the sample that places the cuts between user ranges.
 constexpr std::int64_t kSamplesPerRank = 4096;
 
@@ -80,11 +82,67 @@ std::vector<std::int64_t> AllGather(const Comm& c, const std::vector<std::int64_
   return all;
 }
 
-// The union of every rank's sorted distinct ids, sorted, on every rank.
-std::vector<std::int64_t> AgreeOnIds(const Comm& c, const std::vector<std::int64_t>& mine, const char* what) {
-  std::vector<std::int64_t> all = AllGather(c, mine, what);
+// Sends elements [offsets[r], offsets[r + 1]) of `sorted` (grouped by destination) to rank r;
+// returns what every rank sent this one, the lower ranks' first.
+template <typename T>
+std::vector<T> AllToAll(const Comm& c, const std::vector<T>& sorted, const std::vector<std::int64_t>& offsets, int tag,
+                        const char* what) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  std::vector<std::int64_t> send_counts(c.size), receive_counts(c.size);
+  for (int r = 0; r < c.size; ++r) send_counts[r] = offsets[r + 1] - offsets[r];
+  MPI_Request request;
+  AMPCF_CHECK_MPI(
+      MPI_Ialltoall(send_counts.data(), 1, MPI_INT64_T, receive_counts.data(), 1, MPI_INT64_T, c.comm, &request));
+  peer::Wait(request, what);
+  std::vector<std::int64_t> receive_offsets(c.size + 1, 0);
+  for (int r = 0; r < c.size; ++r) receive_offsets[r + 1] = receive_offsets[r] + receive_counts[r];
+  std::vector<T> received(static_cast<std::size_t>(receive_offsets[c.size]));
+  std::vector<MPI_Request> requests;
+  auto bytes = [](std::int64_t count) { return count * static_cast<std::int64_t>(sizeof(T)); };
+  for (int r = 0; r < c.size; ++r) {
+    if (r == c.rank) {
+      std::copy(sorted.begin() + offsets[r], sorted.begin() + offsets[r + 1], received.begin() + receive_offsets[r]);
+      continue;
+    }
+    if (receive_counts[r] > 0)
+      IrecvChunked(&received[static_cast<std::size_t>(receive_offsets[r])], bytes(receive_counts[r]), MPI_BYTE, r, tag,
+                   c.comm, requests);
+    if (send_counts[r] > 0)
+      IsendChunked(&sorted[static_cast<std::size_t>(offsets[r])], bytes(send_counts[r]), MPI_BYTE, r, tag, c.comm,
+                   requests);
+  }
+  peer::WaitAll(requests, what);
+  return received;
+}
+
+// Groups `values` by destination rank (stable: each group keeps their order); returns the
+// group offsets, size + 1 of them.
+template <typename T, typename Destination>
+std::vector<std::int64_t> GroupByRank(const Comm& c, std::vector<T>& values, Destination destination) {
+  std::vector<std::int64_t> offsets(c.size + 1, 0);
+  for (const T& value : values) ++offsets[destination(value) + 1];
+  for (int r = 0; r < c.size; ++r) offsets[r + 1] += offsets[r];
+  std::vector<T> grouped(values.size());
+  std::vector<std::int64_t> at(offsets.begin(), offsets.end() - 1);
+  for (const T& value : values) grouped[static_cast<std::size_t>(at[destination(value)]++)] = value;
+  values.swap(grouped);
+  return offsets;
+}
+
+// The union of every rank's sorted distinct ids, sorted, on every rank. Each id is first sent to
+// the rank its hash names, which drops the repeats, so no rank gathers every rank's copy.
+std::vector<std::int64_t> AgreeOnIds(const Comm& c, std::vector<std::int64_t> mine, const char* what) {
+  auto owner = [&](std::int64_t id) {
+    std::uint64_t state = static_cast<std::uint64_t>(id);
+    return static_cast<int>(SplitMix64(state) % static_cast<std::uint64_t>(c.size));
+  };
+  const std::vector<std::int64_t> offsets = GroupByRank(c, mine, owner);
+  std::vector<std::int64_t> owned = AllToAll(c, mine, offsets, kIdsTag, what);
+  std::vector<std::int64_t>().swap(mine);
+  std::sort(owned.begin(), owned.end());
+  owned.erase(std::unique(owned.begin(), owned.end()), owned.end());
+  std::vector<std::int64_t> all = AllGather(c, owned, what);
   std::sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
   return all;
 }
 
@@ -101,13 +159,16 @@ struct ParsedRange {
 };
 
 ParsedRange ParseRange(const Comm& c, const InputFile& input, const LineFormat& format, bool header) {
-  const auto size = static_cast<std::int64_t>(std::filesystem::file_size(input.path));
-  const std::int64_t begin = size * c.rank / c.size, end = size * (c.rank + 1) / c.size;
   ParsedRange parsed;
   std::string error;
   long error_line = 0;
+  std::int64_t begin = 0;
   try {
-    RangeLines lines(input.path, begin, end);
+    std::error_code failed;
+    const auto size = static_cast<std::int64_t>(std::filesystem::file_size(input.path, failed));
+    if (failed) throw UserError(Cat(input.path, ": cannot read: ", failed.message()));
+    begin = size * c.rank / c.size;
+    RangeLines lines(input.path, begin, size * (c.rank + 1) / c.size);
     std::string_view line;
     Interaction row;
     try {
@@ -172,43 +233,11 @@ std::vector<std::int64_t> UserCuts(const Comm& c, const std::vector<Interaction>
 // in file order (the lower ranks' ranges first, each in its order).
 std::vector<Interaction> RouteRows(const Comm& c, std::vector<Interaction> rows) {
   const std::vector<std::int64_t> cuts = UserCuts(c, rows);
-  auto owner = [&](std::int64_t user) {
-    return static_cast<int>(std::upper_bound(cuts.begin(), cuts.end(), user) - cuts.begin());
+  auto owner = [&](const Interaction& row) {
+    return static_cast<int>(std::upper_bound(cuts.begin(), cuts.end(), row.user) - cuts.begin());
   };
-  std::vector<std::int64_t> send_counts(c.size, 0), receive_counts(c.size, 0);
-  for (const Interaction& row : rows) ++send_counts[owner(row.user)];
-  std::vector<std::int64_t> send_offsets(c.size + 1, 0);
-  for (int r = 0; r < c.size; ++r) send_offsets[r + 1] = send_offsets[r] + send_counts[r];
-  std::vector<Interaction> sorted(rows.size());
-  {
-    std::vector<std::int64_t> at(send_offsets.begin(), send_offsets.end() - 1);
-    for (const Interaction& row : rows) sorted[static_cast<std::size_t>(at[owner(row.user)]++)] = row;
-  }
-  std::vector<Interaction>().swap(rows);
-  MPI_Request request;
-  AMPCF_CHECK_MPI(
-      MPI_Ialltoall(send_counts.data(), 1, MPI_INT64_T, receive_counts.data(), 1, MPI_INT64_T, c.comm, &request));
-  peer::Wait(request, "the other ranks' row counts for this rank");
-  std::vector<std::int64_t> receive_offsets(c.size + 1, 0);
-  for (int r = 0; r < c.size; ++r) receive_offsets[r + 1] = receive_offsets[r] + receive_counts[r];
-  std::vector<Interaction> received(static_cast<std::size_t>(receive_offsets[c.size]));
-  static_assert(sizeof(Interaction) == 3 * sizeof(std::int64_t));
-  std::vector<MPI_Request> requests;
-  for (int r = 0; r < c.size; ++r) {
-    if (r == c.rank) {
-      std::copy(sorted.begin() + send_offsets[r], sorted.begin() + send_offsets[r + 1],
-                received.begin() + receive_offsets[r]);
-      continue;
-    }
-    if (receive_counts[r] > 0)
-      IrecvChunked(&received[static_cast<std::size_t>(receive_offsets[r])], 3 * receive_counts[r], MPI_INT64_T, r,
-                   kRowsTag, c.comm, requests);
-    if (send_counts[r] > 0)
-      IsendChunked(&sorted[static_cast<std::size_t>(send_offsets[r])], 3 * send_counts[r], MPI_INT64_T, r, kRowsTag,
-                   c.comm, requests);
-  }
-  peer::WaitAll(requests, "the rows of this rank's users from the other ranks");
-  return received;
+  const std::vector<std::int64_t> offsets = GroupByRank(c, rows, owner);
+  return AllToAll(c, rows, offsets, kRowsTag, "the rows of this rank's users from the other ranks");
 }
 
 // Drops the rows of items rated fewer than `min_ratings` times in the whole file.
@@ -230,7 +259,8 @@ void DropRareItems(const Comm& c, std::vector<Interaction>& rows, int min_rating
 bool ParsesInParallel(const DataConfig& config) {
   try {
     const InputFile input = ResolveInput(config);
-    return FindLineFormat(input.format) != nullptr && !IsGzipFile(input.path);
+    return FindLineFormat(input.format) != nullptr && std::filesystem::is_regular_file(input.path) &&
+           !IsGzipFile(input.path);
   } catch (const UserError&) {
     return false;  // the rank that parses alone reports it
   }

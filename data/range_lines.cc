@@ -22,7 +22,7 @@ RangeLines::RangeLines(const std::string& path, std::int64_t begin, std::int64_t
   next_start_ = begin - 1;
   if (std::fseek(file_, static_cast<long>(begin - 1), SEEK_SET) != 0)
     throw UserError(Cat(path, ": cannot seek: ", std::strerror(errno)));
-  for (;;) {
+  for (;;) {  // before the range's first line: a read error names the file alone
     const std::size_t newline = buffer_.find('\n', start_);
     if (newline != std::string::npos) {
       start_ = newline + 1;
@@ -30,7 +30,13 @@ RangeLines::RangeLines(const std::string& path, std::int64_t begin, std::int64_t
       return;
     }
     start_ = buffer_.size();
-    if (!Fill()) {
+    bool filled = false;
+    try {
+      filled = Fill();
+    } catch (const UserError& error) {
+      throw UserError(Cat(path, ": ", error.what()));
+    }
+    if (!filled) {
       next_start_ = end_;  // the rest of the file is one line that started before the range
       return;
     }
@@ -50,7 +56,7 @@ bool RangeLines::Fill() {
   buffer_.resize(have + kChunk);
   const std::size_t got = std::fread(buffer_.data() + have, 1, kChunk, file_);
   buffer_.resize(have + got);
-  if (std::ferror(file_)) throw UserError(Cat(path_, ": cannot read: ", std::strerror(errno)));
+  if (std::ferror(file_)) throw UserError(Cat("cannot read: ", std::strerror(errno)));
   if (got == 0) at_eof_ = true;
   return got > 0;
 }

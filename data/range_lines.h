@@ -12,15 +12,17 @@ namespace ampcf {
 
 class RangeLines {
  public:
-  // Lines starting in bytes [begin, end) of `path`. Throws UserError if it cannot be read.
+  // Lines starting in bytes [begin, end) of `path`. Throws UserError naming the file if it
+  // cannot be opened or read.
   RangeLines(const std::string& path, std::int64_t begin, std::int64_t end);
   ~RangeLines();
   RangeLines(const RangeLines&) = delete;
   RangeLines& operator=(const RangeLines&) = delete;
 
   // The next line without its line end (and CR; the file's UTF-8 byte-order mark stripped), valid
-  // until the next call; false past the range's last line. Throws UserError on a read error, or
-  // on a NUL byte in a line (naming the line by its number inside the range).
+  // until the next call; false past the range's last line. Throws UserError on a read error or
+  // a NUL byte in a line, saying what alone: the caller knows the file and the line's number in
+  // it (lines() counts them inside the range).
   bool Next(std::string_view& line);
   // Lines returned so far: the number of the last one inside the range, from 1.
   long lines() const { return lines_; }

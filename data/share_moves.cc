@@ -33,6 +33,10 @@ struct UserSlice {
 UserSlice SliceOf(const Dataset& part, UserRange range) {
   UserSlice slice;
   slice.held = range;
+  if (range.size() == 0) {
+    slice.train_offsets = {0};
+    return slice;
+  }
   const auto b = static_cast<std::size_t>(range.begin - part.held.begin);
   const auto e = static_cast<std::size_t>(range.end - part.held.begin);
   slice.user_ids.assign(part.user_ids.begin() + b, part.user_ids.begin() + e);
