@@ -2,7 +2,7 @@
 # Text input parsed by every rank (data/parallel_parse.h) against one rank parsing it all.
 #  1. Load time (train's "parsed by ... in X s": until every rank holds its share) of a generated
 #     file of about 20M lines on 1 rank and on 2 ranks, alternating, REPEATS times each.
-#  2. Each rank's peak RSS in a run of 20 steps (then a checkpoint) on about 9.2M lines (400k
+#  2. Each rank's peak RSS in a run of 20 steps (then a checkpoint) on about 14M lines (400k
 #     users) at 1 rank and at 1 server + 3 workers (the largest rank against the one-rank job);
 #     and at 1 server + 3 workers from the same file gzipped, which rank 0 parses alone.
 # Prints one JSON line per run.
