@@ -105,9 +105,10 @@ check "resume after SIGTERM to the launcher == uninterrupted (bitwise)" same_mod
 # sends SIGTERM, waits as long again, then SIGKILL, and exits 1 whatever the ranks return. With
 # a wait longer than a checkpoint (5 s here, for a checkpoint of 0.1 s) the ranks still write it.
 # mpirun may drop the ranks' last output once it is killing them, so the test looks for the
-# checkpoint itself: without periodic checkpoints, the only one is the stop's (200 epochs: the
-# run is still training when the SIGTERM comes). Resuming from a stop checkpoint is checked above.
-mpirun --oversubscribe --mca odls_base_sigkill_timeout 5 "${three[@]}" --epochs 200 --out "$work/mpirun_term" \
+# checkpoint itself: without periodic checkpoints, the only one is the stop's (3000 epochs, about
+# a minute of training here: the run is still training when the SIGTERM reaches the ranks, 5 s
+# after mpirun's). Resuming from a stop checkpoint is checked above.
+mpirun --oversubscribe --mca odls_base_sigkill_timeout 5 "${three[@]}" --epochs 3000 --out "$work/mpirun_term" \
   > /dev/null 2> "$work/mpirun_term.err" &
 launcher=$!
 for _ in $(seq 600); do grep -qs '"epoch"' "$work"/mpirun_term/metrics.jsonl && break; sleep 0.05; done
