@@ -267,6 +267,20 @@ std::string DescribeHoldout(HoldoutMode mode, const DataConfig& config, const Ho
   return "no timestamps: test and validation items are seeded random picks";
 }
 
+// After the hold-out of the users `data` holds: their pair counts, the evaluation settings and
+// the per-item counts of their training and validation items.
+void CountHeldUsers(const HoldoutCounts& counts, const DataConfig& config, Dataset& data) {
+  data.n_train = static_cast<std::int64_t>(data.train_items.size());
+  data.total_interactions = data.n_train + data.held.size() + counts.users_with_validation;
+  data.eval_seed = config.eval_seed;
+  data.eval_negatives = config.eval_negatives;
+  data.item_train_counts.assign(data.n_items, 0);
+  for (std::int32_t item : data.train_items) ++data.item_train_counts[item];
+  data.item_validation_counts.assign(data.n_items, 0);
+  for (std::int32_t item : data.val_item)
+    if (item >= 0) ++data.item_validation_counts[item];
+}
+
 }  // namespace
 
 // Preparation in steps (each documented in dataset.h): drop rare items, order and deduplicate
@@ -288,16 +302,8 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
   const HoldoutMode mode = HoldoutModeOf(raw);
   const HoldoutCounts counts = HoldOut(raw, users, given_tests, config, mode, data);
   data.held = {0, data.n_users};
-  data.n_train = static_cast<std::int64_t>(data.train_items.size());
-  data.total_interactions = data.n_train + data.n_users + counts.users_with_validation;
-  data.eval_seed = config.eval_seed;
-  data.eval_negatives = config.eval_negatives;
+  CountHeldUsers(counts, config, data);
   if (raw.presplit) StoreGivenCandidates(raw, data);
-  data.item_train_counts.assign(data.n_items, 0);
-  for (std::int32_t item : data.train_items) ++data.item_train_counts[item];
-  data.item_validation_counts.assign(data.n_items, 0);
-  for (std::int32_t item : data.val_item)
-    if (item >= 0) ++data.item_validation_counts[item];
   data.holdout = DescribeHoldout(mode, config, counts, data.n_users);
   data.fingerprint = ComputeFingerprint(data);
   return data;
@@ -324,15 +330,7 @@ Dataset UserPreparation::HoldOut(std::vector<std::int64_t> item_ids, std::int32_
   const HoldoutCounts counts = ampcf::HoldOut(raw_, users_, {}, config_, mode, data);
   data.n_users = n_users;
   data.held = {first_user, first_user + kept_users()};
-  data.n_train = static_cast<std::int64_t>(data.train_items.size());
-  data.total_interactions = data.n_train + kept_users() + counts.users_with_validation;
-  data.eval_seed = config_.eval_seed;
-  data.eval_negatives = config_.eval_negatives;
-  data.item_train_counts.assign(data.n_items, 0);
-  for (std::int32_t item : data.train_items) ++data.item_train_counts[item];
-  data.item_validation_counts.assign(data.n_items, 0);
-  for (std::int32_t item : data.val_item)
-    if (item >= 0) ++data.item_validation_counts[item];
+  CountHeldUsers(counts, config_, data);
   data.holdout = DescribeHoldout(mode, config_, counts, n_users);
   return data;
 }
