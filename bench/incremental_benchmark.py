@@ -7,8 +7,8 @@ end of slice k (old and new users and items by their original ids), split leave-
 time as usual. On each dataset:
   - scratch: `ampcf train` from fresh rows, with the defaults;
   - incremental: `ampcf train --init-from` the previous incremental run's model (the scratch
-    run's on the base), with --incremental-options (a short early-stopping patience: a warm
-    model is near its best at once).
+    run's on the base), with --init-from's own defaults (its rows shrunk and perturbed) and
+    --incremental-options (a short early-stopping patience: a warm model is near its best soon).
 Prints per slice, as means over --seeds, the validation NDCG@10 (which chooses
 --incremental-options), the test HR@10 and NDCG@10 (sampled) and full-ranking HR@10 of both,
 and their wall times (the whole `ampcf train`, data loading and evaluation included); then
@@ -91,7 +91,7 @@ def main():
     parser.add_argument("--np", type=int, default=1, help="ranks of every run")
     parser.add_argument("--seeds", default="1", help="comma-separated; the table shows means")
     parser.add_argument("--options", default="", help="`ampcf train` options of every run")
-    parser.add_argument("--incremental-options", default="--patience 3",
+    parser.add_argument("--incremental-options", default="--patience 5",
                         help="`ampcf train` options of the incremental runs")
     parser.add_argument("--from", dest="source", choices=["model", "checkpoint"], default="model",
                         help="start each incremental run from the previous one's model.h5 (the best rows) or its "

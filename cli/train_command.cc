@@ -205,6 +205,7 @@ class SourceRows {
 bool StartFromTrained(const TrainSetup& setup, const TrainConfig& config, ps::ServerShard* shard, RowTable* users) {
   if (config.init_from.empty() || !setup.resume_path.empty()) return true;
   const Dataset& data = setup.data;
+  const WarmStart warm{static_cast<float>(config.init_shrink), static_cast<float>(config.init_perturb)};
   std::int64_t found[2] = {0, 0};  // item rows, user rows
   if (!CollectiveSetup([&] {
         const std::unique_ptr<RowSource> source = OpenTrainedRows(config.init_from, *setup.model);
@@ -217,9 +218,9 @@ bool StartFromTrained(const TrainSetup& setup, const TrainConfig& config, ps::Se
         if (shard != nullptr) {
           if (by_name) {
             const SourceRows rows(item_names);
-            found[0] = shard->StartFrom(*source, rows.Of(data.item_names), rows.positions());
+            found[0] = shard->StartFrom(*source, rows.Of(data.item_names), rows.positions(), warm);
           } else {
-            found[0] = shard->StartFrom(*source, data.item_ids, source->item_ids());
+            found[0] = shard->StartFrom(*source, data.item_ids, source->item_ids(), warm);
           }
         }
         if (users == nullptr) return;
@@ -232,18 +233,20 @@ bool StartFromTrained(const TrainSetup& setup, const TrainConfig& config, ps::Se
         }
         if (by_name) {
           const SourceRows rows(source->UserNames());
-          found[1] = users->StartFrom(*source, rows.Of(names), rows.positions());
+          found[1] = users->StartFrom(*source, rows.Of(names), rows.positions(), warm);
         } else {
-          found[1] = users->StartFrom(*source, ids, source->user_ids());
+          found[1] = users->StartFrom(*source, ids, source->user_ids(), warm);
         }
       }))
     return false;
   peer::Allreduce(MPI_IN_PLACE, found, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD, "the other ranks");
   if (WorldRank() == 0 && !config.quiet)
-    spdlog::info("--init-from {}: {} of {} items and {} start from its rows, the others from fresh ones",
+    spdlog::info("--init-from {}: {} of {} items and {} start from its rows (x {} + {} x a fresh row), the others "
+                 "from fresh ones",
                  config.init_from, found[0], setup.data.n_items,
                  UserTable(*setup.model).from_items ? std::string("no users (their rows are their items)")
-                                                    : Cat(found[1], " of ", setup.data.n_users, " users"));
+                                                    : Cat(found[1], " of ", setup.data.n_users, " users"),
+                 config.init_shrink, config.init_perturb);
   return true;
 }
 

@@ -70,6 +70,8 @@ void Validate(const TrainConfig& c) {
     if (c.refit) throw UserError("--refit retrains from fresh rows; it cannot follow --init-from");
     if (!c.pretrained.empty() && c.pretrained != kNoPretraining)
       throw UserError("--init-from and --pretrained both give the starting rows; give one");
+  } else if (c.init_shrink != TrainConfig{}.init_shrink || c.init_perturb != TrainConfig{}.init_perturb) {
+    throw UserError("--init-shrink and --init-perturb blend the rows of --init-from; give it too");
   }
 }
 

@@ -103,6 +103,10 @@ namespace ampcf {
     "continue from a checkpoint file, or 'auto': the newest good one in --out/checkpoints (none there: start afresh)") \
   X(std::string, init_from, "--init-from", "", AnyValue(),                                       \
     "start a new run from a trained model of the same --model and shape, on --data that may add users and items: a checkpoint (its rows and Adam's state) or a model.h5 (its rows); rows are matched by original user and item id, new ones start fresh. A run that resumes ignores it") \
+  X(double, init_shrink, "--init-shrink", 0.65, Within(0, 1),                                    \
+    "with --init-from: a known user's or item's row starts at this multiple of its trained row plus --init-perturb times a fresh row (shrink and perturb, which warm starts generalise by; 1 with --init-perturb 0 keeps the trained rows). Chosen on validation NDCG@10, AMP-2 on ml-latest-small in time slices") \
+  X(double, init_perturb, "--init-perturb", 0.1, AtLeast(0),                                     \
+    "with --init-from: the multiple of a fresh row added to a known row (see --init-shrink)") \
   X(std::int64_t, checkpoint_every, "--checkpoint-every", 0, AtLeast(0),                        \
     "also checkpoint every N steps (with --out, a checkpoint is written by --checkpoint-minutes, at the end of the search and on SIGTERM/SIGINT)") \
   X(double, checkpoint_minutes, "--checkpoint-minutes", 10.0, AtLeast(0),                      \

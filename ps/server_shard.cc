@@ -145,7 +145,7 @@ void ServerShard::ReadCheckpoint(const std::string& path) {
 }
 
 std::int64_t ServerShard::StartFrom(const RowSource& source, std::span<const std::int64_t> item_ids,
-                                    std::span<const std::int64_t> source_item_ids) {
+                                    std::span<const std::int64_t> source_item_ids, WarmStart warm) {
   std::int64_t items_found = -1;
   for (std::size_t t = 0; t < tables_.size(); ++t) {
     RowTable& table = tables_[t];
@@ -160,7 +160,7 @@ std::int64_t ServerShard::StartFrom(const RowSource& source, std::span<const std
                  " is neither dense nor one row per item");
     std::vector<std::int64_t> ids(static_cast<std::size_t>(table.size()));
     for (std::int64_t local = 0; local < table.size(); ++local) ids[local] = item_ids[table.key(local)];
-    const std::int64_t found = table.StartFrom(source, ids, source_item_ids);
+    const std::int64_t found = table.StartFrom(source, ids, source_item_ids, warm);
     if (items_found < 0) items_found = found;
   }
   return std::max<std::int64_t>(items_found, 0);

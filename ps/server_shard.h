@@ -54,10 +54,12 @@ class ServerShard {
   void ReadCheckpoint(const std::string& path);
   // Starts this shard's rows from a trained model's (RowTable::StartFrom): a per-item table's
   // rows by original item id (`item_ids`: the run's, by dense id; `source_item_ids`: the
-  // source's, by row), a dense table's row by row. Returns the rows found of the first per-item
-  // table. UserError naming the source's file when a dense table's row count differs.
+  // source's, by row), a dense table's row by row. `warm` blends the per-item rows with their
+  // initial ones; dense tables (attention maps, towers: shared by every row) are copied as
+  // they are. Returns the rows found of the first per-item table. UserError naming the
+  // source's file when a dense table's row count differs.
   std::int64_t StartFrom(const RowSource& source, std::span<const std::int64_t> item_ids,
-                         std::span<const std::int64_t> source_item_ids);
+                         std::span<const std::int64_t> source_item_ids, WarmStart warm = {});
   // Back to the initial rows and a fresh optimiser (the seed makes them the same as at start).
   void Reset();
 

@@ -12,6 +12,17 @@
 
 namespace ampcf {
 
+// How a trained row becomes a new run's starting row: shrink x the trained row + perturb x the
+// row a fresh run starts from ("shrink and perturb", Ash and Adams, "On Warm-Starting Neural
+// Network Training", NeurIPS 2020). A warm start that keeps its rows whole stops early near its
+// old optimum and generalises worse than retraining; shrinking them and adding a little of a
+// fresh start closes most of that gap (docs/results.md, "Incremental training"). {1, 0} keeps
+// the trained rows as they are.
+struct WarmStart {
+  float shrink = 1.0f;
+  float perturb = 0.0f;
+};
+
 class RowSource {
  public:
   virtual ~RowSource() = default;

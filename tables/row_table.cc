@@ -72,7 +72,7 @@ constexpr std::int64_t kSourceRowsPerRead = 4096;
 }  // namespace
 
 std::int64_t RowTable::StartFrom(const RowSource& source, std::span<const std::int64_t> ids,
-                                 std::span<const std::int64_t> source_ids) {
+                                 std::span<const std::int64_t> source_ids, WarmStart warm) {
   AMPCF_ASSERT(!average_in_, "rows of ", name_, " started while the average is swapped in");
   AMPCF_ASSERT(ids.empty() == source_ids.empty(), name_, ": ids without source ids, or the reverse");
   AMPCF_ASSERT(ids.empty() || static_cast<std::int64_t>(ids.size()) == rows_.count, name_, ": one id per row");
@@ -111,7 +111,8 @@ std::int64_t RowTable::StartFrom(const RowSource& source, std::span<const std::i
     for (; i < end; ++i) {
       const auto [source_index, local] = found[i];
       const std::size_t from = (source_index - first) * width, to = Offset(local);
-      std::copy_n(&values[from], width, &values_[to]);
+      for (std::size_t c = 0; c < width; ++c)
+        values_[to + c] = warm.shrink * values[from + c] + warm.perturb * values_[to + c];
       if (with_state) {
         std::copy_n(&first_moment[from], width, &first_moment_[to]);
         std::copy_n(&second_moment[from], width, &second_moment_[to]);

@@ -59,14 +59,15 @@ class RowTable {
   void WriteCheckpoint(const std::string& path) const;
   void ReadCheckpoint(const std::string& path);
 
-  // Starts every row the source holds from it (`train --init-from`): its values, and Adam's
+  // Starts every row the source holds from it (`train --init-from`): its values blended with
+  // the row's initial ones by `warm` (values = shrink x source + perturb x initial), and Adam's
   // state where the source has it (else a fresh optimiser); the other rows keep their initial
   // values. `ids[local]` is row local's original id, found among `source_ids` (the source
   // table's); with both empty, a row is the source's row of the same key (a table of a fixed
   // row count, which the source must have every key of). The best rows and the average become
   // the rows. Returns the rows found.
   std::int64_t StartFrom(const RowSource& source, std::span<const std::int64_t> ids,
-                         std::span<const std::int64_t> source_ids);
+                         std::span<const std::int64_t> source_ids, WarmStart warm = {});
 
  private:
   std::size_t Offset(std::int64_t local) const { return static_cast<std::size_t>(local) * width_; }

@@ -2,8 +2,9 @@
 # train --init-from: a new run starts from a trained model's rows, matched by original id, on
 # data with more users and items and on another rank layout. With the smallest learning rate
 # (1e-12: Adam moves a row by about that much a step), the new run's model.h5 shows its
-# starting rows: every known user's and item's rows are the source's, and every new one's are
-# those a fresh run starts from, to 1e-7 (rows start about 0.1 apart).
+# starting rows: with --init-shrink 1 --init-perturb 0, every known user's and item's rows are
+# the source's, and every new one's are those a fresh run starts from, to 1e-7 (rows start
+# about 0.1 apart); by default, known rows are 0.65 x the source's + 0.1 x the fresh ones.
 # Then: it learns from them (better than a fresh run after one epoch), and wrong sources are
 # one-line errors.
 set -euo pipefail
@@ -17,18 +18,22 @@ new=("${new_data[@]}" --quiet)
 run -np 3 "$ampcf" train "${old[@]}" --epochs 2 --out "$work/old" > /dev/null
 checkpoint=$(ls "$work"/old/checkpoints/checkpoint-*.h5 | tail -1)
 still=(--epochs 1 --lr 1e-12)
+kept=(--init-shrink 1 --init-perturb 0)
 run -np 1 "$ampcf" train "${new[@]}" "${still[@]}" --out "$work/fresh" > /dev/null
-run -np 1 "$ampcf" train "${new_data[@]}" "${still[@]}" --out "$work/from_model" --init-from "$work/old/model.h5" \
-  > "$work/from_model.log" 2>&1
-run -np 4 "$ampcf" train "${new[@]}" "${still[@]}" --servers 2 --deterministic --out "$work/from_checkpoint" \
+run -np 1 "$ampcf" train "${new_data[@]}" "${still[@]}" "${kept[@]}" --out "$work/from_model" \
+  --init-from "$work/old/model.h5" > "$work/from_model.log" 2>&1
+run -np 4 "$ampcf" train "${new[@]}" "${still[@]}" "${kept[@]}" --servers 2 --deterministic --out "$work/from_checkpoint" \
   --init-from "$checkpoint" > /dev/null
+run -np 3 "$ampcf" train "${new[@]}" "${still[@]}" --out "$work/blended" --init-from "$work/old/model.h5" > /dev/null
 
-# starts_from SOURCE RUN: RUN/model.h5's rows are SOURCE's for the ids SOURCE has (a model file
-# or a checkpoint's current rows) and fresh/model.h5's for the others.
+# starts_from SOURCE RUN [SHRINK PERTURB]: RUN/model.h5's rows are SHRINK x SOURCE's + PERTURB x
+# fresh/model.h5's for the ids SOURCE has (a model file or a checkpoint's current rows; 1 and 0
+# by default) and fresh/model.h5's for the others; its attention maps are SOURCE's.
 starts_from() {
-  "$python" - "$1" "$2/model.h5" "$work/fresh/model.h5" <<'PY'
+  "$python" - "$1" "$2/model.h5" "$work/fresh/model.h5" "${3:-1}" "${4:-0}" <<'PY'
 import sys, h5py, numpy as np
-source, started, fresh = (h5py.File(p, "r") for p in sys.argv[1:])
+source, started, fresh = (h5py.File(p, "r") for p in sys.argv[1:4])
+shrink, perturb = float(sys.argv[4]), float(sys.argv[5])
 def model_rows(f):
     items = np.concatenate([f["items/embedding"][:], f["items/bias"][:][:, None]], axis=1)
     users = f["users/personas"][:].reshape(len(f["users/ids"]), -1)
@@ -46,7 +51,7 @@ for table, src_rows, column in (("items", src_items, 0), ("users", src_users, 1)
     if len(known) != len(src) or len(known) == len(ids):
         print(f"{table}: {len(known)} known of {len(ids)}, source {len(src)}"); ok = False
     for k, i in enumerate(ids):
-        want = src[int(i)] if int(i) in src else fresh_rows[k]
+        want = shrink * src[int(i)] + perturb * fresh_rows[k] if int(i) in src else fresh_rows[k]
         if not np.allclose(rows[k], want, rtol=0, atol=1e-7):
             print(f"{table} {i}: not its starting row"); ok = False; break
 ok = ok and np.allclose(model_rows(started)[2], src_attention, rtol=0, atol=1e-7)
@@ -56,6 +61,8 @@ PY
 check "from model.h5, 1 rank: known rows are the model's, new rows fresh" starts_from "$work/old/model.h5" "$work/from_model"
 check "from a checkpoint, 2 servers + 2 workers: known rows are its rows, new rows fresh" \
   starts_from "$checkpoint" "$work/from_checkpoint"
+check "by default, 3 ranks: known rows are 0.65 x the model's + 0.1 x fresh ones, new rows fresh" \
+  starts_from "$work/old/model.h5" "$work/blended" 0.65 0.1
 check "the run says how many rows it found" grep -q -- "--init-from .*: 300 of 450 items and 600 of 900 users" \
   "$work/from_model.log"
 
@@ -75,7 +82,7 @@ head -n 4000 "$work/names_all.txt" > "$work/names_old.txt"
 names=(--format delimited --delimiter ";" --columns 0,1,2 --patience 0 --quiet)
 run -np 1 "$ampcf" train --data "$work/names_old.txt" "${names[@]}" --epochs 2 --out "$work/names_old" > /dev/null
 run -np 3 "$ampcf" train --data "$work/names_new.txt" "${names[@]}" "${still[@]}" --out "$work/names_fresh" > /dev/null
-run -np 3 "$ampcf" train --data "$work/names_new.txt" "${names[@]}" "${still[@]}" --out "$work/names_started" \
+run -np 3 "$ampcf" train --data "$work/names_new.txt" "${names[@]}" "${still[@]}" "${kept[@]}" --out "$work/names_started" \
   --init-from "$work/names_old/model.h5" > /dev/null
 check "string ids: known rows found by name, new rows fresh" "$python" - "$work/names_old/model.h5" \
   "$work/names_started/model.h5" "$work/names_fresh/model.h5" <<'PY'
@@ -114,6 +121,7 @@ refuses "another shape" "--init-from .*a model of shape" --dim 16 --init-from "$
 refuses "a missing file" "$work/none.h5" --init-from "$work/none.h5"
 refuses "not a model" "$work/old/metrics.jsonl" --init-from "$work/old/metrics.jsonl"
 refuses "with --refit" "--refit .*--init-from" --refit --init-from "$work/old/model.h5"
+refuses "--init-shrink without --init-from" "--init-shrink and --init-perturb blend the rows of --init-from" --init-shrink 0.5
 named=(--data "$work/names_new.txt" "${names[@]}")
 DATA=named refuses "string ids from a checkpoint" "a checkpoint keeps none" \
   --init-from "$(ls "$work"/names_old/checkpoints/checkpoint-*.h5 | tail -1)"

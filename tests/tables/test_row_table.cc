@@ -68,6 +68,17 @@ TEST(RowTableStartFrom, KnownIdsTakeTheSourceRowsAndNewOnesKeepTheirs) {
   EXPECT_EQ(table.row(3)[1], 0.0f);
 }
 
+TEST(RowTableStartFrom, AWarmStartBlendsKnownRowsWithTheirInitialOnes) {
+  const FakeSource source(10, /*with_state=*/false);
+  RowTable table = MakeTable(2);
+  // Row 0 is source row 3 (3.5 in every column, initial -1, 0, 0); row 1 is a new id.
+  const std::vector<std::int64_t> ids = {1006, 7};
+  EXPECT_EQ(table.StartFrom(source, ids, source.item_ids(), WarmStart{0.5f, 0.25f}), 1);
+  EXPECT_EQ(table.row(0)[0], 0.5f * 3.5f + 0.25f * -1.0f);
+  EXPECT_EQ(table.row(0)[1], 0.5f * 3.5f);
+  EXPECT_EQ(table.row(1)[0], -1.0f);
+}
+
 TEST(RowTableStartFrom, TheBestRowsAreTheStartingRows) {
   const FakeSource source(3, false);
   RowTable table = MakeTable(3);
