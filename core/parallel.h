@@ -1,12 +1,13 @@
-// A rank's compute threads: the work of one step split into tasks that run on them (OpenMP where
-// the build has it, else one thread). Only the main thread calls MPI (MPI_THREAD_FUNNELED).
+// A rank's compute threads: the work of one step split into tasks that run on them. Only the
+// main thread calls MPI (MPI_THREAD_FUNNELED).
 //
 // Contract of ParallelFor(n, task): task(i) runs once for every i in [0, n), on any thread and in
 // any order, and must write only outputs no other task writes or reads. Split work into a number
 // of tasks that does not depend on the thread count: each output is then computed by the same
 // operations in the same order whatever the thread count, and results are bitwise the same with
-// one thread or many (--deterministic relies on it). A task must not call MPI (nor AbortJob); an
-// exception a task throws is rethrown by ParallelFor once every task has run.
+// one thread or many (--deterministic relies on it). A task must not call MPI (nor AbortJob), nor
+// ParallelFor. Once every task has run, ParallelFor rethrows the exception of the lowest task
+// that threw, if any. ParallelFor is called from the main thread only.
 #pragma once
 
 #include <algorithm>
@@ -14,15 +15,15 @@
 #include <mutex>
 
 // Eigen must not start threads of its own inside a task (nor split a product differently by
-// thread count): the build defines EIGEN_DONT_PARALLELIZE.
-#if defined(_OPENMP) && !defined(EIGEN_DONT_PARALLELIZE)
+// thread count).
+#ifndef EIGEN_DONT_PARALLELIZE
 #error "core/parallel.h needs EIGEN_DONT_PARALLELIZE"
 #endif
 
 namespace ampcf {
 
-// The threads ParallelFor uses, >= 1 (default 1). Sets the floating-point mode of
-// core/process_setup.h on every thread.
+// The threads ParallelFor uses, >= 1 (default 1): the calling thread and threads - 1 helpers,
+// started here, which inherit its floating-point mode (core/process_setup.h).
 void SetComputeThreads(int threads);
 int ComputeThreads();
 // From now on SetComputeThreads grants at most `most` (main: 1 when the MPI library does not
@@ -32,28 +33,39 @@ void LimitComputeThreads(int most);
 // share them: the default of --threads.
 int DefaultComputeThreads(int ranks_here);
 
+namespace detail {
+// Runs run(context, i) for every i in [0, n) on the compute threads, the caller among them, and
+// returns when every call has returned. run must not throw.
+void RunTasks(int n, void* context, void (*run)(void* context, int i));
+}  // namespace detail
+
 template <typename Task>
 void ParallelFor(int n, Task&& task) {
-#ifdef _OPENMP
-  const int threads = std::min(n, ComputeThreads());
-  if (threads > 1) {
+  if (n <= 0) return;
+  struct Context {
+    Task& task;
     std::exception_ptr error;
+    int error_task;
     std::mutex error_mutex;
-    // Dynamic: a thread the machine delays does not hold back tasks another could take.
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int i = 0; i < n; ++i) {
-      try {
-        task(i);
-      } catch (...) {
-        std::lock_guard lock(error_mutex);
-        if (!error) error = std::current_exception();
+  } context{task, nullptr, n, {}};
+  auto run = [](void* raw, int i) {
+    auto& c = *static_cast<Context*>(raw);
+    try {
+      c.task(i);
+    } catch (...) {
+      std::lock_guard lock(c.error_mutex);
+      if (i < c.error_task) {
+        c.error = std::current_exception();
+        c.error_task = i;
       }
     }
-    if (error) std::rethrow_exception(error);
-    return;
+  };
+  if (ComputeThreads() == 1 || n == 1) {
+    for (int i = 0; i < n; ++i) run(&context, i);
+  } else {
+    detail::RunTasks(n, &context, run);
   }
-#endif
-  for (int i = 0; i < n; ++i) task(i);
+  if (context.error) std::rethrow_exception(context.error);
 }
 
 // The number of tasks of `size` items each that cover `n` items, and task i's items [begin, end).

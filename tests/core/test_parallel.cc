@@ -1,7 +1,11 @@
-// The compute threads (core/parallel.h): every task runs once, on as many threads as asked.
+// The compute threads (core/parallel.h): every task runs once, on as many threads as asked, job
+// after job; a task's exception comes back to the caller.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "core/parallel.h"
@@ -17,6 +21,47 @@ TEST(Parallel, RunsEveryTaskOnce) {
     for (int i = 0; i < 37; ++i) EXPECT_EQ(runs[i].load(), 1) << i << " on " << threads << " threads";
     ParallelFor(0, [&](int) { ADD_FAILURE() << "a task of none"; });
   }
+  SetComputeThreads(1);
+}
+
+// Many short jobs back to back, as a step's phases run: a helper late for one job must not
+// run a task of the next with the old job's function.
+TEST(Parallel, BackToBackJobsRunEachTaskOnce) {
+  SetComputeThreads(3);
+  std::vector<int> runs(7);  // written by one task each, read after the job
+  for (int job = 0; job < 20000; ++job) {
+    const int n = 1 + job % 7;
+    ParallelFor(n, [&](int i) { runs[i] = job; });
+    for (int i = 0; i < n; ++i) ASSERT_EQ(runs[i], job) << "task " << i << " of job " << job;
+  }
+  SetComputeThreads(1);
+}
+
+TEST(Parallel, TheLowestThrowingTasksExceptionIsRethrownAfterEveryTaskRan) {
+  for (int threads : {1, 2}) {
+    SetComputeThreads(threads);
+    std::atomic<int> ran = 0;
+    try {
+      ParallelFor(16, [&](int i) {
+        ++ran;
+        if (i == 3 || i == 9) throw std::runtime_error("task " + std::to_string(i));
+      });
+      ADD_FAILURE() << "no exception on " << threads << " threads";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "task 3") << threads << " threads";
+    }
+    EXPECT_EQ(ran.load(), 16) << threads << " threads";
+  }
+  SetComputeThreads(1);
+}
+
+// Helpers with nothing to do sleep; the next job wakes them.
+TEST(Parallel, AJobAfterAnIdleSpellRuns) {
+  SetComputeThreads(2);
+  std::vector<std::atomic<int>> runs(8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ParallelFor(8, [&](int i) { ++runs[i]; });
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(runs[i].load(), 1) << i;
   SetComputeThreads(1);
 }
 
