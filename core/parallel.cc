@@ -19,7 +19,7 @@ namespace {
 // The compute threads' pool. Why not OpenMP: libgomp's threads spin at a region's end without
 // giving up their core, and a step has several short regions. With another busy process on
 // the node, a thread spinning there holds a core the thread it waits for needs: a rank on 2
-// threads beside one busy process trained at 0.26x of one thread (docs/scale-out.md, "Threads
+// threads beside one busy process trained at 0.26-0.6x of one thread (docs/scale-out.md, "Threads
 // in a rank"). Here a waiting thread spins briefly, then yields its core at every turn, and a
 // helper with nothing to do for kIdleSpin sleeps until the next job.
 //
