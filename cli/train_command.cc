@@ -66,6 +66,7 @@ struct TrainSetup {
   CheckpointInfo resume_info;
   std::string data_read;     // how the data was read (DatasetSource::HowRead)
   double data_seconds = 0;   // from the start until this rank held its share
+  bool one_node = true;      // every rank of the job runs on this rank's node
 };
 
 void LogStart(const TrainSetup& setup, const TrainConfig& config) {
@@ -115,7 +116,9 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
   setup.data_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!config.exclude_users.empty() && !ListedUsers("--exclude-users", config.exclude_users, setup.data, setup.left_out))
     return false;
-  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(RanksOnThisNode()));
+  const int ranks_here = RanksOnThisNode();
+  setup.one_node = ranks_here == WorldSize();
+  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(ranks_here));
   setup.description = Describe(data_config, config);
   const std::string disagreement = CheckRanksAgree(MakeRunInfo(setup.data, setup.description));
   if (!disagreement.empty()) {
@@ -266,6 +269,7 @@ int RunServerRank(const TrainSetup& setup, const TrainConfig& config, MPI_Comm c
   options.start_clock = setup.resume_path.empty() ? 0 : setup.resume_info.state.clock;
   options.checkpoint_dir = (std::filesystem::path(config.out) / "checkpoints").string();
   options.checkpoint_comm = checkpoint_comm;
+  options.peers_across_network = !setup.one_node;
   ps::RunServer(shard, setup.layout, options);
   return 0;
 }

@@ -19,8 +19,11 @@ namespace ampcf::ps {
 namespace {
 
 // Polls before sleeping, then sleeps in these steps: a server that spins in MPI_Recv takes a
-// whole core from the workers on an oversubscribed node.
-constexpr int kBusyPolls = 200, kShortSleepPolls = 2000;
+// whole core from the workers on an oversubscribed node. Across nodes every poll is a system
+// call, and fewer busy polls pay: on 3 emulated nodes sharing 2 cores synchronous mode trained
+// at 1.4x with 20 instead of 200, but at 0.78x on one node, where a poll is a read of shared
+// memory and the sleep only adds latency (docs/scale-out.md).
+constexpr int kBusyPolls = 200, kBusyPollsAcrossNetwork = 20, kShortSleepPolls = 2000;
 constexpr auto kShortSleep = std::chrono::microseconds(20), kLongSleep = std::chrono::microseconds(200);
 
 // Replies in flight. A server never waits for a worker to take a reply: in the asynchronous
@@ -75,7 +78,7 @@ class PendingSends {
 // Waits for the next message, completing replies in flight meanwhile. While `logic` waits for a
 // worker's push, the wait has the peer deadline (core/peer_wait.h); an idle server (the workers
 // evaluating, say) waits without one.
-void ReceiveNext(const ServerLogic& logic, PendingSends& sends, Received& message) {
+void ReceiveNext(const ServerLogic& logic, PendingSends& sends, int busy_polls, Received& message) {
   sends.Reap();
   auto start = std::chrono::steady_clock::now();
   // Time waiting while something waits on a worker's push counts as blocked; the rest is idle.
@@ -92,7 +95,7 @@ void ReceiveNext(const ServerLogic& logic, PendingSends& sends, Received& messag
     AMPCF_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status));
     if (flag) break;
     ++idle_polls;
-    if (idle_polls > kBusyPolls) std::this_thread::sleep_for(idle_polls > kShortSleepPolls ? kLongSleep : kShortSleep);
+    if (idle_polls > busy_polls) std::this_thread::sleep_for(idle_polls > kShortSleepPolls ? kLongSleep : kShortSleep);
     if (idle_polls % 64 == 0) {
       sends.Reap();
       peer::AnswerRollCall();
@@ -139,7 +142,7 @@ void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& op
   ServerLogic logic(&shard, &port, layout.n_workers, options.synchronous, options.start_clock);
   while (!logic.finished()) {
     Received message;
-    ReceiveNext(logic, port.sends(), message);
+    ReceiveNext(logic, port.sends(), options.peers_across_network ? kBusyPollsAcrossNetwork : kBusyPolls, message);
     // Handling less the waits inside it (a reply to a busy worker) is the server's compute.
     const double blocked_before = Counters().blocked_seconds;
     const auto start = std::chrono::steady_clock::now();

@@ -19,6 +19,9 @@ struct ServerOptions {
   std::int64_t start_clock = 0;  // the clock of the checkpoint resumed from
   std::string checkpoint_dir;    // where kCheckpoint writes
   MPI_Comm checkpoint_comm = MPI_COMM_NULL;  // a duplicate of MPI_COMM_WORLD for the writing token
+  // Some rank runs on another node. Each poll for a message then runs Open MPI's TCP event loop,
+  // a system call, so the server polls less before it sleeps.
+  bool peers_across_network = false;
 };
 
 void RunServer(ServerShard& shard, const Layout& layout, const ServerOptions& options);
