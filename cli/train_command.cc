@@ -93,7 +93,7 @@ bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup&
   if (!CollectiveSetup([&] {
         Validate(config);
         CheckPretrainedCount(config);
-        source.Open();
+        source.Open(WorkersOf(WorldSize(), config.servers));
       }))
     return false;
   const Dataset& description = source.Description();

@@ -199,10 +199,10 @@ ParsedRange ParseRange(const Comm& c, const InputFile& input, const LineFormat& 
   return parsed;
 }
 
-// The user ids at which the ranks' ranges of users start (ranks 1..size-1): quantiles of an
-// evenly spaced sample of every rank's rows, weighted by its row count, so each rank receives
-// about as many rows.
-std::vector<std::int64_t> UserCuts(const Comm& c, const std::vector<Interaction>& rows) {
+// The user ids at which the ranges of users of ranks 1..user_ranks-1 start: quantiles of an
+// evenly spaced sample of every rank's rows, weighted by its row count, so each of ranks
+// [0, user_ranks) receives about as many rows.
+std::vector<std::int64_t> UserCuts(const Comm& c, const std::vector<Interaction>& rows, int user_ranks) {
   const auto n = static_cast<std::int64_t>(rows.size());
   const std::int64_t samples = std::min(n, kSamplesPerRank);
   std::vector<std::int64_t> mine;  // pairs (user, weight in rows)
@@ -221,18 +221,18 @@ std::vector<std::int64_t> UserCuts(const Comm& c, const std::vector<Interaction>
   std::vector<std::int64_t> cuts;
   std::int64_t seen = 0;
   std::size_t k = 0;
-  for (int r = 1; r < c.size; ++r) {
-    // The first sampled user at or past r/size of the rows; users below it go to lower ranks.
-    while (k < sample.size() && seen + sample[k].second <= total * r / c.size) seen += sample[k++].second;
+  for (int r = 1; r < user_ranks; ++r) {
+    // The first sampled user at or past r/user_ranks of the rows; users below it go to lower ranks.
+    while (k < sample.size() && seen + sample[k].second <= total * r / user_ranks) seen += sample[k++].second;
     cuts.push_back(k < sample.size() ? sample[k].first : std::numeric_limits<std::int64_t>::max());
   }
   return cuts;
 }
 
-// Sends every row to the rank whose range holds its user; returns the rows this rank receives,
-// in file order (the lower ranks' ranges first, each in its order).
-std::vector<Interaction> RouteRows(const Comm& c, std::vector<Interaction> rows) {
-  const std::vector<std::int64_t> cuts = UserCuts(c, rows);
+// Sends every row to the rank of [0, user_ranks) whose range holds its user; returns the rows
+// this rank receives, in file order (the lower ranks' ranges first, each in its order).
+std::vector<Interaction> RouteRows(const Comm& c, std::vector<Interaction> rows, int user_ranks) {
+  const std::vector<std::int64_t> cuts = UserCuts(c, rows, user_ranks);
   auto owner = [&](const Interaction& row) {
     return static_cast<int>(std::upper_bound(cuts.begin(), cuts.end(), row.user) - cuts.begin());
   };
@@ -266,8 +266,9 @@ bool ParsesInParallel(const DataConfig& config) {
   }
 }
 
-Dataset ParseInParallel(const DataConfig& config, MPI_Comm comm) {
+Dataset ParseInParallel(const DataConfig& config, int user_ranks, MPI_Comm comm) {
   const Comm c(comm);
+  AMPCF_ASSERT(user_ranks >= 1 && user_ranks <= c.size, "between 1 and every rank hold users");
   InputFile input;
   const LineFormat* format = nullptr;
   bool header = false;
@@ -280,7 +281,7 @@ Dataset ParseInParallel(const DataConfig& config, MPI_Comm comm) {
   RawData raw;
   raw.name = input.format == "lastfm" ? LastfmName(input.path) : SourceName(input.path);
   raw.has_timestamps = format->has_timestamps();
-  raw.rows = RouteRows(c, ParseRange(c, input, *format, header).rows);
+  raw.rows = RouteRows(c, ParseRange(c, input, *format, header).rows, user_ranks);
   if (config.min_item_ratings > 1) DropRareItems(c, raw.rows, config.min_item_ratings);
 
   const UserPreparation users(std::move(raw), config);
