@@ -34,7 +34,7 @@ void CheckSameDataset(const ModelData& model, const std::string& model_path, con
 
 bool LoadShare(const DataConfig& data_config, Dataset& data) {
   DatasetSource source(data_config, MPI_COMM_WORLD);
-  if (!CollectiveSetup([&] { source.Open(); })) return false;
+  if (!CollectiveSetup([&] { source.Open(WorldSize()); })) return false;
   source.Description();
   return CollectiveSetup([&] { data = source.TakeShare(WorldRank(), WorldSize()); });
 }

@@ -4,6 +4,9 @@
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <algorithm>
+#include <malloc.h>
+
 #include <sstream>
 #include <vector>
 
@@ -73,7 +76,7 @@ DatasetSource::DatasetSource(const DataConfig& config, MPI_Comm comm) : config_(
   AMPCF_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
 }
 
-void DatasetSource::Open() {
+void DatasetSource::Open(int user_ranks) {
   prepared_ = IsPreparedFile(config_.data);
   int size = 1;
   AMPCF_CHECK_MPI(MPI_Comm_size(comm_, &size));
@@ -82,7 +85,7 @@ void DatasetSource::Open() {
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &splittable, 1, MPI_INT, MPI_MIN, comm_));
   parallel_ = splittable != 0;
   if (parallel_) {
-    part_ = ParseInParallel(config_, comm_);
+    part_ = ParseInParallel(config_, std::clamp(user_ranks, 1, size), comm_);
     description_ = ItemSideOf(*part_);
     described_ = true;
   } else if (prepared_) {
@@ -109,6 +112,14 @@ const char* DatasetSource::HowRead() const {
 }
 
 Dataset DatasetSource::TakeShare(int index, int shares) {
+  Dataset share = MoveShare(index, shares);
+  // Parsing freed many small blocks (each user's rows), which glibc keeps below the blocks still
+  // live instead of returning them: 79 MB of a worker's 127 MB after parsing 400k users on 4 ranks.
+  malloc_trim(0);
+  return share;
+}
+
+Dataset DatasetSource::MoveShare(int index, int shares) {
   AMPCF_ASSERT(described_, "Description() comes first");
   if (parallel_) {
     Dataset share = MoveToShares(std::move(*part_), index, shares, comm_);

@@ -26,8 +26,11 @@ class DatasetSource {
 
   // Collective: reads what this rank reads first (a prepared file's description; its byte range
   // of a text file split by bytes, prepared with every rank's; or the whole text input, on rank
-  // 0). Call it inside a collective set-up, so that a UserError ends every rank alike.
-  void Open();
+  // 0). Ranks [0, user_ranks) of `comm` will ask for shares (TakeShare with an index >= 0): a
+  // text file parsed by every rank sends its users to them alone, so that few move to their
+  // shares afterwards. Call it inside a collective set-up, so that a UserError ends every rank
+  // alike.
+  void Open(int user_ranks);
   // Collective: the description and item side, the same on every rank (holding no user).
   const Dataset& Description();
   // Collective: share `index` of `shares` of the users (index -1: none, as for a server), with
@@ -38,6 +41,8 @@ class DatasetSource {
   const char* HowRead() const;
 
  private:
+  Dataset MoveShare(int index, int shares);  // TakeShare, less returning freed memory
+
   DataConfig config_;
   MPI_Comm comm_;
   int rank_ = 0;

@@ -1,14 +1,15 @@
 // Text input parsed by every rank, for jobs whose input no rank should have to read alone.
 //
 // Each rank reads the lines that start in its byte range of the file (data/range_lines.h) and
-// sends each row to the rank that will hold its user: the ranks hold contiguous ranges of
-// original user ids, cut where a sample of every rank's rows says the rows are balanced (one
-// all-to-all of rows). Each rank then prepares its users (data/dataset.h: UserPreparation).
+// sends each row to the rank that will hold its user: the ranks that will hold users (a run's
+// workers) hold contiguous ranges of original user ids, cut where a sample of every rank's rows
+// says the rows are balanced (one all-to-all of rows). Each rank then prepares its users (data/dataset.h: UserPreparation).
 // The item ids are agreed by exchanging each rank's distinct ones (every rank holds the item
 // side anyway); user ids never leave the rank that holds them: a rank learns where its users
 // start from a prefix sum of the counts. The result is the dataset one rank would prepare: the
 // same ids, split and fingerprint (data/fingerprint.h sums the parts' hashes); data/share_moves.h
-// then moves the users to the ranks that hold their shares.
+// then moves the users whose share differs from the sampled cut to the ranks that hold their
+// shares: a few users at each cut.
 #pragma once
 
 #include <mpi.h>
@@ -25,7 +26,9 @@ bool ParsesInParallel(const DataConfig& config);
 
 // Collective over `comm`: this rank's part of the prepared dataset, a contiguous range of
 // dense users (possibly empty) with the whole dataset's description, item side and
-// fingerprint. A malformed line anywhere is a UserError on every rank naming its file and line.
-Dataset ParseInParallel(const DataConfig& config, MPI_Comm comm);
+// fingerprint. Ranks [0, user_ranks) of `comm` get the users; the others parse their byte
+// range but keep no user (1 <= user_ranks <= the size of `comm`). A malformed line anywhere is
+// a UserError on every rank naming its file and line.
+Dataset ParseInParallel(const DataConfig& config, int user_ranks, MPI_Comm comm);
 
 }  // namespace ampcf

@@ -1,5 +1,7 @@
 #include "partition/layout.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace ampcf {
@@ -29,8 +31,13 @@ Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::in
                               " rows to share among them"));
   layout.colocated = false;
   layout.n_servers = requested_servers;
-  layout.n_workers = world_size - requested_servers;
+  layout.n_workers = WorkersOf(world_size, requested_servers);
   return layout;
+}
+
+int WorkersOf(int world_size, int requested_servers) {
+  if (world_size == 1) return 1;
+  return std::clamp(world_size - requested_servers, 1, world_size);
 }
 
 }  // namespace ampcf

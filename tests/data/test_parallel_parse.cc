@@ -111,25 +111,32 @@ void ExpectPartOf(const Dataset& whole, const Dataset& part) {
   }
 }
 
+// Parses `config` with users on every rank and with users on all ranks but the last (which asks
+// for no share, as a server does), and checks each against one rank's parse and the shares.
 void ExpectSameAsOneRank(const DataConfig& config) {
   const Dataset whole = LoadDataset(config);
-  const Dataset part = ParseInParallel(config, MPI_COMM_WORLD);
-  ExpectPartOf(whole, part);
-  // Every user is in exactly one rank's part.
-  std::int64_t held = part.held.size(), total = 0;
-  MPI_Allreduce(&held, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
-  EXPECT_EQ(total, whole.n_users);
-  // Shares: the last rank asks for none, as a server does.
   const int shares = std::max(1, WorldSize() - 1);
   const int index = WorldRank() < shares ? WorldRank() : -1;
-  const Dataset share = MoveToShares(part, index, shares, MPI_COMM_WORLD);
-  const UserRange expected =
-      ShareOfUsers(whole.n_users, index, shares, [&](std::int32_t u) { return whole.train_offsets[u]; });
-  EXPECT_EQ(share.held.size(), expected.size());
-  if (expected.size() > 0) {
-    EXPECT_EQ(share.held.begin, expected.begin);
+  for (const int user_ranks : {WorldSize(), shares}) {
+    SCOPED_TRACE(Cat("users on ", user_ranks, " of ", WorldSize(), " ranks"));
+    const Dataset part = ParseInParallel(config, user_ranks, MPI_COMM_WORLD);
+    ExpectPartOf(whole, part);
+    if (WorldRank() >= user_ranks) {
+      EXPECT_EQ(part.held.size(), 0);
+    }
+    // Every user is in exactly one rank's part.
+    std::int64_t held = part.held.size(), total = 0;
+    MPI_Allreduce(&held, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    EXPECT_EQ(total, whole.n_users);
+    const Dataset share = MoveToShares(part, index, shares, MPI_COMM_WORLD);
+    const UserRange expected =
+        ShareOfUsers(whole.n_users, index, shares, [&](std::int32_t u) { return whole.train_offsets[u]; });
+    EXPECT_EQ(share.held.size(), expected.size());
+    if (expected.size() > 0) {
+      EXPECT_EQ(share.held.begin, expected.begin);
+    }
+    ExpectPartOf(whole, share);
   }
-  ExpectPartOf(whole, share);
 }
 
 TEST(ParallelParse, SameDatasetAsOneRank) {
@@ -164,7 +171,7 @@ TEST(ParallelParse, ABadLineIsNamedByItsLineInTheWholeFile) {
     sequential = error.what();
   }
   try {
-    ParseInParallel(config, MPI_COMM_WORLD);
+    ParseInParallel(config, WorldSize(), MPI_COMM_WORLD);
   } catch (const UserError& error) {
     parallel = error.what();
   }
