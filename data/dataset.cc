@@ -17,13 +17,14 @@ namespace ampcf {
 
 namespace {
 
-
 // Whether ids spanning [low, high] are compact enough for a table over the range: at most
 // kSpanPerId slots of it per id (a bitmap then costs at most 2 bits per id, a table of dense ids
 // 32 bytes per id).
-constexpr std::int64_t kSpanPerId = 8;
+constexpr std::uint64_t kSpanPerId = 8;
 bool Compact(std::int64_t low, std::int64_t high, std::size_t count) {
-  return high - low < kSpanPerId * static_cast<std::int64_t>(std::max<std::size_t>(count, 64));
+  // In unsigned arithmetic: ids may span more than int64's range (high - low would overflow).
+  const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  return span < kSpanPerId * static_cast<std::uint64_t>(std::max<std::size_t>(count, 64));
 }
 
 // Dense ids sorted by original id. Ids in a compact range (MovieLens', generated files') are
@@ -32,12 +33,12 @@ bool Compact(std::int64_t low, std::int64_t high, std::size_t count) {
 std::vector<std::int64_t> SortedUnique(std::vector<std::int64_t> ids) {
   if (ids.empty()) return ids;
   const auto [low, high] = std::minmax_element(ids.begin(), ids.end());
-  const std::int64_t first = *low, span = *high - *low + 1;
-  if (!Compact(first, *high, ids.size())) {
+  if (!Compact(*low, *high, ids.size())) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     return ids;
   }
+  const std::int64_t first = *low, span = *high - *low + 1;
   std::vector<std::uint64_t> seen(static_cast<std::size_t>((span + 63) / 64), 0);
   for (std::int64_t id : ids) seen[static_cast<std::size_t>((id - first) / 64)] |= std::uint64_t{1} << ((id - first) % 64);
   ids.clear();
@@ -61,8 +62,9 @@ class DenseIds {
   // The dense id of `id`, -1 when `sorted` lacks it.
   std::int32_t Of(std::int64_t id) const {
     if (!table_.empty()) {
-      if (id < first_ || id - first_ >= static_cast<std::int64_t>(table_.size())) return -1;
-      return table_[static_cast<std::size_t>(id - first_)];
+      if (id < first_) return -1;
+      const std::uint64_t at = static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(first_);
+      return at < table_.size() ? table_[static_cast<std::size_t>(at)] : -1;
     }
     auto at = std::lower_bound(sorted_.begin(), sorted_.end(), id);
     if (at == sorted_.end() || *at != id) return -1;

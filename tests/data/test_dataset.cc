@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <set>
 
 #include "data/dataset.h"
@@ -65,6 +66,38 @@ TEST(Prepare, DropsUsersWithOneItemAndKeepsLatestDuplicate) {
   DataConfig strict;
   strict.min_items = 5;
   EXPECT_THROW(Prepare(Rows({{1, 5, 1}, {1, 6, 2}}), strict), UserError);
+}
+
+// Item ids in a compact range are read through a bitmap and a table, others by sorting and
+// searching: both give the sorted ids and the same dense ids.
+TEST(Prepare, ItemIdsOfAnyRangeAreSortedAndMapped) {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min(), kMax = std::numeric_limits<std::int64_t>::max();
+  const std::vector<std::vector<std::int64_t>> id_sets = {
+      {-7, -3, 0, 250, 400},  // compact, negative ids among them
+      {kMin, -3, 5, kMax},    // spans more than int64's range
+      {3, 1000000007, 42}};   // sparse
+  for (const std::vector<std::int64_t>& ids : id_sets) {
+    RawData raw;
+    raw.name = "toy";
+    raw.has_timestamps = true;
+    // Two users see every id, in opposite time orders: each one's latest is its test item.
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      raw.rows.push_back({1, ids[k], static_cast<std::int64_t>(k)});
+      raw.rows.push_back({2, ids[k], static_cast<std::int64_t>(ids.size() - k)});
+    }
+    DataConfig config;
+    config.eval_negatives = 1;
+    const Dataset data = Prepare(raw, config);
+    std::vector<std::int64_t> sorted = ids;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(data.item_ids, sorted);
+    EXPECT_EQ(data.item_ids[data.test_item[0]], ids.back());
+    EXPECT_EQ(data.item_ids[data.test_item[1]], ids.front());
+    EXPECT_EQ(data.item_ids[data.val_item[0]], ids[ids.size() - 2]);
+    std::vector<std::int64_t> train(ids.begin(), ids.end() - 2);
+    std::sort(train.begin(), train.end());
+    EXPECT_EQ(TrainIds(data, 0), train);
+  }
 }
 
 TEST(Prepare, NegativesAreUnseenDistinctAndReproducible) {
