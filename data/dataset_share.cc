@@ -5,10 +5,11 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <algorithm>
-#include <malloc.h>
-
 #include <sstream>
 #include <vector>
+#if defined(__GLIBC__)
+#include <malloc.h>  // malloc_trim
+#endif
 
 #include "core/mpi_chunked.h"
 #include "core/mpi_env.h"
@@ -113,9 +114,11 @@ const char* DatasetSource::HowRead() const {
 
 Dataset DatasetSource::TakeShare(int index, int shares) {
   Dataset share = MoveShare(index, shares);
+#if defined(__GLIBC__)
   // Parsing freed many small blocks (each user's rows), which glibc keeps below the blocks still
   // live instead of returning them: 79 MB of a worker's 127 MB after parsing 400k users on 4 ranks.
   malloc_trim(0);
+#endif
   return share;
 }
 

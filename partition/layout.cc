@@ -1,7 +1,5 @@
 #include "partition/layout.h"
 
-#include <algorithm>
-
 #include "core/error.h"
 
 namespace ampcf {
@@ -36,8 +34,8 @@ Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::in
 }
 
 int WorkersOf(int world_size, int requested_servers) {
-  if (world_size == 1) return 1;
-  return std::clamp(world_size - requested_servers, 1, world_size);
+  if (world_size == 1 || requested_servers < 1 || requested_servers >= world_size) return world_size;
+  return world_size - requested_servers;
 }
 
 }  // namespace ampcf

@@ -32,8 +32,9 @@ struct Layout {
 Layout MakeLayout(int world_size, int world_rank, int requested_servers, std::int64_t fewest_rows,
                   const std::string& table = "items");
 
-// The workers MakeLayout will make, before the model is known: ranks [0, this) of the world
-// (every rank when one runs alone, at least one where the request is one MakeLayout refuses).
+// The workers MakeLayout will make, before the model is known: ranks [0, this) of the world.
+// Every rank when one runs alone, or when the request is one MakeLayout refuses (so that the
+// input is still spread over the ranks until MakeLayout reports it).
 int WorkersOf(int world_size, int requested_servers);
 
 inline int ItemOwner(std::int64_t item, int n_servers) { return static_cast<int>(item % n_servers); }

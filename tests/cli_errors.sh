@@ -31,6 +31,8 @@ expect_error "--pretrained for a model that pretrains nothing" "--model bpr-mf s
 expect_error "a recipe's bad option before its pretraining" "--mlp-layers 33,8" train --model neumf --mlp-layers 33,8
 NP=4 expect_error "more servers than items" "more than the dataset's 2 items" train --data "$work/two_items.csv" --servers 3
 expect_error "more servers than ranks" "leaves no worker" train --servers 2
+expect_error "more servers than ranks, text parsed by every rank" "leaves no worker" train --data "$work/two_items.csv" --servers 2
+expect_error "no server among ranks, text parsed by every rank" "--servers must be at least 1" train --data "$work/two_items.csv" --servers 0
 expect_error "missing model" "no such file" eval --model "$work/none.h5"
 expect_error "missing checkpoint" "no such file" train --resume "$work/none.h5"
 expect_error "--resume auto without --out" "needs --out" train --resume auto

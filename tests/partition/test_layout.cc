@@ -34,5 +34,16 @@ TEST(Partition, LayoutRolesAndErrors) {
   EXPECT_THROW(MakeLayout(1, 0, 2, 100), UserError);   // one rank cannot host two servers
 }
 
+TEST(Partition, WorkersOfALayoutAreKnownBeforeTheModel) {
+  EXPECT_EQ(WorkersOf(1, 3), 1);
+  EXPECT_EQ(WorkersOf(4, 1), 3);
+  EXPECT_EQ(WorkersOf(4, 1), MakeLayout(4, 0, 1, 100).n_workers);
+  EXPECT_EQ(WorkersOf(2, 1), 1);
+  // Requests MakeLayout refuses keep the input on every rank until it says so.
+  EXPECT_EQ(WorkersOf(4, 4), 4);
+  EXPECT_EQ(WorkersOf(4, 0), 4);
+  EXPECT_EQ(WorkersOf(2, 2), 2);
+}
+
 }  // namespace
 }  // namespace ampcf
