@@ -42,6 +42,8 @@ struct Batch {
   std::vector<std::int32_t> users;    // the slots' local user indices, unique, in first-use order
   std::vector<std::int32_t> items;    // the slots' dense item ids, unique and ascending
   std::vector<float> item_log_q;      // per item slot: log of its sampling probability (or empty)
+  // Per user slot: the user's training items over the dataset's mean per user (empty: all 1).
+  std::vector<float> relative_history;
   // Multiplies every gradient: a worker computing its 1/W share of a batch uses 1/W, so that the
   // sum of a clock's W pushes is the whole batch's gradient.
   double gradient_scale = 1.0;

@@ -127,6 +127,11 @@ void BatchBuilder::Build(int epoch, std::int64_t step, std::int64_t begin, std::
   batch.item_log_q.clear();
   if (options_.log_q)
     for (std::int32_t item : batch.items) batch.item_log_q.push_back(log_q_[item]);
+  batch.relative_history.clear();
+  const double mean_history = static_cast<double>(data_.n_train) / std::max<std::int32_t>(data_.n_users, 1);
+  for (std::int32_t local : batch.users)
+    batch.relative_history.push_back(
+        static_cast<float>(static_cast<double>(data_.TrainItems(users_[local]).size()) / mean_history));
   for (std::int32_t local : batch.users) user_slot_of_[local] = -1;
   for (std::int32_t item : batch.items) item_slot_of_[item] = -1;
 }

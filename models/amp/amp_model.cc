@@ -65,6 +65,11 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
   const float g_item_l2 = static_cast<float>(weights.l2_example * gradient_weight);
   const float g_tie = static_cast<float>(weights.persona_tie * gradient_weight);
   const bool tie = weights.persona_tie > 0 && r > 1;
+  // Each user slot's share of the tie (LossWeights::persona_tie_power).
+  s.tie_scale.assign(static_cast<std::size_t>(params.n_user_slots), 1.0f);
+  if (tie && weights.persona_tie_power > 0 && !batch.relative_history.empty())
+    for (int slot = 0; slot < params.n_user_slots; ++slot)
+      s.tie_scale[slot] = static_cast<float>(std::pow(std::max(batch.relative_history[slot], 1e-6f), -weights.persona_tie_power));
 
   // 1. The two large products of the step: psi = U A_u, phi = V A_v, by blocks of rows.
   const int user_row_tasks = TaskCount(n_user_rows, kRowsPerTask), item_row_tasks = TaskCount(n_items, kRowsPerTask);
@@ -133,7 +138,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
       if (tie) {
         const Eigen::RowVectorXf mean = U.middleRows(first_row, r).colwise().mean();
         const RowMatrixXf deviation = U.middleRows(first_row, r).rowwise() - mean;
-        s.loss_tie[b] = 0.5 * weights.persona_tie * deviation.squaredNorm();
+        s.loss_tie[b] = 0.5 * weights.persona_tie * s.tie_scale[batch.user[b]] * deviation.squaredNorm();
       }
       // Backward to each candidate's score, and through the attention softmax to its logits.
       for (int c = 0; c < C; ++c) {
@@ -180,7 +185,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         for (int i = s.user_first[slot]; i < s.user_first[slot + 1]; ++i) {
           const int b = s.user_pairs[i];
           if (weights.l2_example > 0) g_user += g_user_l2 * U.middleRows(first_row, r);
-          if (tie) g_user += g_tie * deviation;
+          if (tie) g_user += (g_tie * s.tie_scale[slot]) * deviation;
           for (int c = 0; c < C; ++c) {
             const std::size_t e = static_cast<std::size_t>(b) * C + c;
             const int item = batch.item[e];

@@ -46,6 +46,10 @@ struct LossWeights {
   // share what the user's data says in common and differ only where it pays (0: independent
   // personas; large: every persona the same vector, which is matrix factorisation).
   double persona_tie = 0.0;
+  // Scales a positive's tie by (1 / Batch::relative_history of its user)^power: 0 ties every
+  // positive alike, so a user's tie grows with its history; 1 gives every user the same total
+  // tie, as a prior over the user's personas (not over each interaction) would.
+  double persona_tie_power = 0.0;
 };
 
 // The rows a batch reads. `users`: n_user_slots * r rows of d; `items`: n_item_slots rows of d+1.
@@ -72,6 +76,7 @@ struct ForwardBackwardScratch {
   // Positives of user slot s: user_pairs[user_first[s] .. user_first[s + 1]), ascending; the
   // candidates e of item slot j: item_entries[item_first[j] .. item_first[j + 1]), ascending.
   std::vector<int> user_first, user_pairs, item_first, item_entries;
+  std::vector<float> tie_scale;  // per user slot: its share of the persona tie
 };
 
 // Gradients, in the same layouts as BatchParams (resized by ForwardBackward).

@@ -15,6 +15,9 @@ namespace ampcf {
   X(double, persona_tie, "--persona-tie", 0.03, AtLeast(0),                                                  \
     "(tie/2) sum_k ||u_ik - mean persona||^2 in the loss of each positive: pulls a user's personas together " \
     "where the data do not hold them apart (0: off; large: MF)")                                             \
+  X(double, persona_tie_power, "--persona-tie-power", 0.0, AtLeast(0),                                       \
+    "scales each positive's tie by (mean history / the user's history)^power: 0 ties every positive alike, " \
+    "1 gives every user the same total tie (a prior per user)")                                              \
   X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
   X(double, att_lr_scale, "--att-lr-scale", 0.01, Positive(),                                                \
     "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)")           \

@@ -64,6 +64,38 @@ TEST_P(GradientTest, MatchesFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Personas, GradientTest, ::testing::Values(1, 2, 3));
 
+// --persona-tie-power: each user's tie scaled by its history, gradients included.
+TEST(Model, ATiePerUserMatchesFiniteDifferences) {
+  Problem p = MakeProblem(3);
+  p.batch.relative_history = {0.25f, 4.0f};
+  p.weights.persona_tie_power = 1.0;
+  BatchGradients g;
+  ForwardBackward(p.shape, p.weights, p.batch, p.Params(), g);
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.users, g.users.data(), "U");
+}
+
+TEST(Model, ATiePerUserWeighsUsersByTheirHistory) {
+  Problem p = MakeProblem(2);
+  p.weights = LossWeights{};
+  // The tie's share of the loss (a mean per positive) for the batch's positives `users`.
+  auto tie_part = [&](std::vector<std::int32_t> users, double power) {
+    p.batch.user = std::move(users);
+    p.weights.persona_tie_power = power;
+    p.weights.persona_tie = 1.0;
+    const double tied = p.Loss();
+    p.weights.persona_tie = 0.0;
+    return tied - p.Loss();
+  };
+  p.batch.relative_history = {1.0f, 1.0f};
+  EXPECT_EQ(tie_part({0, 1, 0}, 1.0), tie_part({0, 1, 0}, 0.0));  // users of the mean history
+  const double user0 = tie_part({0, 0, 0}, 0.0), user1 = tie_part({1, 1, 1}, 0.0);
+  EXPECT_NEAR(tie_part({0, 1, 0}, 0.0), (2 * user0 + user1) / 3, 1e-6);
+  // User slot 0 with twice the mean history: its tie halves; slot 1, at half, has it doubled.
+  p.batch.relative_history = {2.0f, 0.5f};
+  EXPECT_NEAR(tie_part({0, 1, 0}, 1.0), (2 * user0 / 2 + 2 * user1) / 3, 1e-6);
+  EXPECT_NEAR(tie_part({0, 1, 0}, 0.5), (2 * user0 / std::sqrt(2.0) + std::sqrt(2.0) * user1) / 3, 1e-6);
+}
+
 // A worker's share of a batch split over W workers: gradients scale, the reported loss does not.
 TEST(Model, GradientScaleScalesGradientsOnly) {
   Problem p = MakeProblem(2);
