@@ -3,13 +3,14 @@
 // Each rank reads the lines that start in its byte range of the file (data/range_lines.h) and
 // sends each row to the rank that will hold its user: the ranks that will hold users (a run's
 // workers) hold contiguous ranges of original user ids, cut where a sample of every rank's rows
-// says the rows are balanced (one all-to-all of rows). Each rank then prepares its users (data/dataset.h: UserPreparation).
-// The item ids are agreed by exchanging each rank's distinct ones (every rank holds the item
-// side anyway); user ids never leave the rank that holds them: a rank learns where its users
-// start from a prefix sum of the counts. The result is the dataset one rank would prepare: the
-// same ids, split and fingerprint (data/fingerprint.h sums the parts' hashes); data/share_moves.h
-// then moves the users whose share differs from the sampled cut to the ranks that hold their
-// shares: a few users at each cut.
+// says the rows are balanced (one all-to-all of rows). Each of them then prepares its users
+// (data/dataset.h: UserPreparation). The item ids are agreed by exchanging each rank's distinct
+// ones (every rank holds the item side anyway); user ids never leave the rank that holds them:
+// a rank learns where its users start from a prefix sum of the counts. The result is the dataset
+// one rank would prepare: the same ids, split and fingerprint (data/fingerprint.h sums the
+// parts' hashes). A share is balanced by training pairs, which only preparation knows, so
+// data/share_moves.h then moves the few users between a sampled cut and their share's exact
+// boundary to the neighbouring rank.
 #pragma once
 
 #include <mpi.h>
