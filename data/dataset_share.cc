@@ -4,7 +4,6 @@
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <algorithm>
 #include <sstream>
 #include <vector>
 #if defined(__GLIBC__)
@@ -86,7 +85,7 @@ void DatasetSource::Open(int user_ranks) {
   AMPCF_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &splittable, 1, MPI_INT, MPI_MIN, comm_));
   parallel_ = splittable != 0;
   if (parallel_) {
-    part_ = ParseInParallel(config_, std::clamp(user_ranks, 1, size), comm_);
+    part_ = ParseInParallel(config_, user_ranks, comm_);
     description_ = ItemSideOf(*part_);
     described_ = true;
   } else if (prepared_) {

@@ -44,34 +44,34 @@ const LineFormat* FindLineFormat(std::string_view format_name) {
   return nullptr;
 }
 
-bool ParseInteractionLine(std::string_view line, const LineFormat& format, std::string_view where, Interaction& row) {
+bool ParseInteractionLine(std::string_view line, const LineFormat& format, Interaction& row) {
   thread_local std::vector<std::string_view> fields;
   const ColumnSpec& columns = format.columns;
   if (format.whitespace) {
     SplitBlanks(line, fields);
     if (fields.empty()) return false;
     if (fields.size() != 2)
-      throw UserError(Cat(where, "expected 'user item' (", format.name, "), found ", fields.size(), " fields"));
+      throw UserError(Cat("expected 'user item' (", format.name, "), found ", fields.size(), " fields"));
   } else {
     if (Trim(line).empty()) return false;  // blank lines carry nothing
     SplitFields(line, format.delimiter, fields);
     const int needed = std::max({columns.user, columns.item, columns.rating, columns.time}) + 1;
     if (static_cast<int>(fields.size()) < needed)
-      throw UserError(Cat(where, "expected at least ", needed, " fields separated by '", format.delimiter, "' (",
+      throw UserError(Cat("expected at least ", needed, " fields separated by '", format.delimiter, "' (",
                           format.name, "), found ", fields.size()));
   }
   row = Interaction{};
   if (!ParseInt(fields[columns.user], row.user))
-    throw UserError(Cat(where, "user id '", fields[columns.user], "' is not an integer"));
+    throw UserError(Cat("user id '", fields[columns.user], "' is not an integer"));
   if (!ParseInt(fields[columns.item], row.item))
-    throw UserError(Cat(where, "item id '", fields[columns.item], "' is not an integer"));
+    throw UserError(Cat("item id '", fields[columns.item], "' is not an integer"));
   if (columns.rating >= 0) {
     double rating = 0;
     if (!ParseDouble(fields[columns.rating], rating))
-      throw UserError(Cat(where, "rating '", fields[columns.rating], "' is not a number"));
+      throw UserError(Cat("rating '", fields[columns.rating], "' is not a number"));
   }
   if (columns.time >= 0 && !ParseInt(fields[columns.time], row.timestamp))
-    throw UserError(Cat(where, "timestamp '", fields[columns.time], "' is not an integer"));
+    throw UserError(Cat("timestamp '", fields[columns.time], "' is not an integer"));
   return true;
 }
 
@@ -87,7 +87,7 @@ RawData ReadLines(const std::string& path, bool header, const LineFormat& format
     // The line's place is formatted only for an error: formatting it for every line took about
     // half of a one-rank load of a 20M-line file.
     try {
-      if (!ParseInteractionLine(line, format, "", row)) continue;
+      if (!ParseInteractionLine(line, format, row)) continue;
     } catch (const UserError& bad_line) {
       throw UserError(Cat(reader.Where(), bad_line.what()));
     }

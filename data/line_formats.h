@@ -31,7 +31,7 @@ struct LineFormat {
 // Parses one line (without its line end) into `row`, its timestamp left 0 for `line_is_time`.
 // Returns false for a blank line. A malformed line throws UserError with the problem, which the
 // caller prefixes with the file and line ("path:12: ").
-bool ParseInteractionLine(std::string_view line, const LineFormat& format, std::string_view where, Interaction& row);
+bool ParseInteractionLine(std::string_view line, const LineFormat& format, Interaction& row);
 
 // Reads `path` in `format`: blank lines are skipped, and with `header` the first line.
 RawData ReadLines(const std::string& path, bool header, const LineFormat& format);

@@ -174,7 +174,7 @@ ParsedRange ParseRange(const Comm& c, const InputFile& input, const LineFormat& 
     try {
       while (lines.Next(line)) {
         if (header && begin == 0 && lines.lines() == 1) continue;
-        if (!ParseInteractionLine(line, format, "", row)) continue;
+        if (!ParseInteractionLine(line, format, row)) continue;
         if (format.line_is_time) row.timestamp = lines.lines();  // made global below
         parsed.rows.push_back(row);
       }

@@ -29,6 +29,9 @@ BatchBuilder::BatchBuilder(const Dataset& data, const std::vector<std::int32_t>&
   item_slot_of_.assign(data.n_items, -1);
   item_bits_.assign((static_cast<std::size_t>(data.n_items) + 63) / 64, 0);
   left_out_.assign(users_.size(), 0);
+  const double mean_history = static_cast<double>(data.n_train) / std::max<std::int32_t>(data.n_users, 1);
+  for (std::int32_t user : users_)
+    relative_history_.push_back(static_cast<float>(static_cast<double>(data.TrainItems(user).size()) / mean_history));
   UseValidation(false);
 }
 
@@ -128,10 +131,7 @@ void BatchBuilder::Build(int epoch, std::int64_t step, std::int64_t begin, std::
   if (options_.log_q)
     for (std::int32_t item : batch.items) batch.item_log_q.push_back(log_q_[item]);
   batch.relative_history.clear();
-  const double mean_history = static_cast<double>(data_.n_train) / std::max<std::int32_t>(data_.n_users, 1);
-  for (std::int32_t local : batch.users)
-    batch.relative_history.push_back(
-        static_cast<float>(static_cast<double>(data_.TrainItems(users_[local]).size()) / mean_history));
+  for (std::int32_t local : batch.users) batch.relative_history.push_back(relative_history_[local]);
   for (std::int32_t local : batch.users) user_slot_of_[local] = -1;
   for (std::int32_t item : batch.items) item_slot_of_[item] = -1;
 }

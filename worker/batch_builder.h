@@ -51,6 +51,7 @@ class BatchBuilder {
   const Dataset& data_;
   std::vector<std::int32_t> users_;
   std::vector<char> left_out_;  // per local user
+  std::vector<float> relative_history_;  // per local user: Batch::relative_history
   BatchOptions options_;
   AliasSampler sampler_;
   std::vector<float> log_q_;                         // per item: log of its sampling probability
