@@ -90,6 +90,10 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
 bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup& setup) {
   const auto start = std::chrono::steady_clock::now();
   DatasetSource source(data_config, MPI_COMM_WORLD);
+  // While the data loads, ranks that will hold no users (servers) only parse and wait: the
+  // cores of a node go to the ranks there that prepare users.
+  const bool holds_users = WorldRank() < WorkersOf(WorldSize(), config.servers);
+  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(RanksOnThisNode(holds_users)));
   if (!CollectiveSetup([&] {
         Validate(config);
         CheckPretrainedCount(config);

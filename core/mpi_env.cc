@@ -129,11 +129,11 @@ void BroadcastString(std::string& text, int root, MPI_Comm comm) {
   BcastChunked(text.data(), static_cast<std::int64_t>(length), MPI_CHAR, root, comm);
 }
 
-int RanksOnThisNode() {
+int RanksOnThisNode(bool counted) {
   MPI_Comm node;
   AMPCF_CHECK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
-  int ranks = 1;
-  AMPCF_CHECK_MPI(MPI_Comm_size(node, &ranks));
+  int mine = counted ? 1 : 0, ranks = 0;
+  AMPCF_CHECK_MPI(MPI_Allreduce(&mine, &ranks, 1, MPI_INT, MPI_SUM, node));
   AMPCF_CHECK_MPI(MPI_Comm_free(&node));
   return ranks;
 }

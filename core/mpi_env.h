@@ -21,8 +21,9 @@ namespace ampcf {
 
 int WorldRank();
 int WorldSize();
-// Collective over MPI_COMM_WORLD: the number of ranks on this rank's node (shared memory).
-int RanksOnThisNode();
+// Collective over MPI_COMM_WORLD: the number of ranks on this rank's node (shared memory) whose
+// `counted` is true.
+int RanksOnThisNode(bool counted = true);
 
 // Collective over `comm`: every rank passes whether its part succeeded and, if not, why.
 // Returns the message of the lowest failing rank on every rank ("" when all succeeded), so

@@ -20,6 +20,9 @@ constexpr int kRollCallTag = 1, kPresentTag = 2;
 constexpr unsigned kSpinPolls = 100, kPollsPerCheck = 64;
 // Pace::kSleep's pause between polls: well below a training step (about a millisecond).
 constexpr auto kPatientSleep = std::chrono::microseconds(50);
+// A wait that has lasted this long sleeps between polls whatever its pace: it waits for a peer's
+// work (preparing its users, a slow step), which may need the core that yielding would hold.
+constexpr double kSleepAfterSeconds = 0.01;
 // How long a roll call waits for answers: ranks in a wait answer within a poll.
 constexpr double kRollCallSeconds = 3.0;
 
@@ -153,7 +156,9 @@ void PollUntil(Done&& done, const std::string& what, Pace pace = Pace::kYield) {
     }
     if (polls % kPollsPerCheck == kPollsPerCheck - 1) {
       AnswerRollCall();
-      CheckDeadline(SecondsSince(start), what);
+      const double waited = SecondsSince(start);
+      CheckDeadline(waited, what);
+      if (waited > kSleepAfterSeconds) pace = Pace::kSleep;
     }
   }
 }

@@ -34,7 +34,8 @@ double Timeout();
 // How a wait polls once its first polls found nothing. kYield gives up the core between polls
 // (a message on the critical path: a synchronous step's pull). kSleep sleeps between polls (a
 // worker with later steps' pulls in flight): every poll of a TCP link is a system call, and on a
-// node with more ranks than cores the sleeping rank leaves its core to one that computes.
+// node with more ranks than cores the sleeping rank leaves its core to one that computes. A wait
+// longer than 10 ms sleeps either way.
 enum class Pace { kYield, kSleep };
 
 // Completes every request of `requests` (MPI_REQUEST_NULL entries are skipped). `what` names

@@ -5,9 +5,9 @@
 #include <limits>
 #include <numeric>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "data/fingerprint.h"
 #include "data/holdout.h"
 #include "data/prepared_file.h"
@@ -16,6 +16,9 @@
 namespace ampcf {
 
 namespace {
+
+// Users per task of the hold-out.
+constexpr int kUsersPerTask = 2048;
 
 // Whether ids spanning [low, high] are compact enough for a table over the range: at most
 // kSpanPerId slots of it per id (a bitmap then costs at most 2 bits per id, a table of dense ids
@@ -27,24 +30,34 @@ bool Compact(std::int64_t low, std::int64_t high, std::size_t count) {
   return span < kSpanPerId * static_cast<std::uint64_t>(std::max<std::size_t>(count, 64));
 }
 
-// Dense ids sorted by original id. Ids in a compact range (MovieLens', generated files') are
-// marked in a bitmap and read back in order, in linear time: sorting the tens of millions of
-// item ids of a large file took a tenth of its preparation.
-std::vector<std::int64_t> SortedUnique(std::vector<std::int64_t> ids) {
-  if (ids.empty()) return ids;
-  const auto [low, high] = std::minmax_element(ids.begin(), ids.end());
-  if (!Compact(*low, *high, ids.size())) {
+// The distinct ids that `for_each_id(visit)` passes to visit, sorted. Ids in a compact range
+// (MovieLens', generated files') are marked in a bitmap and read back in order, in linear time and
+// without a copy of every id: sorting the tens of millions of item ids of a large file took a
+// tenth of its preparation.
+template <typename ForEachId>
+std::vector<std::int64_t> SortedUnique(ForEachId&& for_each_id) {
+  std::int64_t low = std::numeric_limits<std::int64_t>::max(), high = std::numeric_limits<std::int64_t>::min();
+  std::size_t count = 0;
+  for_each_id([&](std::int64_t id) {
+    low = std::min(low, id);
+    high = std::max(high, id);
+    ++count;
+  });
+  std::vector<std::int64_t> ids;
+  if (count == 0) return ids;
+  if (!Compact(low, high, count)) {
+    ids.reserve(count);
+    for_each_id([&](std::int64_t id) { ids.push_back(id); });
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    ids.shrink_to_fit();
     return ids;
   }
-  const std::int64_t first = *low, span = *high - *low + 1;
-  std::vector<std::uint64_t> seen(static_cast<std::size_t>((span + 63) / 64), 0);
-  for (std::int64_t id : ids) seen[static_cast<std::size_t>((id - first) / 64)] |= std::uint64_t{1} << ((id - first) % 64);
-  ids.clear();
+  std::vector<std::uint64_t> seen(static_cast<std::size_t>((high - low) / 64 + 1), 0);
+  for_each_id([&](std::int64_t id) { seen[static_cast<std::size_t>((id - low) / 64)] |= std::uint64_t{1} << ((id - low) % 64); });
   for (std::size_t word = 0; word < seen.size(); ++word)
     for (std::uint64_t bits = seen[word]; bits != 0; bits &= bits - 1)
-      ids.push_back(first + static_cast<std::int64_t>(word * 64) + std::countr_zero(bits));
+      ids.push_back(low + static_cast<std::int64_t>(word * 64) + std::countr_zero(bits));
   ids.shrink_to_fit();
   return ids;
 }
@@ -134,80 +147,35 @@ std::vector<Interaction> WithoutRareItems(std::vector<Interaction> rows, int min
   return rows;
 }
 
-// Positions of `rows` ordered by user, then time; ties keep file order (stable sort).
-std::vector<std::uint32_t> UserTimeOrder(const std::vector<Interaction>& rows) {
-  std::vector<std::uint32_t> order(rows.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    const Interaction& x = rows[a];
-    const Interaction& y = rows[b];
-    if (x.user != y.user) return x.user < y.user;
-    return x.timestamp < y.timestamp;
-  });
-  return order;
-}
-
 // Pre-split data: original user id -> the items of its test rows (file order).
-using GivenTests = std::unordered_map<std::int64_t, std::vector<std::int64_t>>;
-
 GivenTests GivenTestsByUser(const RawData& raw) {
   GivenTests test_of;
   for (const Interaction& row : raw.test_rows) test_of[row.user].push_back(row.item);
   return test_of;
 }
 
-// The positions order[start, end) (one user's rows, time order) with each item kept only at its
-// last occurrence: walk backwards, remember what was seen, then restore time order.
-std::vector<std::uint32_t> LatestOccurrences(const std::vector<Interaction>& rows,
-                                             const std::vector<std::uint32_t>& order, std::size_t start,
-                                             std::size_t end) {
-  std::vector<std::uint32_t> kept;
-  std::unordered_set<std::int64_t> seen;
-  for (std::size_t k = end; k-- > start;) {
-    if (!seen.insert(rows[order[k]].item).second) continue;
-    kept.push_back(order[k]);
-  }
-  std::reverse(kept.begin(), kept.end());
-  return kept;
+// Row positions are 32-bit (data/user_rows.h).
+void CheckRowCount(const RawData& raw, const DataConfig& config) {
+  if (raw.rows.size() >= (std::uint64_t{1} << 32))
+    throw UserError(Cat("--data ", config.data, ": 2^32 rows or more on one rank; run on more ranks"));
 }
 
-// Groups the ordered rows by user, deduplicated, and keeps the users with at least `min_items`
-// distinct items (a pre-split user's given test pair counts; one without a test pair has none).
-// The result is sorted by user id, as `order` is.
-std::vector<UserRows> KeptUsers(const RawData& raw, const std::vector<std::uint32_t>& order,
-                                const GivenTests& given_tests, int min_items) {
-  std::vector<UserRows> kept;
-  const std::size_t n_rows = order.size();
-  for (std::size_t start = 0; start < n_rows;) {
-    std::size_t end = start;
-    const std::int64_t user = raw.rows[order[start]].user;
-    while (end < n_rows && raw.rows[order[end]].user == user) ++end;
-    UserRows entry{user, LatestOccurrences(raw.rows, order, start, end)};
-    std::size_t total_items = entry.rows.size() + (raw.presplit ? given_tests.count(user) : 0);
-    if (raw.presplit && given_tests.count(user) == 0) total_items = 0;  // no test pair: unusable
-    if (static_cast<int>(total_items) >= min_items) kept.push_back(std::move(entry));
-    start = end;
-  }
-  return kept;
-}
-
-// Every original item id the prepared data refers to: the kept users' rows and, pre-split, the
-// given test items and negatives.
-std::vector<std::int64_t> ItemPool(const RawData& raw, const std::vector<UserRows>& users) {
-  std::vector<std::int64_t> pool;
-  for (const UserRows& entry : users)
-    for (std::uint32_t r : entry.rows) pool.push_back(raw.rows[r].item);
-  if (raw.presplit) {
-    for (const Interaction& row : raw.test_rows) pool.push_back(row.item);
-    for (const auto& [user, negatives] : raw.given_negatives) pool.insert(pool.end(), negatives.begin(), negatives.end());
-  }
-  return pool;
+// Every original item id the prepared data refers to, sorted and distinct: the kept users' rows
+// and, pre-split, the given test items and negatives.
+std::vector<std::int64_t> DistinctItems(const RawData& raw, const KeptRows& users) {
+  return SortedUnique([&](auto&& visit) {
+    for (std::uint32_t r : users.rows) visit(raw.rows[r].item);
+    if (!raw.presplit) return;
+    for (const Interaction& row : raw.test_rows) visit(row.item);
+    for (const auto& [user, negatives] : raw.given_negatives)
+      for (std::int64_t item : negatives) visit(item);
+  });
 }
 
 // Sets the dense ids (sorted by original id), the names of string ids, and the counts.
-void AssignDenseIds(const RawData& raw, const std::vector<UserRows>& users, Dataset& data) {
-  for (const UserRows& entry : users) data.user_ids.push_back(entry.user);  // already sorted
-  data.item_ids = SortedUnique(ItemPool(raw, users));
+void AssignDenseIds(const RawData& raw, const KeptRows& users, Dataset& data) {
+  data.user_ids = users.users;  // already sorted
+  data.item_ids = DistinctItems(raw, users);
   if (!raw.user_names.empty()) {
     for (std::int64_t id : data.user_ids) data.user_names.push_back(raw.user_names[static_cast<std::size_t>(id)]);
     for (std::int64_t id : data.item_ids) data.item_names.push_back(raw.item_names[static_cast<std::size_t>(id)]);
@@ -235,44 +203,64 @@ struct HoldoutCounts {
 };
 
 // Whether every row of `entry` got its timestamp (NCF + --ncf-timestamps).
-bool AllTimestampsKnown(const RawData& raw, const UserRows& entry) {
-  return !raw.timestamp_known.empty() && std::all_of(entry.rows.begin(), entry.rows.end(),
+bool AllTimestampsKnown(const RawData& raw, std::span<const std::uint32_t> rows) {
+  return !raw.timestamp_known.empty() && std::all_of(rows.begin(), rows.end(),
                                                      [&](std::uint32_t r) { return raw.timestamp_known[r] != 0; });
 }
 
 // Splits every kept user's time-ordered items into test, validation and training items (sorted),
-// filling data's train CSR, val_item and test_item.
-HoldoutCounts HoldOut(const RawData& raw, const std::vector<UserRows>& users, const GivenTests& given_tests,
+// filling data's train CSR, val_item and test_item. Runs on the compute threads: each user's
+// training items are written where its rows start in `users`, then moved down into place.
+HoldoutCounts HoldOut(const RawData& raw, const KeptRows& users, const GivenTests& given_tests,
                       const DataConfig& config, HoldoutMode mode, Dataset& data) {
-  data.train_offsets.assign(1, 0);
-  data.val_item.assign(data.n_users, -1);
-  data.test_item.assign(data.n_users, -1);
+  const std::int32_t n_users = users.size();
+  data.train_offsets.assign(static_cast<std::size_t>(n_users) + 1, 0);
+  data.val_item.assign(n_users, -1);
+  data.test_item.assign(n_users, -1);
   const bool random_untimed = config.untimed_validation == "random";
   const DenseIds dense(data.item_ids);
-  HoldoutCounts counts;
-  for (std::int32_t u = 0; u < data.n_users; ++u) {
-    const UserRows& entry = users[u];
-    const auto user_key = static_cast<std::uint64_t>(entry.user);
-    std::vector<std::int32_t> items;
-    items.reserve(entry.rows.size());
-    for (std::uint32_t r : entry.rows) items.push_back(dense.Of(raw.rows[r].item));
-    UserSplit split;
-    if (mode == HoldoutMode::kGiven) {
-      const std::int32_t test_item = dense.Of(given_tests.at(entry.user).back());
-      const bool latest_known = raw.has_timestamps || AllTimestampsKnown(raw, entry);
-      split = SplitGiven(std::move(items), test_item, latest_known, random_untimed, config.eval_seed, user_key);
-    } else if (mode == HoldoutMode::kLatest) {
-      split = SplitLatest(std::move(items));
-    } else {
-      split = SplitRandom(std::move(items), config.eval_seed, user_key);
+  const int tasks = TaskCount(n_users, kUsersPerTask);
+  std::vector<HoldoutCounts> task_counts(static_cast<std::size_t>(tasks));
+  data.train_items.resize(users.rows.size());  // a user trains on some of its rows
+  ParallelFor(tasks, [&](int task) {
+    HoldoutCounts& counts = task_counts[static_cast<std::size_t>(task)];
+    const TaskRange block = TaskItems(task, n_users, kUsersPerTask);
+    for (std::int32_t u = block.begin; u < block.end; ++u) {
+      const std::span<const std::uint32_t> rows = users.RowsOf(u);
+      const std::int64_t user = users.users[static_cast<std::size_t>(u)];
+      const auto user_key = static_cast<std::uint64_t>(user);
+      std::vector<std::int32_t> items;
+      items.reserve(rows.size());
+      for (std::uint32_t r : rows) items.push_back(dense.Of(raw.rows[r].item));
+      UserSplit split;
+      if (mode == HoldoutMode::kGiven) {
+        const std::int32_t test_item = dense.Of(given_tests.at(user).back());
+        const bool latest_known = raw.has_timestamps || AllTimestampsKnown(raw, rows);
+        split = SplitGiven(std::move(items), test_item, latest_known, random_untimed, config.eval_seed, user_key);
+      } else if (mode == HoldoutMode::kLatest) {
+        split = SplitLatest(std::move(items));
+      } else {
+        split = SplitRandom(std::move(items), config.eval_seed, user_key);
+      }
+      data.test_item[u] = split.test_item;
+      data.val_item[u] = split.val_item;
+      if (split.val_item >= 0) ++counts.users_with_validation;
+      if (split.random_validation) ++counts.random_validations;
+      std::sort(split.train.begin(), split.train.end());
+      std::copy(split.train.begin(), split.train.end(), data.train_items.begin() + users.offsets[static_cast<std::size_t>(u)]);
+      data.train_offsets[static_cast<std::size_t>(u) + 1] = static_cast<std::int64_t>(split.train.size());
     }
-    data.test_item[u] = split.test_item;
-    data.val_item[u] = split.val_item;
-    if (split.val_item >= 0) ++counts.users_with_validation;
-    if (split.random_validation) ++counts.random_validations;
-    std::sort(split.train.begin(), split.train.end());
-    data.train_items.insert(data.train_items.end(), split.train.begin(), split.train.end());
-    data.train_offsets.push_back(static_cast<std::int64_t>(data.train_items.size()));
+  });
+  for (std::size_t u = 0; u < static_cast<std::size_t>(n_users); ++u) {
+    const auto from = data.train_items.begin() + users.offsets[u];
+    std::copy(from, from + data.train_offsets[u + 1], data.train_items.begin() + data.train_offsets[u]);
+    data.train_offsets[u + 1] += data.train_offsets[u];
+  }
+  data.train_items.resize(static_cast<std::size_t>(data.train_offsets.back()));
+  HoldoutCounts counts;
+  for (const HoldoutCounts& part : task_counts) {
+    counts.users_with_validation += part.users_with_validation;
+    counts.random_validations += part.random_validations;
   }
   return counts;
 }
@@ -343,9 +331,10 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
     if (raw.presplit) throw UserError("--min-item-ratings does not apply to pre-split (NCF) data");
     raw.rows = WithoutRareItems(std::move(raw.rows), config.min_item_ratings);
   }
+  CheckRowCount(raw, config);
   const GivenTests given_tests = GivenTestsByUser(raw);
-  const std::vector<UserRows> users = KeptUsers(raw, UserTimeOrder(raw.rows), given_tests, config.min_items);
-  if (users.empty())
+  const KeptRows users = GroupUserRows(raw, raw.presplit ? &given_tests : nullptr, config.min_items);
+  if (users.size() == 0)
     throw UserError(Cat("--data ", config.data, ": no user has at least ", config.min_items, " items"));
   AssignDenseIds(raw, users, data);
 
@@ -361,12 +350,11 @@ Dataset Prepare(RawData raw, const DataConfig& config) {
 
 UserPreparation::UserPreparation(RawData raw, const DataConfig& config) : raw_(std::move(raw)), config_(config) {
   AMPCF_ASSERT(!raw_.presplit, "pre-split data is prepared whole");
-  if (raw_.rows.size() > std::numeric_limits<std::uint32_t>::max())
-    throw UserError(Cat("--data ", config.data, ": more than 2^32 rows on one rank; run on more ranks"));
-  users_ = KeptUsers(raw_, UserTimeOrder(raw_.rows), {}, config.min_items);
+  CheckRowCount(raw_, config);
+  users_ = GroupUserRows(raw_, nullptr, config.min_items);
 }
 
-std::vector<std::int64_t> UserPreparation::ItemPool() const { return SortedUnique(ampcf::ItemPool(raw_, users_)); }
+std::vector<std::int64_t> UserPreparation::ItemPool() const { return DistinctItems(raw_, users_); }
 
 Dataset UserPreparation::HoldOut(std::vector<std::int64_t> item_ids, std::int32_t first_user,
                                  std::int32_t n_users) const {
@@ -374,8 +362,7 @@ Dataset UserPreparation::HoldOut(std::vector<std::int64_t> item_ids, std::int32_
   data.name = raw_.name;
   data.item_ids = std::move(item_ids);
   data.n_items = static_cast<std::int32_t>(data.item_ids.size());
-  for (const UserRows& entry : users_) data.user_ids.push_back(entry.user);
-  data.n_users = kept_users();  // HoldOut's loop runs over the users held here
+  data.user_ids = users_.users;
   const HoldoutMode mode = HoldoutModeOf(raw_);
   const HoldoutCounts counts = ampcf::HoldOut(raw_, users_, {}, config_, mode, data);
   data.n_users = n_users;

@@ -24,6 +24,7 @@
 
 #include "options/config.h"
 #include "data/readers.h"
+#include "data/user_rows.h"
 
 namespace ampcf {
 
@@ -117,20 +118,14 @@ Dataset TakeUsers(const Dataset& whole, UserRange range);
 // Applies the preparation above; throws UserError when nothing usable is left.
 Dataset Prepare(RawData raw, const DataConfig& config);
 
-// One user's rows: positions in RawData::rows, time order, deduplicated.
-struct UserRows {
-  std::int64_t user;
-  std::vector<std::uint32_t> rows;
-};
-
-// Prepare's steps for a part of the users, each with every one of its rows (data/text_parse.h
+// Prepare's steps for a part of the users, each with every one of its rows (data/parallel_parse.h
 // gives each rank the rows of a range of original user ids). Not for pre-split (NCF) data.
 class UserPreparation {
  public:
   // Orders and deduplicates each user's rows (kept in file order) and keeps the users with
   // --min-items items; rare items must already be dropped.
   UserPreparation(RawData raw, const DataConfig& config);
-  std::int32_t kept_users() const { return static_cast<std::int32_t>(users_.size()); }
+  std::int32_t kept_users() const { return users_.size(); }
   // The original ids of the kept users' items, sorted and distinct.
   std::vector<std::int64_t> ItemPool() const;
   // The kept users as users [first_user, first_user + kept_users()) of `n_users`, held out, with
@@ -141,7 +136,7 @@ class UserPreparation {
  private:
   RawData raw_;
   DataConfig config_;
-  std::vector<UserRows> users_;
+  KeptRows users_;
 };
 
 // Reads and prepares the dataset of `config`.

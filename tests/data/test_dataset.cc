@@ -8,6 +8,8 @@
 
 #include "data/dataset.h"
 #include "core/error.h"
+#include "core/parallel.h"
+#include "core/rng.h"
 #include "data/prepared_file.h"
 #include "data/synthetic.h"
 #include "io/hdf5_util.h"
@@ -98,6 +100,26 @@ TEST(Prepare, ItemIdsOfAnyRangeAreSortedAndMapped) {
     std::sort(train.begin(), train.end());
     EXPECT_EQ(TrainIds(data, 0), train);
   }
+}
+
+TEST(Prepare, TheDatasetDoesNotDependOnTheThreadCount) {
+  Rng rng(3);
+  RawData raw = Rows({});
+  for (int r = 0; r < 60000; ++r)  // users of several hold-out tasks
+    raw.rows.push_back({static_cast<std::int64_t>(UniformIndex(rng, 9000)), static_cast<std::int64_t>(UniformIndex(rng, 400)),
+                        static_cast<std::int64_t>(UniformIndex(rng, 50))});
+  DataConfig config;
+  SetComputeThreads(1);
+  const Dataset one = Prepare(raw, config);
+  SetComputeThreads(3);
+  const Dataset three = Prepare(raw, config);
+  SetComputeThreads(1);
+  EXPECT_GT(one.n_users, 4096);
+  EXPECT_EQ(one.train_items, three.train_items);
+  EXPECT_EQ(one.train_offsets, three.train_offsets);
+  EXPECT_EQ(one.test_item, three.test_item);
+  EXPECT_EQ(one.val_item, three.val_item);
+  EXPECT_EQ(one.Fingerprint(), three.Fingerprint());
 }
 
 TEST(Prepare, NegativesAreUnseenDistinctAndReproducible) {
