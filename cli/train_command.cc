@@ -90,10 +90,12 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
 bool SetUp(const DataConfig& data_config, const TrainConfig& config, TrainSetup& setup) {
   const auto start = std::chrono::steady_clock::now();
   DatasetSource source(data_config, MPI_COMM_WORLD);
-  // While the data loads, ranks that will hold no users (servers) only parse and wait: the
-  // cores of a node go to the ranks there that prepare users.
-  const bool holds_users = WorldRank() < WorkersOf(WorldSize(), config.servers);
-  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(RanksOnThisNode(holds_users)));
+  // While the data loads, ranks that will hold no users (servers) at most parse their byte range
+  // and wait: the cores of a node go to the ranks there that will hold users. (Input that one rank
+  // reads alone leaves the other workers waiting too; they are counted all the same.) The count
+  // is collective, so every rank takes it, whatever its --threads.
+  const int user_ranks_here = RanksOnThisNode(WorldRank() < WorkersOf(WorldSize(), config.servers));
+  SetComputeThreads(config.threads > 0 ? config.threads : DefaultComputeThreads(user_ranks_here));
   if (!CollectiveSetup([&] {
         Validate(config);
         CheckPretrainedCount(config);

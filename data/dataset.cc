@@ -10,6 +10,7 @@
 #include "core/parallel.h"
 #include "data/fingerprint.h"
 #include "data/holdout.h"
+#include "data/id_span.h"
 #include "data/prepared_file.h"
 #include "core/rng.h"
 
@@ -17,17 +18,12 @@ namespace ampcf {
 
 namespace {
 
-// Users per task of the hold-out.
-constexpr int kUsersPerTask = 2048;
-
 // Whether ids spanning [low, high] are compact enough for a table over the range: at most
 // kSpanPerId slots of it per id (a bitmap then costs at most 2 bits per id, a table of dense ids
 // 32 bytes per id).
 constexpr std::uint64_t kSpanPerId = 8;
 bool Compact(std::int64_t low, std::int64_t high, std::size_t count) {
-  // In unsigned arithmetic: ids may span more than int64's range (high - low would overflow).
-  const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
-  return span < kSpanPerId * static_cast<std::uint64_t>(std::max<std::size_t>(count, 64));
+  return IdSpan(low, high) < kSpanPerId * static_cast<std::uint64_t>(std::max<std::size_t>(count, 64));
 }
 
 // The distinct ids that `for_each_id(visit)` passes to visit, sorted. Ids in a compact range
@@ -76,7 +72,7 @@ class DenseIds {
   std::int32_t Of(std::int64_t id) const {
     if (!table_.empty()) {
       if (id < first_) return -1;
-      const std::uint64_t at = static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(first_);
+      const std::uint64_t at = IdSpan(first_, id);
       return at < table_.size() ? table_[static_cast<std::size_t>(at)] : -1;
     }
     auto at = std::lower_bound(sorted_.begin(), sorted_.end(), id);
@@ -113,6 +109,7 @@ void DrawUnseen(std::int32_t n_items, const std::vector<std::int32_t>& seen, int
   }
   thread_local std::vector<bool> taken;  // seen or drawn already; all false between calls
   if (taken.size() < static_cast<std::size_t>(n_items)) taken.resize(static_cast<std::size_t>(n_items), false);
+  out.reserve(out.size() + static_cast<std::size_t>(count));  // nothing below throws with items marked
   for (std::int32_t item : seen) taken[item] = true;
   std::size_t first = out.size();
   while (static_cast<int>(out.size() - first) < count) {
@@ -202,7 +199,7 @@ struct HoldoutCounts {
   std::int64_t random_validations = 0;
 };
 
-// Whether every row of `entry` got its timestamp (NCF + --ncf-timestamps).
+// Whether every one of `rows` got its timestamp (NCF + --ncf-timestamps).
 bool AllTimestampsKnown(const RawData& raw, std::span<const std::uint32_t> rows) {
   return !raw.timestamp_known.empty() && std::all_of(rows.begin(), rows.end(),
                                                      [&](std::uint32_t r) { return raw.timestamp_known[r] != 0; });
@@ -219,12 +216,12 @@ HoldoutCounts HoldOut(const RawData& raw, const KeptRows& users, const GivenTest
   data.test_item.assign(n_users, -1);
   const bool random_untimed = config.untimed_validation == "random";
   const DenseIds dense(data.item_ids);
-  const int tasks = TaskCount(n_users, kUsersPerTask);
+  const int tasks = TaskCount(n_users, kUsersPerPreparationTask);
   std::vector<HoldoutCounts> task_counts(static_cast<std::size_t>(tasks));
   data.train_items.resize(users.rows.size());  // a user trains on some of its rows
   ParallelFor(tasks, [&](int task) {
     HoldoutCounts& counts = task_counts[static_cast<std::size_t>(task)];
-    const TaskRange block = TaskItems(task, n_users, kUsersPerTask);
+    const TaskRange block = TaskItems(task, n_users, kUsersPerPreparationTask);
     for (std::int32_t u = block.begin; u < block.end; ++u) {
       const std::span<const std::uint32_t> rows = users.RowsOf(u);
       const std::int64_t user = users.users[static_cast<std::size_t>(u)];
@@ -253,7 +250,8 @@ HoldoutCounts HoldOut(const RawData& raw, const KeptRows& users, const GivenTest
   });
   for (std::size_t u = 0; u < static_cast<std::size_t>(n_users); ++u) {
     const auto from = data.train_items.begin() + users.offsets[u];
-    std::copy(from, from + data.train_offsets[u + 1], data.train_items.begin() + data.train_offsets[u]);
+    if (users.offsets[u] != data.train_offsets[u])  // (std::copy onto itself is undefined)
+      std::copy(from, from + data.train_offsets[u + 1], data.train_items.begin() + data.train_offsets[u]);
     data.train_offsets[u + 1] += data.train_offsets[u];
   }
   data.train_items.resize(static_cast<std::size_t>(data.train_offsets.back()));

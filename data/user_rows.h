@@ -11,6 +11,10 @@
 
 namespace ampcf {
 
+// Users per task of preparation's per-user steps (here and the hold-out, data/dataset.cc): the
+// tasks do not depend on the thread count, so neither does the result.
+constexpr int kUsersPerPreparationTask = 2048;
+
 // Pre-split data: original user id -> the items of its test rows (file order).
 using GivenTests = std::unordered_map<std::int64_t, std::vector<std::int64_t>>;
 

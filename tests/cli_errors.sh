@@ -39,6 +39,15 @@ expect_error "--resume auto without --out" "needs --out" train --resume auto
 expect_error "not a checkpoint" "bad.csv: not a readable HDF5 file" inspect "$work/bad.csv"
 "$ampcf" train --data "$work/two_items.csv" --epochs 1 --quiet --out "$work/tiny" > /dev/null 2>&1
 expect_error "explain: unknown user" "--user 99: no such user" explain --data "$work/two_items.csv" --model "$work/tiny/model.h5" --user 99
+# Ranks started with different options: every rank reaches the check that compares them (no
+# collective before it is skipped by a rank's own --threads).
+out=$(timeout 60 mpirun --oversubscribe -np 1 "$ampcf" train --data "$work/two_items.csv" --threads 2 --out "$work/mixed" \
+      : -np 1 "$ampcf" train --data "$work/two_items.csv" --out "$work/mixed" 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q "rank 1 has different options than rank 0"; then
+  echo "ok: ranks with different options"; passed=$((passed+1))
+else
+  echo "FAILED: ranks with different options (exit $rc)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))
+fi
 # A diverging run ends at its first non-finite loss on every rank, naming the epoch, the step and
 # the last good checkpoint, which stays intact.
 "$ampcf" train --data synthetic --epochs 1 --quiet --out "$work/diverge" > /dev/null 2>&1
