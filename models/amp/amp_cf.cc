@@ -38,6 +38,7 @@ AmpCf::AmpCf(const TrainConfig& config, const AmpOptions& options, std::int64_t 
   weights_.l2_user_factor = config.l2_user_factor;
   weights_.persona_tie = options.persona_tie;
   weights_.persona_tie_power = options.persona_tie_power;
+  weights_.hard_negatives = options.hard_negatives;
   const AdamConfig adam = MakeAdam(config);
   AdamConfig attention_adam = adam;
   attention_adam.lr = static_cast<float>(adam.lr * options.att_lr_scale);

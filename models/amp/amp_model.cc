@@ -65,6 +65,8 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
   const float g_item_l2 = static_cast<float>(weights.l2_example * gradient_weight);
   const float g_tie = static_cast<float>(weights.persona_tie * gradient_weight);
   const bool tie = weights.persona_tie > 0 && r > 1;
+  const double hardness = weights.hard_negatives;
+  const bool hard = hardness > 0 && n_negatives > 0;
   // Each user slot's share of the tie (LossWeights::persona_tie_power).
   s.tie_scale.assign(static_cast<std::size_t>(params.n_user_slots), 1.0f);
   if (tie && weights.persona_tie_power > 0 && !batch.relative_history.empty())
@@ -88,7 +90,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
   ParallelForBlocks(n_pairs, kPairsPerTask, [&](TaskRange pairs) {
     std::vector<float> attention(static_cast<std::size_t>(C) * r), dots(attention.size()), log_attention(attention.size()),
         g_attention(r);
-    std::vector<double> score(C), entropy(C);
+    std::vector<double> score(C), entropy(C), model_score(C), hard_share(C);
     for (int b = pairs.begin; b < pairs.end; ++b) {
       const int first_row = batch.user[b] * r;
       const std::int32_t* slots = &batch.item[static_cast<std::size_t>(b) * C];
@@ -112,8 +114,21 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
           y += static_cast<double>(a[k]) * z[k];
           h -= static_cast<double>(a[k]) * log_a[k];
         }
+        model_score[c] = y;
         score[c] = params.item_log_q != nullptr ? y - params.item_log_q[slots[c]] : y;
         entropy[c] = h;
+      }
+      if (hard) {
+        // LossWeights::hard_negatives: each negative's logit gains log(|N| share), its share of
+        // softmax(h y) over the negatives.
+        double top = -INFINITY, sum = 0;
+        for (int c = 1; c < C; ++c) top = std::max(top, hardness * model_score[c]);
+        for (int c = 1; c < C; ++c) sum += std::exp(hardness * model_score[c] - top);
+        for (int c = 1; c < C; ++c) {
+          const double log_share = hardness * model_score[c] - top - std::log(sum);
+          hard_share[c] = std::exp(log_share);
+          score[c] += log_share + std::log(static_cast<double>(n_negatives));
+        }
       }
       const double max_score = *std::max_element(score.begin(), score.end());
       double partition = 0;
@@ -147,7 +162,10 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         const float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
         const float* z = &dots[static_cast<std::size_t>(c) * r];
         const double probability = std::exp(score[c] - log_partition);
-        const float g_score = static_cast<float>(alpha * (probability - (c == 0 ? 1.0 : 0.0)) * gradient_weight);
+        double g_nll = probability - (c == 0 ? 1.0 : 0.0);
+        // A hard negative's weight moves with every negative's score: the softmax(h y) term.
+        if (hard && c > 0) g_nll = probability * (1 + hardness) - hardness * hard_share[c] * (1 - std::exp(score[0] - log_partition));
+        const float g_score = static_cast<float>(alpha * g_nll * gradient_weight);
         const float g_entropy = static_cast<float>(
             beta * (c == 0 ? weights.lambda_p : -weights.lambda_n / std::max(n_negatives, 1)) * gradient_weight);
         float weighted = 0;  // dL/da_k, then through the softmax

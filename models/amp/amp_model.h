@@ -50,6 +50,12 @@ struct LossWeights {
   // positive alike, so a user's tie grows with its history; 1 gives every user the same total
   // tie, as a prior over the user's personas (not over each interaction) would.
   double persona_tie_power = 0.0;
+  // Hard negatives h: a negative's term exp(s_j) of the sampled softmax's partition is weighted by
+  // |N| softmax_j(h y_j) over the positive's negatives (y: the model's score), so negatives it
+  // scores high count more, as REMI's interest-aware hard negatives (Xie et al., RecSys 2023)
+  // and Robinson et al. (ICLR 2021) weigh them. The weights are part of the loss, gradients
+  // included; 0: every weight is 1.
+  double hard_negatives = 0.0;
 };
 
 // The rows a batch reads. `users`: n_user_slots * r rows of d; `items`: n_item_slots rows of d+1.

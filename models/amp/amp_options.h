@@ -18,6 +18,9 @@ namespace ampcf {
   X(double, persona_tie_power, "--persona-tie-power", 0.0, AtLeast(0),                                       \
     "scales each positive's tie by (mean history / the user's history)^power: 0 ties every positive alike, " \
     "1 gives every user the same total tie (a prior per user)")                                              \
+  X(double, hard_negatives, "--hard-negatives", 0.0, AtLeast(0),                                            \
+    "h: each negative's term of the sampled softmax weighs |N| softmax(h * score) over the negatives, so "    \
+    "negatives the model scores high count more (REMI's hard negatives; 0: off)")                            \
   X(double, att_l2, "--att-l2", 0.0, AtLeast(0), "L2 penalty on the attention maps A_u, A_v (applied at every step)") \
   X(double, att_lr_scale, "--att-lr-scale", 0.01, Positive(),                                                \
     "the attention maps A_u, A_v learn at --lr times this (smaller: softer attention for longer)")           \

@@ -64,6 +64,26 @@ TEST_P(GradientTest, MatchesFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Personas, GradientTest, ::testing::Values(1, 2, 3));
 
+// --hard-negatives: the negatives' weights move with their scores, gradients included.
+TEST(Model, HardNegativesMatchFiniteDifferences) {
+  Problem p = MakeProblem(2);
+  p.weights.hard_negatives = 1.5;
+  BatchGradients g;
+  ForwardBackward(p.shape, p.weights, p.batch, p.Params(), g);
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.users, g.users.data(), "U");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.items, g.items.data(), "V,b");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.att_v, g.att_v.data(), "A_v");
+}
+
+TEST(Model, HardNegativesWeighTheHigherScoredNegativeMore) {
+  Problem p = MakeProblem(2);
+  p.weights = LossWeights{};
+  const double plain = p.Loss();
+  p.weights.hard_negatives = 2.0;
+  // A weighted mean of exp(s_j) with weights rising with s_j is above the plain mean.
+  EXPECT_GT(p.Loss(), plain);
+}
+
 // --persona-tie-power: each user's tie scaled by its history, gradients included.
 TEST(Model, ATiePerUserMatchesFiniteDifferences) {
   Problem p = MakeProblem(3);
