@@ -92,7 +92,7 @@ namespace ampcf {
   X(int, wire_bits, "--wire-bits", 16, CLI::IsMember({16, 32}),                                   \
     "with --staleness other than 0: server rows travel as float16 and gradients as bfloat16 (16), or both as float32 (32; synchronous mode always uses 32)") \
   X(int, threads, "--threads", 0, AtLeast(0),                                                    \
-    "compute threads per rank (0: the cores this rank may run on, shared among the ranks of its node; mpirun binds a rank to one core unless told --bind-to none). Results do not depend on it") \
+    "compute threads per rank (0: the cores this rank may run on, shared among the ranks of its node, and while the data load among those that will hold users; mpirun binds a rank to one core unless told --bind-to none). Results do not depend on it") \
   X(double, peer_timeout, "--peer-timeout", 300.0, AtLeast(0),                                   \
     "seconds a rank waits for another (a pull reply, a collective, its checkpoint turn) before it ends the job naming the ranks that stopped answering (0: wait forever)") \
   X(bool, deterministic, "--deterministic", false, AnyValue(),                                   \
