@@ -144,7 +144,7 @@ std::vector<Interaction> WithoutRareItems(std::vector<Interaction> rows, int min
   return rows;
 }
 
-// Pre-split data: original user id -> the items of its test rows (file order).
+// Pre-split data: each user's given test items (data/user_rows.h: GivenTests).
 GivenTests GivenTestsByUser(const RawData& raw) {
   GivenTests test_of;
   for (const Interaction& row : raw.test_rows) test_of[row.user].push_back(row.item);

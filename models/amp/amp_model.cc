@@ -156,6 +156,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         s.loss_tie[b] = 0.5 * weights.persona_tie * s.tie_scale[batch.user[b]] * deviation.squaredNorm();
       }
       // Backward to each candidate's score, and through the attention softmax to its logits.
+      const double positive_probability = std::exp(score[0] - log_partition);
       for (int c = 0; c < C; ++c) {
         const std::size_t e = static_cast<std::size_t>(b) * C + c;
         const float* a = &attention[static_cast<std::size_t>(c) * r];
@@ -164,7 +165,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         const double probability = std::exp(score[c] - log_partition);
         double g_nll = probability - (c == 0 ? 1.0 : 0.0);
         // A hard negative's weight moves with every negative's score: the softmax(h y) term.
-        if (hard && c > 0) g_nll = probability * (1 + hardness) - hardness * hard_share[c] * (1 - std::exp(score[0] - log_partition));
+        if (hard && c > 0) g_nll = probability * (1 + hardness) - hardness * hard_share[c] * (1 - positive_probability);
         const float g_score = static_cast<float>(alpha * g_nll * gradient_weight);
         const float g_entropy = static_cast<float>(
             beta * (c == 0 ? weights.lambda_p : -weights.lambda_n / std::max(n_negatives, 1)) * gradient_weight);
