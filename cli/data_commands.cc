@@ -5,6 +5,7 @@
 
 #include "cli/collective.h"
 #include "cli/commands.h"
+#include "core/parallel.h"
 #include "data/dataset.h"
 #include "data/prepared_file.h"
 #include "data/readers.h"
@@ -49,7 +50,11 @@ int RunPrepare(const DataConfig& data_config, const PrepareConfig& config) {
         if (config.out.empty()) throw UserError("--out is required (the prepared file to write)");
         if (IsPreparedFile(data_config.data)) throw UserError(Cat("--data ", data_config.data, " is already prepared"));
         const auto start = Clock::now();
-        if (WorldRank() == 0) data = LoadDataset(data_config);
+        // Rank 0 prepares alone, on the cores it may run on; the other ranks wait.
+        if (WorldRank() == 0) {
+          SetComputeThreads(DefaultComputeThreads(1));
+          data = LoadDataset(data_config);
+        }
         parse_seconds = seconds_since(start);
       }))
     return 2;

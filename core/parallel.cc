@@ -42,7 +42,10 @@ class TaskPool {
     for (std::thread& helper : helpers_) helper.join();
     helpers_.clear();
     stop_.store(false);
-    for (int h = 0; h < helpers; ++h) helpers_.emplace_back([this] { HelperLoop(); });
+    // A helper waits for the jobs after the last one published here, not after the one it sees
+    // when it starts: a job published before then would wait for the caller alone.
+    const std::uint64_t seen = GenerationOf(claim_.load());
+    for (int h = 0; h < helpers; ++h) helpers_.emplace_back([this, seen] { HelperLoop(seen); });
   }
 
   void Run(int n, void* context, void (*run)(void*, int)) {
@@ -93,9 +96,8 @@ class TaskPool {
     }
   }
 
-  void HelperLoop() {
+  void HelperLoop(std::uint64_t seen) {
     SetFloatingPointMode();
-    std::uint64_t seen = GenerationOf(claim_.load());
     while (true) {
       const auto spin_end = std::chrono::steady_clock::now() + kIdleSpin;
       for (int turn = 0; GenerationOf(claim_.load(std::memory_order_acquire)) == seen && !stop_.load(); ++turn) {

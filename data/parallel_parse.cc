@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "data/fingerprint.h"
 #include "data/line_formats.h"
+#include "data/parse_range.h"
 #include "data/range_lines.h"
 
 namespace ampcf {
@@ -120,8 +121,16 @@ std::vector<T> AllToAll(const Comm& c, const std::vector<T>& sorted, const std::
 template <typename T, typename Destination>
 std::vector<std::int64_t> GroupByRank(const Comm& c, std::vector<T>& values, Destination destination) {
   std::vector<std::int64_t> offsets(c.size + 1, 0);
-  for (const T& value : values) ++offsets[destination(value) + 1];
+  bool grouped_already = true;  // as the rows of a file in user order are
+  int last = 0;
+  for (const T& value : values) {
+    const int rank = destination(value);
+    ++offsets[rank + 1];
+    grouped_already = grouped_already && rank >= last;
+    last = rank;
+  }
   for (int r = 0; r < c.size; ++r) offsets[r + 1] += offsets[r];
+  if (grouped_already) return offsets;
   std::vector<T> grouped(values.size());
   std::vector<std::int64_t> at(offsets.begin(), offsets.end() - 1);
   for (const T& value : values) grouped[static_cast<std::size_t>(at[destination(value)]++)] = value;
@@ -152,44 +161,21 @@ void SumInPlace(const Comm& c, std::vector<std::int64_t>& values, const char* wh
   values.swap(total);
 }
 
-// What this rank read: its rows in file order, and how many lines its range holds.
-struct ParsedRange {
-  std::vector<Interaction> rows;
-  std::int64_t lines = 0;
-};
-
 ParsedRange ParseRange(const Comm& c, const InputFile& input, const LineFormat& format, bool header) {
   ParsedRange parsed;
-  std::string error;
-  long error_line = 0;
-  std::int64_t begin = 0;
   try {
     std::error_code failed;
     const auto size = static_cast<std::int64_t>(std::filesystem::file_size(input.path, failed));
     if (failed) throw UserError(Cat(input.path, ": cannot read: ", failed.message()));
-    begin = size * c.rank / c.size;
-    RangeLines lines(input.path, begin, size * (c.rank + 1) / c.size);
-    std::string_view line;
-    Interaction row;
-    try {
-      while (lines.Next(line)) {
-        if (header && begin == 0 && lines.lines() == 1) continue;
-        if (!ParseInteractionLine(line, format, row)) continue;
-        if (format.line_is_time) row.timestamp = lines.lines();  // made global below
-        parsed.rows.push_back(row);
-      }
-    } catch (const UserError& bad_line) {
-      error = bad_line.what();
-      error_line = lines.lines();
-    }
-    parsed.lines = lines.lines();
+    parsed = ParseByteRange(input.path, size * c.rank / c.size, size * (c.rank + 1) / c.size, format, header);
   } catch (const UserError& unreadable) {  // the file: a message of its own, with its name
-    error = unreadable.what();
-    error_line = -1;
+    parsed = ParsedRange{};
+    parsed.error = unreadable.what();
   }
   // Line numbers: the lines of the ranges before this one come first.
   const std::int64_t first_line = SumBefore(c, parsed.lines, "the line counts of the other ranks' byte ranges");
-  if (error_line > 0) error = Cat(input.path, ":", first_line + error_line, ": ", error);
+  std::string error = parsed.error;
+  if (!error.empty() && parsed.lines > 0) error = Cat(input.path, ":", first_line + parsed.lines, ": ", error);
   const std::string agreed = AgreeOnError(error.empty(), error, c.comm);
   if (!agreed.empty()) throw UserError(agreed);
   if (format.line_is_time)

@@ -65,6 +65,26 @@ TEST(Parallel, AJobAfterAnIdleSpellRuns) {
   SetComputeThreads(1);
 }
 
+// A helper started by SetComputeThreads takes part in the very next job, even when that job is
+// published before the helper first runs.
+TEST(Parallel, TheFirstJobAfterNewThreadsRunsOnThemAll) {
+  for (int round = 0; round < 10; ++round) {
+    SetComputeThreads(1);
+    SetComputeThreads(2);
+    std::atomic<int> started{0}, finished{0};
+    std::atomic<bool> together{false};
+    ParallelFor(2, [&](int) {
+      started.fetch_add(1);
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      while (started.load() < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+      if (started.load() == 2 && finished.load() == 0) together = true;  // both tasks running at once
+      finished.fetch_add(1);
+    });
+    EXPECT_TRUE(together.load()) << "round " << round << ": one thread ran both tasks";
+  }
+  SetComputeThreads(1);
+}
+
 TEST(Parallel, TasksCoverTheItems) {
   EXPECT_EQ(TaskCount(0, 64), 0);
   EXPECT_EQ(TaskCount(130, 64), 3);

@@ -147,6 +147,14 @@ TEST(ParallelParse, SameDatasetAsOneRank) {
   }
 }
 
+// In user order each rank's rows are already grouped by the rank they go to.
+TEST(ParallelParse, AFileInUserOrder) {
+  testing::TempDir dir;
+  std::ostringstream text;
+  for (int k = 0; k < 600; ++k) text << 1 + k / 10 << "," << 100 + k * 7 % 90 << ",4.0," << 1000 + k % 13 << "\n";
+  ExpectSameAsOneRank(ConfigFor(dir.File("f.csv", text.str()), "movielens-csv"));
+}
+
 TEST(ParallelParse, RareItemsDroppedOverTheWholeFile) {
   testing::TempDir dir;
   DataConfig config = ConfigFor(dir.File("f.csv", RandomLines("movielens-csv", 400, 6)), "movielens-csv");
