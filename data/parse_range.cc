@@ -61,7 +61,9 @@ ParsedRange ParseByteRange(const std::string& path, std::int64_t begin, std::int
       for (Interaction& row : piece.rows) row.timestamp += range.lines;
     range.rows.insert(range.rows.end(), piece.rows.begin(), piece.rows.end());
     std::vector<Interaction>().swap(piece.rows);
+#if defined(__GLIBC__)
     malloc_trim(0);  // a piece lies in a thread's heap, which keeps what is freed unless trimmed
+#endif
     range.lines += piece.lines;
     if (!piece.error.empty()) {
       range.error = std::move(piece.error);

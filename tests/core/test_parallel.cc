@@ -75,7 +75,7 @@ TEST(Parallel, TheFirstJobAfterNewThreadsRunsOnThemAll) {
     std::atomic<bool> together{false};
     ParallelFor(2, [&](int) {
       started.fetch_add(1);
-      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
       while (started.load() < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
       if (started.load() == 2 && finished.load() == 0) together = true;  // both tasks running at once
       finished.fetch_add(1);
