@@ -82,7 +82,7 @@ RawData ReadLines(const std::string& path, bool header, const LineFormat& format
   data.name = SourceName(path);
   data.has_timestamps = format.has_timestamps();
   std::error_code failed;
-  if (fs::is_regular_file(path, failed) && !IsGzipFile(path)) {  // on the compute threads
+  if (fs::is_regular_file(path, failed) && !IsGzipFile(path)) {
     const auto size = static_cast<std::int64_t>(fs::file_size(path, failed));
     if (failed) throw UserError(Cat(path, ": cannot read: ", failed.message()));
     ParsedRange parsed = ParseByteRange(path, 0, size, format, header);
@@ -90,21 +90,7 @@ RawData ReadLines(const std::string& path, bool header, const LineFormat& format
       throw UserError(parsed.lines > 0 ? Cat(path, ":", parsed.lines, ": ", parsed.error) : Cat(path, ": ", parsed.error));
     data.rows = std::move(parsed.rows);
   } else {
-    LineReader reader(path);
-    std::string_view line;
-    Interaction row;
-    while (reader.Next(line)) {
-      if (header && reader.line_number() == 1) continue;
-      // The line's place is formatted only for an error: formatting it for every line took about
-      // half of a one-rank load of a 20M-line file.
-      try {
-        if (!ParseInteractionLine(line, format, row)) continue;
-      } catch (const UserError& bad_line) {
-        throw UserError(Cat(reader.Where(), bad_line.what()));
-      }
-      if (format.line_is_time) row.timestamp = reader.line_number();
-      data.rows.push_back(row);
-    }
+    data.rows = ParseLineStream(path, format, header);
   }
   if (data.rows.empty()) throw UserError(Cat(path, ": no interactions found"));
   return data;

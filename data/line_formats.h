@@ -33,8 +33,8 @@ struct LineFormat {
 // caller prefixes with the file and line ("path:12: ").
 bool ParseInteractionLine(std::string_view line, const LineFormat& format, Interaction& row);
 
-// Reads `path` in `format`: blank lines are skipped, and with `header` the first line. A plain
-// file is parsed on the compute threads (data/parse_range.h), a gzipped one line by line.
+// Reads `path` in `format`: blank lines are skipped, and with `header` the first line. On the
+// compute threads (data/parse_range.h): a plain file in pieces, a gzipped one in blocks.
 RawData ReadLines(const std::string& path, bool header, const LineFormat& format);
 
 // The format of `format_name` (a --format name) when it is one of the formats above.

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "data/line_reader.h"
 #include "data/range_lines.h"
 
 namespace ampcf {
@@ -32,6 +33,54 @@ ParsedRange ParsePiece(const std::string& path, std::int64_t begin, std::int64_t
   }
   piece.lines = lines.lines();
   return piece;
+}
+
+// A block of a file's lines, each followed by '\n', as LineReader gives them (without CR,
+// byte-order mark or NUL); a line to skip (the header) is left empty, to keep the numbering.
+struct LineBlock {
+  std::string text;
+  std::string error;  // a read error, with its place: the file's lines end before it
+  bool last = false;  // no line follows this block
+};
+
+void ReadBlock(LineReader& reader, bool header, std::size_t bytes, LineBlock& block) {
+  block.text.clear();
+  std::string_view line;
+  try {
+    while (block.text.size() < bytes) {
+      if (!reader.Next(line)) {
+        block.last = true;
+        return;
+      }
+      if (!(header && reader.line_number() == 1)) block.text.append(line);
+      block.text.push_back('\n');
+    }
+  } catch (const UserError& error) {
+    block.error = error.what();
+    block.last = true;
+  }
+}
+
+// The lines of a block whose first line is the file's line `lines_before` + 1, parsed up to
+// the first bad one.
+ParsedRange ParseBlock(std::string_view text, const LineFormat& format, std::int64_t lines_before) {
+  ParsedRange parsed;
+  Interaction row;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = text.find('\n', at);
+    const std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    ++parsed.lines;
+    try {
+      if (!ParseInteractionLine(line, format, row)) continue;
+    } catch (const UserError& bad_line) {
+      parsed.error = bad_line.what();
+      break;
+    }
+    if (format.line_is_time) row.timestamp = lines_before + parsed.lines;
+    parsed.rows.push_back(row);
+  }
+  return parsed;
 }
 
 }  // namespace
@@ -71,6 +120,30 @@ ParsedRange ParseByteRange(const std::string& path, std::int64_t begin, std::int
     }
   }
   return range;
+}
+
+std::vector<Interaction> ParseLineStream(const std::string& path, const LineFormat& format, bool header,
+                                         std::size_t bytes_per_block) {
+  LineReader reader(path);
+  std::vector<Interaction> rows;
+  std::int64_t lines = 0;
+  LineBlock blocks[2];
+  ReadBlock(reader, header, bytes_per_block, blocks[0]);
+  for (int current = 0;; current ^= 1) {
+    const LineBlock& block = blocks[current];
+    ParsedRange parsed;
+    ParallelFor(block.last ? 1 : 2, [&](int task) {
+      if (task == 0)
+        parsed = ParseBlock(block.text, format, lines);
+      else
+        ReadBlock(reader, header, bytes_per_block, blocks[current ^ 1]);
+    });
+    rows.insert(rows.end(), parsed.rows.begin(), parsed.rows.end());
+    lines += parsed.lines;
+    if (!parsed.error.empty()) throw UserError(Cat(path, ":", lines, ": ", parsed.error));
+    if (!block.error.empty()) throw UserError(block.error);
+    if (block.last) return rows;
+  }
 }
 
 }  // namespace ampcf
