@@ -61,9 +61,9 @@ void ReadBlock(LineReader& reader, bool header, std::size_t bytes, LineBlock& bl
   }
 }
 
-// The lines of a block whose first line is the file's line `lines_before` + 1, parsed up to
-// the first bad one.
-ParsedRange ParseBlock(std::string_view text, const LineFormat& format, std::int64_t lines_before) {
+// The lines of a block, parsed up to the first bad one: its timestamps (line-numbered formats)
+// count from its own first line.
+ParsedRange ParseBlock(std::string_view text, const LineFormat& format) {
   ParsedRange parsed;
   Interaction row;
   for (std::size_t at = 0; at < text.size();) {
@@ -77,10 +77,40 @@ ParsedRange ParseBlock(std::string_view text, const LineFormat& format, std::int
       parsed.error = bad_line.what();
       break;
     }
-    if (format.line_is_time) row.timestamp = lines_before + parsed.lines;
+    if (format.line_is_time) row.timestamp = parsed.lines;
     parsed.rows.push_back(row);
   }
   return parsed;
+}
+
+// The pieces of a range or file (each timestamp of a line-numbered format counted from its
+// piece's first line) joined in file order, up to the first bad line. Each piece is freed and
+// given back once it is copied, so the rows are held about once, not twice, and in a vector of
+// their exact size.
+ParsedRange JoinPieces(std::vector<ParsedRange>& pieces, const LineFormat& format) {
+  std::size_t rows = 0;
+  for (const ParsedRange& piece : pieces) {
+    rows += piece.rows.size();
+    if (!piece.error.empty()) break;
+  }
+  if (pieces.size() == 1) return std::move(pieces[0]);
+  ParsedRange joined;
+  joined.rows.reserve(rows);
+  for (ParsedRange& piece : pieces) {
+    if (format.line_is_time)
+      for (Interaction& row : piece.rows) row.timestamp += joined.lines;
+    joined.rows.insert(joined.rows.end(), piece.rows.begin(), piece.rows.end());
+    std::vector<Interaction>().swap(piece.rows);
+#if defined(__GLIBC__)
+    malloc_trim(0);  // a piece lies in a thread's heap, which keeps what is freed unless trimmed
+#endif
+    joined.lines += piece.lines;
+    if (!piece.error.empty()) {
+      joined.error = std::move(piece.error);
+      break;
+    }
+  }
+  return joined;
 }
 
 }  // namespace
@@ -95,55 +125,33 @@ ParsedRange ParseByteRange(const std::string& path, std::int64_t begin, std::int
     pieces[static_cast<std::size_t>(p)] = ParsePiece(path, from, to, format, header);
   });
 
-  // The pieces in file order, up to the first bad line. Each is freed and given back once it is
-  // copied, so the rows are held about once, not twice.
-  ParsedRange range;
-  std::size_t rows = 0;
-  for (const ParsedRange& piece : pieces) {
-    rows += piece.rows.size();
-    if (!piece.error.empty()) break;
-  }
-  if (pieces.size() == 1) return std::move(pieces[0]);
-  range.rows.reserve(rows);
-  for (ParsedRange& piece : pieces) {
-    if (format.line_is_time)
-      for (Interaction& row : piece.rows) row.timestamp += range.lines;
-    range.rows.insert(range.rows.end(), piece.rows.begin(), piece.rows.end());
-    std::vector<Interaction>().swap(piece.rows);
-#if defined(__GLIBC__)
-    malloc_trim(0);  // a piece lies in a thread's heap, which keeps what is freed unless trimmed
-#endif
-    range.lines += piece.lines;
-    if (!piece.error.empty()) {
-      range.error = std::move(piece.error);
-      break;
-    }
-  }
-  return range;
+  return JoinPieces(pieces, format);
 }
 
 std::vector<Interaction> ParseLineStream(const std::string& path, const LineFormat& format, bool header,
                                          std::size_t bytes_per_block) {
   LineReader reader(path);
-  std::vector<Interaction> rows;
-  std::int64_t lines = 0;
+  std::vector<ParsedRange> pieces;
+  std::string read_error;
   LineBlock blocks[2];
   ReadBlock(reader, header, bytes_per_block, blocks[0]);
   for (int current = 0;; current ^= 1) {
     const LineBlock& block = blocks[current];
-    ParsedRange parsed;
+    ParsedRange& piece = pieces.emplace_back();
     ParallelFor(block.last ? 1 : 2, [&](int task) {
       if (task == 0)
-        parsed = ParseBlock(block.text, format, lines);
+        piece = ParseBlock(block.text, format);
       else
         ReadBlock(reader, header, bytes_per_block, blocks[current ^ 1]);
     });
-    rows.insert(rows.end(), parsed.rows.begin(), parsed.rows.end());
-    lines += parsed.lines;
-    if (!parsed.error.empty()) throw UserError(Cat(path, ":", lines, ": ", parsed.error));
-    if (!block.error.empty()) throw UserError(block.error);
-    if (block.last) return rows;
+    read_error = block.error;
+    if (block.last || !piece.error.empty()) break;
   }
+  ParsedRange joined = JoinPieces(pieces, format);
+  // A bad line comes before the read error of its block.
+  if (!joined.error.empty()) throw UserError(Cat(path, ":", joined.lines, ": ", joined.error));
+  if (!read_error.empty()) throw UserError(read_error);
+  return std::move(joined.rows);
 }
 
 }  // namespace ampcf
