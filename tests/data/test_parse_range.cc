@@ -31,6 +31,30 @@ struct CsvFile {
   }
 };
 
+// 200 lines of which 60 and 150 are bad.
+std::string TwoBadLines() {
+  std::string text;
+  for (int line = 1; line <= 200; ++line)
+    text += line == 60 ? "7,x,1,2\n" : line == 150 ? "oops\n" : std::to_string(line) + ",2,1,3\n";
+  return text;
+}
+
+// A log (each line's number is its time) with blank lines, and the rows it holds.
+struct LogFile {
+  std::string text;
+  std::vector<Interaction> rows;
+  LogFile() {
+    for (int line = 1; line <= 120; ++line) {
+      if (line % 9 == 0) {
+        text += "\n";  // a blank line is a line all the same
+        continue;
+      }
+      text += std::to_string(line % 13) + " " + std::to_string(line % 7) + "\n";
+      rows.push_back({line % 13, line % 7, line});
+    }
+  }
+};
+
 void ExpectRows(const std::vector<Interaction>& got, const std::vector<Interaction>& expected) {
   ASSERT_EQ(got.size(), expected.size());
   for (std::size_t k = 0; k < got.size(); ++k) {
@@ -59,9 +83,7 @@ TEST(ParseByteRange, PiecesAndThreadsGiveTheRowsOfOneRead) {
 
 TEST(ParseByteRange, TheFirstBadLineIsTheOneReported) {
   testing::TempDir dir;
-  std::string text;
-  for (int line = 1; line <= 200; ++line)
-    text += line == 60 ? "7,x,1,2\n" : line == 150 ? "oops\n" : std::to_string(line) + ",2,1,3\n";
+  const std::string text = TwoBadLines();
   const std::string path = dir.File("ratings.csv", text);
   SetComputeThreads(3);
   const ParsedRange parsed =
@@ -73,22 +95,13 @@ TEST(ParseByteRange, TheFirstBadLineIsTheOneReported) {
 
 TEST(ParseByteRange, ALineNumberedFormatNumbersTheLinesOfTheRange) {
   testing::TempDir dir;
-  std::string text;
-  std::vector<Interaction> expected;
-  for (int line = 1; line <= 120; ++line) {
-    if (line % 9 == 0) {
-      text += "\n";  // a blank line is a line all the same
-      continue;
-    }
-    text += std::to_string(line % 13) + " " + std::to_string(line % 7) + "\n";
-    expected.push_back({line % 13, line % 7, line});
-  }
-  const std::string path = dir.File("events.log", text);
+  const LogFile log;
+  const std::string path = dir.File("events.log", log.text);
   SetComputeThreads(2);
   const ParsedRange parsed =
-      ParseByteRange(path, 0, static_cast<std::int64_t>(text.size()), *FindLineFormat("log"), false, 10);
+      ParseByteRange(path, 0, static_cast<std::int64_t>(log.text.size()), *FindLineFormat("log"), false, 10);
   SetComputeThreads(1);
-  ExpectRows(parsed.rows, expected);
+  ExpectRows(parsed.rows, log.rows);
 }
 
 TEST(ParseByteRange, ARangePastTheFilesStartKeepsItsFirstLine) {
@@ -126,10 +139,7 @@ TEST(ParseLineStream, BlocksAndThreadsGiveTheRowsOfOneRead) {
 
 TEST(ParseLineStream, TheFirstBadLineIsNamedWithItsNumber) {
   testing::TempDir dir;
-  std::string text;
-  for (int line = 1; line <= 200; ++line)
-    text += line == 60 ? "7,x,1,2\n" : line == 150 ? "oops\n" : std::to_string(line) + ",2,1,3\n";
-  const std::string path = dir.GzipFile("ratings.csv.gz", text);
+  const std::string path = dir.GzipFile("ratings.csv.gz", TwoBadLines());
   SetComputeThreads(2);
   EXPECT_EQ(StreamError(path, *FindLineFormat("movielens-csv"), 64),
             path + ":60: item id 'x' is not an integer");
@@ -138,19 +148,10 @@ TEST(ParseLineStream, TheFirstBadLineIsNamedWithItsNumber) {
 
 TEST(ParseLineStream, ALineNumberedFormatNumbersTheLinesOfTheFile) {
   testing::TempDir dir;
-  std::string text;
-  std::vector<Interaction> expected;
-  for (int line = 1; line <= 120; ++line) {
-    if (line % 9 == 0) {
-      text += "\n";
-      continue;
-    }
-    text += std::to_string(line % 13) + " " + std::to_string(line % 7) + "\n";
-    expected.push_back({line % 13, line % 7, line});
-  }
-  const std::string path = dir.GzipFile("events.log.gz", text);
+  const LogFile log;
+  const std::string path = dir.GzipFile("events.log.gz", log.text);
   SetComputeThreads(2);
-  ExpectRows(ParseLineStream(path, *FindLineFormat("log"), false, 10), expected);
+  ExpectRows(ParseLineStream(path, *FindLineFormat("log"), false, 10), log.rows);
   SetComputeThreads(1);
 }
 
