@@ -22,8 +22,15 @@ RangeLines::RangeLines(const std::string& path, std::int64_t begin, std::int64_t
   next_start_ = begin - 1;
   if (std::fseek(file_, static_cast<long>(begin - 1), SEEK_SET) != 0)
     throw UserError(Cat(path, ": cannot seek: ", std::strerror(errno)));
+  // The search stops at the range's end: a line that runs on past it started before the range
+  // (else a file of one long line would be read once per range it covers).
   for (;;) {  // before the range's first line: a read error names the file alone
     const std::size_t newline = buffer_.find('\n', start_);
+    const std::int64_t at = buffer_offset_ + static_cast<std::int64_t>(newline == std::string::npos ? buffer_.size() : newline);
+    if (at >= end - 1) {  // a line end at byte end - 1 or later starts no line inside the range
+      next_start_ = end_;
+      return;
+    }
     if (newline != std::string::npos) {
       start_ = newline + 1;
       next_start_ = buffer_offset_ + static_cast<std::int64_t>(start_);
@@ -66,7 +73,14 @@ bool RangeLines::Next(std::string_view& line) {
   std::size_t newline = buffer_.find('\n', start_);
   while (newline == std::string::npos) {
     const std::size_t searched = buffer_.size() - start_;
-    if (!Fill()) break;
+    bool filled = false;
+    try {
+      filled = Fill();
+    } catch (const UserError&) {
+      ++lines_;  // the error is the line's being read, as LineReader numbers it
+      throw;
+    }
+    if (!filled) break;
     newline = buffer_.find('\n', start_ + searched);
   }
   if (start_ >= buffer_.size()) return false;  // the file ended exactly at the last line end

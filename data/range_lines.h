@@ -24,7 +24,8 @@ class RangeLines {
   // a NUL byte in a line, saying what alone: the caller knows the file and the line's number in
   // it (lines() counts them inside the range).
   bool Next(std::string_view& line);
-  // Lines returned so far: the number of the last one inside the range, from 1.
+  // Lines returned so far: the number of the last one inside the range, from 1 (after a throw:
+  // of the line that failed).
   long lines() const { return lines_; }
 
  private:

@@ -1,22 +1,31 @@
-// Fuzzes a byte range parsed in pieces (data/parse_range.h) against the same range parsed as one
-// piece: the first input byte picks the format, the header and the piece size (1-32 bytes, so
-// pieces cut lines everywhere, or a 16th of the file if larger: each piece reads a buffer of
-// its own), the other bytes are the file. The rows, the line count and the
-// error must be the same; a difference aborts.
+// Fuzzes the two parsers of data/parse_range.h against each other on one plain file: the byte
+// range in pieces (RangeLines) and the whole file in blocks of lines (LineReader). The first
+// input byte picks the format, the header and the piece and block size (1-32 bytes, so pieces
+// cut lines everywhere, or a 16th of the file if larger: each piece reads a buffer of its own);
+// the other bytes are the file. The rows, or the error with its file and line, must be the
+// same; a difference aborts.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
+#include "core/error.h"
 #include "data/line_formats.h"
 #include "data/parse_range.h"
 #include "tests/fuzz/fuzz_files.h"
 
 namespace {
 
-bool Same(const ampcf::ParsedRange& a, const ampcf::ParsedRange& b) {
-  if (a.lines != b.lines || a.error != b.error || a.rows.size() != b.rows.size()) return false;
+// Rows, or the error that ended the parse.
+struct Outcome {
+  std::vector<ampcf::Interaction> rows;
+  std::string error;
+};
+
+bool Same(const Outcome& a, const Outcome& b) {
+  if (a.error != b.error || a.rows.size() != b.rows.size()) return false;
   for (std::size_t k = 0; k < a.rows.size(); ++k)
     if (a.rows[k].user != b.rows[k].user || a.rows[k].item != b.rows[k].item || a.rows[k].timestamp != b.rows[k].timestamp)
       return false;
@@ -33,8 +42,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   const std::string_view text(reinterpret_cast<const char*>(bytes) + 1, size - 1);
   const std::int64_t piece = std::max<std::int64_t>(1 + (bytes[0] >> 3), static_cast<std::int64_t>(text.size() / 16));
   const std::string path = ampcf::fuzz::WriteFile("range.txt", text);
-  const auto end = static_cast<std::int64_t>(text.size());
-  const ampcf::ParsedRange whole = ampcf::ParseByteRange(path, 0, end, format, header, end + 1);
-  if (!Same(whole, ampcf::ParseByteRange(path, 0, end, format, header, piece))) std::abort();
+
+  Outcome pieces, blocks;
+  ampcf::ParsedRange parsed = ampcf::ParseByteRange(path, 0, static_cast<std::int64_t>(text.size()), format, header, piece);
+  if (parsed.error.empty())
+    pieces.rows = std::move(parsed.rows);
+  else
+    pieces.error = ampcf::Cat(path, ":", parsed.lines, ": ", parsed.error);
+  try {
+    blocks.rows = ampcf::ParseLineStream(path, format, header, static_cast<std::size_t>(piece));
+  } catch (const ampcf::UserError& error) {
+    blocks.error = error.what();
+  }
+  if (!Same(pieces, blocks)) std::abort();
   return 0;
 }
