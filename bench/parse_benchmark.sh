@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Text input parsed by every rank (data/parallel_parse.h) against one rank parsing it all.
 #  1. Load time (train's "parsed by ... in X s": until every rank holds its share) of a generated
-#     file of about 20M lines on 1 rank and on 2 ranks, alternating, REPEATS times each.
+#     file of about 20M lines on 1 rank and on 2 ranks, alternating, REPEATS times each; then
+#     the same with one thread per rank; then one rank on the RSS file below, gzipped.
 #  2. Each rank's peak RSS in a run of 20 steps (then a checkpoint) on about 14M lines (400k
 #     users) at 1 rank and at 1 server + 3 workers (the largest rank against the one-rank job);
 #     and at 1 server + 3 workers from the same file gzipped, which rank 0 parses alone.
@@ -45,8 +46,15 @@ for k in $(seq "$repeats"); do
   run 1 "$work/big/ratings.csv" "load1.$k" --dim 8 --att-dim 8
   run 2 "$work/big/ratings.csv" "load2.$k" --dim 8 --att-dim 8
 done
+for k in $(seq "$repeats"); do  # ranks against ranks alone: one thread each
+  run 1 "$work/big/ratings.csv" "load1.threads1.$k" --dim 8 --att-dim 8 --threads 1
+  run 2 "$work/big/ratings.csv" "load2.threads1.$k" --dim 8 --att-dim 8 --threads 1
+done
 generate "$rss_users" "$work/rss"
 run 1 "$work/rss/ratings.csv" rss1
 run 4 "$work/rss/ratings.csv" rss4
 [ -f "$work/rss/ratings.csv.gz" ] || gzip -1 -k "$work/rss/ratings.csv"
+for k in $(seq "$repeats"); do
+  run 1 "$work/rss/ratings.csv.gz" "load1.gzip.$k" --dim 8 --att-dim 8
+done
 run 4 "$work/rss/ratings.csv.gz" rss4.gzip
