@@ -83,11 +83,8 @@ RawData ReadLines(const std::string& path, bool header, const LineFormat& format
   data.has_timestamps = format.has_timestamps();
   std::error_code failed;
   if (fs::is_regular_file(path, failed) && !IsGzipFile(path)) {
-    const auto size = static_cast<std::int64_t>(fs::file_size(path, failed));
-    if (failed) throw UserError(Cat(path, ": cannot read: ", failed.message()));
-    ParsedRange parsed = ParseByteRange(path, 0, size, format, header);
-    if (!parsed.error.empty())
-      throw UserError(parsed.lines > 0 ? Cat(path, ":", parsed.lines, ": ", parsed.error) : Cat(path, ": ", parsed.error));
+    ParsedRange parsed = ParseByteRange(path, 0, FileSize(path), format, header);
+    if (!parsed.error.empty()) throw UserError(Cat(path, ":", parsed.lines, ": ", parsed.error));
     data.rows = std::move(parsed.rows);
   } else {
     data.rows = ParseLineStream(path, format, header);

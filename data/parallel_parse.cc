@@ -164,9 +164,7 @@ void SumInPlace(const Comm& c, std::vector<std::int64_t>& values, const char* wh
 ParsedRange ParseRange(const Comm& c, const InputFile& input, const LineFormat& format, bool header) {
   ParsedRange parsed;
   try {
-    std::error_code failed;
-    const auto size = static_cast<std::int64_t>(std::filesystem::file_size(input.path, failed));
-    if (failed) throw UserError(Cat(input.path, ": cannot read: ", failed.message()));
+    const std::int64_t size = FileSize(input.path);
     parsed = ParseByteRange(input.path, size * c.rank / c.size, size * (c.rank + 1) / c.size, format, header);
   } catch (const UserError& unreadable) {  // the file: a message of its own, with its name
     parsed = ParsedRange{};

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "core/error.h"
 
@@ -96,6 +97,13 @@ bool RangeLines::Next(std::string_view& line) {
   if (line.find('\0') != std::string_view::npos)
     throw UserError(Cat("a NUL byte in the line (a binary file?)"));
   return true;
+}
+
+std::int64_t FileSize(const std::string& path) {
+  std::error_code failed;
+  const auto size = std::filesystem::file_size(path, failed);
+  if (failed) throw UserError(Cat(path, ": cannot read: ", failed.message()));
+  return static_cast<std::int64_t>(size);
 }
 
 bool IsGzipFile(const std::string& path) {

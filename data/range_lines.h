@@ -45,4 +45,7 @@ class RangeLines {
 // Whether `path` is gzip-compressed (its first two bytes), which cannot be split by bytes.
 bool IsGzipFile(const std::string& path);
 
+// The size of `path` in bytes, the end of its last range. Throws UserError naming the file.
+std::int64_t FileSize(const std::string& path);
+
 }  // namespace ampcf

@@ -124,10 +124,11 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         double top = -INFINITY, sum = 0;
         for (int c = 1; c < C; ++c) top = std::max(top, hardness * model_score[c]);
         for (int c = 1; c < C; ++c) sum += std::exp(hardness * model_score[c] - top);
+        const double log_sum = std::log(sum), log_n = std::log(static_cast<double>(n_negatives));
         for (int c = 1; c < C; ++c) {
-          const double log_share = hardness * model_score[c] - top - std::log(sum);
+          const double log_share = hardness * model_score[c] - top - log_sum;
           hard_share[c] = std::exp(log_share);
-          score[c] += log_share + std::log(static_cast<double>(n_negatives));
+          score[c] += log_share + log_n;
         }
       }
       const double max_score = *std::max_element(score.begin(), score.end());
