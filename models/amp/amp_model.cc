@@ -14,8 +14,8 @@ using Eigen::OuterStride;
 using ItemMap = Eigen::Map<const RowMatrixXf, 0, OuterStride<>>;
 
 // Task sizes (core/parallel.h): fixed, so that each result is computed alike on any thread count.
-// A product's row blocks are large because each packs the attention map again.
-constexpr int kRowsPerTask = 256, kPairsPerTask = 32, kUserSlotsPerTask = 32, kItemSlotsPerTask = 64;
+// A product's row blocks are large because each packs the d x d map again.
+constexpr int kRowsPerTask = 128, kPairsPerTask = 32, kUserSlotsPerTask = 32, kItemSlotsPerTask = 64;
 
 // first[s] .. first[s + 1] index the entries e (ascending) whose slot_of[e] is s.
 void GroupBySlot(const std::vector<std::int32_t>& slot_of, int n_slots, std::vector<int>& first,
@@ -43,11 +43,10 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
   ItemMap V(params.items, n_items, d, OuterStride<>(width));
   Eigen::Map<const RowMatrixXf> Au(params.att_u, d, da), Av(params.att_v, d, da);
   ForwardBackwardScratch& s = gradients.scratch;
-  RowMatrixXf &psi = s.psi, &phi = s.phi, &d_psi = s.d_psi, &d_phi = s.d_phi;
-  psi.resize(n_user_rows, da);
-  phi.resize(n_items, da);
-  d_psi.resize(n_user_rows, da);
-  d_phi.resize(n_items, da);
+  RowMatrixXf &map = s.map, &query = s.query, &d_query = s.d_query;
+  map.noalias() = Au * Av.transpose();
+  query.resize(n_user_rows, d);
+  d_query.resize(n_user_rows, d);
   gradients.users.resize(n_user_rows, d);
   gradients.items.resize(n_items, width);
   const std::size_t n_entries = static_cast<std::size_t>(n_pairs) * C;
@@ -73,16 +72,9 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
     for (int slot = 0; slot < params.n_user_slots; ++slot)
       s.tie_scale[slot] = static_cast<float>(std::pow(std::max(batch.relative_history[slot], 1e-6f), -weights.persona_tie_power));
 
-  // 1. The two large products of the step: psi = U A_u, phi = V A_v, by blocks of rows.
-  const int user_row_tasks = TaskCount(n_user_rows, kRowsPerTask), item_row_tasks = TaskCount(n_items, kRowsPerTask);
-  ParallelFor(user_row_tasks + item_row_tasks, [&](int task) {
-    if (task < user_row_tasks) {
-      const TaskRange rows = TaskItems(task, n_user_rows, kRowsPerTask);
-      psi.middleRows(rows.begin, rows.end - rows.begin).noalias() = U.middleRows(rows.begin, rows.end - rows.begin) * Au;
-    } else {
-      const TaskRange rows = TaskItems(task - user_row_tasks, n_items, kRowsPerTask);
-      phi.middleRows(rows.begin, rows.end - rows.begin).noalias() = V.middleRows(rows.begin, rows.end - rows.begin) * Av;
-    }
+  // 1. Each persona's query q_ik = u_ik M, by blocks of rows: the step's one large product.
+  ParallelForBlocks(n_user_rows, kRowsPerTask, [&](TaskRange rows) {
+    query.middleRows(rows.begin, rows.end - rows.begin).noalias() = U.middleRows(rows.begin, rows.end - rows.begin) * map;
   });
 
   // 2. Per positive: attention, scores and entropies of its candidates, its loss, and the
@@ -100,7 +92,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         float* z = &dots[static_cast<std::size_t>(c) * r];
         float max_logit = -INFINITY;
         for (int k = 0; k < r; ++k) {
-          log_a[k] = psi.row(first_row + k).dot(phi.row(slots[c]));
+          log_a[k] = query.row(first_row + k).dot(V.row(slots[c]));
           z[k] = U.row(first_row + k).dot(V.row(slots[c]));
           max_logit = std::max(max_logit, log_a[k]);
         }
@@ -191,7 +183,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
   ParallelFor(user_tasks + item_tasks, [&](int task) {
     if (task < user_tasks) {
       const TaskRange slots = TaskItems(task, params.n_user_slots, kUserSlotsPerTask);
-      d_psi.middleRows(slots.begin * r, (slots.end - slots.begin) * r).setZero();
+      d_query.middleRows(slots.begin * r, (slots.end - slots.begin) * r).setZero();
       gradients.users.middleRows(slots.begin * r, (slots.end - slots.begin) * r).setZero();
       for (int slot = slots.begin; slot < slots.end; ++slot) {
         const int first_row = slot * r;
@@ -210,7 +202,7 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
             const std::size_t e = static_cast<std::size_t>(b) * C + c;
             const int item = batch.item[e];
             for (int k = 0; k < r; ++k) {
-              d_psi.row(first_row + k) += s.g_logit[e * r + k] * phi.row(item);
+              d_query.row(first_row + k) += s.g_logit[e * r + k] * V.row(item);
               gradients.users.row(first_row + k) += s.g_dot[e * r + k] * V.row(item);
             }
           }
@@ -218,7 +210,6 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
       }
     } else {
       const TaskRange slots = TaskItems(task - user_tasks, n_items, kItemSlotsPerTask);
-      d_phi.middleRows(slots.begin, slots.end - slots.begin).setZero();
       gradients.items.middleRows(slots.begin, slots.end - slots.begin).setZero();
       for (int item = slots.begin; item < slots.end; ++item) {
         auto d_item = gradients.items.row(item);
@@ -236,30 +227,26 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
             const std::size_t e = static_cast<std::size_t>(s.item_entries[i]);
             const int first_row = batch.user[b] * r;
             d_item(d) += s.g_score[e];
-            for (int k = 0; k < r; ++k) {
-              d_phi.row(item) += s.g_logit[e * r + k] * psi.row(first_row + k);
-              d_item.head(d) += s.g_dot[e * r + k] * U.row(first_row + k);
-            }
+            for (int k = 0; k < r; ++k)
+              d_item.head(d) += s.g_logit[e * r + k] * query.row(first_row + k) + s.g_dot[e * r + k] * U.row(first_row + k);
           }
         }
       }
     }
   });
 
-  // 4. Back through the two products; the maps' gradients, the largest tasks, first.
-  ParallelFor(2 + user_row_tasks + item_row_tasks, [&](int task) {
+  // 4. Back through the queries: dL/dM = U^T dL/dQ, the largest task, first; then the maps'
+  // gradients from it (dL/dA_u = dL/dM A_v, dL/dA_v = (dL/dM)^T A_u), and each user row's.
+  const int user_row_tasks = TaskCount(n_user_rows, kRowsPerTask);
+  ParallelFor(1 + user_row_tasks, [&](int task) {
     if (task == 0) {
-      gradients.att_v.noalias() = V.transpose() * d_phi;
-    } else if (task == 1) {
-      gradients.att_u.noalias() = U.transpose() * d_psi;
-    } else if (task < 2 + user_row_tasks) {
-      const TaskRange rows = TaskItems(task - 2, n_user_rows, kRowsPerTask);
-      gradients.users.middleRows(rows.begin, rows.end - rows.begin).noalias() +=
-          d_psi.middleRows(rows.begin, rows.end - rows.begin) * Au.transpose();
+      s.d_map.noalias() = U.transpose() * d_query;
+      gradients.att_u.noalias() = s.d_map * Av;
+      gradients.att_v.noalias() = s.d_map.transpose() * Au;
     } else {
-      const TaskRange rows = TaskItems(task - 2 - user_row_tasks, n_items, kRowsPerTask);
-      gradients.items.leftCols(d).middleRows(rows.begin, rows.end - rows.begin).noalias() +=
-          d_phi.middleRows(rows.begin, rows.end - rows.begin) * Av.transpose();
+      const TaskRange rows = TaskItems(task - 1, n_user_rows, kRowsPerTask);
+      gradients.users.middleRows(rows.begin, rows.end - rows.begin).noalias() +=
+          d_query.middleRows(rows.begin, rows.end - rows.begin) * map.transpose();
     }
   });
 

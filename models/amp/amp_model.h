@@ -4,6 +4,9 @@
 // Item j: v_j (d) and bias b_j. User i: personas u_ik (r x d). Attention maps A_u, A_v (d x da).
 //   psi_ik = u_ik A_u,  phi_j = v_j A_v,  a_ijk = softmax_k(psi_ik . phi_j)
 //   x_ij = sum_k a_ijk u_ik,  y_ij = x_ij . v_j + b_j = sum_k a_ijk (u_ik . v_j) + b_j
+// Training computes each logit as q_ik . v_j with q_ik = u_ik M, M = A_u A_v^T (d x d): the same
+// number, and the step's only large products are then over the batch's persona rows, not also
+// over its item rows (about half the flops of a step at d = da = 64).
 // Training loss per positive (i, j) with negatives N (mean over the batch's positives):
 //   alpha * L_D + (1 - alpha) * (lambda_p * H_p - lambda_n * H_n)
 //   L_D = -log softmax over {j} U N of y at j   (sampled softmax; with the log-Q correction
@@ -70,12 +73,13 @@ struct BatchParams {
 };
 
 // What ForwardBackward keeps between its phases (and between calls, so that a step allocates
-// nothing): the two products, their gradients, each candidate's gradient factors, and which
-// positives read each user slot and each item slot.
+// nothing): M = A_u A_v^T, the queries Q = U M, their gradients, each candidate's gradient
+// factors, and which positives read each user slot and each item slot.
 struct ForwardBackwardScratch {
-  RowMatrixXf psi, phi, d_psi, d_phi;
+  RowMatrixXf map, d_map;      // d x d
+  RowMatrixXf query, d_query;  // n_user_slots * r x d
   // Per candidate e = b * C + c: dL/dy (g_score), and per persona k the gradient of the logit
-  // psi_ik . phi_j (g_logit) and of the dot u_ik . v_j (g_dot), at e * r + k.
+  // q_ik . v_j (g_logit) and of the dot u_ik . v_j (g_dot), at e * r + k.
   std::vector<float> g_score, g_logit, g_dot;
   // Per positive: the terms of the batch's statistics, summed in positive order.
   std::vector<double> nll, entropy_pos, entropy_neg, loss, loss_l2, loss_tie;
