@@ -31,10 +31,23 @@ void GroupBySlot(const std::vector<std::int32_t>& slot_of, int n_slots, std::vec
   for (std::size_t e = 0; e < slot_of.size(); ++e) entries[next[slot_of[e]]++] = static_cast<int>(e);
 }
 
-}  // namespace
+// A row of D floats at `row` (D = Eigen::Dynamic: d of them). The per-candidate phases read and
+// add such rows a few thousand times a step; at a fixed D Eigen unrolls each over whole vector
+// registers, where a dynamic row peels to its alignment, which an item row of d + 1 floats
+// changes from row to row.
+template <int D>
+Eigen::Map<const Eigen::Matrix<float, 1, D>> RowAt(const float* row, int d) {
+  return {row, d};
+}
+template <int D>
+Eigen::Map<Eigen::Matrix<float, 1, D>> RowAt(float* row, int d) {
+  return {row, d};
+}
 
-BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
-                           const BatchParams& params, BatchGradients& gradients) {
+// ForwardBackward at d = D (or any d, D = Eigen::Dynamic).
+template <int D>
+BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
+                                const BatchParams& params, BatchGradients& gradients) {
   const int r = shape.personas, d = shape.dim, da = shape.Size("att_dim"), width = shape.item_width();
   const int n_pairs = batch.size(), C = batch.candidates, n_negatives = C - 1;
   const int n_user_rows = params.n_user_slots * r, n_items = params.n_item_slots;
@@ -92,8 +105,9 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
         float* z = &dots[static_cast<std::size_t>(c) * r];
         float max_logit = -INFINITY;
         for (int k = 0; k < r; ++k) {
-          log_a[k] = query.row(first_row + k).dot(V.row(slots[c]));
-          z[k] = U.row(first_row + k).dot(V.row(slots[c]));
+          const auto v = RowAt<D>(params.items + static_cast<std::size_t>(slots[c]) * width, d);
+          log_a[k] = RowAt<D>(query.data() + static_cast<std::size_t>(first_row + k) * d, d).dot(v);
+          z[k] = RowAt<D>(params.users + static_cast<std::size_t>(first_row + k) * d, d).dot(v);
           max_logit = std::max(max_logit, log_a[k]);
         }
         float total = 0;
@@ -200,10 +214,11 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
           if (tie) g_user += (g_tie * s.tie_scale[slot]) * deviation;
           for (int c = 0; c < C; ++c) {
             const std::size_t e = static_cast<std::size_t>(b) * C + c;
-            const int item = batch.item[e];
+            const auto v = RowAt<D>(params.items + static_cast<std::size_t>(batch.item[e]) * width, d);
             for (int k = 0; k < r; ++k) {
-              d_query.row(first_row + k) += s.g_logit[e * r + k] * V.row(item);
-              gradients.users.row(first_row + k) += s.g_dot[e * r + k] * V.row(item);
+              const std::size_t at = static_cast<std::size_t>(first_row + k) * d;
+              RowAt<D>(d_query.data() + at, d) += s.g_logit[e * r + k] * v;
+              RowAt<D>(gradients.users.data() + at, d) += s.g_dot[e * r + k] * v;
             }
           }
         }
@@ -227,8 +242,11 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
             const std::size_t e = static_cast<std::size_t>(s.item_entries[i]);
             const int first_row = batch.user[b] * r;
             d_item(d) += s.g_score[e];
-            for (int k = 0; k < r; ++k)
-              d_item.head(d) += s.g_logit[e * r + k] * query.row(first_row + k) + s.g_dot[e * r + k] * U.row(first_row + k);
+            auto d_v = RowAt<D>(gradients.items.data() + static_cast<std::size_t>(item) * width, d);
+            for (int k = 0; k < r; ++k) {
+              const std::size_t at = static_cast<std::size_t>(first_row + k) * d;
+              d_v += s.g_logit[e * r + k] * RowAt<D>(query.data() + at, d) + s.g_dot[e * r + k] * RowAt<D>(params.users + at, d);
+            }
           }
         }
       }
@@ -265,6 +283,15 @@ BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, 
   stats.entropy_pos *= per_positive;
   stats.entropy_neg *= per_positive;
   return stats;
+}
+
+}  // namespace
+
+BatchStats ForwardBackward(const ModelShape& shape, const LossWeights& weights, const Batch& batch,
+                           const BatchParams& params, BatchGradients& gradients) {
+  // d = 64 is the default and the paper's; other dimensions take the general path.
+  if (shape.dim == 64) return ForwardBackwardOfDim<64>(shape, weights, batch, params, gradients);
+  return ForwardBackwardOfDim<Eigen::Dynamic>(shape, weights, batch, params, gradients);
 }
 
 AmpScorer::AmpScorer(const ModelShape& shape, const float* items, std::int32_t n_items, const float* att_u,

@@ -29,11 +29,13 @@ struct Problem {
   }
 };
 
-Problem MakeProblem(int personas) {
+// dim 64 takes the pass's fixed-width path (models/amp/amp_model.cc), other dims the general one.
+Problem MakeProblem(int personas, int dim = 5) {
   Problem p;
   p.shape.personas = personas;
-  p.shape.dim = 5;
-  p.shape.SetSize("att_dim", 4);
+  p.shape.dim = dim;
+  p.shape.SetSize("att_dim", dim - 1);
+  const double spread = std::sqrt(5.0 / dim);  // dot products of the same size at any dim
   p.weights = LossWeights{0.6, 0.7, 0.4, 1.0, 0.3, 1.7, 0.9};  // frequency-proportional L2 and persona tie on too
   p.batch.candidates = 4;
   // Three positives; user slot 0 appears twice, item slot 2 is shared between pairs.
@@ -43,10 +45,10 @@ Problem MakeProblem(int personas) {
   p.items.resize(6 * p.shape.item_width());
   p.att_u.resize(p.shape.dim * p.shape.Size("att_dim"));
   p.att_v.resize(p.att_u.size());
-  FillNormal(p.users.data(), p.users.size(), 0.6, 1, 1, 0);
-  FillNormal(p.items.data(), p.items.size(), 0.6, 1, 2, 0);
-  FillNormal(p.att_u.data(), p.att_u.size(), 0.8, 1, 3, 0);
-  FillNormal(p.att_v.data(), p.att_v.size(), 0.8, 1, 4, 0);
+  FillNormal(p.users.data(), p.users.size(), 0.6 * spread, 1, 1, 0);
+  FillNormal(p.items.data(), p.items.size(), 0.6 * spread, 1, 2, 0);
+  FillNormal(p.att_u.data(), p.att_u.size(), 0.8 * spread, 1, 3, 0);
+  FillNormal(p.att_v.data(), p.att_v.size(), 0.8 * spread, 1, 4, 0);
   return p;
 }
 
@@ -63,6 +65,16 @@ TEST_P(GradientTest, MatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Personas, GradientTest, ::testing::Values(1, 2, 3));
+
+TEST(Model, TheDefaultDimensionMatchesFiniteDifferences) {
+  Problem p = MakeProblem(2, 64);
+  BatchGradients g;
+  ForwardBackward(p.shape, p.weights, p.batch, p.Params(), g);
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.users, g.users.data(), "U");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.items, g.items.data(), "V,b");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.att_u, g.att_u.data(), "A_u");
+  testing::CheckAgainstFiniteDifferences([&] { return p.Loss(); }, p.att_v, g.att_v.data(), "A_v");
+}
 
 // --hard-negatives: the negatives' weights move with their scores, gradients included.
 TEST(Model, HardNegativesMatchFiniteDifferences) {
@@ -157,9 +169,11 @@ TEST(Model, OnePersonaIsMatrixFactorisation) {
 // same bits. The batch spans several tasks of every phase, with users and items read by several
 // positives and an item twice among one positive's candidates.
 TEST(Model, ThreadCountDoesNotChangeResults) {
+  for (const int d : {8, 64}) {  // the general path and the fixed-width one
+  SCOPED_TRACE(d);
   ModelShape shape;
   shape.personas = 3;
-  shape.dim = 8;
+  shape.dim = d;
   shape.SetSize("att_dim", 6);
   const int n_users = 110, n_items = 300, n_pairs = 150;
   Batch batch;
@@ -170,8 +184,8 @@ TEST(Model, ThreadCountDoesNotChangeResults) {
     for (int c = 0; c < batch.candidates; ++c) batch.item.push_back((b * batch.candidates + c) * 7 % n_items);
   }
   batch.item[3] = batch.item[4];
-  std::vector<float> users(static_cast<std::size_t>(n_users) * 3 * 8), items(static_cast<std::size_t>(n_items) * 9),
-      att_u(8 * 6), att_v(8 * 6), log_q(n_items);
+  std::vector<float> users(static_cast<std::size_t>(n_users) * 3 * d), items(static_cast<std::size_t>(n_items) * (d + 1)),
+      att_u(d * 6), att_v(d * 6), log_q(n_items);
   FillNormal(users.data(), users.size(), 0.5, 2, 1, 0);
   FillNormal(items.data(), items.size(), 0.5, 2, 2, 0);
   FillNormal(att_u.data(), att_u.size(), 0.5, 2, 3, 0);
@@ -193,6 +207,7 @@ TEST(Model, ThreadCountDoesNotChangeResults) {
   EXPECT_EQ(one.att_u, many.att_u);
   EXPECT_EQ(one.att_v, many.att_v);
   EXPECT_GT(one.items.cwiseAbs().rowwise().maxCoeff().minCoeff(), 0.0f);  // every item row got a gradient
+  }
 }
 
 TEST(Model, ScorerAgreesWithTrainingScores) {
