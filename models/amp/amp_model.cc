@@ -53,7 +53,6 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
   const int n_user_rows = params.n_user_slots * r, n_items = params.n_item_slots;
   AMPCF_ASSERT(static_cast<int>(batch.item.size()) == n_pairs * C);
   Eigen::Map<const RowMatrixXf> U(params.users, n_user_rows, d);
-  ItemMap V(params.items, n_items, d, OuterStride<>(width));
   Eigen::Map<const RowMatrixXf> Au(params.att_u, d, da), Av(params.att_v, d, da);
   ForwardBackwardScratch& s = gradients.scratch;
   RowMatrixXf &map = s.map, &query = s.query, &d_query = s.d_query;
@@ -104,8 +103,8 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
         float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
         float* z = &dots[static_cast<std::size_t>(c) * r];
         float max_logit = -INFINITY;
+        const auto v = RowAt<D>(params.items + static_cast<std::size_t>(slots[c]) * width, d);
         for (int k = 0; k < r; ++k) {
-          const auto v = RowAt<D>(params.items + static_cast<std::size_t>(slots[c]) * width, d);
           log_a[k] = RowAt<D>(query.data() + static_cast<std::size_t>(first_row + k) * d, d).dot(v);
           z[k] = RowAt<D>(params.users + static_cast<std::size_t>(first_row + k) * d, d).dot(v);
           max_logit = std::max(max_logit, log_a[k]);
@@ -228,6 +227,7 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
       gradients.items.middleRows(slots.begin, slots.end - slots.begin).setZero();
       for (int item = slots.begin; item < slots.end; ++item) {
         auto d_item = gradients.items.row(item);
+        auto d_v = RowAt<D>(d_item.data(), d);  // d_item's first d floats: the item vector's gradient
         Eigen::Map<const Eigen::RowVectorXf> row(params.items + static_cast<std::size_t>(item) * width, width);
         const int last = s.item_first[item + 1];
         // A positive's candidates may name the item more than once: its L2 terms come first, as
@@ -242,7 +242,6 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
             const std::size_t e = static_cast<std::size_t>(s.item_entries[i]);
             const int first_row = batch.user[b] * r;
             d_item(d) += s.g_score[e];
-            auto d_v = RowAt<D>(gradients.items.data() + static_cast<std::size_t>(item) * width, d);
             for (int k = 0; k < r; ++k) {
               const std::size_t at = static_cast<std::size_t>(first_row + k) * d;
               d_v += s.g_logit[e * r + k] * RowAt<D>(query.data() + at, d) + s.g_dot[e * r + k] * RowAt<D>(params.users + at, d);
