@@ -60,6 +60,10 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
   query.resize(n_user_rows, d);
   d_query.resize(n_user_rows, d);
   gradients.users.resize(n_user_rows, d);
+  // Row i of a table of persona rows (U, Q, their gradients), and an item slot's vector, as
+  // fixed-width rows.
+  const auto persona_row = [d](auto* rows, int i) { return RowAt<D>(rows + static_cast<std::size_t>(i) * d, d); };
+  const auto item_vector = [&](int slot) { return RowAt<D>(params.items + static_cast<std::size_t>(slot) * width, d); };
   gradients.items.resize(n_items, width);
   const std::size_t n_entries = static_cast<std::size_t>(n_pairs) * C;
   s.g_score.resize(n_entries);
@@ -103,10 +107,10 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
         float* log_a = &log_attention[static_cast<std::size_t>(c) * r];
         float* z = &dots[static_cast<std::size_t>(c) * r];
         float max_logit = -INFINITY;
-        const auto v = RowAt<D>(params.items + static_cast<std::size_t>(slots[c]) * width, d);
+        const auto v = item_vector(slots[c]);
         for (int k = 0; k < r; ++k) {
-          log_a[k] = RowAt<D>(query.data() + static_cast<std::size_t>(first_row + k) * d, d).dot(v);
-          z[k] = RowAt<D>(params.users + static_cast<std::size_t>(first_row + k) * d, d).dot(v);
+          log_a[k] = persona_row(query.data(), first_row + k).dot(v);
+          z[k] = persona_row(params.users, first_row + k).dot(v);
           max_logit = std::max(max_logit, log_a[k]);
         }
         float total = 0;
@@ -213,11 +217,10 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
           if (tie) g_user += (g_tie * s.tie_scale[slot]) * deviation;
           for (int c = 0; c < C; ++c) {
             const std::size_t e = static_cast<std::size_t>(b) * C + c;
-            const auto v = RowAt<D>(params.items + static_cast<std::size_t>(batch.item[e]) * width, d);
+            const auto v = item_vector(batch.item[e]);
             for (int k = 0; k < r; ++k) {
-              const std::size_t at = static_cast<std::size_t>(first_row + k) * d;
-              RowAt<D>(d_query.data() + at, d) += s.g_logit[e * r + k] * v;
-              RowAt<D>(gradients.users.data() + at, d) += s.g_dot[e * r + k] * v;
+              persona_row(d_query.data(), first_row + k) += s.g_logit[e * r + k] * v;
+              persona_row(gradients.users.data(), first_row + k) += s.g_dot[e * r + k] * v;
             }
           }
         }
@@ -242,10 +245,9 @@ BatchStats ForwardBackwardOfDim(const ModelShape& shape, const LossWeights& weig
             const std::size_t e = static_cast<std::size_t>(s.item_entries[i]);
             const int first_row = batch.user[b] * r;
             d_item(d) += s.g_score[e];
-            for (int k = 0; k < r; ++k) {
-              const std::size_t at = static_cast<std::size_t>(first_row + k) * d;
-              d_v += s.g_logit[e * r + k] * RowAt<D>(query.data() + at, d) + s.g_dot[e * r + k] * RowAt<D>(params.users + at, d);
-            }
+            for (int k = 0; k < r; ++k)
+              d_v += s.g_logit[e * r + k] * persona_row(query.data(), first_row + k) +
+                     s.g_dot[e * r + k] * persona_row(params.users, first_row + k);
           }
         }
       }
