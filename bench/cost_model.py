@@ -40,7 +40,7 @@ def load(path):
     servers = [r for r in ranks if r["role"] == "server"]
     W, nodes = len(workers), placement["nodes"]
     pairs = epoch["pairs_per_s"] * epoch["seconds"]
-    batch = 256 if placement["mode"] == "fast" else 256 / W  # positives per worker step
+    batch = 256 if placement["mode"].startswith("fast") else 256 / W  # positives per worker step
     clocks = pairs / (W * batch)
     node_of = lambda rank: rank % nodes  # --map-by node
     server_node = node_of(servers[0]["rank"])
@@ -66,7 +66,7 @@ def predict(run, node_time, p):
     sigma = min(sigma, 1.0)
     cpu = node_time + (alpha * run["M"] + beta * run["B"]) / run["cores"]
     link = run["D"] / (run["rate"] / 8) if run["rate"] else 0.0
-    if run["mode"] == "fast":
+    if run["mode"].startswith("fast"):
         parts = {"cpu": cpu, "link": link, "path": lam_f * run["rtt"]}
     else:
         parts = {"cpu": cpu, "link": link, "path": cpu + lam_s * run["rtt"] + sigma * link}
@@ -117,16 +117,23 @@ def main():
         print(f"| {r['name']} | {rate:,.0f} | {model:,.0f} | {100 * error:+.1f}% | {bound} | {r['M']:.1f} | {r['B']:,.0f} |")
     print(f"\nlargest error: {100 * worst:.1f}%")
 
-    fast = next(r for r in runs if r["nodes"] == 1 and r["mode"] == "fast" and r["T"] == node_times["fast"])
     rtt = max(r["rtt"] for r in runs if r["nodes"] > 1)
+    for mode in sorted(m for m in node_times if m.startswith("fast")):
+        predict_scale(next(r for r in runs if r["nodes"] == 1 and r["mode"] == mode and r["T"] == node_times[mode]),
+                      p, rtt)
+
+
+def predict_scale(fast, p, rtt):
+    """The prediction for 16 and 64 nodes of 8 cores from one fast-mode run on one node."""
+    alpha, beta, lam_f, _, _ = p
     # One worker per core, each step taking what it takes on an idle core: the one-node run's
     # worker compute per step (its waits excluded). A server rank's CPU per worker step, its
     # bytes and messages per worker step, as measured.
     step = fast["worker_compute"]
     server_per_step = fast["server_compute"] / fast["W"]
     bytes_step, messages_step = fast["bytes_per_worker_step"], fast["messages_per_worker_step"]
-    print(f"\nprediction (fast mode, 8 cores per node, 10 Gbit/s links, round trip {rtt * 1e6:.0f} us; per worker "
-          f"step: {step * 1e3:.2f} ms compute, {bytes_step / 1e3:.0f} kB and {messages_step:.1f} messages; a server "
+    print(f"\nprediction ({fast['mode']}, 8 cores per node, 10 Gbit/s links, round trip {rtt * 1e6:.0f} us; per worker "
+          f"step: {step * 1e3:.2f} ms compute, {bytes_step / 1e3:.0f} kB and {messages_step:.2f} messages; a server "
           f"rank: {server_per_step * 1e6:.0f} us of CPU per worker step)")
     print("\n| nodes | servers | workers | worker step | server CPU | server link | path | bound | pairs/s | x linear |")
     print("|---|---|---|---|---|---|---|---|---|---|")

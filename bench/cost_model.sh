@@ -2,7 +2,9 @@
 # Measures what the cost model of a training step is fitted on (bench/cost_model.py;
 # docs/scale-out.md): the same 4 ranks (1 server + 3 workers) on one node and mapped by node over
 # 2 and 3 emulated nodes (launch/emulated-cluster.sh; root) with links of 10 Gbit/s, 1 Gbit/s and
-# 100 Mbit/s, in the fast mode and (except at 100 Mbit/s, where an epoch takes minutes) in
+# 100 Mbit/s, in the fast mode at one step a message (the default) and at four
+# (--steps-per-message 4: the same bytes in a quarter of the messages, which tells what a message
+# costs from what a byte costs) and (except at 100 Mbit/s, where an epoch takes minutes) in
 # synchronous mode, each cluster's TCP round trip measured beside it; then fits and predicts.
 #   bench/cost_model.sh [OUT]   OUT keeps each run's metrics (default: a temporary folder)
 # DATA (default NCF ML-1M from ../shared/data, else generated); AMPCF_BUILD (build).
@@ -22,7 +24,7 @@ out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 cluster=
 trap '[ -z "$cluster" ] || launch/emulated-cluster.sh down "$cluster"' EXIT
-declare -A modes=([fast]="" [synchronous]="--staleness 0")
+declare -A modes=([fast]="" [synchronous]="--staleness 0" [fast-s4]="--steps-per-message 4")
 
 # train NAME MODE NODES RATE RTT LAUNCHER...: one epoch of 1 server + 3 workers; NAME.jsonl
 # keeps its metrics with a first line describing the placement.
@@ -46,7 +48,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 # after the cluster runs, and its median taken (bench/cost_model.py), since a shared machine's
 # speed drifts by 20-40% from run to run.
 one_node() {
-  for mode in fast synchronous; do
+  for mode in fast synchronous fast-s4; do
     train "1node-$mode-$1" "$mode" 1 none null mpirun
   done
 }
@@ -56,7 +58,7 @@ for rate in 10gbit 1gbit 100mbit; do
   for nodes in 2 3; do
     cluster=$(launch/emulated-cluster.sh up "$nodes" "$rate")
     rtt=$(launch/emulated-cluster.sh measure "$cluster" | sed -n 's/^TCP round trip.*: \([0-9]*\) us$/\1/p')
-    for mode in fast synchronous; do
+    for mode in fast synchronous fast-s4; do
       [ "$mode" = synchronous ] && [ "$rate" = 100mbit ] && continue
       train "${nodes}nodes-$rate-$mode" "$mode" "$nodes" "$rate" "$rtt" \
         launch/emulated-cluster.sh mpirun "$cluster" --map-by node

@@ -81,7 +81,7 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
                layout.colocated      ? std::string("rows read in place")
                : config.synchronous() ? std::string(config.deterministic ? "synchronous, deterministic" : "synchronous")
                                       : Cat("staleness ", config.staleness, ", cache ", config.cache_steps_used(), " steps, ",
-                         config.pulls_in_flight_used(), " pulls in flight, ", config.sixteen_bit_wire() ? 16 : 32,
+                         config.steps_per_message_used(), " step(s) a message, ", config.pulls_in_flight_used(), " pulls in flight, ", config.sixteen_bit_wire() ? 16 : 32,
                          "-bit wire"));
 }
 

@@ -159,7 +159,7 @@ std::vector<std::string> ChangedTrainingOptions(const std::string& before, const
   static const std::set<std::string> kRunOnly = {
       "out",     "resume",    "epochs", "patience",         "quiet",         "checkpoint_every", "checkpoint_minutes",
       "checkpoint_epochs", "keep_checkpoints", "stop_after_steps", "servers", "staleness", "refit", "eval_users", "peer_timeout", "dense_every",
-      "cache_steps", "pulls_in_flight", "wire_bits", "threads"};
+      "cache_steps", "pulls_in_flight", "steps_per_message", "wire_bits", "threads"};
   const auto old_values = DescribedValues(before), new_values = DescribedValues(now);
   std::vector<std::string> changed;
   auto compare = [&](const char* name, const char* flags) {

@@ -88,7 +88,9 @@ namespace ampcf {
   X(int, cache_steps, "--cache-steps,--dense-every", 4, AtLeast(1),                             \
     "with --staleness other than 0 and server ranks: a worker keeps each server row it pulls for k steps, sums its gradients and pushes their mean and count when it pulls the row again or the copy expires; the server applies them as that many Adam steps (1: every row every step)") \
   X(int, pulls_in_flight, "--pulls-in-flight", 2, AtLeast(1),                                     \
-    "with --staleness other than 0: the pull of step t+D leaves with the push of step t, so D pulls are in flight (at most staleness + 1)") \
+    "with --staleness other than 0: D pulls are in flight: the pull of a message's steps leaves D messages before they run (at most staleness / --steps-per-message + 1)") \
+  X(int, steps_per_message, "--steps-per-message", 1, AtLeast(1),                                 \
+    "with --staleness other than 0 and server ranks: a worker sends one message per server every S steps, with the pushes of S steps and the pull of the next S steps' rows (at most --cache-steps, so that a copy serves every step it was pulled for)") \
   X(int, wire_bits, "--wire-bits", 16, CLI::IsMember({16, 32}),                                   \
     "with --staleness other than 0: server rows travel as float16 and gradients as bfloat16 (16), or both as float32 (32; synchronous mode always uses 32)") \
   X(int, threads, "--threads", 0, AtLeast(0),                                                    \
@@ -235,11 +237,13 @@ struct TrainConfig {
   // pushes; otherwise every worker takes whole batches of its own (ps/protocol.h).
   bool synchronous() const { return deterministic || staleness == 0; }
   // What the step pipeline uses (worker/step_pipeline.h): synchronous mode pulls and pushes every
-  // row every step with one pull in flight; a pull must not wait for the worker's own later push.
+  // row every step with one pull in flight; a message's steps are served by the copies it pulls;
+  // a pull must not wait for the worker's own later push.
   int cache_steps_used() const { return synchronous() ? 1 : cache_steps; }
+  int steps_per_message_used() const { return std::min(steps_per_message, cache_steps_used()); }
   int pulls_in_flight_used() const {
     if (synchronous()) return 1;
-    return staleness < 0 ? pulls_in_flight : std::min(pulls_in_flight, staleness + 1);
+    return staleness < 0 ? pulls_in_flight : std::min(pulls_in_flight, staleness / steps_per_message_used() + 1);
   }
   bool sixteen_bit_wire() const { return !synchronous() && wire_bits == 16; }
 };

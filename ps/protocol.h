@@ -42,7 +42,8 @@
 // possibly with no keys, with `clock` = steps it has completed. A step's push carries the pull of
 // a later step when there is one (kPushPull): one message per server per step. In the
 // asynchronous modes a push may repeat the worker's last clock: a flush of gradients a worker
-// kept back (worker/row_cache.h), applied without advancing the clock. A pull carries in `clock` the
+// kept back (worker/row_cache.h), applied without advancing the clock; and a worker may push once
+// per run of S steps (--steps-per-message), its clock advancing by S. A pull carries in `clock` the
 // number of steps every worker must have pushed before it is answered: step t of a worker with
 // staleness s pulls with clock t - s, so no worker runs more than s steps ahead of the slowest.
 // Synchronous mode (staleness 0, also --deterministic): a server waits for the pushes of every

@@ -48,8 +48,9 @@ void ServerLogic::OnPush(Received push) {
   const Header& h = push.view.header;
   const int worker = h.worker;
   AMPCF_ASSERT(worker >= 0 && worker < n_workers_, "push from unknown worker ", worker);
-  // Asynchronous modes: a push may repeat the clock (a flush of gradients the worker kept back).
-  AMPCF_ASSERT(h.clock == pushed_clock_[worker] + 1 || (!synchronous_ && h.clock == pushed_clock_[worker]), "worker ",
+  // Asynchronous modes: a push may repeat the clock (a flush of gradients the worker kept back) or
+  // advance it by several steps (one message per --steps-per-message steps).
+  AMPCF_ASSERT(h.clock == pushed_clock_[worker] + 1 || (!synchronous_ && h.clock >= pushed_clock_[worker]), "worker ",
                worker, " pushed clock ", h.clock, " after ", pushed_clock_[worker]);
   pushed_clock_[worker] = h.clock;
   if (!synchronous_) {

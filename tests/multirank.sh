@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Multi-rank tests of the real binary under mpirun, on generated data:
-#  - 1 rank and 3 ranks (1 server + 2 workers) both learn: test HR@10 well above chance;
+#  - 1 rank and 3 ranks (1 server + 2 workers) both learn: test HR@10 well above chance, as do
+#    the asynchronous modes (several steps a message, stopped mid-message and resumed, too);
 #  - deterministic mode: two runs with the same seed and layout give byte-identical models;
 #  - transfers split into small pieces (AMPCF_TEST_PIECE_LIMIT), and 3 compute threads per rank,
 #    give the same model;
@@ -19,11 +20,12 @@ run -np 4 "$ampcf" train "${common[@]}" --epochs 16 --servers 2 --cache-steps 1 
 run -np 3 "$ampcf" train "${common[@]}" --epochs 16 --servers 1 --staleness 2 --cache-steps 4 --out "$work/stale" > /dev/null
 # The fast mode (the default), with a longer cache and three pulls in flight, over two servers.
 run -np 4 "$ampcf" train "${common[@]}" --epochs 16 --servers 2 --cache-steps 8 --pulls-in-flight 3 --out "$work/fast" > /dev/null
-# Stopped mid-epoch with pulls in flight and gradients kept back, then resumed to the end.
+# Stopped mid-epoch with pulls in flight and gradients kept back, in the middle of a message's
+# three steps (13 = 4 x 3 + 1), then resumed to the end.
 run -np 4 "$ampcf" train "${common[@]}" --epochs 16 --servers 2 --cache-steps 8 --pulls-in-flight 3 \
-  --stop-after-steps 13 --out "$work/fast_stopped" > /dev/null
+  --steps-per-message 3 --stop-after-steps 13 --out "$work/fast_stopped" > /dev/null
 run -np 4 "$ampcf" train "${common[@]}" --epochs 16 --servers 2 --cache-steps 8 --pulls-in-flight 3 \
-  --resume auto --out "$work/fast_stopped" > /dev/null
+  --steps-per-message 3 --resume auto --out "$work/fast_stopped" > /dev/null
 run -np 4 "$ampcf" train "${common[@]}" --epochs 16 --servers 2 --average-decay 0.5 --out "$work/async_average" > /dev/null
 # Chance is 10/100 = 0.10 for HR@10 in the sampled protocol.
 check "1 rank learns (test HR@10 $(field "$work/one/metrics.jsonl" test_hr@10) > 0.3)" above "$(field "$work/one/metrics.jsonl" test_hr@10)" 0.3
@@ -34,8 +36,11 @@ check "asynchronous with --average-decay learns (test HR@10 $(field "$work/async
   above "$(field "$work/async_average/metrics.jsonl" test_hr@10)" 0.3
 check "staleness 2, --cache-steps 4 learns (test HR@10 $(field "$work/stale/metrics.jsonl" test_hr@10) > 0.3)" above "$(field "$work/stale/metrics.jsonl" test_hr@10)" 0.3
 check "fast mode learns (test HR@10 $(field "$work/fast/metrics.jsonl" test_hr@10) > 0.3)" above "$(field "$work/fast/metrics.jsonl" test_hr@10)" 0.3
-check "fast mode stopped and resumed learns (test HR@10 $(field "$work/fast_stopped/metrics.jsonl" test_hr@10) > 0.3)" \
+check "fast mode, 3 steps a message, stopped and resumed learns (test HR@10 $(field "$work/fast_stopped/metrics.jsonl" test_hr@10) > 0.3)" \
   above "$(field "$work/fast_stopped/metrics.jsonl" test_hr@10)" 0.3
+check "3 steps a message: a worker sends under half the messages of one step a message" \
+  python3 -c "import json,sys; m=[[json.loads(l)['ranks'][0]['messages_out'] for l in open(f) if l.startswith('{\"epoch\"')][-1] for f in sys.argv[1:]]; sys.exit(0 if m[0] < 0.5 * m[1] else 1)" \
+  "$work/fast_stopped/metrics.jsonl" "$work/fast/metrics.jsonl"
 check "fast mode: model.h5 holds float32 rows, not the wire's float16" \
   /usr/bin/python3 -c "import h5py, numpy as np, sys; v = h5py.File(sys.argv[1])['items/embedding'][()]; sys.exit(0 if np.mean(v.astype(np.float16).astype(np.float32) != v) > 0.5 else 1)" \
   "$work/fast/model.h5"

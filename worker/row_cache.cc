@@ -67,15 +67,18 @@ void RowCache::Release(std::int32_t row) {
   slot_of_[row] = kNone;
 }
 
-void RowCache::Plan(const std::vector<std::int32_t>& keys, std::int64_t step, std::vector<std::int32_t>& pull) {
+void RowCache::Plan(const std::vector<std::int32_t>& keys, std::int64_t first_step, std::int64_t last_step,
+                    std::vector<std::int32_t>& pull) {
+  AMPCF_ASSERT(first_step <= last_step && last_step - first_step < bound_, "a run of steps ", first_step, " .. ",
+               last_step, " with copies that serve ", bound_);
   pull.clear();
   for (std::int32_t row : keys) {
     AMPCF_ASSERT(row >= 0 && static_cast<std::size_t>(row) < slot_of_.size(), "row ", row, " outside the cached table");
     const std::int32_t held = slot_of_[row];
-    if (held != kNone && pulled_for_[held] + bound_ > step) continue;  // the copy serves this step
+    if (held != kNone && pulled_for_[held] + bound_ > last_step) continue;  // the copy serves the whole run
     const std::int32_t slot = SlotFor(row);
-    pulled_for_[slot] = step;
-    expiries_.push_back({step, row});
+    pulled_for_[slot] = first_step;
+    expiries_.push_back({first_step, row});
     if (has_pending_[slot] && !due_[slot]) {
       due_[slot] = 1;
       due_rows_.push_back(row);

@@ -34,17 +34,20 @@ class RowCache {
   // Requires no gradient pending (the last step before was a boundary).
   void Clear();
 
-  // Plans step `step` (after every earlier step was planned), which reads `keys` (sorted,
-  // unique): sets `pull` to those whose copy will not serve it, in order. Their pending
-  // gradients are due in the next TakeDue (a).
-  void Plan(const std::vector<std::int32_t>& keys, std::int64_t step, std::vector<std::int32_t>& pull);
-  // Step `step` starts: the rows of its plan's `pull` arrived (in key order).
+  // Plans the run of steps first_step .. last_step (after every earlier step was planned;
+  // last_step - first_step < k), whose steps together read `keys` (sorted, unique): sets `pull`
+  // to those whose copy will not serve every step of the run, in order; they are pulled for
+  // first_step. Their pending gradients are due in the next TakeDue (a).
+  void Plan(const std::vector<std::int32_t>& keys, std::int64_t first_step, std::int64_t last_step,
+            std::vector<std::int32_t>& pull);
+  // A run's first step starts: the rows of its plan's `pull` arrived (in key order).
   void Store(const std::vector<std::int32_t>& pulled, const float* rows);
   // The copies of `keys` (planned for the step that runs) into `out`, in key order.
   void Gather(const std::vector<std::int32_t>& keys, float* out) const;
   // Adds the running step's gradients of `keys` (in key order) to their sums.
   void Accumulate(const std::vector<std::int32_t>& keys, const float* gradients);
-  // After step `step` ran (and the next steps were planned): the gradients to push now, (a), (b)
+  // After step `step` ran (the last of its run, or any step with `all`; the next run was planned):
+  // the gradients to push now, (a), (b)
   // or every one (`all`: (c)), as sorted keys, the mean of each row's gradients and the number of
   // steps it is the mean of (the server applies that many Adam steps: ps/protocol.h). The sums
   // taken start again from zero; expired copies with nothing pending leave the cache.

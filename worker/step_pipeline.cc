@@ -34,11 +34,14 @@ StepPipeline::StepPipeline(Model& model, ps::Servers& servers, BatchBuilder& bui
       user_rows_trained_(user_rows_trained),
       options_(options),
       ring_(static_cast<std::size_t>(options.pulls_in_flight) + 1) {
-  AMPCF_ASSERT(options.pulls_in_flight >= 1 && options.cache_steps >= 1, "pipeline options");
-  // A pull waits for clock p - s; sent D - 1 steps before step p, it must not wait for this
+  AMPCF_ASSERT(options.pulls_in_flight >= 1 && options.cache_steps >= 1 && options.steps_per_message >= 1 &&
+                   options.steps_per_message <= options.cache_steps,
+               "pipeline options");
+  // A pull waits for clock p - s; sent (D - 1) S steps before step p, it must not wait for this
   // worker's own later pushes.
-  AMPCF_ASSERT(options.staleness < 0 || options.pulls_in_flight <= options.staleness + 1, options.pulls_in_flight,
-               " pulls in flight with staleness ", options.staleness);
+  AMPCF_ASSERT(options.staleness < 0 || (options.pulls_in_flight - 1) * options.steps_per_message <= options.staleness,
+               options.pulls_in_flight, " pulls in flight of ", options.steps_per_message, " steps with staleness ",
+               options.staleness);
   for (const TableSpec& table : ServerTables(model)) {
     widths_.push_back(table.width);
     caches_.push_back(options.cache_steps > 1 ? std::make_unique<RowCache>(table.width, table.rows, options.cache_steps)
@@ -65,7 +68,7 @@ void StepPipeline::StartEpoch(int epoch, std::int64_t first_step, std::int64_t s
   first_step_ = next_step_ = plan_next_ = first_step;
   first_clock_ = clock_ = clock;
   steps_ = steps;
-  while (plan_next_ < steps_ && plan_next_ - next_step_ < options_.pulls_in_flight) {
+  for (int run = 0; run < options_.pulls_in_flight && plan_next_ < steps_; ++run) {
     Planned& p = PlanNext();
     if (p.pulling) {
       const ps::PullRequest pull{&p.pulled, RequiredClock(p.clock)};
@@ -76,23 +79,38 @@ void StepPipeline::StartEpoch(int epoch, std::int64_t first_step, std::int64_t s
 
 StepPipeline::Planned& StepPipeline::PlanNext() {
   Planned& p = slot(plan_next_);
-  p.step = plan_next_++;
-  p.clock = first_clock_ + (p.step - first_step_);
-  const std::size_t n = widths_.size();
+  p.first_step = plan_next_;
+  p.end_step = plan_next_ = std::min<std::int64_t>(p.first_step + options_.steps_per_message, steps_);
+  p.clock = first_clock_ + (p.first_step - first_step_);
+  const std::size_t n = widths_.size(), n_steps = static_cast<std::size_t>(p.end_step - p.first_step);
   CountSeconds compute(Counters().compute_seconds);
   const std::int64_t n_pairs = builder_.n_pairs();
-  builder_.Build(epoch_, p.step, p.step * n_pairs / steps_, (p.step + 1) * n_pairs / steps_, p.batch);
-  // Rows made from the users' items never change: gathered once, here, for RowsRead and the step.
-  if (!user_rows_trained_) GatherUserRows(p.batch, user_table_, p.user_rows);
-  model_.RowsRead(p.batch, user_rows_trained_ ? nullptr : p.user_rows.data(), p.keys);
+  p.batches.resize(n_steps);
+  p.keys.resize(n_steps);
+  p.user_rows.resize(n_steps);
+  for (std::size_t i = 0; i < n_steps; ++i) {
+    const std::int64_t step = p.first_step + static_cast<std::int64_t>(i);
+    builder_.Build(epoch_, step, step * n_pairs / steps_, (step + 1) * n_pairs / steps_, p.batches[i]);
+    // Rows made from the users' items never change: gathered once, here, for RowsRead and the step.
+    if (!user_rows_trained_) GatherUserRows(p.batches[i], user_table_, p.user_rows[i]);
+    model_.RowsRead(p.batches[i], user_rows_trained_ ? nullptr : p.user_rows[i].data(), p.keys[i]);
+  }
   p.pulled.resize(n);
   p.pulled_rows.resize(n);
   p.pulling = false;
   for (std::size_t t = 0; t < n; ++t) {
-    if (cached(t))
-      caches_[t]->Plan(p.keys[t], p.step, p.pulled[t]);
-    else
-      p.pulled[t] = p.keys[t];
+    if (cached(t)) {
+      // The keys any step of the run reads, sorted and unique (each step's are).
+      run_keys_.clear();
+      for (const ps::TableKeys& step_keys : p.keys) run_keys_.insert(run_keys_.end(), step_keys[t].begin(), step_keys[t].end());
+      if (n_steps > 1) {
+        std::sort(run_keys_.begin(), run_keys_.end());
+        run_keys_.erase(std::unique(run_keys_.begin(), run_keys_.end()), run_keys_.end());
+      }
+      caches_[t]->Plan(run_keys_, p.first_step, p.end_step - 1, p.pulled[t]);
+    } else {
+      p.pulled[t] = p.keys[0][t];  // a run is one step without a cache
+    }
     p.pulled_rows[t].resize(p.pulled[t].size() * widths_[t]);
     p.pulling = p.pulling || !p.pulled[t].empty();
   }
@@ -102,6 +120,7 @@ StepPipeline::Planned& StepPipeline::PlanNext() {
 StepResult StepPipeline::Compute() {
   AMPCF_ASSERT(next_step_ < plan_next_, "no step planned");
   Planned& p = slot(next_step_);
+  const std::size_t i = static_cast<std::size_t>(next_step_ - p.first_step);
   if (p.pulling) {
     std::vector<float*> out;
     for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
@@ -114,22 +133,23 @@ StepResult StepPipeline::Compute() {
       rows_[t] = p.pulled_rows[t].data();
       continue;
     }
-    caches_[t]->Store(p.pulled[t], p.pulled_rows[t].data());
-    step_rows_[t].resize(p.keys[t].size() * widths_[t]);
-    caches_[t]->Gather(p.keys[t], step_rows_[t].data());
+    if (i == 0) caches_[t]->Store(p.pulled[t], p.pulled_rows[t].data());
+    step_rows_[t].resize(p.keys[i][t].size() * widths_[t]);
+    caches_[t]->Gather(p.keys[i][t], step_rows_[t].data());
     rows_[t] = step_rows_[t].data();
   }
+  const Batch& batch = p.batches[i];
   StepResult result;
-  result.positives = p.batch.size();
+  result.positives = batch.size();
   user_gradients_ = nullptr;
   if (result.positives > 0) {
-    const float* user_rows = p.user_rows.data();
+    const float* user_rows = p.user_rows[i].data();
     if (user_rows_trained_) {
-      GatherUserRows(p.batch, user_table_, user_rows_);
+      GatherUserRows(batch, user_table_, user_rows_);
       user_rows = user_rows_.data();
     }
     CountSeconds kernel(Counters().kernel_seconds);
-    result.stats = model_.ForwardBackward(p.batch, user_rows, rows_, user_gradients_, gradients_);
+    result.stats = model_.ForwardBackward(batch, user_rows, rows_, user_gradients_, gradients_);
   } else {
     gradients_.assign(widths_.size(), nullptr);
   }
@@ -138,28 +158,32 @@ StepResult StepPipeline::Compute() {
 
 void StepPipeline::Finish(bool boundary) {
   Planned& p = slot(next_step_);
-  const bool any = p.batch.size() > 0;
+  const std::size_t i = static_cast<std::size_t>(next_step_ - p.first_step);
+  const Batch& batch = p.batches[i];
+  const bool any = batch.size() > 0;
   {
     CountSeconds compute(Counters().compute_seconds);
     if (any && user_rows_trained_) {
-      const int width = user_table_.width(), n_users = static_cast<int>(p.batch.users.size());
+      const int width = user_table_.width(), n_users = static_cast<int>(batch.users.size());
       // A batch's users are unique: each task updates rows of its own (core/parallel.h).
       ParallelForBlocks(n_users, kUsersPerTask, [&](TaskRange users) {
         for (int u = users.begin; u < users.end; ++u)
-          user_table_.Update(p.batch.users[u], user_gradients_ + static_cast<std::size_t>(u) * width);
+          user_table_.Update(batch.users[u], user_gradients_ + static_cast<std::size_t>(u) * width);
       });
     }
     for (std::size_t t = 0; t < widths_.size(); ++t) {
       if (cached(t)) {
-        if (any) caches_[t]->Accumulate(p.keys[t], gradients_[t]);
+        if (any) caches_[t]->Accumulate(p.keys[i][t], gradients_[t]);
       } else {
-        push_keys_[t] = p.keys[t];
+        push_keys_[t] = p.keys[i][t];
       }
     }
   }
   const std::int64_t step = next_step_++;
   ++clock_;
-  Planned* ahead = plan_next_ < steps_ ? &PlanNext() : nullptr;  // before TakeDue: it marks rows pulled again
+  const bool run_ends = next_step_ == p.end_step;
+  if (!run_ends && !boundary) return;  // the run's gradients are kept back for its message
+  Planned* ahead = run_ends && plan_next_ < steps_ ? &PlanNext() : nullptr;  // before TakeDue: it marks rows pulled again
   ps::PushRequest push{&push_keys_, std::vector<const float*>(widths_.size()), clock_, {}};
   if (options_.cache_steps > 1) push.repeats.assign(widths_.size(), nullptr);  // counts of the cached tables' rows
   {
@@ -183,13 +207,15 @@ void StepPipeline::Finish(bool boundary) {
 }
 
 void StepPipeline::Drain() {
-  for (; next_step_ < plan_next_; ++next_step_) {
+  while (next_step_ < plan_next_) {
     Planned& p = slot(next_step_);
-    if (!p.pulling) continue;
-    std::vector<float*> out;
-    for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
-    servers_.FinishPull(out);
-    p.pulling = false;
+    if (p.pulling) {
+      std::vector<float*> out;
+      for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
+      servers_.FinishPull(out);
+      p.pulling = false;
+    }
+    next_step_ = p.end_step;
   }
 }
 

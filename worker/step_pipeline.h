@@ -1,9 +1,11 @@
 // A worker's training steps as a pipeline: build a step's batch, pull the rows it reads, compute
-// its gradients, update its users' rows, and push. One message per server per step carries a
-// step's push together with the pull of the step `pulls_in_flight` ahead (ps/protocol.h:
-// kPushPull), whose reply flows while the steps between compute. With `cache_steps` k > 1 the
-// server rows go through a RowCache (worker/row_cache.h): a row is pulled once per k steps and
-// its gradients pushed as sums.
+// its gradients, update its users' rows, and push. Steps go in runs of `steps_per_message` S: one
+// message per server per run carries the run's pushes together with the pull of the run
+// `pulls_in_flight` runs ahead (ps/protocol.h: kPushPull), whose reply flows while the runs
+// between compute. With `cache_steps` k > 1 the server rows go through a RowCache
+// (worker/row_cache.h): a row is pulled once per k steps and its gradients pushed as sums; a run's
+// pull brings every row its steps read that no copy serves, planned at its first step (so S <= k:
+// a copy serves each step of the run it was pulled for).
 // The pipeline writes nothing of the run's coordination (stops, checkpoints: worker/run_coordinator.h):
 // the caller says which steps are boundaries, after which nothing is kept back.
 #pragma once
@@ -22,9 +24,10 @@
 namespace ampcf {
 
 struct PipelineOptions {
-  int pulls_in_flight = 1;  // D >= 1: the pull of step t + D leaves with step t's push
-  int cache_steps = 1;      // k >= 1: 1 pulls and pushes every row of every step
-  int staleness = 0;        // ps/protocol.h: a pull of step p waits for clock p - s (-1: none)
+  int pulls_in_flight = 1;    // D >= 1: the pull of run r + D leaves with run r's push
+  int cache_steps = 1;        // k >= 1: 1 pulls and pushes every row of every step
+  int steps_per_message = 1;  // S: 1 <= S <= k, and S = 1 without a cache (k = 1)
+  int staleness = 0;          // ps/protocol.h: a pull of step p waits for clock p - s (-1: none); (D - 1) S <= s
 };
 
 // What one step computed: its batch's size and statistics (loss is the mean per positive).
@@ -41,12 +44,12 @@ class StepPipeline {
                const PipelineOptions& options);
 
   // Begins steps [first_step, steps) of `epoch`, the first at `clock` (steps completed so far):
-  // the pulls of the first D steps leave. Nothing may be in flight or kept back.
+  // the pulls of the first D runs leave. Nothing may be in flight or kept back.
   void StartEpoch(int epoch, std::int64_t first_step, std::int64_t steps, std::int64_t clock);
-  // Runs the next step: its rows (waiting for its pull), forward/backward, the users' update,
-  // and the message that pushes its gradients (clock + 1) with the pull of a later step.
-  // `boundary`: every gradient kept back goes with this push (the caller may checkpoint, stop or
-  // end the epoch after it). `check_loss` is called with the step's result before anything of
+  // Runs the next step: its rows (waiting for its run's pull), forward/backward and the users'
+  // update. The last step of a run sends the message that pushes the run's gradients (clock:
+  // steps completed) with the pull of a later run. `boundary`: a message leaves after this step
+  // too, with every gradient kept back (the caller may checkpoint, stop or end the epoch after it). `check_loss` is called with the step's result before anything of
   // the step leaves (a non-finite loss must not reach the servers).
   template <typename CheckLoss>
   StepResult RunStep(bool boundary, CheckLoss&& check_loss) {
@@ -61,21 +64,28 @@ class StepPipeline {
   std::int64_t next_step() const { return next_step_; }
 
  private:
-  // A step planned: its batch, the keys it reads and the keys (and rows) its pull brings.
+  // A run of steps [first_step, end_step) planned: per step its batch and the keys it reads (and,
+  // when not trained, the rows made from its users' items: gathered once); the keys and rows of
+  // the run's pull.
   struct Planned {
-    std::int64_t step = 0, clock = 0;  // clock: steps completed when it runs
-    Batch batch;
-    ps::TableKeys keys, pulled;
+    std::int64_t first_step = 0, end_step = 0, clock = 0;  // clock: steps completed when the first runs
+    std::vector<Batch> batches;
+    std::vector<ps::TableKeys> keys;
+    std::vector<AlignedVector<float>> user_rows;
+    ps::TableKeys pulled;
     std::vector<AlignedVector<float>> pulled_rows;
-    AlignedVector<float> user_rows;  // rows made from the users' items (not trained): gathered once
     bool pulling = false;
   };
 
   StepResult Compute();
   void Finish(bool boundary);
-  // Builds the batch of the next step to plan and decides what its pull brings.
+  // Builds the batches of the next run to plan and decides what its pull brings.
   Planned& PlanNext();
-  Planned& slot(std::int64_t step) { return ring_[static_cast<std::size_t>(step % static_cast<std::int64_t>(ring_.size()))]; }
+  // The run of `step`.
+  Planned& slot(std::int64_t step) {
+    const std::int64_t run = (step - first_step_) / options_.steps_per_message;
+    return ring_[static_cast<std::size_t>(run % static_cast<std::int64_t>(ring_.size()))];
+  }
   // The clock every worker must have pushed before a step at `step_clock` reads the servers.
   std::int64_t RequiredClock(std::int64_t step_clock) const;
   bool cached(std::size_t table) const { return caches_[table] != nullptr; }
@@ -88,7 +98,8 @@ class StepPipeline {
   PipelineOptions options_;
   std::vector<int> widths_;                        // per server table
   std::vector<std::unique_ptr<RowCache>> caches_;  // per server table (null: not cached)
-  // Steps planned and not yet run, by step % (D + 1): [next_step_, plan_next_).
+  std::vector<std::int32_t> run_keys_;             // a cached table's keys read by a run being planned
+  // Runs planned and not yet over, by run % (D + 1): steps [next_step_, plan_next_).
   std::vector<Planned> ring_;
   int epoch_ = 0;
   std::int64_t first_step_ = 0, first_clock_ = 0, next_step_ = 0, plan_next_ = 0, steps_ = 0, clock_ = 0;

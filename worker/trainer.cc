@@ -25,6 +25,7 @@ PipelineOptions PipelineOptionsOf(const TrainConfig& config, const Layout& layou
   // Colocated servers are read in place: pulls ahead or a cache would only make the rows older.
   options.pulls_in_flight = layout.colocated ? 1 : config.pulls_in_flight_used();
   options.cache_steps = layout.colocated ? 1 : config.cache_steps_used();
+  options.steps_per_message = layout.colocated ? 1 : config.steps_per_message_used();
   options.staleness = config.synchronous() ? 0 : config.staleness;
   return options;
 }

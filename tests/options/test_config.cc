@@ -155,6 +155,21 @@ TEST(Config, DeterministicTurnsTheFastModeOff) {
   EXPECT_EQ(bounded.pulls_in_flight_used(), 2) << "a pull must not wait for the worker's own later push";
 }
 
+// A message's steps must all be served by the copies its pull brings, and its pull must not wait
+// for the worker's own later pushes.
+TEST(Config, StepsPerMessageStayWithinTheCacheAndTheStaleness) {
+  TrainConfig config;
+  EXPECT_EQ(config.steps_per_message_used(), 1);
+  config.steps_per_message = 8;
+  EXPECT_EQ(config.steps_per_message_used(), 4) << "at most --cache-steps";
+  config.steps_per_message = 2;
+  config.staleness = 3;
+  config.pulls_in_flight = 5;
+  EXPECT_EQ(config.pulls_in_flight_used(), 2) << "(D - 1) S <= staleness";
+  config.staleness = 0;
+  EXPECT_EQ(config.steps_per_message_used(), 1) << "synchronous: one message a step";
+}
+
 // --resume warns about these: a checkpoint trained at another learning rate must not pass unnoticed.
 TEST(Config, ChangedTrainingOptionsNamesModelOptionsOnly) {
   DataConfig data;

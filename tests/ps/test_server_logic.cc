@@ -129,6 +129,20 @@ TEST(ServerLogic, AsynchronousPullWaitsForTheSlowestWorkersPush) {
   EXPECT_EQ(server.logic.waiting_pulls(), 0u);
 }
 
+TEST(ServerLogic, AsynchronousPushMayAdvanceTheClockBySeveralSteps) {
+  // --steps-per-message 3: each push stands for three steps.
+  Server server(kTwoWorkers, kAsynchronous);
+  ps::ServerShard reference = ShardOf(SmallConfig(), kItems);
+  const Rows push0 = PushOfWorker0();
+  server.logic.Handle(Push(0, 3, push0));
+  reference.ApplyGradients(push0.keys(), push0.values.data());
+  EXPECT_EQ(AllRows(server.shard), AllRows(reference));
+  server.logic.Handle(Pull(0, 3, Rows{{1}, {}, {}}));  // waits for worker 1's clock 3
+  server.logic.Handle(Push(1, 3, Rows{}));
+  EXPECT_EQ(server.logic.ready_clock(), 3);
+  EXPECT_EQ(server.port.Of(ps::kPullReply).size(), 1u);
+}
+
 // --- checkpoints, averages, control messages ------------------------------------------------
 
 TEST(ServerLogic, CheckpointIsWrittenOnceEveryPushUpToItsClockIsApplied) {

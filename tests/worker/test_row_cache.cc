@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "worker/row_cache.h"
@@ -33,7 +34,7 @@ struct Ran {
 };
 Ran RunStep(RowCache& cache, const Keys& keys, std::int64_t step) {
   Ran ran;
-  cache.Plan(keys, step, ran.pulled);
+  cache.Plan(keys, step, step, ran.pulled);
   cache.Store(ran.pulled, RowsOf(ran.pulled, step).data());
   AlignedVector<float> rows(keys.size() * kWidth);
   cache.Gather(keys, rows.data());
@@ -71,7 +72,7 @@ TEST(RowCache, GradientsAreSummedAndPushedWithThePullThatRefreshesTheRow) {
     }
   }
   Keys pull;
-  cache.Plan({4}, 3, pull);  // step 3 needs a new copy: the sum goes with its pull
+  cache.Plan({4}, 3, 3, pull);  // step 3 needs a new copy: the sum goes with its pull
   EXPECT_EQ(pull, Keys{4});
   cache.TakeDue(2, false, keys, sums, repeats);
   EXPECT_EQ(keys, Keys{4});
@@ -119,14 +120,14 @@ TEST(RowCache, StepsPlannedBeforeARefreshReadTheOlderCopy) {
   // step 1 runs, which must still read the copy pulled for step 0.
   RowCache cache(kWidth, 10, 2);
   Keys pull0, pull1, pull2;
-  cache.Plan({5}, 0, pull0);
-  cache.Plan({5}, 1, pull1);
+  cache.Plan({5}, 0, 0, pull0);
+  cache.Plan({5}, 1, 1, pull1);
   EXPECT_TRUE(pull1.empty());
   cache.Store(pull0, RowsOf(pull0, 0).data());
   AlignedVector<float> row(kWidth);
   cache.Gather({5}, row.data());
   EXPECT_EQ(row[1], 0);
-  cache.Plan({5}, 2, pull2);  // after step 0 ran
+  cache.Plan({5}, 2, 2, pull2);  // after step 0 ran
   EXPECT_EQ(pull2, Keys{5});
   cache.Gather({5}, row.data());  // step 1
   EXPECT_EQ(row[1], 0);
@@ -135,65 +136,102 @@ TEST(RowCache, StepsPlannedBeforeARefreshReadTheOlderCopy) {
   EXPECT_EQ(row[1], 2);
 }
 
-// Against a simulated server over many random steps, D pulls ahead: every row a step reads is
-// at most bound + D - 1 steps old, every step's gradient reaches the server exactly once (the
-// repeat counts add up), and none
-// waits more than bound + D steps.
+TEST(RowCache, ARunIsServedByCopiesThatLastItsEveryStep) {
+  RowCache cache(kWidth, 10, 3);
+  Keys pull;
+  cache.Plan({2}, 0, 0, pull);
+  cache.Store(pull, RowsOf(pull, 0).data());
+  cache.Plan({2, 7}, 1, 2, pull);  // the copy of step 0 serves steps 1 and 2
+  EXPECT_EQ(pull, Keys{7});
+  // 2's copy (step 0) does not serve step 3; 7's (step 1) serves 3 but not 4: both are pulled
+  // for the run, else step 4 would read a copy older than the bound.
+  cache.Plan({2, 7}, 3, 4, pull);
+  EXPECT_EQ(pull, (Keys{2, 7}));
+  cache.Plan({2, 7}, 5, 5, pull);
+  EXPECT_EQ(pull, Keys{});  // copies pulled for step 3 serve 3 .. 5
+}
+
+// Against a simulated server over many random steps in runs of `run` steps, each run planned
+// `ahead` runs before it starts and sent at the end of the run before (worker/step_pipeline.h),
+// with boundaries at random steps: every row a step reads is at most bound - 1 + (ahead - 1) run
+// steps old, every step's gradient reaches the server exactly once (the repeat counts add up),
+// and none waits more than bound + (ahead + 1) run - 2 steps.
 TEST(RowCache, RandomStepsKeepTheBoundsAndLoseNoGradient) {
   for (int bound : {1, 2, 5}) {
     for (int ahead : {1, 2, 3}) {
-      constexpr std::int32_t kRows = 40;
-      constexpr std::int64_t kSteps = 300;
-      RowCache cache(1, kRows, bound);
-      std::mt19937 rng(bound * 10 + ahead);
-      std::vector<Keys> keys(kSteps);
-      for (Keys& k : keys) {
-        for (std::int32_t r = 0; r < kRows; ++r)
-          if (rng() % 4 == 0) k.push_back(r);
-      }
-      std::vector<double> server(kRows, 0.0), sent(kRows, 0.0);
-      std::vector<std::int64_t> oldest_unsent(kRows, -1);
-      std::map<std::int64_t, std::pair<Keys, AlignedVector<float>>> in_flight;  // step -> pulled rows
-      // A pulled row holds (as its value) the step it was requested at, to measure its age.
-      auto plan = [&](std::int64_t step, std::int64_t now) {
-        Keys pull;
-        cache.Plan(keys[step], step, pull);
-        const AlignedVector<float> rows(pull.size(), static_cast<float>(now));
-        in_flight[step] = {pull, rows};
-      };
-      for (std::int64_t s = 0; s < ahead && s < kSteps; ++s) plan(s, 0);
-      for (std::int64_t step = 0; step < kSteps; ++step) {
-        auto& [pulled, rows] = in_flight[step];
-        cache.Store(pulled, rows.data());
-        AlignedVector<float> read(keys[step].size());
-        cache.Gather(keys[step], read.data());
-        for (float requested_at : read) EXPECT_LE(step - requested_at, bound + ahead - 1) << bound << " " << ahead;
-        in_flight.erase(step);
-        AlignedVector<float> gradients(keys[step].size(), 1.0f);
-        cache.Accumulate(keys[step], gradients.data());
-        for (std::int32_t r : keys[step]) {
-          sent[r] += 1;
-          if (oldest_unsent[r] < 0) oldest_unsent[r] = step;
+      for (int run = 1; run <= std::min(bound, 3); ++run) {
+        const std::string label = "bound " + std::to_string(bound) + ", ahead " + std::to_string(ahead) + ", run " +
+                                  std::to_string(run);
+        constexpr std::int32_t kRows = 40;
+        constexpr std::int64_t kSteps = 300;
+        RowCache cache(1, kRows, bound);
+        std::mt19937 rng(bound * 100 + ahead * 10 + run);
+        std::vector<Keys> keys(kSteps);
+        for (Keys& k : keys) {
+          for (std::int32_t r = 0; r < kRows; ++r)
+            if (rng() % 4 == 0) k.push_back(r);
         }
-        if (step + ahead < kSteps) plan(step + ahead, step + 1);
-        Keys due;
-        AlignedVector<float> means;
-        std::vector<std::int32_t> repeats;
-        cache.TakeDue(step, step + 1 == kSteps, due, means, repeats);
-        EXPECT_TRUE(std::is_sorted(due.begin(), due.end()));
-        for (std::size_t i = 0; i < due.size(); ++i) {
-          EXPECT_EQ(means[i], 1.0f);
-          server[due[i]] += repeats[i];
-          oldest_unsent[due[i]] = -1;
-        }
-        for (std::int32_t r = 0; r < kRows; ++r)
-          if (oldest_unsent[r] >= 0) {
-            EXPECT_LT(step - oldest_unsent[r], bound + ahead) << bound << " " << ahead;
+        std::vector<double> server(kRows, 0.0), sent(kRows, 0.0);
+        std::vector<std::int64_t> oldest_unsent(kRows, -1);
+        std::map<std::int64_t, std::pair<Keys, AlignedVector<float>>> in_flight;  // run's first step -> pulled rows
+        // A pulled row holds (as its value) the step it was requested at, to measure its age.
+        std::int64_t planned = 0;  // steps planned
+        auto plan = [&](std::int64_t now) {
+          const std::int64_t first = planned, last = std::min(first + run, kSteps) - 1;
+          Keys read, pull;
+          for (std::int64_t s = first; s <= last; ++s) read.insert(read.end(), keys[s].begin(), keys[s].end());
+          std::sort(read.begin(), read.end());
+          read.erase(std::unique(read.begin(), read.end()), read.end());
+          cache.Plan(read, first, last, pull);
+          const AlignedVector<float> rows(pull.size(), static_cast<float>(now));
+          in_flight[first] = {pull, rows};
+          planned = last + 1;
+        };
+        auto take_due = [&](std::int64_t step, bool all) {
+          Keys due;
+          AlignedVector<float> means;
+          std::vector<std::int32_t> repeats;
+          cache.TakeDue(step, all, due, means, repeats);
+          EXPECT_TRUE(std::is_sorted(due.begin(), due.end()));
+          for (std::size_t i = 0; i < due.size(); ++i) {
+            EXPECT_EQ(means[i], 1.0f);
+            server[due[i]] += repeats[i];
+            oldest_unsent[due[i]] = -1;
           }
-        EXPECT_LE(cache.rows_held(), static_cast<std::size_t>(kRows));
+        };
+        for (int r = 0; r < ahead && planned < kSteps; ++r) plan(0);
+        for (std::int64_t step = 0; step < kSteps; ++step) {
+          const bool first_of_run = step % run == 0, last_of_run = step % run == run - 1 || step + 1 == kSteps;
+          if (first_of_run) {
+            auto& [pulled, rows] = in_flight[step];
+            cache.Store(pulled, rows.data());
+            in_flight.erase(step);
+          }
+          AlignedVector<float> read(keys[step].size());
+          cache.Gather(keys[step], read.data());
+          for (float requested_at : read) EXPECT_LE(step - requested_at, bound - 1 + (ahead - 1) * run) << label;
+          AlignedVector<float> gradients(keys[step].size(), 1.0f);
+          cache.Accumulate(keys[step], gradients.data());
+          for (std::int32_t r : keys[step]) {
+            sent[r] += 1;
+            if (oldest_unsent[r] < 0) oldest_unsent[r] = step;
+          }
+          const bool boundary = step + 1 == kSteps || rng() % 16 == 0;
+          if (last_of_run) {
+            if (planned < kSteps) plan(step + 1);
+            take_due(step, boundary);
+          } else if (boundary) {
+            take_due(step, true);
+          }
+          for (std::int32_t r = 0; r < kRows; ++r)
+            if (oldest_unsent[r] >= 0) {
+              EXPECT_LE(step - oldest_unsent[r], bound + (ahead + 1) * run - 2) << label;
+            }
+          EXPECT_LE(cache.rows_held(), static_cast<std::size_t>(kRows));
+        }
+        EXPECT_EQ(server, sent) << label;
+        EXPECT_FALSE(cache.pending());
       }
-      EXPECT_EQ(server, sent) << bound << " " << ahead;
-      EXPECT_FALSE(cache.pending());
     }
   }
 }
