@@ -81,7 +81,7 @@ void LogStart(const TrainSetup& setup, const TrainConfig& config) {
                layout.colocated      ? std::string("rows read in place")
                : config.synchronous() ? std::string(config.deterministic ? "synchronous, deterministic" : "synchronous")
                                       : Cat("staleness ", config.staleness, ", cache ", config.cache_steps_used(), " steps, ",
-                         config.steps_per_message_used(), " step(s) a message, ", config.pulls_in_flight_used(), " pulls in flight, ", config.sixteen_bit_wire() ? 16 : 32,
+                         config.steps_per_message_used(), " step(s) a message, ", config.pulls_in_flight_used(), " pulls in flight, ", config.wire_bits_used(),
                          "-bit wire"));
 }
 
@@ -314,7 +314,7 @@ int RunWorkerRank(const TrainSetup& setup, const DataConfig& data_config, const 
   std::vector<int> widths;
   for (const TableSpec& table : ServerTables(*setup.model)) widths.push_back(table.width);
   const std::unique_ptr<ps::Servers> servers =
-      ps::ConnectServers(setup.layout, widths, colocated ? &*colocated : nullptr, config.sixteen_bit_wire());
+      ps::ConnectServers(setup.layout, widths, colocated ? &*colocated : nullptr, config.wire_bits_used());
   TrainerContext context;
   context.data = &setup.data;
   context.data_config = &data_config;

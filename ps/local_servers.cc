@@ -44,12 +44,12 @@ class LocalServers : public Servers {
 
 }  // namespace
 
-std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths, bool sixteen_bit);
+std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths, int wire_bits);
 
 std::unique_ptr<Servers> ConnectServers(const Layout& layout, const std::vector<int>& widths, ServerShard* colocated,
-                                        bool sixteen_bit) {
+                                        int wire_bits) {
   if (colocated != nullptr) return std::make_unique<LocalServers>(*colocated);
-  return MakeRemoteServers(layout, widths, sixteen_bit);
+  return MakeRemoteServers(layout, widths, wire_bits);
 }
 
 }  // namespace ampcf::ps

@@ -112,14 +112,15 @@ struct KeyLists {
 // that many Adam steps (tables/adam.h: Adam::UpdateRowRepeated; worker/row_cache.h).
 
 // A view of a received or assembled message. `values` are float32: a message received in a
-// 16-bit format is decoded first (ps/server_logic.h), and until then `values` is null and
+// 16- or 8-bit format is decoded first (ps/server_logic.h), and until then `values` is null and
 // `encoded` points at its values.
 struct MessageView {
   Header header;
   KeyLists keys;
   const float* values = nullptr;
   const void* encoded = nullptr;
-  std::size_t n_values = 0;
+  std::size_t value_bytes = 0;
+  std::size_t n_values = 0;  // 0 for a row-scaled format until decoded
   const std::int32_t* repeats = nullptr;  // per key, when header.repeated; else every key stands for one step
 };
 
@@ -136,16 +137,25 @@ inline std::size_t KeyBytes(const Header& header) {
   return sizeof(std::int32_t) * KeyCount(header) * (header.repeated ? 2 : 1);
 }
 
-inline std::size_t MessageBytes(const Header& header, std::size_t n_values) {
-  return sizeof(Header) + KeyBytes(header) + ValueBytes(FormatOf(header)) * n_values;
+// `value_bytes`: the values as encoded (ps/wire_format.h: RowsBytes).
+inline std::size_t MessageBytes(const Header& header, std::size_t value_bytes) {
+  return sizeof(Header) + KeyBytes(header) + value_bytes;
+}
+
+// The encoded bytes of rows of every table, `rows[t]` of table t (of width widths[t]), in `format`.
+inline std::size_t ValueBytesOfRows(ValueFormat format, const int* rows, const std::vector<int>& widths) {
+  std::size_t bytes = 0;
+  for (std::size_t t = 0; t < widths.size(); ++t) bytes += RowsBytes(format, static_cast<std::size_t>(rows[t]), widths[t]);
+  return bytes;
 }
 
 // Writes the header and the keys (header.n_keys[t] of keys.keys[t]) into `buffer` from byte
-// `offset` on (resized to fit) and returns where the values go (in header.format). A `repeated`
-// header needs `repeats` (one per key, tables in order) and leaves them after the keys.
-inline char* BuildMessageAt(const Header& header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer,
+// `offset` on (resized to fit, with `value_bytes` for the values) and returns where the values go
+// (in header.format). A `repeated` header needs `repeats` (one per key, tables in order) and
+// leaves them after the keys.
+inline char* BuildMessageAt(const Header& header, const KeyLists& keys, std::size_t value_bytes, std::vector<char>& buffer,
                             std::size_t offset, const std::int32_t* repeats = nullptr) {
-  buffer.resize(offset + MessageBytes(header, n_values));
+  buffer.resize(offset + MessageBytes(header, value_bytes));
   char* at = buffer.data() + offset;
   std::memcpy(at, &header, sizeof(Header));
   at += sizeof(Header);
@@ -165,21 +175,21 @@ inline char* BuildMessageAt(const Header& header, const KeyLists& keys, std::siz
 inline float* BuildMessage(Header header, const KeyLists& keys, std::size_t n_values, std::vector<char>& buffer) {
   header.format = static_cast<std::int32_t>(ValueFormat::kFloat32);
   header.repeated = 0;
-  return reinterpret_cast<float*>(BuildMessageAt(header, keys, n_values, buffer, 0));
+  return reinterpret_cast<float*>(BuildMessageAt(header, keys, n_values * sizeof(float), buffer, 0));
 }
 
-// A message without keys (control messages, pull replies): the header, then room for n_values
-// in header.format; returns where they go.
-inline char* BuildKeylessMessageBytes(Header header, std::size_t n_values, std::vector<char>& buffer) {
+// A message without keys (control messages, pull replies): the header, then room for
+// `value_bytes` of values in header.format; returns where they go.
+inline char* BuildKeylessMessageBytes(Header header, std::size_t value_bytes, std::vector<char>& buffer) {
   for (std::int32_t& n : header.n_keys) n = 0;
   header.repeated = 0;
-  buffer.resize(MessageBytes(header, n_values));
+  buffer.resize(MessageBytes(header, value_bytes));
   std::memcpy(buffer.data(), &header, sizeof(Header));
   return buffer.data() + sizeof(Header);
 }
 inline float* BuildKeylessMessage(Header header, std::size_t n_values, std::vector<char>& buffer) {
   header.format = static_cast<std::int32_t>(ValueFormat::kFloat32);
-  return reinterpret_cast<float*>(BuildKeylessMessageBytes(header, n_values, buffer));
+  return reinterpret_cast<float*>(BuildKeylessMessageBytes(header, n_values * sizeof(float), buffer));
 }
 
 // Parses a buffer; false when it is too short for what its header announces or names an
@@ -200,9 +210,11 @@ inline bool ParseMessage(const char* data, std::size_t bytes, MessageView& view)
   }
   view.repeats = view.header.repeated ? keys : nullptr;
   view.encoded = data + sizeof(Header) + key_bytes;
+  view.value_bytes = bytes - sizeof(Header) - key_bytes;
   const bool float32 = FormatOf(view.header) == ValueFormat::kFloat32;
   view.values = float32 ? reinterpret_cast<const float*>(view.encoded) : nullptr;
-  view.n_values = (bytes - sizeof(Header) - key_bytes) / ValueBytes(FormatOf(view.header));
+  // Row-scaled values are counted by whoever knows the tables' widths (ps/server_logic.h).
+  view.n_values = IsRowScaled(FormatOf(view.header)) ? 0 : view.value_bytes / ValueBytes(FormatOf(view.header));
   return true;
 }
 

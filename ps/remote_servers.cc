@@ -41,15 +41,23 @@ struct Routed {
     for (std::size_t t = 0; t < keys_of.size(); ++t) n += keys_of[t][server].size() * widths[t];
     return n;
   }
+  // The encoded bytes of the rows for `server`.
+  std::size_t BytesFor(int server, const std::vector<int>& widths, ValueFormat format) const {
+    return ValueBytesOfRows(format, KeysFor(server).n, widths);
+  }
 };
 
 class RemoteServers : public Servers {
  public:
-  RemoteServers(const Layout& layout, const std::vector<int>& widths, bool sixteen_bit)
+  RemoteServers(const Layout& layout, const std::vector<int>& widths, int wire_bits)
       : layout_(layout),
         widths_(widths),
-        row_format_(sixteen_bit ? ValueFormat::kFloat16 : ValueFormat::kFloat32),
-        gradient_format_(sixteen_bit ? ValueFormat::kBFloat16 : ValueFormat::kFloat32) {
+        row_format_(wire_bits == 8    ? ValueFormat::kInt8
+                    : wire_bits == 16 ? ValueFormat::kFloat16
+                                      : ValueFormat::kFloat32),
+        gradient_format_(wire_bits == 8    ? ValueFormat::kInt8Dithered
+                         : wire_bits == 16 ? ValueFormat::kBFloat16
+                                           : ValueFormat::kFloat32) {
     AMPCF_ASSERT(widths.size() <= static_cast<std::size_t>(kMaxTables), "more server tables than the protocol carries");
   }
 
@@ -87,7 +95,7 @@ class RemoteServers : public Servers {
         BuildMessageAt(header, in_flight->routed.KeysFor(s), 0, buffer, buffer.size());
         // The reply's receive is posted now, so that the rows flow while this worker computes.
         std::vector<char>& reply = in_flight->replies[s];
-        reply.resize(sizeof(Header) + in_flight->routed.ValuesFor(s, widths_) * ValueBytes(in_flight->format));
+        reply.resize(sizeof(Header) + in_flight->routed.BytesFor(s, widths_, in_flight->format));
         IrecvChunked(reply.data(), static_cast<std::int64_t>(reply.size()), MPI_CHAR, layout_.server_rank(s), kPullReply,
                      MPI_COMM_WORLD, in_flight->requests[s]);
       }
@@ -110,12 +118,12 @@ class RemoteServers : public Servers {
       AMPCF_ASSERT(header.worker == layout_.worker_index() && FormatOf(header) == pull.format,
                    "a pull reply for worker ", header.worker, " in format ", header.format, " from server ", s);
       const char* values = pull.replies[s].data() + sizeof(Header);
-      const std::size_t bytes_per_value = ValueBytes(pull.format);
       for (std::size_t t = 0; t < widths_.size(); ++t) {
         const int width = widths_[t];
+        const std::size_t row_bytes = RowsBytes(pull.format, 1, width);
         for (std::int32_t position : pull.routed.positions_of[t][s]) {
-          DecodeValues(values, width, pull.format, out[t] + static_cast<std::size_t>(position) * width);
-          values += width * bytes_per_value;
+          DecodeRows(values, 1, width, pull.format, out[t] + static_cast<std::size_t>(position) * width);
+          values += row_bytes;
         }
       }
     }
@@ -176,17 +184,20 @@ class RemoteServers : public Servers {
       for (std::int32_t position : push_.positions_of[t][s])
         repeats_.push_back(push.repeats[t] == nullptr ? 1 : push.repeats[t][position]);
     const std::size_t n_values = push_.ValuesFor(s, widths_);
-    char* values = BuildMessageAt(header, push_.KeysFor(s), n_values, buffer, start, repeats_.data());
+    char* values = BuildMessageAt(header, push_.KeysFor(s), push_.BytesFor(s, widths_, gradient_format_), buffer, start,
+                                  repeats_.data());
     scratch_.resize(n_values);
     float* at = scratch_.data();
     for (std::size_t t = 0; t < widths_.size(); ++t) {
       const int width = widths_[t];
+      const std::size_t n_rows = push_.positions_of[t][s].size();
       for (std::int32_t position : push_.positions_of[t][s]) {
         std::copy_n(push.gradients[t] + static_cast<std::size_t>(position) * width, width, at);
         at += width;
       }
+      EncodeRows(at - n_rows * width, n_rows, width, gradient_format_, values);
+      values += RowsBytes(gradient_format_, n_rows, width);
     }
-    EncodeValues(scratch_.data(), n_values, gradient_format_, values);
   }
 
   // Frees the buffers of the oldest sends that have completed.
@@ -239,8 +250,8 @@ class RemoteServers : public Servers {
 
 }  // namespace
 
-std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths, bool sixteen_bit) {
-  return std::make_unique<RemoteServers>(layout, widths, sixteen_bit);
+std::unique_ptr<Servers> MakeRemoteServers(const Layout& layout, const std::vector<int>& widths, int wire_bits) {
+  return std::make_unique<RemoteServers>(layout, widths, wire_bits);
 }
 
 }  // namespace ampcf::ps

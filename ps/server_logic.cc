@@ -17,7 +17,9 @@ ServerLogic::ServerLogic(ServerShard* shard, ServerPort* port, int n_workers, bo
       n_workers_(n_workers),
       synchronous_(synchronous),
       pushed_clock_(n_workers, start_clock),
-      applied_clock_(start_clock) {}
+      applied_clock_(start_clock) {
+  for (int t = 0; t < shard->n_tables(); ++t) widths_.push_back(shard->width(t));
+}
 
 std::int64_t ServerLogic::slowest_pushed() const { return *std::min_element(pushed_clock_.begin(), pushed_clock_.end()); }
 
@@ -28,18 +30,44 @@ int ServerLogic::slowest_worker() const {
 std::int64_t ServerLogic::ready_clock() const { return synchronous_ ? applied_clock_ : slowest_pushed(); }
 
 void ServerLogic::AnswerPull(const Received& pull) {
+  const ValueFormat format = FormatOf(pull.view.header);  // the reply's: the format the pull asks for
   std::size_t n_values = 0;
   for (int t = 0; t < shard_->n_tables(); ++t) n_values += static_cast<std::size_t>(pull.view.keys.n[t]) * shard_->width(t);
   std::vector<char> reply;
-  char* values = BuildKeylessMessageBytes(pull.view.header, n_values, reply);  // in the format the pull asks for
-  if (FormatOf(pull.view.header) == ValueFormat::kFloat32) {
+  char* values = BuildKeylessMessageBytes(pull.view.header, ValueBytesOfRows(format, pull.view.keys.n, widths_), reply);
+  if (format == ValueFormat::kFloat32) {
     shard_->ReadRows(pull.view.keys, reinterpret_cast<float*>(values));
   } else {
     read_scratch_.resize(n_values);
     shard_->ReadRows(pull.view.keys, read_scratch_.data());
-    EncodeValues(read_scratch_.data(), n_values, FormatOf(pull.view.header), values);
+    const float* rows = read_scratch_.data();
+    for (int t = 0; t < shard_->n_tables(); ++t) {
+      EncodeRows(rows, pull.view.keys.n[t], widths_[t], format, values);
+      rows += static_cast<std::size_t>(pull.view.keys.n[t]) * widths_[t];
+      values += RowsBytes(format, pull.view.keys.n[t], widths_[t]);
+    }
   }
   port_->Send(pull.source, kPullReply, std::move(reply));
+}
+
+void ServerLogic::DecodePush(Received& push) const {
+  const ValueFormat format = FormatOf(push.view.header);
+  if (format == ValueFormat::kFloat32 || push.view.value_bytes == 0) return;
+  const int* rows = push.view.keys.n;
+  if (push.view.value_bytes != ValueBytesOfRows(format, rows, widths_))
+    AbortJob(Cat("server received a push of ", push.view.value_bytes, " bytes of values for its keys from rank ", push.source));
+  std::size_t n_values = 0;
+  for (std::size_t t = 0; t < widths_.size(); ++t) n_values += static_cast<std::size_t>(rows[t]) * widths_[t];
+  push.decoded.resize(n_values);
+  const char* in = static_cast<const char*>(push.view.encoded);
+  float* out = push.decoded.data();
+  for (std::size_t t = 0; t < widths_.size(); ++t) {
+    DecodeRows(in, rows[t], widths_[t], format, out);
+    in += RowsBytes(format, rows[t], widths_[t]);
+    out += static_cast<std::size_t>(rows[t]) * widths_[t];
+  }
+  push.view.values = push.decoded.data();
+  push.view.n_values = n_values;
 }
 
 void ServerLogic::Acknowledge(int destination) { port_->Send(destination, kAck, {}); }
@@ -82,11 +110,7 @@ void ServerLogic::Handle(Received message) {
     HandlePushPull(std::move(message));
     return;
   }
-  if (message.view.values == nullptr && message.view.n_values > 0) {
-    message.decoded.resize(message.view.n_values);
-    DecodeValues(message.view.encoded, message.view.n_values, FormatOf(message.view.header), message.decoded.data());
-    message.view.values = message.decoded.data();
-  }
+  if (message.kind == kPush) DecodePush(message);
   HandleOne(std::move(message));
 }
 

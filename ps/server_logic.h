@@ -18,7 +18,7 @@
 namespace ampcf::ps {
 
 // A received message and its parsed view (which points into `bytes`, and its values into
-// `decoded` when they travelled in a 16-bit format). A kPushPull is parsed by Handle.
+// `decoded` when they travelled in a 16- or 8-bit format). A kPushPull is parsed by Handle.
 struct Received {
   int source = 0;  // world rank of the sender
   int kind = 0;
@@ -70,10 +70,13 @@ class ServerLogic {
   void HandleOne(Received message);
   void HandlePushPull(Received message);
   void AnswerPull(const Received& pull);
+  // A push in a 16- or 8-bit format: its values decoded to float32 (a float32 push is read in place).
+  void DecodePush(Received& push) const;
   void OnPush(Received push);
   void Acknowledge(int destination);
 
   ServerShard* shard_;
+  std::vector<int> widths_;  // per table
   ServerPort* port_;
   int n_workers_;
   bool synchronous_;
@@ -84,7 +87,7 @@ class ServerLogic {
   std::deque<Received> average_requests_;                  // kAverageIn, not yet done
   std::deque<Received> waiting_pulls_;
   std::vector<PushedGradients> clock_pushes_;
-  std::vector<float> read_scratch_;  // a 16-bit reply's rows before encoding
+  std::vector<float> read_scratch_;  // a 16- or 8-bit reply's rows before encoding
   RankCounters counters_mark_;  // kCounters flag 1
   int done_ = 0;
 };

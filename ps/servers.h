@@ -88,9 +88,9 @@ class Servers {
 };
 
 // `colocated`: the shard of a one-rank layout, else nullptr (then the servers are MPI ranks).
-// `widths`: the row width of each server table. `sixteen_bit`: rows and gradients travel in
-// 16 bits (ps/wire_format.h); colocated servers read and write float32 in place regardless.
+// `widths`: the row width of each server table. `wire_bits`: rows and gradients travel in 32,
+// 16 or 8 bits (ps/wire_format.h); colocated servers read and write float32 in place regardless.
 std::unique_ptr<Servers> ConnectServers(const Layout& layout, const std::vector<int>& widths, ServerShard* colocated,
-                                        bool sixteen_bit);
+                                        int wire_bits);
 
 }  // namespace ampcf::ps

@@ -137,7 +137,7 @@ TEST(Config, DeterministicTurnsTheFastModeOff) {
   EXPECT_FALSE(fast.synchronous());
   EXPECT_EQ(fast.cache_steps_used(), 4);
   EXPECT_EQ(fast.pulls_in_flight_used(), 2);
-  EXPECT_TRUE(fast.sixteen_bit_wire());
+  EXPECT_EQ(fast.wire_bits_used(), 16);
 
   TrainConfig deterministic = fast, synchronous = fast;
   deterministic.deterministic = true;
@@ -146,7 +146,7 @@ TEST(Config, DeterministicTurnsTheFastModeOff) {
     EXPECT_TRUE(config.synchronous());
     EXPECT_EQ(config.cache_steps_used(), 1);
     EXPECT_EQ(config.pulls_in_flight_used(), 1);
-    EXPECT_FALSE(config.sixteen_bit_wire());
+    EXPECT_EQ(config.wire_bits_used(), 32);
   }
 
   TrainConfig bounded = fast;

@@ -279,6 +279,25 @@ TEST(ServerLogic, ResumedServerAppliesTheClockAfterItsStart) {
 
 // --- the wire format ------------------------------------------------------------------------
 
+// The row widths of the test shard's tables.
+std::vector<int> Widths() {
+  const ps::ServerShard shard = ShardOf(SmallConfig(), kItems);
+  std::vector<int> widths;
+  for (int t = 0; t < shard.n_tables(); ++t) widths.push_back(shard.width(t));
+  return widths;
+}
+
+ps::ValueFormat ReplyFormat(ps::ValueFormat push_format) {
+  switch (push_format) {
+    case ps::ValueFormat::kBFloat16:
+      return ps::ValueFormat::kFloat16;
+    case ps::ValueFormat::kInt8Dithered:
+      return ps::ValueFormat::kInt8;
+    default:
+      return push_format;
+  }
+}
+
 // A push and a pull as one kPushPull buffer (ps/protocol.h), in `format` (the push's values and
 // the pull's reply).
 ps::Received PushPull(int worker, std::int64_t clock, const Rows& push, std::int64_t pull_clock, const Rows& pull,
@@ -291,25 +310,42 @@ ps::Received PushPull(int worker, std::int64_t clock, const Rows& push, std::int
   for (int t = 0; t < ps::kMaxTables; ++t) push_header.n_keys[t] = push_keys.n[t];
   ps::Header pull_header = push_header;
   pull_header.clock = pull_clock;
-  // A worker that pushes in 16 bits asks for its rows in float16 (ps/wire_format.h).
-  pull_header.format = static_cast<std::int32_t>(format == ps::ValueFormat::kFloat32 ? format : ps::ValueFormat::kFloat16);
+  // A worker that pushes in 16 (8) bits asks for its rows in float16 (int8): ps/wire_format.h.
+  pull_header.format = static_cast<std::int32_t>(ReplyFormat(format));
   for (int t = 0; t < ps::kMaxTables; ++t) pull_header.n_keys[t] = pull_keys.n[t];
   ps::Received message;
   message.source = RankOf(worker);
   message.kind = ps::kPushPull;
-  char* values = ps::BuildMessageAt(push_header, push_keys, push.values.size(), message.bytes, sizeof(std::uint64_t));
-  ps::EncodeValues(push.values.data(), push.values.size(), format, values);
+  const std::vector<int> widths = Widths();
+  char* values = ps::BuildMessageAt(push_header, push_keys, ps::ValueBytesOfRows(format, push_keys.n, widths),
+                                    message.bytes, sizeof(std::uint64_t));
+  const float* rows = push.values.data();
+  for (std::size_t t = 0; t < widths.size(); ++t) {
+    ps::EncodeRows(rows, push_keys.n[t], widths[t], format, values);
+    rows += static_cast<std::size_t>(push_keys.n[t]) * widths[t];
+    values += ps::RowsBytes(format, push_keys.n[t], widths[t]);
+  }
   const std::uint64_t push_bytes = message.bytes.size() - sizeof(std::uint64_t);
   std::memcpy(message.bytes.data(), &push_bytes, sizeof(push_bytes));
   ps::BuildMessageAt(pull_header, pull_keys, 0, message.bytes, message.bytes.size());
   return message;
 }
 
-std::vector<float> ReplyValues(const Sent& reply) {
+// The rows of a pull reply for the keys of `pulled`, decoded.
+std::vector<float> ReplyValues(const Sent& reply, const Rows& pulled) {
   ps::MessageView view;
   EXPECT_TRUE(ps::ParseMessage(reply.bytes.data(), reply.bytes.size(), view));
-  std::vector<float> values(view.n_values);
-  ps::DecodeValues(view.encoded, view.n_values, ps::FormatOf(view.header), values.data());
+  const std::vector<int> widths = Widths();
+  const ps::KeyLists keys = pulled.keys();
+  const ps::ValueFormat format = ps::FormatOf(view.header);
+  EXPECT_EQ(view.value_bytes, ps::ValueBytesOfRows(format, keys.n, widths));
+  std::vector<float> values;
+  const char* in = static_cast<const char*>(view.encoded);
+  for (std::size_t t = 0; t < widths.size(); ++t) {
+    values.resize(values.size() + static_cast<std::size_t>(keys.n[t]) * widths[t]);
+    ps::DecodeRows(in, keys.n[t], widths[t], format, values.data() + values.size() - static_cast<std::size_t>(keys.n[t]) * widths[t]);
+    in += ps::RowsBytes(format, keys.n[t], widths[t]);
+  }
   return values;
 }
 
@@ -324,7 +360,7 @@ TEST(ServerLogic, PushPullAppliesThePushThenAnswersThePull) {
   const std::vector<Sent> replies = server.port.Of(ps::kPullReply);
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].destination, RankOf(0));
-  EXPECT_EQ(ReplyValues(replies[0]), expected);
+  EXPECT_EQ(ReplyValues(replies[0], pulled), expected);
   EXPECT_EQ(AllRows(server.shard), AllRows(reference.shard));
 }
 
@@ -346,14 +382,41 @@ TEST(ServerLogic, SixteenBitPushAndPullReplyMatchFloat32WithinTheirPrecision) {
   const std::vector<float> rows = AllRows(wide.shard), narrow_rows = AllRows(narrow.shard);
   ASSERT_EQ(rows.size(), narrow_rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_NEAR(narrow_rows[i], rows[i], 1e-4) << i;
-  const std::vector<float> exact = ReplyValues(wide.port.Of(ps::kPullReply)[0]);
+  const std::vector<float> exact = ReplyValues(wide.port.Of(ps::kPullReply)[0], pulled);
   const Sent reply = narrow.port.Of(ps::kPullReply)[0];
   EXPECT_EQ(reply.bytes.size(), sizeof(ps::Header) + 2 * exact.size());  // half the bytes
-  const std::vector<float> half = ReplyValues(reply);  // a 16-bit push asks for 16-bit rows (float16)
+  const std::vector<float> half = ReplyValues(reply, pulled);  // a 16-bit push asks for 16-bit rows (float16)
   ASSERT_EQ(half.size(), exact.size());
   std::vector<float> narrow_exact(exact.size());
   narrow.shard.ReadRows(pulled.keys(), narrow_exact.data());
   for (std::size_t i = 0; i < half.size(); ++i) EXPECT_NEAR(half[i], narrow_exact[i], std::abs(narrow_exact[i]) * 0x1p-11) << i;
+}
+
+TEST(ServerLogic, EightBitPushAndPullReplyMatchFloat32WithinTheirPrecision) {
+  Server wide(1, kAsynchronous), narrow(1, kAsynchronous);
+  const Rows pulled{{0, 1, 3, 4}, {0, 1, 5}, {}};
+  wide.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled));
+  narrow.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled, ps::ValueFormat::kInt8Dithered));
+  // Adam's first step is about lr * sign: a gradient rounded to its row's int8 grid keeps its sign
+  // unless it is below one step of that grid, so the rows agree to within about one lr.
+  const std::vector<float> rows = AllRows(wide.shard), narrow_rows = AllRows(narrow.shard);
+  ASSERT_EQ(rows.size(), narrow_rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_NEAR(narrow_rows[i], rows[i], 2.1 * SmallConfig().lr) << i;
+  const Sent reply = narrow.port.Of(ps::kPullReply)[0];
+  const std::vector<int> widths = Widths();
+  // A row of w values takes 4 + w bytes: 4 items of width widths[0], 3 attention rows.
+  EXPECT_EQ(reply.bytes.size(), sizeof(ps::Header) + 4 * (4 + widths[0]) + 3 * (4 + widths[1]));
+  const std::vector<float> eight = ReplyValues(reply, pulled);
+  std::vector<float> narrow_exact(eight.size());
+  narrow.shard.ReadRows(pulled.keys(), narrow_exact.data());
+  const float* row = narrow_exact.data();
+  std::size_t i = 0;
+  for (std::size_t t = 0; t < widths.size(); ++t) {
+    for (int r = 0; r < pulled.keys().n[t]; ++r, row += widths[t]) {
+      const float largest = std::abs(*std::max_element(row, row + widths[t], [](float a, float b) { return std::abs(a) < std::abs(b); }));
+      for (int c = 0; c < widths[t]; ++c, ++i) EXPECT_NEAR(eight[i], row[c], largest / 254 * 1.0001) << t << " " << r << " " << c;
+    }
+  }
 }
 
 TEST(ServerLogic, AsynchronousFlushRepeatsTheClockAndIsApplied) {

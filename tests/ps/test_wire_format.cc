@@ -1,4 +1,4 @@
-// ps/wire_format: 16-bit rows and gradients on the wire.
+// ps/wire_format: 16-bit and 8-bit rows and gradients on the wire.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -88,6 +88,59 @@ TEST(WireFormat, AnyAlignment) {
     ps::EncodeValues(values.data(), values.size(), format, wire.data() + 1);
     ps::DecodeValues(wire.data() + 1, values.size(), format, back.data());
     EXPECT_EQ(back, RoundTrip(values, format));
+  }
+}
+
+// 8 bits: rows of `width` values, encoded and decoded (the wire one byte longer, unaligned).
+std::vector<float> RoundTripRows(const std::vector<float>& values, int width, ps::ValueFormat format) {
+  const std::size_t n_rows = values.size() / width;
+  std::vector<char> wire(ps::RowsBytes(format, n_rows, width) + 1);
+  std::vector<float> back(values.size());
+  ps::EncodeRows(values.data(), n_rows, width, format, wire.data() + 1);
+  ps::DecodeRows(wire.data() + 1, n_rows, width, format, back.data());
+  return back;
+}
+
+TEST(WireFormat, Int8RowsAreWithinHalfAStepOfTheirRowsScale) {
+  constexpr int kWidth = 65;  // an item row of AMP-CF at d = 64: the bias beside the vector
+  const std::vector<float> values = Values(3 * kWidth), back = RoundTripRows(values, kWidth, ps::ValueFormat::kInt8);
+  EXPECT_EQ(ps::RowsBytes(ps::ValueFormat::kInt8, 3, kWidth), 3u * (4 + kWidth));
+  for (int r = 0; r < 3; ++r) {
+    float largest = 0;
+    for (int c = 0; c < kWidth; ++c) largest = std::max(largest, std::abs(values[r * kWidth + c]));
+    for (int c = 0; c < kWidth; ++c) {
+      const std::size_t i = static_cast<std::size_t>(r) * kWidth + c;
+      EXPECT_NEAR(back[i], values[i], largest / 254 * 1.0001) << r << " " << c;
+    }
+  }
+}
+
+TEST(WireFormat, DitheredInt8KeepsEachValuesMeanEvenBelowOneStep) {
+  // The second value is 1/1000 of a step of its row's grid: rounded to nearest it would always
+  // arrive as 0; dithered, its mean over many encodings is itself.
+  const std::vector<float> row = {1.0f, 1.0f / 127 / 1000, -0.3f, 0.25f / 127};
+  constexpr int kTrials = 200000;
+  std::vector<double> sums(row.size(), 0.0);
+  for (int trial = 0; trial < kTrials; ++trial) {
+    const std::vector<float> back = RoundTripRows(row, static_cast<int>(row.size()), ps::ValueFormat::kInt8Dithered);
+    for (std::size_t c = 0; c < row.size(); ++c) sums[c] += back[c];
+  }
+  const double step = 1.0 / 127;
+  for (std::size_t c = 0; c < row.size(); ++c)
+    EXPECT_NEAR(sums[c] / kTrials, row[c], 4 * step / std::sqrt(static_cast<double>(kTrials)) + step / 512) << c;
+  EXPECT_EQ(RoundTripRows(row, 4, ps::ValueFormat::kInt8)[1], 0.0f);
+}
+
+TEST(WireFormat, Int8ZeroRowsAndNonFiniteRows) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (ps::ValueFormat format : {ps::ValueFormat::kInt8, ps::ValueFormat::kInt8Dithered}) {
+    EXPECT_EQ(RoundTripRows({0.0f, 0.0f, 0.0f}, 3, format), (std::vector<float>{0.0f, 0.0f, 0.0f}));
+    // A row with inf or NaN arrives all NaN, never as finite wrong values.
+    for (float bad : {inf, std::numeric_limits<float>::quiet_NaN()}) {
+      const std::vector<float> back = RoundTripRows({0.5f, bad, 0.0f, 1.0f, 2.0f, 3.0f}, 3, format);
+      for (int c = 0; c < 3; ++c) EXPECT_TRUE(std::isnan(back[c])) << c;
+      EXPECT_NEAR(back[5], 3.0f, 3.0f / 254);  // the next row keeps its own scale
+    }
   }
 }
 
