@@ -91,8 +91,8 @@ namespace ampcf {
     "with --staleness other than 0: D pulls are in flight: the pull of a message's steps leaves D messages before they run (at most staleness / --steps-per-message + 1)") \
   X(int, steps_per_message, "--steps-per-message", 1, AtLeast(1),                                 \
     "with --staleness other than 0 and server ranks: a worker sends one message per server every S steps, with the pushes of S steps and the pull of the next S steps' rows (at most --cache-steps, so that a copy serves every step it was pulled for)") \
-  X(int, wire_bits, "--wire-bits", 16, CLI::IsMember({8, 16, 32}),                                \
-    "with --staleness other than 0: server rows travel as float16 and gradients as bfloat16 (16), both as int8 with a scale per row, gradients rounded stochastically (8), or both as float32 (32; synchronous mode always uses 32)") \
+  X(int, wire_bits, "--wire-bits", 8, CLI::IsMember({8, 16, 32}),                                 \
+    "with --staleness other than 0: server rows and gradients travel as int8 with a float32 scale per row, gradients rounded stochastically (8), rows as float16 and gradients as bfloat16 (16), or both as float32 (32; synchronous mode always uses 32)") \
   X(int, threads, "--threads", 0, AtLeast(0),                                                    \
     "compute threads per rank (0: the cores this rank may run on, shared among the ranks of its node, and while the data load among those that will hold users; mpirun binds a rank to one core unless told --bind-to none). Results do not depend on it") \
   X(double, peer_timeout, "--peer-timeout", 300.0, AtLeast(0),                                   \

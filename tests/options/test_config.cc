@@ -137,7 +137,7 @@ TEST(Config, DeterministicTurnsTheFastModeOff) {
   EXPECT_FALSE(fast.synchronous());
   EXPECT_EQ(fast.cache_steps_used(), 4);
   EXPECT_EQ(fast.pulls_in_flight_used(), 2);
-  EXPECT_EQ(fast.wire_bits_used(), 16);
+  EXPECT_EQ(fast.wire_bits_used(), 8);
 
   TrainConfig deterministic = fast, synchronous = fast;
   deterministic.deterministic = true;
