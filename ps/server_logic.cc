@@ -55,7 +55,8 @@ void ServerLogic::DecodePush(Received& push) const {
   if (format == ValueFormat::kFloat32 || push.view.value_bytes == 0) return;
   const int* rows = push.view.keys.n;
   if (push.view.value_bytes != ValueBytesOfRows(format, rows, widths_))
-    AbortJob(Cat("server received a push of ", push.view.value_bytes, " bytes of values for its keys from rank ", push.source));
+    AbortJob(Cat("server received a push from rank ", push.source, " whose ", push.view.value_bytes,
+                 " bytes of values do not fit its keys"));
   std::size_t n_values = 0;
   for (std::size_t t = 0; t < widths_.size(); ++t) n_values += static_cast<std::size_t>(rows[t]) * widths_[t];
   push.decoded.resize(n_values);

@@ -11,7 +11,8 @@
 //
 // Memory: one int per table row (where its copy is) and two rows of floats (the copy and the
 // gradient sum) per row held. A row leaves once its copy has expired and its sum is pushed, so
-// the rows held are those read in the last k + D steps, however large the table.
+// the rows held are those read in the last k + D S steps (D runs of S steps planned ahead),
+// however large the table.
 #pragma once
 
 #include <cstdint>

@@ -372,48 +372,50 @@ TEST(ServerLogic, SynchronousPushPullWaitsForTheOtherWorkersPushOfItsClock) {
   EXPECT_EQ(server.port.Of(ps::kPullReply).size(), 1u);
 }
 
-TEST(ServerLogic, SixteenBitPushAndPullReplyMatchFloat32WithinTheirPrecision) {
+// The same push and pull handled by a server in float32 and by one in `format` (a push format):
+// the rows after the push agree within `tolerance`. Returns the narrow server's pull reply and,
+// in `read`, the rows it held when it answered.
+Sent NarrowPushPull(ps::ValueFormat format, const Rows& pulled, double tolerance, std::vector<float>& read) {
   Server wide(1, kAsynchronous), narrow(1, kAsynchronous);
-  const Rows pulled{{0, 1, 3, 4}, {0, 1, 5}, {}};
   wide.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled));
-  narrow.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled, ps::ValueFormat::kBFloat16));
+  narrow.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled, format));
+  const std::vector<float> rows = AllRows(wide.shard), narrow_rows = AllRows(narrow.shard);
+  EXPECT_EQ(rows.size(), narrow_rows.size());
+  for (std::size_t i = 0; i < rows.size() && i < narrow_rows.size(); ++i) EXPECT_NEAR(narrow_rows[i], rows[i], tolerance) << i;
+  read.resize(ReplyValues(wide.port.Of(ps::kPullReply)[0], pulled).size());
+  narrow.shard.ReadRows(pulled.keys(), read.data());
+  return narrow.port.Of(ps::kPullReply)[0];
+}
+
+TEST(ServerLogic, SixteenBitPushAndPullReplyMatchFloat32WithinTheirPrecision) {
+  const Rows pulled{{0, 1, 3, 4}, {0, 1, 5}, {}};
   // The pushed gradients were rounded to bfloat16; Adam's first step is about lr * sign, so the
   // rows agree closely, not exactly.
-  const std::vector<float> rows = AllRows(wide.shard), narrow_rows = AllRows(narrow.shard);
-  ASSERT_EQ(rows.size(), narrow_rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_NEAR(narrow_rows[i], rows[i], 1e-4) << i;
-  const std::vector<float> exact = ReplyValues(wide.port.Of(ps::kPullReply)[0], pulled);
-  const Sent reply = narrow.port.Of(ps::kPullReply)[0];
-  EXPECT_EQ(reply.bytes.size(), sizeof(ps::Header) + 2 * exact.size());  // half the bytes
+  std::vector<float> read;
+  const Sent reply = NarrowPushPull(ps::ValueFormat::kBFloat16, pulled, 1e-4, read);
+  EXPECT_EQ(reply.bytes.size(), sizeof(ps::Header) + 2 * read.size());  // half the bytes
   const std::vector<float> half = ReplyValues(reply, pulled);  // a 16-bit push asks for 16-bit rows (float16)
-  ASSERT_EQ(half.size(), exact.size());
-  std::vector<float> narrow_exact(exact.size());
-  narrow.shard.ReadRows(pulled.keys(), narrow_exact.data());
-  for (std::size_t i = 0; i < half.size(); ++i) EXPECT_NEAR(half[i], narrow_exact[i], std::abs(narrow_exact[i]) * 0x1p-11) << i;
+  ASSERT_EQ(half.size(), read.size());
+  for (std::size_t i = 0; i < half.size(); ++i) EXPECT_NEAR(half[i], read[i], std::abs(read[i]) * 0x1p-11) << i;
 }
 
 TEST(ServerLogic, EightBitPushAndPullReplyMatchFloat32WithinTheirPrecision) {
-  Server wide(1, kAsynchronous), narrow(1, kAsynchronous);
   const Rows pulled{{0, 1, 3, 4}, {0, 1, 5}, {}};
-  wide.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled));
-  narrow.logic.Handle(PushPull(0, 1, PushOfWorker0(), 0, pulled, ps::ValueFormat::kInt8Dithered));
   // Adam's first step is about lr * sign: a gradient rounded to its row's int8 grid keeps its sign
   // unless it is below one step of that grid, so the rows agree to within about one lr.
-  const std::vector<float> rows = AllRows(wide.shard), narrow_rows = AllRows(narrow.shard);
-  ASSERT_EQ(rows.size(), narrow_rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_NEAR(narrow_rows[i], rows[i], 2.1 * SmallConfig().lr) << i;
-  const Sent reply = narrow.port.Of(ps::kPullReply)[0];
+  std::vector<float> read;
+  const Sent reply = NarrowPushPull(ps::ValueFormat::kInt8Dithered, pulled, 2.1 * SmallConfig().lr, read);
   const std::vector<int> widths = Widths();
   // A row of w values takes 4 + w bytes: 4 items of width widths[0], 3 attention rows.
   EXPECT_EQ(reply.bytes.size(), sizeof(ps::Header) + 4 * (4 + widths[0]) + 3 * (4 + widths[1]));
-  const std::vector<float> eight = ReplyValues(reply, pulled);
-  std::vector<float> narrow_exact(eight.size());
-  narrow.shard.ReadRows(pulled.keys(), narrow_exact.data());
-  const float* row = narrow_exact.data();
+  const std::vector<float> eight = ReplyValues(reply, pulled);  // an 8-bit push asks for 8-bit rows
+  ASSERT_EQ(eight.size(), read.size());
+  const float* row = read.data();
   std::size_t i = 0;
   for (std::size_t t = 0; t < widths.size(); ++t) {
     for (int r = 0; r < pulled.keys().n[t]; ++r, row += widths[t]) {
-      const float largest = std::abs(*std::max_element(row, row + widths[t], [](float a, float b) { return std::abs(a) < std::abs(b); }));
+      float largest = 0;
+      for (int c = 0; c < widths[t]; ++c) largest = std::max(largest, std::abs(row[c]));
       for (int c = 0; c < widths[t]; ++c, ++i) EXPECT_NEAR(eight[i], row[c], largest / 254 * 1.0001) << t << " " << r << " " << c;
     }
   }
