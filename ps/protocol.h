@@ -142,11 +142,32 @@ inline std::size_t MessageBytes(const Header& header, std::size_t value_bytes) {
   return sizeof(Header) + KeyBytes(header) + value_bytes;
 }
 
-// The encoded bytes of rows of every table, `rows[t]` of table t (of width widths[t]), in `format`.
+// Values laid out table by table: `rows[t]` rows of table t, of width widths[t].
+inline std::size_t ValueCountOfRows(const int* rows, const std::vector<int>& widths) {
+  std::size_t n = 0;
+  for (std::size_t t = 0; t < widths.size(); ++t) n += static_cast<std::size_t>(rows[t]) * widths[t];
+  return n;
+}
+// Their encoded bytes in `format`.
 inline std::size_t ValueBytesOfRows(ValueFormat format, const int* rows, const std::vector<int>& widths) {
   std::size_t bytes = 0;
   for (std::size_t t = 0; t < widths.size(); ++t) bytes += RowsBytes(format, static_cast<std::size_t>(rows[t]), widths[t]);
   return bytes;
+}
+// Encodes such values into `format` (each table's rows with their own width), or decodes them.
+inline void EncodeTables(const float* in, const int* rows, const std::vector<int>& widths, ValueFormat format, char* out) {
+  for (std::size_t t = 0; t < widths.size(); ++t) {
+    EncodeRows(in, static_cast<std::size_t>(rows[t]), widths[t], format, out);
+    in += static_cast<std::size_t>(rows[t]) * widths[t];
+    out += RowsBytes(format, static_cast<std::size_t>(rows[t]), widths[t]);
+  }
+}
+inline void DecodeTables(const char* in, const int* rows, const std::vector<int>& widths, ValueFormat format, float* out) {
+  for (std::size_t t = 0; t < widths.size(); ++t) {
+    DecodeRows(in, static_cast<std::size_t>(rows[t]), widths[t], format, out);
+    in += RowsBytes(format, static_cast<std::size_t>(rows[t]), widths[t]);
+    out += static_cast<std::size_t>(rows[t]) * widths[t];
+  }
 }
 
 // Writes the header and the keys (header.n_keys[t] of keys.keys[t]) into `buffer` from byte

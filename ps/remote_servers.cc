@@ -36,11 +36,7 @@ struct Routed {
     }
     return lists;
   }
-  std::size_t ValuesFor(int server, const std::vector<int>& widths) const {
-    std::size_t n = 0;
-    for (std::size_t t = 0; t < keys_of.size(); ++t) n += keys_of[t][server].size() * widths[t];
-    return n;
-  }
+  std::size_t ValuesFor(int server, const std::vector<int>& widths) const { return ValueCountOfRows(KeysFor(server).n, widths); }
   // The encoded bytes of the rows for `server`.
   std::size_t BytesFor(int server, const std::vector<int>& widths, ValueFormat format) const {
     return ValueBytesOfRows(format, KeysFor(server).n, widths);

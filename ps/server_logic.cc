@@ -31,21 +31,14 @@ std::int64_t ServerLogic::ready_clock() const { return synchronous_ ? applied_cl
 
 void ServerLogic::AnswerPull(const Received& pull) {
   const ValueFormat format = FormatOf(pull.view.header);  // the reply's: the format the pull asks for
-  std::size_t n_values = 0;
-  for (int t = 0; t < shard_->n_tables(); ++t) n_values += static_cast<std::size_t>(pull.view.keys.n[t]) * shard_->width(t);
   std::vector<char> reply;
   char* values = BuildKeylessMessageBytes(pull.view.header, ValueBytesOfRows(format, pull.view.keys.n, widths_), reply);
   if (format == ValueFormat::kFloat32) {
     shard_->ReadRows(pull.view.keys, reinterpret_cast<float*>(values));
   } else {
-    read_scratch_.resize(n_values);
+    read_scratch_.resize(ValueCountOfRows(pull.view.keys.n, widths_));
     shard_->ReadRows(pull.view.keys, read_scratch_.data());
-    const float* rows = read_scratch_.data();
-    for (int t = 0; t < shard_->n_tables(); ++t) {
-      EncodeRows(rows, pull.view.keys.n[t], widths_[t], format, values);
-      rows += static_cast<std::size_t>(pull.view.keys.n[t]) * widths_[t];
-      values += RowsBytes(format, pull.view.keys.n[t], widths_[t]);
-    }
+    EncodeTables(read_scratch_.data(), pull.view.keys.n, widths_, format, values);
   }
   port_->Send(pull.source, kPullReply, std::move(reply));
 }
@@ -57,18 +50,10 @@ void ServerLogic::DecodePush(Received& push) const {
   if (push.view.value_bytes != ValueBytesOfRows(format, rows, widths_))
     AbortJob(Cat("server received a push from rank ", push.source, " whose ", push.view.value_bytes,
                  " bytes of values do not fit its keys"));
-  std::size_t n_values = 0;
-  for (std::size_t t = 0; t < widths_.size(); ++t) n_values += static_cast<std::size_t>(rows[t]) * widths_[t];
-  push.decoded.resize(n_values);
-  const char* in = static_cast<const char*>(push.view.encoded);
-  float* out = push.decoded.data();
-  for (std::size_t t = 0; t < widths_.size(); ++t) {
-    DecodeRows(in, rows[t], widths_[t], format, out);
-    in += RowsBytes(format, rows[t], widths_[t]);
-    out += static_cast<std::size_t>(rows[t]) * widths_[t];
-  }
+  push.decoded.resize(ValueCountOfRows(rows, widths_));
+  DecodeTables(static_cast<const char*>(push.view.encoded), rows, widths_, format, push.decoded.data());
   push.view.values = push.decoded.data();
-  push.view.n_values = n_values;
+  push.view.n_values = push.decoded.size();
 }
 
 void ServerLogic::Acknowledge(int destination) { port_->Send(destination, kAck, {}); }

@@ -77,6 +77,15 @@ void StepPipeline::StartEpoch(int epoch, std::int64_t first_step, std::int64_t s
   }
 }
 
+const std::vector<std::int32_t>& StepPipeline::RunKeys(const Planned& p, std::size_t table) {
+  if (p.keys.size() == 1) return p.keys[0][table];
+  run_keys_.clear();
+  for (const ps::TableKeys& step_keys : p.keys) run_keys_.insert(run_keys_.end(), step_keys[table].begin(), step_keys[table].end());
+  std::sort(run_keys_.begin(), run_keys_.end());
+  run_keys_.erase(std::unique(run_keys_.begin(), run_keys_.end()), run_keys_.end());
+  return run_keys_;
+}
+
 StepPipeline::Planned& StepPipeline::PlanNext() {
   Planned& p = slot(plan_next_);
   p.first_step = plan_next_;
@@ -100,14 +109,7 @@ StepPipeline::Planned& StepPipeline::PlanNext() {
   p.pulling = false;
   for (std::size_t t = 0; t < n; ++t) {
     if (cached(t)) {
-      // The keys any step of the run reads, sorted and unique (each step's are).
-      run_keys_.clear();
-      for (const ps::TableKeys& step_keys : p.keys) run_keys_.insert(run_keys_.end(), step_keys[t].begin(), step_keys[t].end());
-      if (n_steps > 1) {
-        std::sort(run_keys_.begin(), run_keys_.end());
-        run_keys_.erase(std::unique(run_keys_.begin(), run_keys_.end()), run_keys_.end());
-      }
-      caches_[t]->Plan(run_keys_, p.first_step, p.end_step - 1, p.pulled[t]);
+      caches_[t]->Plan(RunKeys(p, t), p.first_step, p.end_step - 1, p.pulled[t]);
     } else {
       p.pulled[t] = p.keys[0][t];  // a run is one step without a cache
     }
@@ -117,16 +119,19 @@ StepPipeline::Planned& StepPipeline::PlanNext() {
   return p;
 }
 
+void StepPipeline::TakeReply(Planned& p) {
+  if (!p.pulling) return;
+  std::vector<float*> out;
+  for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
+  servers_.FinishPull(out);
+  p.pulling = false;
+}
+
 StepResult StepPipeline::Compute() {
   AMPCF_ASSERT(next_step_ < plan_next_, "no step planned");
   Planned& p = slot(next_step_);
   const std::size_t i = static_cast<std::size_t>(next_step_ - p.first_step);
-  if (p.pulling) {
-    std::vector<float*> out;
-    for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
-    servers_.FinishPull(out);
-    p.pulling = false;
-  }
+  TakeReply(p);
   CountSeconds compute(Counters().compute_seconds);
   for (std::size_t t = 0; t < widths_.size(); ++t) {
     if (!cached(t)) {
@@ -209,12 +214,7 @@ void StepPipeline::Finish(bool boundary) {
 void StepPipeline::Drain() {
   while (next_step_ < plan_next_) {
     Planned& p = slot(next_step_);
-    if (p.pulling) {
-      std::vector<float*> out;
-      for (AlignedVector<float>& rows : p.pulled_rows) out.push_back(rows.data());
-      servers_.FinishPull(out);
-      p.pulling = false;
-    }
+    TakeReply(p);
     next_step_ = p.end_step;
   }
 }

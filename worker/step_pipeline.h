@@ -81,6 +81,11 @@ class StepPipeline {
   void Finish(bool boundary);
   // Builds the batches of the next run to plan and decides what its pull brings.
   Planned& PlanNext();
+  // The keys of server table `table` that any step of the run reads, sorted and unique (each
+  // step's are): a one-step run's own, else a union in run_keys_.
+  const std::vector<std::int32_t>& RunKeys(const Planned& p, std::size_t table);
+  // Waits for the run's pull reply, if it is still in flight, into p.pulled_rows.
+  void TakeReply(Planned& p);
   // The run of `step`.
   Planned& slot(std::int64_t step) {
     const std::int64_t run = (step - first_step_) / options_.steps_per_message;
@@ -98,7 +103,7 @@ class StepPipeline {
   PipelineOptions options_;
   std::vector<int> widths_;                        // per server table
   std::vector<std::unique_ptr<RowCache>> caches_;  // per server table (null: not cached)
-  std::vector<std::int32_t> run_keys_;             // a cached table's keys read by a run being planned
+  std::vector<std::int32_t> run_keys_;             // RunKeys' union
   // Runs planned and not yet over, by run % (D + 1): steps [next_step_, plan_next_).
   std::vector<Planned> ring_;
   int epoch_ = 0;

@@ -319,12 +319,7 @@ ps::Received PushPull(int worker, std::int64_t clock, const Rows& push, std::int
   const std::vector<int> widths = Widths();
   char* values = ps::BuildMessageAt(push_header, push_keys, ps::ValueBytesOfRows(format, push_keys.n, widths),
                                     message.bytes, sizeof(std::uint64_t));
-  const float* rows = push.values.data();
-  for (std::size_t t = 0; t < widths.size(); ++t) {
-    ps::EncodeRows(rows, push_keys.n[t], widths[t], format, values);
-    rows += static_cast<std::size_t>(push_keys.n[t]) * widths[t];
-    values += ps::RowsBytes(format, push_keys.n[t], widths[t]);
-  }
+  ps::EncodeTables(push.values.data(), push_keys.n, widths, format, values);
   const std::uint64_t push_bytes = message.bytes.size() - sizeof(std::uint64_t);
   std::memcpy(message.bytes.data(), &push_bytes, sizeof(push_bytes));
   ps::BuildMessageAt(pull_header, pull_keys, 0, message.bytes, message.bytes.size());
@@ -339,13 +334,8 @@ std::vector<float> ReplyValues(const Sent& reply, const Rows& pulled) {
   const ps::KeyLists keys = pulled.keys();
   const ps::ValueFormat format = ps::FormatOf(view.header);
   EXPECT_EQ(view.value_bytes, ps::ValueBytesOfRows(format, keys.n, widths));
-  std::vector<float> values;
-  const char* in = static_cast<const char*>(view.encoded);
-  for (std::size_t t = 0; t < widths.size(); ++t) {
-    values.resize(values.size() + static_cast<std::size_t>(keys.n[t]) * widths[t]);
-    ps::DecodeRows(in, keys.n[t], widths[t], format, values.data() + values.size() - static_cast<std::size_t>(keys.n[t]) * widths[t]);
-    in += ps::RowsBytes(format, keys.n[t], widths[t]);
-  }
+  std::vector<float> values(ps::ValueCountOfRows(keys.n, widths));
+  ps::DecodeTables(static_cast<const char*>(view.encoded), keys.n, widths, format, values.data());
   return values;
 }
 
