@@ -186,14 +186,12 @@ class RemoteServers : public Servers {
     float* at = scratch_.data();
     for (std::size_t t = 0; t < widths_.size(); ++t) {
       const int width = widths_[t];
-      const std::size_t n_rows = push_.positions_of[t][s].size();
       for (std::int32_t position : push_.positions_of[t][s]) {
         std::copy_n(push.gradients[t] + static_cast<std::size_t>(position) * width, width, at);
         at += width;
       }
-      EncodeRows(at - n_rows * width, n_rows, width, gradient_format_, values);
-      values += RowsBytes(gradient_format_, n_rows, width);
     }
+    EncodeTables(scratch_.data(), push_.KeysFor(s).n, widths_, gradient_format_, values);
   }
 
   // Frees the buffers of the oldest sends that have completed.
