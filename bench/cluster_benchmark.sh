@@ -2,12 +2,16 @@
 # Training across an emulated cluster (launch/emulated-cluster.sh; root): the same 4 ranks
 # (1 server + 3 workers, mapped by node over 3 nodes: worker 0 and the server share node0) with
 # links limited to 10 Gbit/s and to 1 Gbit/s, beside the same ranks on one node, in synchronous
-# mode and in the fast mode, the default (per-worker batches, cached rows, 16-bit wire). Prints pairs/s, the
-# workers' share of time blocked on a peer, bytes per positive pair (bench/epoch_figures.py)
-# and each placement's pairs/s as a multiple of the one-node figure of the same mode and build.
+# mode and in the fast mode, the default (per-worker batches, cached rows, 8-bit wire). Prints
+# one line per run (pairs/s, the workers' share of time blocked on a peer, bytes per positive
+# pair: bench/epoch_figures.py), then per placement and mode the median pairs/s over the rounds
+# and its multiple of the one-node median of the same mode and build.
 #   bench/cluster_benchmark.sh [DATA]   default: NCF ML-1M from ../shared/data, else generated
-# EPOCHS (1) epochs per run; AMPCF_BUILD=DIR the build folder (build); BASELINE=DIR another
-# build (an older commit's) run beside it with BASELINE_MODES ("label|flags" lines).
+# ROUNDS (3): every placement in turn, this many times (an epoch of ML-1M takes 1-2 s and a
+# shared host moves one run's figure by half: compare medians, never one run); EPOCHS (1)
+# epochs per run; MODES: "label|flags" lines replacing synchronous and fast; AMPCF_BUILD=DIR the
+# build folder (build); BASELINE=DIR another build (an older commit's) run beside it with
+# BASELINE_MODES ("label|flags" lines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -29,7 +33,11 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "data: ${data[*]}; $epochs epoch(s) per run; pairs/s over training time (evaluation excluded)"
 # Runs: "label|build|flags". --threads 1: the emulated nodes share this machine's cores, but a rank
 # alone on its node would take them all.
-runs=("synchronous: --staleness 0|$build|--servers 1 --staleness 0 --threads 1" "fast: the default|$build|--servers 1 --threads 1")
+runs=()
+while IFS= read -r mode; do
+  [ -n "$mode" ] && runs+=("${mode%%|*}|$build|--servers 1 --threads 1 ${mode#*|}")
+done <<< "${MODES:-synchronous: --staleness 0|--staleness 0
+fast: the default|}"
 if [ -n "${BASELINE:-}" ]; then
   baseline=$(realpath "$BASELINE")
   while IFS= read -r mode; do
@@ -38,8 +46,8 @@ if [ -n "${BASELINE:-}" ]; then
 --staleness -1 --dense-every 8|--staleness -1 --dense-every 8}"
 fi
 
-declare -A one_node
-# run PLACEMENT LAUNCHER...: every run of the table under one launcher.
+rates="$out/rates.tsv"  # placement, label, pairs/s: one line per run
+# run_all PLACEMENT LAUNCHER...: every run of the table under one launcher.
 run_all() {
   local placement=$1
   shift
@@ -48,19 +56,31 @@ run_all() {
     # shellcheck disable=SC2086
     "$@" "$binary/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" $flags \
       < /dev/null > /dev/null
-    local line rate
-    line=$(python3 "$root/bench/epoch_figures.py" "$out/run/metrics.jsonl" "$placement, $label")
-    rate=$(python3 -c "import json; print([json.loads(l) for l in open('$out/run/metrics.jsonl') if l.startswith('{\"epoch\"')][-1]['pairs_per_s'])")
+    python3 "$root/bench/epoch_figures.py" "$out/run/metrics.jsonl" "$placement, $label"
+    python3 -c "import json; print('$placement\t$label\t', [json.loads(l) for l in open('$out/run/metrics.jsonl') if l.startswith('{\"epoch\"')][-1]['pairs_per_s'])" >> "$rates"
     rm -rf "$out/run"
-    [ -n "${one_node[$label]:-}" ] || one_node[$label]=$rate
-    echo "$line  $(python3 -c "print(f'{$rate / ${one_node[$label]}:.2f}')")x one node"
   done
 }
 
-run_all "one node" mpirun -np 4
-for rate in 10gbit 1gbit; do
-  cluster=$(launch/emulated-cluster.sh up 3 "$rate")
-  run_all "3 nodes at $rate" launch/emulated-cluster.sh mpirun "$cluster" -np 4 --map-by node
-  launch/emulated-cluster.sh down "$cluster"
-  cluster=
+for round in $(seq "${ROUNDS:-3}"); do
+  echo "-- round $round"
+  run_all "one node" mpirun -np 4
+  for rate in 10gbit 1gbit; do
+    cluster=$(launch/emulated-cluster.sh up 3 "$rate")
+    run_all "3 nodes at $rate" launch/emulated-cluster.sh mpirun "$cluster" -np 4 --map-by node
+    launch/emulated-cluster.sh down "$cluster"
+    cluster=
+  done
 done
+echo "-- medians over the rounds (pairs/s; range; the median's multiple of the same mode's one-node median)"
+python3 - "$rates" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    placement, label, rate = line.rstrip("\n").split("\t")
+    runs.setdefault((placement, label), []).append(float(rate))
+for (placement, label), rates in runs.items():
+    median = statistics.median(rates)
+    one_node = statistics.median(runs[("one node", label)])
+    print(f"{placement + ', ' + label:<52} {median:>9.0f} pairs/s  ({min(rates):.0f}-{max(rates):.0f})  {median / one_node:.2f}x one node")
+PY
