@@ -57,7 +57,9 @@ run_all() {
     "$@" "$binary/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" $flags \
       < /dev/null > /dev/null
     python3 "$root/bench/epoch_figures.py" "$out/run/metrics.jsonl" "$placement, $label"
-    python3 -c "import json; print('$placement\t$label\t', [json.loads(l) for l in open('$out/run/metrics.jsonl') if l.startswith('{\"epoch\"')][-1]['pairs_per_s'])" >> "$rates"
+    python3 -c 'import json, sys
+epochs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{\"epoch\"")]
+print(sys.argv[2], sys.argv[3], epochs[-1]["pairs_per_s"], sep="\t")' "$out/run/metrics.jsonl" "$placement" "$label" >> "$rates"
     rm -rf "$out/run"
   done
 }
