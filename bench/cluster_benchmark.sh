@@ -56,10 +56,10 @@ run_all() {
     # shellcheck disable=SC2086
     "$@" "$binary/ampcf" train "${data[@]}" --epochs "$epochs" --patience 0 --quiet --out "$out/run" $flags \
       < /dev/null > /dev/null
-    python3 "$root/bench/epoch_figures.py" "$out/run/metrics.jsonl" "$placement, $label"
-    python3 -c 'import json, sys
-epochs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{\"epoch\"")]
-print(sys.argv[2], sys.argv[3], epochs[-1]["pairs_per_s"], sep="\t")' "$out/run/metrics.jsonl" "$placement" "$label" >> "$rates"
+    local line
+    line=$(python3 "$root/bench/epoch_figures.py" "$out/run/metrics.jsonl" "$placement, $label")
+    echo "$line"
+    printf '%s\t%s\t%s\n' "$placement" "$label" "$(grep -oE '[0-9]+ pairs/s' <<< "$line" | head -1 | cut -d' ' -f1)" >> "$rates"
     rm -rf "$out/run"
   done
 }
