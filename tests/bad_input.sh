@@ -17,7 +17,7 @@ expect() {
   shift 2
   out=$(timeout 60 mpirun --oversubscribe -np 2 "$ampcf" "$@" 2>&1 < /dev/null); rc=$?
   lines=$(printf '%s\n' "$out" | grep -cE '^ampcf: (rank [0-9]+: )?error' || true)
-  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$lines" -eq 1 ] && printf '%s' "$out" | grep -qF -- "$expected"; then
+  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$lines" -eq 1 ] && printf '%s' "$out" | grep -F -- "$expected" > /dev/null; then
     echo "ok: $name"; passed=$((passed + 1))
   else
     echo "FAILED: $name (exit $rc, $lines error lines; expected: $expected)"; printf '%s\n' "$out" | grep -v '^\s*$' | head -4

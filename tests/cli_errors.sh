@@ -14,7 +14,7 @@ expect_error() {  # expect_error NAME EXPECTED-TEXT ARGS...
   local out rc
   out=$(timeout 60 mpirun --oversubscribe -np "${NP:-2}" "$ampcf" "$@" 2>&1); rc=$?
   local lines; lines=$(printf '%s\n' "$out" | grep -c "ampcf: error" || true)
-  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q -- "$expected" && [ "$lines" -eq 1 ]; then
+  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -- "$expected" > /dev/null && [ "$lines" -eq 1 ]; then
     echo "ok: $name"; passed=$((passed+1))
   else
     echo "FAILED: $name (exit $rc, $lines error lines)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))
@@ -43,7 +43,7 @@ expect_error "explain: unknown user" "--user 99: no such user" explain --data "$
 # collective before it is skipped by a rank's own --threads).
 out=$(timeout 60 mpirun --oversubscribe -np 1 "$ampcf" train --data "$work/two_items.csv" --threads 2 --out "$work/mixed" \
       : -np 1 "$ampcf" train --data "$work/two_items.csv" --out "$work/mixed" 2>&1); rc=$?
-if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q "rank 1 has different options than rank 0"; then
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep "rank 1 has different options than rank 0" > /dev/null; then
   echo "ok: ranks with different options"; passed=$((passed+1))
 else
   echo "FAILED: ranks with different options (exit $rc)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))
@@ -54,8 +54,8 @@ fi
 out=$(timeout 60 mpirun --oversubscribe -np 2 "$ampcf" train --data synthetic --servers 1 --epochs 2 --lr 1e30 \
       --quiet --out "$work/diverge" --resume auto 2>&1); rc=$?
 good=$(ls "$work"/diverge/checkpoints/*.h5 2>/dev/null | head -1)
-if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q "loss is not finite at epoch 2, step" &&
-   printf '%s' "$out" | grep -q "last good checkpoint is $good" && "$ampcf" inspect "$good" > /dev/null 2>&1; then
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep "loss is not finite at epoch 2, step" > /dev/null &&
+   printf '%s' "$out" | grep "last good checkpoint is $good" > /dev/null && "$ampcf" inspect "$good" > /dev/null 2>&1; then
   echo "ok: non-finite loss"; passed=$((passed+1))
 else
   echo "FAILED: non-finite loss (exit $rc)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))

@@ -15,7 +15,7 @@ trap 'for p in "${stopped_pids[@]}"; do kill -KILL "$p" 2> /dev/null || true; do
 pid_of_rank() {
   local pid
   for pid in $(pgrep -f "^$ampcf train.*out $1( |$)"); do
-    if tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then
+    if tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -x "OMPI_COMM_WORLD_RANK=$2" > /dev/null; then
       echo "$pid"; return 0
     fi
   done

@@ -42,7 +42,7 @@ rank_pid() {  # rank_pid RANK: its process, on whichever node
   for n in 0 1 2; do
     for pid in $(ip netns pids "$name-n$n"); do
       [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = "$comm" ] || continue
-      tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$pid"; return 0; }
+      tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -x "OMPI_COMM_WORLD_RANK=$1" > /dev/null && { echo "$pid"; return 0; }
     done
   done
   return 1

@@ -19,7 +19,7 @@ expect_error() {  # expect_error NAME EXPECTED-TEXT ARGS...: non-zero exit, one 
   local out rc lines
   out=$(timeout 60 mpirun -np 2 "$ampcf" "$@" 2>&1); rc=$?
   lines=$(printf '%s\n' "$out" | grep -c "ampcf: error" || true)
-  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -q -- "$expected" && [ "$lines" -eq 1 ]; then
+  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && printf '%s' "$out" | grep -- "$expected" > /dev/null && [ "$lines" -eq 1 ]; then
     echo "ok: $name"; passed=$((passed+1))
   else
     echo "FAILED: $name (exit $rc, $lines error lines)"; printf '%s\n' "$out" | head -5; failed=$((failed+1))
